@@ -1,0 +1,171 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// AppOptions configures NewApp.
+type AppOptions struct {
+	Service *incidents.Service
+	API     API
+	HTTP    *http.Client // for response_url posts
+	Logger  *zap.Logger
+	Metrics *Metrics
+	// IncidentsChannel is where every new incident is announced; empty
+	// disables announcements.
+	IncidentsChannel string
+	ChannelPrefix    string         // default "inc"
+	Location         *time.Location // display time zone; default UTC
+	BotUserID        string         // never invited to its own channels
+}
+
+// App runs /incident commands and header-button clicks against the
+// incidents domain and mirrors the result into Slack.
+type App struct {
+	svc      *incidents.Service
+	api      API
+	reply    replier
+	log      *zap.Logger
+	m        *Metrics
+	render   Renderer
+	announce string
+	prefix   string
+	botUser  string
+}
+
+// NewApp validates opts and builds the App.
+func NewApp(opts AppOptions) (*App, error) {
+	if opts.Service == nil || opts.API == nil {
+		return nil, errors.New("bot: a service and a Slack API client are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.HTTP == nil {
+		opts.HTTP = http.DefaultClient
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.ChannelPrefix == "" {
+		opts.ChannelPrefix = "inc"
+	}
+	if opts.Metrics == nil {
+		return nil, errors.New("bot: metrics are required")
+	}
+	return &App{
+		svc: opts.Service, api: opts.API, log: opts.Logger, m: opts.Metrics,
+		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
+		render:   Renderer{Location: opts.Location},
+		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
+	}, nil
+}
+
+// fail tells the user why their request did not work. Domain errors are
+// shown as they are; internal errors are logged once with a reference the
+// user can quote.
+func (a *App) fail(ctx context.Context, o Origin, err error) {
+	code := incidents.ErrorCode(err)
+	a.m.CommandErrors.WithLabelValues(code).Inc()
+	msg := incidents.ErrorMessage(err)
+	if code == incidents.EINTERNAL {
+		ref := uuid.NewString()[:8]
+		a.log.Error("command failed", zap.String("ref", ref), zap.String("user", o.User), zap.Error(err))
+		msg = fmt.Sprintf("Something went wrong on my side (ref `%s`). Nothing you asked for was lost from the record; please try again.", ref)
+	}
+	a.reply.ephemeral(ctx, o, ":warning: "+msg)
+}
+
+// incidentHere finds the incident of the channel the command came from.
+func (a *App) incidentHere(ctx context.Context, channel string) (incidents.Incident, error) {
+	inc, err := a.svc.Store().ByChannel(ctx, channel)
+	if errors.Is(err, incidents.ErrNotFound) {
+		return inc, incidents.Errorf(incidents.ENOTFOUND,
+			"This channel is not an incident channel. Run the command inside the incident's channel, or `/incident list` to find it.")
+	}
+	return inc, err
+}
+
+// RunCommand executes a parsed /incident command. Parse errors and help
+// never get here: they are answered in the acknowledgement.
+func (a *App) RunCommand(ctx context.Context, o Origin, c Command) {
+	if err := a.runCommand(ctx, o, c); err != nil {
+		a.fail(ctx, o, err)
+	}
+}
+
+func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
+	switch c.Verb {
+	case VerbStart:
+		if c.Text == "" {
+			return a.openModal(ctx, o, DeclareModal(viewMeta{Channel: o.Channel, ResponseURL: o.ResponseURL}))
+		}
+		return a.Declare(ctx, o, incidents.Declaration{
+			Title: c.Text, Severity: c.Severity, Reporter: o.User, Source: "slash command", Key: "trigger:" + o.TriggerID,
+		})
+	case VerbList:
+		incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true, Limit: 25})
+		if err != nil {
+			return err
+		}
+		a.reply.ephemeral(ctx, o, a.render.List(incs, a.svc.Now()))
+		return nil
+	}
+	inc, err := a.incidentHere(ctx, o.Channel)
+	if err != nil {
+		return err
+	}
+	switch c.Verb {
+	case VerbStatus:
+		tl, err := a.svc.Store().Timeline(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		a.reply.ephemeral(ctx, o, a.render.Summary(inc, a.svc.Now(), lastN(tl, 5)))
+		return nil
+	case VerbUpdate:
+		return a.PostUpdate(ctx, o, inc.ID, c.Text)
+	case VerbSeverity:
+		_, err := a.change(ctx, o, func() (incidents.Incident, error) { return a.svc.SetSeverity(ctx, inc.ID, o.User, c.Severity) },
+			func(n incidents.Incident) string {
+				return fmt.Sprintf(":arrows_counterclockwise: <@%s> changed the severity from %s to *%s*", o.User, inc.Severity.Label(), n.Severity.Label())
+			})
+		return err
+	case VerbCommander:
+		_, err := a.change(ctx, o, func() (incidents.Incident, error) { return a.svc.SetCommander(ctx, inc.ID, o.User, c.User) },
+			func(n incidents.Incident) string {
+				a.invite(ctx, n, c.User)
+				return fmt.Sprintf(":saluting_face: <@%s> is now the incident commander (handed over by <@%s>)", c.User, o.User)
+			})
+		return err
+	case VerbMitigate:
+		return a.SetStatus(ctx, o, inc.ID, incidents.StatusMitigated, c.Text)
+	case VerbResolve:
+		return a.SetStatus(ctx, o, inc.ID, incidents.StatusResolved, c.Text)
+	}
+	return fmt.Errorf("unhandled verb %q", c.Verb)
+}
+
+func lastN(evs []incidents.Event, n int) []incidents.Event {
+	if len(evs) > n {
+		return evs[len(evs)-n:]
+	}
+	return evs
+}
+
+func (a *App) openModal(ctx context.Context, o Origin, v slack.ModalViewRequest) error {
+	if _, err := a.api.OpenViewContext(ctx, o.TriggerID, v); err != nil {
+		return incidents.Errorf(incidents.EINVALID, "I could not open the form: %s", DescribeSlackError(SlackErrorCode(err)))
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+// Package bot is the Slack transport of incident-bot: the socket-mode loop,
+// parsing of slash commands and interactions, Block Kit rendering and the
+// Slack client. It drives the incidents domain in domain terms.
+package bot
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Verb is an /incident subcommand.
+type Verb string
+
+// The subcommands of /incident.
+const (
+	VerbStart     Verb = "start"
+	VerbUpdate    Verb = "update"
+	VerbSeverity  Verb = "severity"
+	VerbCommander Verb = "commander"
+	VerbStatus    Verb = "status"
+	VerbMitigate  Verb = "mitigate"
+	VerbResolve   Verb = "resolve"
+	VerbList      Verb = "list"
+	VerbHelp      Verb = "help"
+)
+
+// Command is a parsed /incident invocation.
+type Command struct {
+	Verb     Verb
+	Severity incidents.Severity // start (0 = default) and severity
+	Text     string             // title, update text, note or summary
+	User     string             // commander: the Slack user ID
+}
+
+// Parsed is the result of parsing: either a Command to run or, when the
+// input was not understood, a Reply to show the user (usage included).
+type Parsed struct {
+	Command Command
+	Reply   string
+}
+
+// aliases maps what people type to the canonical verb; on-call engineers
+// type fast and from habit, so common synonyms are accepted.
+var aliases = map[string]Verb{
+	"start": VerbStart, "declare": VerbStart, "open": VerbStart, "new": VerbStart,
+	"update": VerbUpdate, "u": VerbUpdate,
+	"severity": VerbSeverity, "sev": VerbSeverity,
+	"commander": VerbCommander, "ic": VerbCommander, "lead": VerbCommander,
+	"status": VerbStatus, "info": VerbStatus,
+	"mitigate": VerbMitigate, "mitigated": VerbMitigate,
+	"resolve": VerbResolve, "resolved": VerbResolve, "close": VerbResolve,
+	"list": VerbList, "ls": VerbList,
+	"help": VerbHelp, "?": VerbHelp,
+}
+
+// Usage lines, shown by help and with every parse error.
+var usage = map[Verb]string{
+	VerbStart:     "`/incident start [sev1|sev2|sev3|sev4] <title>` — declare an incident (no title: opens a form)",
+	VerbUpdate:    "`/incident update <text>` — post a status update",
+	VerbSeverity:  "`/incident severity <sev1|sev2|sev3|sev4>` — change the severity",
+	VerbCommander: "`/incident commander @someone` — hand over command",
+	VerbStatus:    "`/incident status` — show this incident's summary (only to you)",
+	VerbMitigate:  "`/incident mitigate [what fixed it]` — mark as mitigated",
+	VerbResolve:   "`/incident resolve [summary]` — resolve and close the incident",
+	VerbList:      "`/incident list` — list open incidents (only to you)",
+	VerbHelp:      "`/incident help` — this help",
+}
+
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbResolve, VerbList, VerbHelp}
+
+// HelpText is the full usage, with the default severity spelled out.
+func HelpText() string {
+	var b strings.Builder
+	b.WriteString("*Incident commands*\n")
+	for _, v := range helpOrder {
+		b.WriteString("• ")
+		b.WriteString(usage[v])
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `list` and `help` works inside an incident channel.",
+		incidents.DefaultSeverity.Label())
+	return b.String()
+}
+
+// userMention matches Slack's escaped mentions: <@U123> or <@U123|name>.
+var userMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
+
+// Parse turns the text after "/incident" into a command. It is pure: no I/O,
+// so it is table-tested and fuzzed.
+func Parse(text string) Parsed {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return Parsed{Command: Command{Verb: VerbHelp}}
+	}
+	word, rest := cut(text)
+	verb, ok := aliases[strings.ToLower(word)]
+	if !ok {
+		return Parsed{Reply: fmt.Sprintf("I don't know the command `%s`.\n\n%s", clip(word, 40), HelpText())}
+	}
+	switch verb {
+	case VerbStart:
+		return parseStart(rest)
+	case VerbUpdate:
+		if rest == "" {
+			return usageError(verb, "An update needs some text.")
+		}
+		return ok1(Command{Verb: verb, Text: rest})
+	case VerbSeverity:
+		sev, good := incidents.ParseSeverity(rest)
+		if !good {
+			return usageError(verb, fmt.Sprintf("`%s` is not a severity.", clip(rest, 40)))
+		}
+		return ok1(Command{Verb: verb, Severity: sev})
+	case VerbCommander:
+		m := userMention.FindStringSubmatch(rest)
+		if m == nil {
+			return usageError(verb, "Name the new commander by mentioning them, like `@rita`.")
+		}
+		return ok1(Command{Verb: verb, User: m[1]})
+	case VerbStatus, VerbList, VerbHelp:
+		if rest != "" {
+			return usageError(verb, fmt.Sprintf("`%s` takes no arguments.", verb))
+		}
+		return ok1(Command{Verb: verb})
+	default: // mitigate, resolve: optional text
+		return ok1(Command{Verb: verb, Text: rest})
+	}
+}
+
+// parseStart accepts the severity as the first or the last word, because
+// people write both "start sev1 db down" and "open api-5xx sev2".
+func parseStart(rest string) Parsed {
+	c := Command{Verb: VerbStart}
+	if first, tail := cut(rest); first != "" {
+		if sev, ok := incidents.ParseSeverity(first); ok && looksLikeSeverity(first) {
+			c.Severity, rest = sev, tail
+		}
+	}
+	if c.Severity == 0 {
+		if i := strings.LastIndexAny(rest, " \t\n"); i > 0 {
+			last := rest[i+1:]
+			if sev, ok := incidents.ParseSeverity(last); ok && looksLikeSeverity(last) {
+				c.Severity, rest = sev, strings.TrimSpace(rest[:i])
+			}
+		}
+	}
+	c.Text = rest
+	if n := len([]rune(c.Text)); n > incidents.MaxTitleLen {
+		return usageError(VerbStart, fmt.Sprintf("The title is %d characters; keep it under %d and put details in updates.", n, incidents.MaxTitleLen))
+	}
+	return ok1(c)
+}
+
+// looksLikeSeverity keeps a bare digit in a title ("3 hosts down") from
+// being read as a severity: only sevN/SN/PN forms count.
+func looksLikeSeverity(w string) bool {
+	w = strings.ToLower(w)
+	return strings.HasPrefix(w, "sev") || (len(w) == 2 && (w[0] == 's' || w[0] == 'p'))
+}
+
+func ok1(c Command) Parsed { return Parsed{Command: c} }
+
+func usageError(v Verb, msg string) Parsed {
+	return Parsed{Reply: msg + "\nUsage: " + usage[v]}
+}
+
+// cut splits off the first whitespace-separated word.
+func cut(s string) (word, rest string) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexAny(s, " \t\n")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i+1:])
+}
+
+// clip shortens user input echoed back in replies.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,104 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/slack-go/slack"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// RunAction handles a click on a header button. The buttons do what the
+// commands do: Update and Resolve open a form, Mitigated acts at once.
+func (a *App) RunAction(ctx context.Context, o Origin, act slack.BlockAction) {
+	if err := a.runAction(ctx, o, act); err != nil {
+		a.fail(ctx, o, err)
+	}
+}
+
+func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) error {
+	id, err := uuid.Parse(act.Value)
+	if err != nil {
+		return incidents.Errorf(incidents.EINVALID, "that button does not belong to an incident")
+	}
+	inc, err := a.svc.Store().Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !inc.Status.Open() {
+		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
+	}
+	meta := viewMeta{IncidentID: inc.ID.String(), Channel: o.Channel, ResponseURL: o.ResponseURL}
+	switch act.ActionID {
+	case ActionUpdate:
+		return a.openModal(ctx, o, UpdateModal(inc, meta))
+	case ActionResolve:
+		return a.openModal(ctx, o, ResolveModal(inc, meta))
+	case ActionMitigate:
+		return a.SetStatus(ctx, o, inc.ID, incidents.StatusMitigated, "")
+	}
+	return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
+}
+
+// ValidateSubmission checks a submitted form before it is acknowledged, so
+// problems show next to the field (Slack's response_action "errors") and the
+// form stays open with what the user typed. It returns nil when valid.
+func ValidateSubmission(v slack.View) map[string]string {
+	switch v.CallbackID {
+	case ViewDeclare:
+		title := inputValue(v.State, blockTitle)
+		switch {
+		case title == "":
+			return map[string]string{blockTitle: "An incident needs a title."}
+		case len([]rune(title)) > incidents.MaxTitleLen:
+			return map[string]string{blockTitle: fmt.Sprintf("Keep the title under %d characters.", incidents.MaxTitleLen)}
+		}
+		if s := inputValue(v.State, blockSeverity); s != "" {
+			if _, ok := incidents.ParseSeverity(s); !ok {
+				return map[string]string{blockSeverity: "Pick a severity."}
+			}
+		}
+	case ViewUpdate:
+		if inputValue(v.State, blockText) == "" {
+			return map[string]string{blockText: "An update needs some text."}
+		}
+	}
+	return nil
+}
+
+// RunSubmission acts on a submitted (and validated) form.
+func (a *App) RunSubmission(ctx context.Context, user string, v slack.View) {
+	meta := decodeViewMeta(v.PrivateMetadata)
+	o := Origin{User: user, Channel: meta.Channel, ResponseURL: meta.ResponseURL}
+	if err := a.runSubmission(ctx, o, v, meta); err != nil {
+		a.fail(ctx, o, err)
+	}
+}
+
+func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta viewMeta) error {
+	if v.CallbackID == ViewDeclare {
+		sev, _ := incidents.ParseSeverity(inputValue(v.State, blockSeverity))
+		return a.Declare(ctx, o, incidents.Declaration{
+			Title:       Escape(inputValue(v.State, blockTitle)),
+			Description: Escape(inputValue(v.State, blockDescription)),
+			Severity:    sev,
+			Reporter:    o.User,
+			Source:      "form",
+			Key:         "view:" + v.ID,
+		})
+	}
+	id, err := uuid.Parse(meta.IncidentID)
+	if err != nil {
+		return incidents.Errorf(incidents.EINVALID, "that form does not belong to an incident")
+	}
+	text := Escape(inputValue(v.State, blockText))
+	switch v.CallbackID {
+	case ViewUpdate:
+		return a.PostUpdate(ctx, o, id, text)
+	case ViewResolve:
+		return a.SetStatus(ctx, o, id, incidents.StatusResolved, text)
+	}
+	return incidents.Errorf(incidents.EINVALID, "unknown form %q", v.CallbackID)
+}

@@ -1,0 +1,205 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Action IDs of the header buttons; the button value is the incident ID.
+const (
+	ActionUpdate   = "incident_update"
+	ActionMitigate = "incident_mitigate"
+	ActionResolve  = "incident_resolve"
+)
+
+// Renderer turns incidents into Slack text and blocks, with times in the
+// team's display time zone.
+type Renderer struct {
+	Location *time.Location
+}
+
+func (r Renderer) when(t time.Time) string {
+	return t.In(r.Location).Format("2006-01-02 15:04 MST")
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+// Quiet neutralises broadcast mentions (<!channel>, <!here>, <!everyone>,
+// <!subteam^…>) in user-supplied text, so a title cannot page a whole
+// channel or group when the bot repeats it.
+func Quiet(s string) string { return strings.ReplaceAll(s, "<!", "&lt;!") }
+
+// Escape makes raw text (from a modal input) safe to show as mrkdwn.
+// Slash command text arrives already escaped by Slack.
+func Escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// Unescape reverses Slack's escaping, for channel names.
+func Unescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
+}
+
+var sevEmoji = map[incidents.Severity]string{1: ":red_circle:", 2: ":large_orange_circle:", 3: ":large_yellow_circle:", 4: ":white_circle:"}
+
+var statusEmoji = map[incidents.Status]string{
+	incidents.StatusInvestigating: ":mag:", incidents.StatusMitigated: ":adhesive_bandage:", incidents.StatusResolved: ":white_check_mark:",
+}
+
+// Topic is the channel topic: severity, status, commander (Slack caps
+// topics at 250 characters).
+func (r Renderer) Topic(inc incidents.Incident) string {
+	t := fmt.Sprintf("%s | %s | Commander: <@%s> | %s", inc.Severity.Label(), inc.Status.Title(), inc.Commander, Quiet(inc.Title))
+	return clipBytes(t, 250)
+}
+
+// Header is the pinned-in-spirit first message of the incident channel,
+// kept current with chat.update. Closed incidents lose their buttons.
+func (r Renderer) Header(inc incidents.Incident) (string, []slack.Block) {
+	title := fmt.Sprintf("%s %s incident %s: %s", sevEmoji[inc.Severity], inc.Severity.Label(), inc.Ref(), Quiet(inc.Title))
+	fields := []*slack.TextBlockObject{
+		mrkdwn("*Status*\n" + statusEmoji[inc.Status] + " " + inc.Status.Title()),
+		mrkdwn("*Severity*\n" + inc.Severity.Label()),
+		mrkdwn("*Commander*\n<@" + inc.Commander + ">"),
+		mrkdwn("*Declared*\n" + r.when(inc.DeclaredAt)),
+	}
+	if !inc.ResolvedAt.IsZero() {
+		fields = append(fields, mrkdwn("*Resolved*\n"+r.when(inc.ResolvedAt)+" (after "+HumanDuration(inc.Duration(inc.ResolvedAt))+")"))
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn("*"+title+"*"), nil, nil),
+		slack.NewSectionBlock(nil, fields, nil),
+	}
+	if inc.Description != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clipRunes(Quiet(inc.Description), 2900)), nil, nil))
+	}
+	if inc.Summary != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Resolution:* "+clipRunes(Quiet(inc.Summary), 2900)), nil, nil))
+	}
+	if inc.Status.Open() {
+		id := inc.ID.String()
+		btns := []slack.BlockElement{
+			slack.NewButtonBlockElement(ActionUpdate, id, plain("Post update")).WithStyle(slack.StylePrimary),
+		}
+		if inc.Status != incidents.StatusMitigated {
+			btns = append(btns, slack.NewButtonBlockElement(ActionMitigate, id, plain("Mitigated")))
+		}
+		btns = append(btns, slack.NewButtonBlockElement(ActionResolve, id, plain("Resolve")))
+		blocks = append(blocks, slack.NewActionBlock("incident_header_actions", btns...))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Declared by <@%s> · `/incident help` for commands", inc.Reporter))))
+	return title, blocks
+}
+
+// Announcement is posted in INCIDENTS_CHANNEL when an incident is declared.
+func (r Renderer) Announcement(inc incidents.Incident) string {
+	where := "no channel yet"
+	if inc.ChannelID != "" {
+		where = "join <#" + inc.ChannelID + ">"
+	}
+	return fmt.Sprintf("%s *%s* incident %s declared: *%s* — %s · commander <@%s> · %s",
+		sevEmoji[inc.Severity], inc.Severity.Label(), inc.Ref(), Quiet(inc.Title), where, inc.Commander, r.when(inc.DeclaredAt))
+}
+
+// ResolvedAnnouncement tells INCIDENTS_CHANNEL an incident is over.
+func (r Renderer) ResolvedAnnouncement(inc incidents.Incident) string {
+	s := fmt.Sprintf(":white_check_mark: Incident %s *%s* resolved after %s", inc.Ref(), Quiet(inc.Title), HumanDuration(inc.Duration(inc.ResolvedAt)))
+	if inc.ChannelID != "" {
+		s += " — <#" + inc.ChannelID + ">"
+	}
+	return s
+}
+
+// StatusUpdate is the message posted for /incident update.
+func (r Renderer) StatusUpdate(inc incidents.Incident, actor, text string) (string, []slack.Block) {
+	head := fmt.Sprintf(":loudspeaker: *Status update* · %s · %s · by <@%s>", inc.Severity.Label(), inc.Status.Title(), actor)
+	body := clipRunes(Quiet(text), 2900)
+	return head + "\n" + body, []slack.Block{
+		slack.NewSectionBlock(mrkdwn(head), nil, nil),
+		slack.NewSectionBlock(mrkdwn(body), nil, nil),
+		slack.NewContextBlock("", mrkdwn(r.when(inc.LastStatusUpdateAt))),
+	}
+}
+
+// Summary is the ephemeral answer to /incident status.
+func (r Renderer) Summary(inc incidents.Incident, now time.Time, last []incidents.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s %s: %s*\n", inc.Severity.Label(), inc.Ref(), Quiet(inc.Title))
+	fmt.Fprintf(&b, "Status: %s · Commander: <@%s> · Declared %s (%s ago)\n", inc.Status.Title(), inc.Commander, r.when(inc.DeclaredAt), HumanDuration(inc.Duration(now)))
+	if inc.Status.Open() {
+		fmt.Fprintf(&b, "Last status update: %s ago\n", HumanDuration(now.Sub(inc.LastStatusUpdateAt)))
+	}
+	if len(last) > 0 {
+		b.WriteString("*Recent timeline*\n")
+		for _, e := range last {
+			fmt.Fprintf(&b, "• %s — %s (<@%s>)\n", e.At.In(r.Location).Format("15:04"), clipRunes(Quiet(e.Text), 200), e.Actor)
+		}
+	}
+	return b.String()
+}
+
+// List is the ephemeral answer to /incident list.
+func (r Renderer) List(incs []incidents.Incident, now time.Time) string {
+	if len(incs) == 0 {
+		return "No open incidents. :tada:"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d open incident(s)*\n", len(incs))
+	for _, inc := range incs {
+		ch := "no channel"
+		if inc.ChannelID != "" {
+			ch = "<#" + inc.ChannelID + ">"
+		}
+		fmt.Fprintf(&b, "• %s %s *%s* — %s · %s · <@%s> · %s\n", sevEmoji[inc.Severity], inc.Ref(), clipRunes(Quiet(inc.Title), 80),
+			ch, inc.Status.Title(), inc.Commander, HumanDuration(inc.Duration(now)))
+	}
+	return b.String()
+}
+
+// HumanDuration prints 42m, 3h05m or 2d04h.
+func HumanDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	m := int(d.Minutes())
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case m < 60:
+		return fmt.Sprintf("%dm", m)
+	case m < 24*60:
+		return fmt.Sprintf("%dh%02dm", m/60, m%60)
+	default:
+		return fmt.Sprintf("%dd%02dh", m/(24*60), (m/60)%24)
+	}
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s[:n-len("…")])
+	// drop a possibly cut last rune
+	if len(r) > 0 && r[len(r)-1] == '\uFFFD' {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}

@@ -1,0 +1,137 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// API is the part of Slack's Web API the bot uses; *slack.Client satisfies
+// it. The manifest's scopes must cover exactly these calls (see scopes.go).
+type API interface {
+	CreateConversationContext(ctx context.Context, params slack.CreateConversationParams) (*slack.Channel, error)
+	SetTopicOfConversationContext(ctx context.Context, channelID, topic string) (*slack.Channel, error)
+	InviteUsersToConversationContext(ctx context.Context, channelID string, users ...string) (*slack.Channel, error)
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+}
+
+// ClientOptions configures NewClient.
+type ClientOptions struct {
+	BotToken string
+	AppToken string // xapp-…, for apps.connections.open
+	APIURL   string // Slack Web API base; empty means Slack's own
+	Metrics  *Metrics
+	// MaxRetries bounds retries after HTTP 429; each waits Retry-After.
+	MaxRetries int
+	Timeout    time.Duration // per HTTP request
+}
+
+// NewClient builds the Slack Web API client: 429 responses are retried
+// after Retry-After (slack-go's retry handler), every call is counted and
+// timed by method.
+func NewClient(opts ClientOptions) (*slack.Client, *http.Client) {
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 5
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	hc := &http.Client{Timeout: opts.Timeout, Transport: &countingTransport{next: http.DefaultTransport, m: opts.Metrics}}
+	cfg := slack.DefaultRetryConfig()
+	cfg.MaxRetries = opts.MaxRetries
+	// Only 429 is retried (nil Handlers): a retried chat.postMessage after a
+	// connection error could post twice, a 429 was never processed.
+	cfg.Handlers = nil
+	cfg.RetryAfterDuration = 5 * time.Second
+	cfg.RetryAfterJitter = 250 * time.Millisecond
+	o := []slack.Option{slack.OptionHTTPClient(hc), slack.OptionRetryConfig(cfg), slack.OptionAppLevelToken(opts.AppToken)}
+	if opts.APIURL != "" {
+		u := opts.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		o = append(o, slack.OptionAPIURL(u))
+	}
+	return slack.New(opts.BotToken, o...), hc
+}
+
+// countingTransport records each Slack call in the metrics, labelled by the
+// Web API method (the last path segment), or "response_url".
+type countingTransport struct {
+	next http.RoundTripper
+	m    *Metrics
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.m == nil {
+		return t.next.RoundTrip(r)
+	}
+	method := "response_url"
+	if i := strings.Index(r.URL.Path, "/api/"); i >= 0 {
+		method = r.URL.Path[i+len("/api/"):]
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	t.m.SlackLatency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	outcome := "error"
+	if err == nil {
+		outcome = strconv.Itoa(resp.StatusCode)
+	}
+	t.m.SlackCalls.WithLabelValues(method, outcome).Inc()
+	return resp, err
+}
+
+// SlackErrorCode extracts Slack's error code ("name_taken",
+// "restricted_action", "ratelimited"…) from a client error; other failures
+// (network, timeouts) become "request_failed".
+func SlackErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
+		return e.Err
+	}
+	if _, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return "ratelimited"
+	}
+	if e, ok := errors.AsType[slack.StatusCodeError](err); ok {
+		return "http_" + strconv.Itoa(e.Code)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "request_failed"
+}
+
+// explanations turns Slack error codes into advice for the person at the
+// keyboard at 3 a.m.
+var explanations = map[string]string{
+	"restricted_action":  "this workspace does not let the app do that; a Slack admin must allow the bot to create channels",
+	"missing_scope":      "the app lacks a permission; reinstall it from deploy/slack/manifest.yaml",
+	"not_in_channel":     "the bot is not a member of that channel; invite it with /invite",
+	"channel_not_found":  "the channel does not exist or the bot cannot see it; invite the bot, or check INCIDENTS_CHANNEL",
+	"is_archived":        "the channel is archived",
+	"ratelimited":        "Slack is rate-limiting the bot; it retried and gave up",
+	"invalid_auth":       "Slack rejected the bot token (SLACK_BOT_TOKEN)",
+	"account_inactive":   "the bot's token was revoked or the app uninstalled",
+	"user_not_found":     "Slack does not know that user",
+	"expired_trigger_id": "the form took too long to open; run the command again",
+	"request_failed":     "Slack could not be reached",
+	"timeout":            "Slack did not answer in time",
+}
+
+// DescribeSlackError is "code (advice)" for users.
+func DescribeSlackError(code string) string {
+	if e, ok := explanations[code]; ok {
+		return "`" + code + "` (" + e + ")"
+	}
+	return "`" + code + "`"
+}

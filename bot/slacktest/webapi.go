@@ -1,0 +1,193 @@
+package slacktest
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// handlerFunc implements one Web API method. It runs with Server.mu held, so it may read and
+// change state freely but must not block; it returns the fields of an ok:true answer or the error.
+type handlerFunc func(s *Server, req *request) (map[string]any, *apiError)
+
+type method struct {
+	handle   handlerFunc
+	appToken bool // needs the app-level (xapp-) token instead of the bot token
+}
+
+// methodTable lists every implemented method; each API family contributes its own table, so
+// adding a method is adding one entry and one function in that family's file.
+func methodTable() map[string]method {
+	t := map[string]method{}
+	for _, family := range []map[string]method{
+		authMethods(), conversationMethods(), chatMethods(), viewMethods(), userMethods(),
+	} {
+		maps.Copy(t, family)
+	}
+	return t
+}
+
+// apiError is an ok:false answer.
+type apiError struct {
+	code     string
+	status   int            // HTTP status; Slack answers nearly every error with 200
+	messages []string       // response_metadata.messages, as for invalid_arguments
+	header   http.Header    // extra headers, e.g. Retry-After
+	extra    map[string]any // extra top-level fields
+}
+
+func fail(code string) *apiError { return &apiError{code: code} }
+
+func invalidArguments(messages ...string) *apiError {
+	return &apiError{code: "invalid_arguments", messages: messages}
+}
+
+// answer is a computed Web API response, written after the lock is released.
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/api/")
+	req, perr := readRequest(r)
+
+	s.mu.Lock()
+	delay := s.calls.latency
+	s.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+
+	s.mu.Lock()
+	a := s.dispatchLocked(name, req, perr)
+	errCode, _ := a.body["error"].(string)
+	s.calls.calls = append(s.calls.calls, Call{
+		Method: name, Args: req.args, Body: req.body, ContentType: req.contentType,
+		Status: a.status, Error: errCode,
+	})
+	s.mu.Unlock()
+
+	writeAnswer(w, a)
+}
+
+// dispatchLocked checks what Slack checks, in Slack's order: the method exists, it is not rate
+// limited, the token fits, then the method's own rules.
+func (s *Server) dispatchLocked(name string, req *request, perr *apiError) answer {
+	m, ok := s.methods[name]
+	if !ok {
+		return s.failure(req, fail("unknown_method"))
+	}
+	if f, ok := s.calls.takeFault(name); ok {
+		if f.rateLimit {
+			return s.failure(req, rateLimited(f.retryAfter))
+		}
+		return s.failure(req, fail(f.slackError))
+	}
+	if perr != nil {
+		return s.failure(req, perr)
+	}
+	if aerr := s.checkToken(m, req.token); aerr != nil {
+		return s.failure(req, aerr)
+	}
+	fields, aerr := m.handle(s, req)
+	if aerr != nil {
+		return s.failure(req, aerr)
+	}
+	body := map[string]any{"ok": true}
+	maps.Copy(body, fields)
+	addWarning(body, req)
+	return answer{status: http.StatusOK, body: body}
+}
+
+func (s *Server) checkToken(m method, token string) *apiError {
+	want, other := s.opts.BotToken, s.opts.AppToken
+	if m.appToken {
+		want, other = other, want
+	}
+	switch token {
+	case "":
+		return fail("not_authed")
+	case want:
+		return nil
+	case other:
+		return fail("not_allowed_token_type")
+	default:
+		return fail("invalid_auth")
+	}
+}
+
+func (s *Server) failure(req *request, e *apiError) answer {
+	body := map[string]any{"ok": false, "error": e.code}
+	maps.Copy(body, e.extra)
+	if len(e.messages) > 0 {
+		body["response_metadata"] = map[string]any{"messages": e.messages}
+	}
+	addWarning(body, req)
+	status := e.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	return answer{status: status, header: e.header, body: body}
+}
+
+// rateLimited is Slack's 429: whole seconds in Retry-After, never less than one.
+func rateLimited(retryAfter time.Duration) *apiError {
+	secs := max(1, int(math.Ceil(retryAfter.Seconds())))
+	return &apiError{
+		code:   "ratelimited",
+		status: http.StatusTooManyRequests,
+		header: http.Header{"Retry-After": {strconv.Itoa(secs)}},
+	}
+}
+
+// addWarning adds Slack's missing_charset warning to answers to JSON sent without a charset.
+func addWarning(body map[string]any, req *request) {
+	if req == nil || !req.missingCharset {
+		return
+	}
+	body["warning"] = "missing_charset"
+	meta, _ := body["response_metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		body["response_metadata"] = meta
+	}
+	warnings, _ := meta["warnings"].([]string)
+	meta["warnings"] = append(warnings, "missing_charset")
+}
+
+func writeAnswer(w http.ResponseWriter, a answer) {
+	for k, vs := range a.header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(a.status)
+	body, _ := marshal(a.body)
+	_, _ = w.Write(body)
+}
+
+// marshal encodes JSON without Go's HTML escaping: Slack sends "<@U123>" as is, and stored
+// blocks must read back the way the app wrote them.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // the container image has no zoneinfo
+
+	"go.uber.org/zap/zapcore"
+)
+
+// Config is every setting of `serve`, read from the environment. README
+// documents each variable and its default; keep them in step.
+type Config struct {
+	AppToken         string // SLACK_APP_TOKEN, xapp-…
+	BotToken         string // SLACK_BOT_TOKEN, xoxb-…
+	SlackAPIURL      string // SLACK_API_URL
+	DatabaseURL      string // DATABASE_URL: postgres:// selects PostgreSQL
+	SQLitePath       string // SQLITE_PATH: the embedded store when DATABASE_URL is unset
+	HTTPAddr         string // HTTP_ADDR
+	IncidentsChannel string // INCIDENTS_CHANNEL
+	ChannelPrefix    string // INCIDENT_CHANNEL_PREFIX
+	LogLevel         zapcore.Level
+	LogFormat        string // LOG_FORMAT: json or console
+	Location         *time.Location
+	Workers          int           // WORKERS
+	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT
+}
+
+// Defaults, as documented in README.
+const (
+	defaultSlackAPIURL = "https://slack.com/api/"
+	defaultSQLitePath  = "incident-bot.db"
+	defaultHTTPAddr    = ":8080"
+	defaultPrefix      = "inc"
+	manifestHint       = "create the Slack app from deploy/slack/manifest.yaml (README, \"Install the Slack app\")"
+)
+
+// errMissingTokens is returned when the Slack tokens are not set, naming
+// both and where to get them.
+var errMissingTokens = errors.New("SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) must be set: " + manifestHint)
+
+// LoadConfig reads and validates the settings. Every problem is reported at
+// once, each naming its variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	env := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		AppToken:         strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		BotToken:         strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		SlackAPIURL:      env("SLACK_API_URL", defaultSlackAPIURL),
+		DatabaseURL:      env("DATABASE_URL", ""),
+		SQLitePath:       env("SQLITE_PATH", defaultSQLitePath),
+		HTTPAddr:         env("HTTP_ADDR", defaultHTTPAddr),
+		IncidentsChannel: env("INCIDENTS_CHANNEL", ""),
+		ChannelPrefix:    env("INCIDENT_CHANNEL_PREFIX", defaultPrefix),
+		LogFormat:        strings.ToLower(env("LOG_FORMAT", "json")),
+	}
+	if c.AppToken == "" || c.BotToken == "" {
+		return c, errMissingTokens
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !strings.HasPrefix(c.AppToken, "xapp-") {
+		bad("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)")
+	}
+	if !strings.HasPrefix(c.BotToken, "xoxb-") {
+		bad("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("DATABASE_URL must be a postgres:// URL (unset it to use the embedded store at SQLITE_PATH)")
+	}
+	if !strings.HasPrefix(c.SlackAPIURL, "http://") && !strings.HasPrefix(c.SlackAPIURL, "https://") {
+		bad("SLACK_API_URL must be an http(s) URL, got %q", c.SlackAPIURL)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
+		bad("LOG_LEVEL must be debug, info, warn or error, got %q", getenv("LOG_LEVEL"))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "console" {
+		bad("LOG_FORMAT must be json or console, got %q", c.LogFormat)
+	}
+	tz := env("DISPLAY_TIMEZONE", "UTC")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		bad("DISPLAY_TIMEZONE must be an IANA time zone such as Europe/Berlin, got %q", tz)
+	}
+	c.Location = loc
+	if c.Workers, err = strconv.Atoi(env("WORKERS", "8")); err != nil || c.Workers < 1 || c.Workers > 256 {
+		bad("WORKERS must be a number from 1 to 256, got %q", getenv("WORKERS"))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s")); err != nil || c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT must be a duration such as 30s, got %q", getenv("SHUTDOWN_TIMEOUT"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// StoreDescription names the store without its password, for logs.
+func (c Config) StoreDescription() string {
+	if c.DatabaseURL == "" {
+		return "embedded SQLite at " + c.SQLitePath
+	}
+	return "PostgreSQL at " + redactURL(c.DatabaseURL)
+}

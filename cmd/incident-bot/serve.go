@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/bot"
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/postgres"
+	"github.com/incident-bot/incident-bot/incidents/sqlite"
+)
+
+// Main is the wired-up `serve` process.
+type Main struct {
+	cfg      Config
+	log      *zap.Logger
+	store    incidents.Store
+	pool     *bot.Pool
+	listener *bot.Listener
+	http     *http.Server
+	httpLn   net.Listener
+}
+
+// openStore picks PostgreSQL when DATABASE_URL is set, else the embedded
+// file store. Both apply their migrations on open.
+func openStore(ctx context.Context, cfg Config) (incidents.Store, error) {
+	if cfg.DatabaseURL != "" {
+		return postgres.New(ctx, postgres.Options{URL: cfg.DatabaseURL})
+	}
+	return sqlite.New(ctx, sqlite.Options{Path: cfg.SQLitePath})
+}
+
+// NewMain wires every part. Nothing is listening yet.
+func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err error) {
+	m := &Main{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open store (%s): %w", cfg.StoreDescription(), err)
+	}
+	m.store = store
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store})
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := bot.NewMetrics(reg)
+	client, hc := bot.NewClient(bot.ClientOptions{
+		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Metrics: metrics,
+	})
+	auth, err := client.AuthTestContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("check SLACK_BOT_TOKEN with auth.test: %s", bot.DescribeSlackError(bot.SlackErrorCode(err)))
+	}
+	app, err := bot.NewApp(bot.AppOptions{
+		Service: svc, API: client, HTTP: hc, Logger: log, Metrics: metrics,
+		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
+		BotUserID: auth.UserID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.pool = bot.NewPool(cfg.Workers, 4096, 2*time.Minute, metrics)
+	if m.listener, err = bot.NewListener(bot.ListenerOptions{
+		Client: client, App: app, Pool: m.pool, Logger: log, Metrics: metrics,
+	}); err != nil {
+		return nil, err
+	}
+	m.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	m.http = &http.Server{Handler: opsHandler(reg, m.ready), ReadHeaderTimeout: 5 * time.Second}
+	return m, nil
+}
+
+// HTTPAddr is the address the ops server really listens on (tests use :0).
+func (m *Main) HTTPAddr() string { return m.httpLn.Addr().String() }
+
+// ready is /readyz: the socket is connected and the store answers.
+func (m *Main) ready(ctx context.Context) error {
+	if !m.listener.Connected() {
+		return errors.New("slack socket not connected")
+	}
+	if err := m.store.Ping(ctx); err != nil {
+		return errors.New("store unreachable")
+	}
+	return nil
+}
+
+// Run serves until ctx ends, then shuts down in order: stop taking
+// envelopes, finish the work in flight, close the store. A Slack refusal
+// of the app token ends Run with an error.
+func (m *Main) Run(ctx context.Context) error {
+	go func() {
+		if err := m.http.Serve(m.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error("ops HTTP server stopped", zap.Error(err))
+		}
+	}()
+	m.log.Info("incident-bot serving", zap.String("store", m.cfg.StoreDescription()), zap.String("http_addr", m.HTTPAddr()),
+		zap.String("slack_api", redactURL(m.cfg.SlackAPIURL)))
+	runErr := m.listener.Run(ctx)
+	m.log.Info("shutting down: finishing work in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := m.pool.Shutdown(sctx); err != nil {
+		m.log.Warn("shutdown", zap.Error(err))
+	}
+	_ = m.http.Shutdown(sctx)
+	if err := m.store.Close(); err != nil {
+		m.log.Warn("close store", zap.Error(err))
+	}
+	m.log.Info("stopped")
+	return runErr
+}
+
+// Close releases what NewMain opened when Run is never called.
+func (m *Main) Close() {
+	if m.httpLn != nil {
+		_ = m.httpLn.Close()
+	}
+	if m.store != nil {
+		_ = m.store.Close()
+	}
+}
+
+// redactURL drops credentials and query parameters (which may carry a
+// password) from a URL before it is logged.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	u.RawQuery = ""
+	return u.String()
+}

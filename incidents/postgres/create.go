@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Create stores inc and its first events and assigns its Number. A
+// non-empty key already used returns the incident created with it and
+// incidents.ErrDuplicate, and stores nothing.
+func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
+	if inc.ID == uuid.Nil {
+		return incidents.Incident{}, errors.New("create incident: the incident has no ID")
+	}
+	inc = normalizeIncident(inc)
+	events, err := prepareEvents(inc.ID, events)
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+	}
+	var existing incidents.Incident
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if key != "" {
+			claimed, err := claimKey(ctx, tx, key, inc.ID)
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				existing, err = incidentForKey(ctx, tx, key)
+				if err != nil {
+					return err
+				}
+				return incidents.ErrDuplicate
+			}
+		}
+		row := tx.QueryRow(ctx, `INSERT INTO incidents (id, title, description, severity, status, commander, reporter,
+			channel_id, channel_name, header_ts, summary,
+			declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			RETURNING number`, append([]any{inc.ID}, incidentArgs(inc)...)...)
+		if err := row.Scan(&inc.Number); err != nil {
+			return writeError("insert incident", err)
+		}
+		return insertEvents(ctx, tx, events)
+	})
+	if errors.Is(err, incidents.ErrDuplicate) {
+		return existing, fmt.Errorf("create incident with key %q: %w", key, err)
+	}
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+	}
+	return inc, nil
+}
+
+// claimKey records that key creates incident id. When another transaction
+// holds the same key, the insert waits for it: if it commits the key is
+// not claimed, if it rolls back the key is ours. That is what makes
+// concurrent redeliveries create exactly one incident.
+func claimKey(ctx context.Context, tx pgx.Tx, key string, id uuid.UUID) (bool, error) {
+	tag, err := tx.Exec(ctx, "INSERT INTO idempotency_keys (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", key, id)
+	if err != nil {
+		return false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+func incidentForKey(ctx context.Context, tx pgx.Tx, key string) (incidents.Incident, error) {
+	inc, err := scanIncident(tx.QueryRow(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE id = (SELECT incident_id FROM idempotency_keys WHERE key = $1)", key))
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("read incident for idempotency key: %w", err)
+	}
+	return inc, nil
+}

@@ -1,0 +1,83 @@
+package postgres_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/incidents/postgres"
+	"github.com/incident-bot/incident-bot/internal/testpg"
+)
+
+// migrations reads what schema_migrations records, to compare before and
+// after migrating again.
+func migrations(t *testing.T, url string) []string {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(t.Context())
+	rows, err := conn.Query(t.Context(), "SELECT version || ' ' || name || ' ' || applied_at FROM schema_migrations ORDER BY version")
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	return out
+}
+
+func TestMigrateTwiceIsNoop(t *testing.T) {
+	url := testpg.URL(t)
+	s := open(t, url)
+	before := migrations(t, url)
+	if len(before) == 0 {
+		t.Fatal("no migrations recorded")
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	open(t, url) // and a second New on the same database
+	after := migrations(t, url)
+	if len(after) != len(before) {
+		t.Fatalf("migrations after migrating again = %q, want %q", after, before)
+	}
+	for i := range before {
+		if after[i] != before[i] {
+			t.Errorf("migration %d = %q after migrating again, want %q", i, after[i], before[i])
+		}
+	}
+}
+
+// TestConcurrentNew starts several replicas at once on a fresh database:
+// the advisory lock must let exactly one migrate and the others wait.
+func TestConcurrentNew(t *testing.T) {
+	url := testpg.URL(t)
+	const n = 4
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			s, err := postgres.New(t.Context(), postgres.Options{URL: url, MaxConns: 2})
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("New %d: %v", i, err)
+		}
+	}
+	if got := migrations(t, url); len(got) == 0 {
+		t.Error("no migrations recorded")
+	}
+}

@@ -1,0 +1,78 @@
+// Package postgres stores incidents in PostgreSQL. Several bot replicas may
+// share one database: numbers come from an identity column, Create is made
+// idempotent by a unique key table written in the same transaction, Update
+// locks the incident row, and migrations are serialised by an advisory lock.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Options configures New.
+type Options struct {
+	// URL is a postgres:// URL or a key=value connection string.
+	URL string
+	// MaxConns caps the connection pool; 0 keeps pgxpool's default.
+	MaxConns int32
+}
+
+// Store is an incidents.Store backed by PostgreSQL. It is safe for
+// concurrent use, also by several processes sharing the database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ incidents.Store = (*Store)(nil)
+
+// New connects to the database and applies pending migrations, so a replica
+// never serves from a schema older than its code.
+func New(ctx context.Context, opts Options) (*Store, error) {
+	if opts.URL == "" {
+		return nil, errors.New("postgres: a database URL is required")
+	}
+	if opts.MaxConns < 0 {
+		return nil, fmt.Errorf("postgres: MaxConns must not be negative, got %d", opts.MaxConns)
+	}
+	cfg, err := pgxpool.ParseConfig(opts.URL)
+	if err != nil {
+		// The parse error may quote the URL, password included; keep it out.
+		return nil, errors.New("postgres: the database URL is malformed")
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open pool: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return s, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close releases the pool. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}

@@ -1,0 +1,62 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Update locks the incident's row (SELECT … FOR UPDATE), so concurrent
+// updates from any replica run one after another and none is lost, then
+// writes the changed incident and fn's events in the same transaction.
+// Under READ COMMITTED a row lock never causes a serialisation failure,
+// so fn runs exactly once.
+func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
+	var (
+		out   incidents.Incident
+		fnErr error
+	)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := scanIncident(tx.QueryRow(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = $1 FOR UPDATE", id))
+		if err != nil {
+			return fmt.Errorf("read incident: %w", err)
+		}
+		next := cur
+		events, err := fn(&next)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if next.ID != cur.ID || next.Number != cur.Number {
+			return errors.New("an update may not change the incident's ID or Number")
+		}
+		next = normalizeIncident(next)
+		if events, err = prepareEvents(id, events); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE incidents SET title = $2, description = $3, severity = $4, status = $5,
+			commander = $6, reporter = $7, channel_id = $8, channel_name = $9, header_ts = $10, summary = $11,
+			declared_at = $12, updated_at = $13, mitigated_at = $14, resolved_at = $15, last_status_update_at = $16
+			WHERE id = $1`, append([]any{id}, incidentArgs(next)...)...)
+		if err != nil {
+			return writeError("write incident", err)
+		}
+		if err := insertEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		out = next
+		return nil
+	})
+	if fnErr != nil && errors.Is(err, fnErr) {
+		return incidents.Incident{}, fnErr // the caller's own error, as documented
+	}
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Create stores inc and its first events and assigns its Number. A
+// non-empty key already used returns the incident created with it and
+// incidents.ErrDuplicate, and stores nothing. The transaction holds the
+// write lock from its start, so checking the key and then inserting cannot
+// race with another Create.
+func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
+	if inc.ID == uuid.Nil {
+		return incidents.Incident{}, errors.New("create incident: the incident has no ID")
+	}
+	inc = normalizeIncident(inc)
+	events, err := prepareEvents(inc.ID, events)
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: begin: %w", inc.ID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if key != "" {
+		existing, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
+			" FROM incidents WHERE id = (SELECT incident_id FROM idempotency_keys WHERE key = ?)", key))
+		if err == nil {
+			return existing, fmt.Errorf("create incident with key %q: %w", key, incidents.ErrDuplicate)
+		}
+		if !errors.Is(err, incidents.ErrNotFound) {
+			return incidents.Incident{}, fmt.Errorf("create incident: read idempotency key: %w", err)
+		}
+	}
+	row := tx.QueryRowContext(ctx, `INSERT INTO incidents (id, title, description, severity, status, commander, reporter,
+		channel_id, channel_name, header_ts, summary,
+		declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING number`, append([]any{inc.ID.String()}, incidentArgs(inc)...)...)
+	if err := row.Scan(&inc.Number); err != nil {
+		return incidents.Incident{}, writeError(fmt.Sprintf("create incident %s", inc.ID), err)
+	}
+	if key != "" {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO idempotency_keys (key, incident_id, created_at) VALUES (?, ?, ?)",
+			key, inc.ID.String(), formatTime(time.Now())); err != nil {
+			return incidents.Incident{}, fmt.Errorf("create incident %s: record idempotency key: %w", inc.ID, err)
+		}
+	}
+	if err := insertEvents(ctx, tx, events); err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: commit: %w", inc.ID, err)
+	}
+	return inc, nil
+}

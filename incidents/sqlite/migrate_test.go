@@ -1,0 +1,79 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/incident-bot/incident-bot/incidents/sqlite"
+)
+
+// migrations reads what schema_migrations records, to compare before and
+// after migrating again.
+func migrations(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), "SELECT version || ' ' || name || ' ' || applied_at FROM schema_migrations ORDER BY version")
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestMigrateTwiceIsNoop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "incidents.db")
+	s := open(t, path)
+	before := migrations(t, path)
+	if len(before) == 0 {
+		t.Fatal("no migrations recorded")
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	open(t, path) // and a second New on the same file
+	after := migrations(t, path)
+	if len(after) != len(before) {
+		t.Fatalf("migrations after migrating again = %q, want %q", after, before)
+	}
+	for i := range before {
+		if after[i] != before[i] {
+			t.Errorf("migration %d = %q after migrating again, want %q", i, after[i], before[i])
+		}
+	}
+}
+
+func TestConcurrentNew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "incidents.db")
+	const n = 4
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			s, err := sqlite.New(t.Context(), sqlite.Options{Path: path})
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("New %d: %v", i, err)
+		}
+	}
+}

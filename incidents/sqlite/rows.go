@@ -1,0 +1,178 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// timeLayout stores times as fixed-width UTC text, so that comparing the
+// text compares the times.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// incidentColumns is the column list scanIncident expects, in its order.
+const incidentColumns = `id, number, title, description, severity, status, commander, reporter,
+	channel_id, channel_name, header_ts, summary,
+	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at`
+
+const eventColumns = `id, incident_id, at, actor, kind, text, data`
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanIncident reads one row of incidentColumns; no row is ErrNotFound.
+func scanIncident(row scanner) (incidents.Incident, error) {
+	var (
+		inc                           incidents.Incident
+		severity                      int64
+		status                        string
+		declared, updated, lastUpdate string
+		mitigated, resolved           sql.NullString
+	)
+	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
+		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
+		&declared, &updated, &mitigated, &resolved, &lastUpdate)
+	if errors.Is(err, sql.ErrNoRows) {
+		return incidents.Incident{}, incidents.ErrNotFound
+	}
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("scan incident: %w", err)
+	}
+	inc.Severity, inc.Status = incidents.Severity(severity), incidents.Status(status)
+	for _, f := range []struct {
+		dst *time.Time
+		src sql.NullString
+	}{
+		{&inc.DeclaredAt, sql.NullString{String: declared, Valid: true}},
+		{&inc.UpdatedAt, sql.NullString{String: updated, Valid: true}},
+		{&inc.MitigatedAt, mitigated},
+		{&inc.ResolvedAt, resolved},
+		{&inc.LastStatusUpdateAt, sql.NullString{String: lastUpdate, Valid: true}},
+	} {
+		if !f.src.Valid {
+			continue // NULL: not mitigated, still open
+		}
+		if *f.dst, err = time.Parse(timeLayout, f.src.String); err != nil {
+			return incidents.Incident{}, fmt.Errorf("scan incident %s: %w", inc.ID, err)
+		}
+	}
+	return inc, nil
+}
+
+// incidentArgs are the values of incidentColumns after id and number.
+func incidentArgs(inc incidents.Incident) []any {
+	return []any{inc.Title, inc.Description, int64(inc.Severity), string(inc.Status),
+		inc.Commander, inc.Reporter, inc.ChannelID, inc.ChannelName, inc.HeaderTS, inc.Summary,
+		formatTime(inc.DeclaredAt), formatTime(inc.UpdatedAt), nullTime(inc.MitigatedAt),
+		nullTime(inc.ResolvedAt), formatTime(inc.LastStatusUpdateAt)}
+}
+
+func scanEvent(row scanner) (incidents.Event, error) {
+	var (
+		ev       incidents.Event
+		at, kind string
+		data     string
+	)
+	if err := row.Scan(&ev.ID, &ev.IncidentID, &at, &ev.Actor, &kind, &ev.Text, &data); err != nil {
+		return incidents.Event{}, fmt.Errorf("scan event: %w", err)
+	}
+	t, err := time.Parse(timeLayout, at)
+	if err != nil {
+		return incidents.Event{}, fmt.Errorf("scan event %s: %w", ev.ID, err)
+	}
+	ev.At, ev.Kind = t, incidents.EventKind(kind)
+	if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
+		return incidents.Event{}, fmt.Errorf("decode data of event %s: %w", ev.ID, err)
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = nil // both backends read "no data" back as nil
+	}
+	return ev, nil
+}
+
+func insertEvents(ctx context.Context, tx *sql.Tx, events []incidents.Event) error {
+	for _, ev := range events {
+		data, err := json.Marshal(ev.Data)
+		if err != nil {
+			return fmt.Errorf("encode data of event %s: %w", ev.ID, err)
+		}
+		if ev.Data == nil {
+			data = []byte("{}")
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO incident_events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+			ev.ID.String(), ev.IncidentID.String(), formatTime(ev.At), ev.Actor, string(ev.Kind), ev.Text, string(data))
+		if err != nil {
+			return fmt.Errorf("insert event %s: %w", ev.ID, err)
+		}
+	}
+	return nil
+}
+
+// writeError wraps err with op, mapping a taken channel to the domain error.
+func writeError(op string, err error) error {
+	if e, ok := errors.AsType[*sqlite.Error](err); ok && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE &&
+		strings.Contains(e.Error(), "incidents.channel_id") {
+		return fmt.Errorf("%s: %w", op, incidents.ErrChannelTaken)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// normalizeIncident puts every time in UTC at microsecond precision, what
+// both backends store, so the value returned equals the value read back.
+func normalizeIncident(inc incidents.Incident) incidents.Incident {
+	inc.DeclaredAt = storedTime(inc.DeclaredAt)
+	inc.UpdatedAt = storedTime(inc.UpdatedAt)
+	inc.MitigatedAt = storedTime(inc.MitigatedAt)
+	inc.ResolvedAt = storedTime(inc.ResolvedAt)
+	inc.LastStatusUpdateAt = storedTime(inc.LastStatusUpdateAt)
+	return inc
+}
+
+// prepareEvents checks that events belong to the incident and normalises
+// their times. An event without an IncidentID is taken to belong to it.
+func prepareEvents(incidentID uuid.UUID, events []incidents.Event) ([]incidents.Event, error) {
+	out := make([]incidents.Event, len(events))
+	for i, ev := range events {
+		if ev.ID == uuid.Nil {
+			return nil, fmt.Errorf("event %d (%s) has no ID", i, ev.Kind)
+		}
+		if ev.IncidentID == uuid.Nil {
+			ev.IncidentID = incidentID
+		}
+		if ev.IncidentID != incidentID {
+			return nil, fmt.Errorf("event %s belongs to incident %s, not %s", ev.ID, ev.IncidentID, incidentID)
+		}
+		ev.At = storedTime(ev.At)
+		out[i] = ev
+	}
+	return out, nil
+}
+
+func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// nullTime stores the zero time as NULL ("not mitigated", "still open").
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}

@@ -1,0 +1,97 @@
+// Package sqlite stores incidents in one SQLite file on local disk. It is
+// for a single bot replica only: the file cannot be shared between hosts
+// and nothing here coordinates several bots. To run more than one replica,
+// use incidents/postgres.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// Options configures New.
+type Options struct {
+	// Path is the database file; its directory is created if missing.
+	Path string
+}
+
+// Store is an incidents.Store in a SQLite file. It is safe for concurrent
+// use by many goroutines.
+type Store struct {
+	db *sql.DB
+}
+
+var _ incidents.Store = (*Store)(nil)
+
+// connParams applies to every connection the pool opens.
+//
+// _txlock=immediate makes every transaction BEGIN IMMEDIATE, taking the
+// write lock up front. Update and Create read, then write: in a deferred
+// transaction two of them would both read, and the second to write would
+// fail with SQLITE_BUSY at once (busy_timeout cannot help a lock upgrade).
+// Taking the lock at BEGIN queues writers instead, waiting up to
+// busy_timeout, and also works across processes (an `incident-bot migrate`
+// run beside the bot), which a single in-process write connection would
+// not. Plain reads run outside transactions and, thanks to WAL, never wait
+// for writers.
+const connParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// New opens (creating if needed) the database file and applies pending
+// migrations.
+func New(ctx context.Context, opts Options) (*Store, error) {
+	switch {
+	case opts.Path == "":
+		return nil, errors.New("sqlite: a database path is required")
+	case strings.HasPrefix(opts.Path, ":memory:") || strings.HasPrefix(opts.Path, "file:"):
+		// An in-memory database is private to one connection of the pool,
+		// and a URI would bypass the connection settings below.
+		return nil, fmt.Errorf("sqlite: path must be a file path, got %q", opts.Path)
+	case strings.Contains(opts.Path, "?"):
+		return nil, fmt.Errorf("sqlite: path must not contain '?', got %q", opts.Path)
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create directory: %w", err)
+	}
+	db, err := sql.Open("sqlite", opts.Path+"?"+connParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", opts.Path, err)
+	}
+	s := &Store{db: db}
+	if err := s.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return s, nil
+}
+
+// Ping checks that the database file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	// db.Ping alone would not touch the file once a connection is open.
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. It is safe to call more than once.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}

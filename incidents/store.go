@@ -1,0 +1,63 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+)
+
+// Store keeps incidents and their timelines durably. Every method that
+// changes an incident writes the incident, its new timeline events and its
+// channel mapping in one transaction: either all of it happened or none.
+//
+// Implementations: incidents/postgres (several replicas may share one
+// database) and incidents/sqlite (the embedded single-replica store). Both
+// pass the suite in incidents/storetest.
+type Store interface {
+	// Create stores a new incident with its first timeline events and
+	// assigns its Number. key makes creation idempotent: when an incident
+	// was already created with the same non-empty key (a redelivered Slack
+	// envelope, a double-submitted form), Create stores nothing and returns
+	// that incident with ErrDuplicate.
+	Create(ctx context.Context, inc Incident, events []Event, key string) (Incident, error)
+
+	// Get returns the incident with the given ID, or ErrNotFound.
+	Get(ctx context.Context, id uuid.UUID) (Incident, error)
+
+	// ByChannel returns the incident whose Slack channel is channelID, or
+	// ErrNotFound.
+	ByChannel(ctx context.Context, channelID string) (Incident, error)
+
+	// List returns incidents, most recently declared first.
+	List(ctx context.Context, f ListFilter) ([]Incident, error)
+
+	// Update reads the incident under a write lock, calls fn with it, and
+	// stores the modified incident together with the events fn returns.
+	// If fn returns an error nothing is written and Update returns it.
+	// fn may be called more than once if the store retries a transaction,
+	// so it must not have side effects.
+	Update(ctx context.Context, id uuid.UUID, fn func(*Incident) ([]Event, error)) (Incident, error)
+
+	// Timeline returns the incident's events in the order they happened.
+	Timeline(ctx context.Context, id uuid.UUID) ([]Event, error)
+
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+
+	Close() error
+}
+
+// ListFilter narrows List.
+type ListFilter struct {
+	OpenOnly bool // only incidents that are not resolved
+	Limit    int  // 0 means no limit
+}
+
+// ErrDuplicate is returned (wrapped or not) by Store.Create when the
+// idempotency key was used before.
+var ErrDuplicate = errors.New("incident already created for this request")
+
+// ErrChannelTaken is returned when a channel is already mapped to another
+// incident: one channel belongs to at most one incident.
+var ErrChannelTaken = &Error{Code: ECONFLICT, Message: "that channel already belongs to another incident"}

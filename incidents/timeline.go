@@ -1,0 +1,42 @@
+package incidents
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// EventKind names what happened in a timeline event. Kinds are stored as
+// text, so new kinds need no migration; readers must tolerate unknown ones.
+type EventKind string
+
+// Event kinds recorded by the incident core. Later capabilities (reminders,
+// escalations, alerts, actions) add their own.
+const (
+	EventDeclared         EventKind = "declared"
+	EventStatusUpdate     EventKind = "status_update"
+	EventSeverityChanged  EventKind = "severity_changed"
+	EventCommanderChanged EventKind = "commander_changed"
+	EventMitigated        EventKind = "mitigated"
+	EventReopened         EventKind = "reopened"
+	EventResolved         EventKind = "resolved"
+	EventChannelCreated   EventKind = "channel_created"
+	// EventStepFailed records a side effect that did not happen (a Slack
+	// call that failed), so the record says what was and was not done.
+	EventStepFailed EventKind = "step_failed"
+	EventNote       EventKind = "note"
+)
+
+// Event is one entry in an incident's timeline. Events are append-only.
+type Event struct {
+	ID         uuid.UUID
+	IncidentID uuid.UUID
+	At         time.Time
+	Actor      string // Slack user ID, or "bot" for the bot itself
+	Kind       EventKind
+	Text       string            // human-readable summary
+	Data       map[string]string // structured details (old/new values, error codes)
+}
+
+// ActorBot is the actor of events the bot records on its own behalf.
+const ActorBot = "bot"
