@@ -28,7 +28,7 @@ const (
 // harness runs the real `serve` wiring (run → LoadConfig → NewMain → Run)
 // against the fake Slack and a real store.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	slack    *slacktest.Server
 	env      map[string]string
 	logs     *syncBuffer
@@ -38,7 +38,7 @@ type harness struct {
 	announce string // INCIDENTS_CHANNEL
 	general  string // a channel people type commands in
 	// openStore opens a second handle on the bot's store for assertions.
-	openStore func(t *testing.T) incidents.Store
+	openStore func(t testing.TB) incidents.Store
 }
 
 type syncBuffer struct {
@@ -69,7 +69,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, kind string)) {
 
 // newHarness starts the fake Slack and the bot, and waits until /readyz
 // says the bot is connected.
-func newHarness(t *testing.T, kind string, extra map[string]string) *harness {
+func newHarness(t testing.TB, kind string, extra map[string]string) *harness {
 	t.Helper()
 	fs := slacktest.New(slacktest.Options{AppToken: testAppToken, BotToken: testBotToken})
 	t.Cleanup(fs.Close)
@@ -92,7 +92,7 @@ func newHarness(t *testing.T, kind string, extra map[string]string) *harness {
 	case "sqlite":
 		path := filepath.Join(t.TempDir(), "bot.db")
 		h.env["SQLITE_PATH"] = path
-		h.openStore = func(t *testing.T) incidents.Store {
+		h.openStore = func(t testing.TB) incidents.Store {
 			s, err := sqlite.New(context.Background(), sqlite.Options{Path: path})
 			if err != nil {
 				t.Fatal(err)
@@ -103,7 +103,7 @@ func newHarness(t *testing.T, kind string, extra map[string]string) *harness {
 	case "postgres":
 		url := testpg.URL(t)
 		h.env["DATABASE_URL"] = url
-		h.openStore = func(t *testing.T) incidents.Store {
+		h.openStore = func(t testing.TB) incidents.Store {
 			s, err := postgres.New(context.Background(), postgres.Options{URL: url})
 			if err != nil {
 				t.Fatal(err)
