@@ -17,6 +17,7 @@ type Metrics struct {
 	SlackLatency  *prometheus.HistogramVec // Web API call duration by method
 	QueueDepth    prometheus.Gauge         // jobs waiting for a worker
 	JobsRejected  prometheus.Counter       // jobs refused because the queue was full
+	JobPanics     prometheus.Counter       // jobs that panicked (a bug; the bot carries on)
 	Declared      *prometheus.CounterVec   // incidents declared by severity
 	CommandErrors *prometheus.CounterVec   // commands that failed, by domain error code
 }
@@ -54,6 +55,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		JobsRejected: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "incidentbot_worker_jobs_rejected_total", Help: "Jobs refused because the queue was full.",
 		}),
+		JobPanics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "incidentbot_worker_job_panics_total", Help: "Jobs that panicked; each is a bug, logged with its stack.",
+		}),
 		Declared: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_incidents_declared_total", Help: "Incidents declared, by severity.",
 		}, []string{"severity"}),
@@ -62,6 +66,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"code"}),
 	}
 	reg.MustRegister(m.Envelopes, m.Duplicates, m.AckLatency, m.Connected, m.Reconnects,
-		m.SlackCalls, m.SlackLatency, m.QueueDepth, m.JobsRejected, m.Declared, m.CommandErrors)
+		m.SlackCalls, m.SlackLatency, m.QueueDepth, m.JobsRejected, m.JobPanics, m.Declared, m.CommandErrors)
 	return m
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Pool runs jobs on a fixed number of workers fed by a bounded queue. The
@@ -13,6 +15,7 @@ import (
 type Pool struct {
 	jobs    chan func(context.Context)
 	m       *Metrics
+	log     *zap.Logger
 	timeout time.Duration
 
 	ctx    context.Context // parent of every job's context
@@ -25,9 +28,9 @@ type Pool struct {
 
 // NewPool starts workers that each run one job at a time, each job under
 // its own timeout.
-func NewPool(workers, queue int, jobTimeout time.Duration, m *Metrics) *Pool {
+func NewPool(workers, queue int, jobTimeout time.Duration, m *Metrics, log *zap.Logger) *Pool {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Pool{jobs: make(chan func(context.Context), queue), m: m, timeout: jobTimeout, ctx: ctx, cancel: cancel}
+	p := &Pool{jobs: make(chan func(context.Context), queue), m: m, log: log, timeout: jobTimeout, ctx: ctx, cancel: cancel}
 	for range workers {
 		p.wg.Go(p.work)
 	}
@@ -37,10 +40,22 @@ func NewPool(workers, queue int, jobTimeout time.Duration, m *Metrics) *Pool {
 func (p *Pool) work() {
 	for job := range p.jobs {
 		p.m.QueueDepth.Set(float64(len(p.jobs)))
-		ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-		job(ctx)
-		cancel()
+		p.run(job)
 	}
+}
+
+// run isolates one job: a panic is logged and counted, and the worker
+// (and the bot) carries on with the next job.
+func (p *Pool) run(job func(context.Context)) {
+	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			p.m.JobPanics.Inc()
+			p.log.Error("job panicked", zap.Any("panic", r), zap.Stack("stack"))
+		}
+	}()
+	job(ctx)
 }
 
 // Submit queues job; false means the queue is full or the pool is shutting

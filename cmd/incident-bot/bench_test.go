@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,32 +103,10 @@ func BenchmarkDeclare(b *testing.B) {
 // on the embedded store, lets it settle and reads its resident memory.
 // Target: under 40 MB.
 func BenchmarkIdleRSS(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "incident-bot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	h := newHarness(b, "sqlite", nil) // provides the fake Slack and settings
 	h.stop()
-	addr := freeAddr(b)
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "LOG_LEVEL=warn")
-	for k, v := range h.env {
-		if k != "HTTP_ADDR" && k != "LOG_LEVEL" {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	h.eventually("binary ready", func() bool {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	cmd, _, _ := h.startBinary(bin, "LOG_LEVEL=warn")
 	time.Sleep(3 * time.Second) // idle: let start-up garbage be collected
 	var rss float64
 	for b.Loop() {

@@ -314,16 +314,7 @@ func TestDeclareThroughModal(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
 		h.slash(rita, h.general, "start")
-		var view slacktest.View
-		h.eventually("declare form opened", func() bool {
-			for _, v := range h.slack.Views() {
-				if v.CallbackID == "incident_declare" {
-					view = v
-					return true
-				}
-			}
-			return false
-		})
+		view := h.viewOpened("incident_declare")
 		// An empty title is refused next to the field, and nothing is created.
 		bad := h.slack.ViewSubmission(rita, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
 			"title": {"value": map[string]any{"type": "plain_text_input", "value": "  "}},
@@ -358,16 +349,7 @@ func TestHeaderButtons(t *testing.T) {
 		header := h.slack.Messages(ch.ID)[0]
 
 		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_update", inc.ID.String()))
-		var view slacktest.View
-		h.eventually("update form", func() bool {
-			for _, v := range h.slack.Views() {
-				if v.CallbackID == "incident_update" {
-					view = v
-					return true
-				}
-			}
-			return false
-		})
+		view := h.viewOpened("incident_update")
 		h.send("interactive", h.slack.ViewSubmission(bob, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
 			"text": {"value": map[string]any{"type": "plain_text_input", "value": "workers restarted"}},
 		}))
@@ -377,15 +359,7 @@ func TestHeaderButtons(t *testing.T) {
 		h.messageContaining(ch.ID, "*mitigated*")
 
 		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_resolve", inc.ID.String()))
-		h.eventually("resolve form", func() bool {
-			for _, v := range h.slack.Views() {
-				if v.CallbackID == "incident_resolve" {
-					view = v
-					return true
-				}
-			}
-			return false
-		})
+		view = h.viewOpened("incident_resolve")
 		h.send("interactive", h.slack.ViewSubmission(bob, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
 			"text": {"value": map[string]any{"type": "plain_text_input", "value": "backlog drained"}},
 		}))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -259,4 +261,52 @@ func freeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// viewOpened waits for the bot to open a modal with callbackID and returns
+// the most recent one.
+func (h *harness) viewOpened(callbackID string) slacktest.View {
+	h.t.Helper()
+	var view slacktest.View
+	h.eventually("form "+callbackID, func() bool {
+		found := false
+		for _, v := range h.slack.Views() {
+			if v.CallbackID == callbackID {
+				view, found = v, true
+			}
+		}
+		return found
+	})
+	return view
+}
+
+// startBinary runs the built binary's `serve` with the harness settings on
+// a fresh HTTP address and waits until it is ready. The harness's own
+// in-process bot must be stopped first.
+func (h *harness) startBinary(bin string, extra ...string) (*exec.Cmd, string, *syncBuffer) {
+	h.t.Helper()
+	addr := freeAddr(h.t)
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "serve")
+	cmd.Stderr = logs
+	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
+	for k, v := range h.env {
+		if k != "HTTP_ADDR" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	cmd.Env = append(cmd.Env, extra...)
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	h.eventually("binary ready", func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return cmd, addr, logs
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,7 @@ import (
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
-// buildBinary compiles incident-bot once per test binary run.
+// buildBinary compiles incident-bot into a temporary directory.
 func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "incident-bot")
@@ -32,28 +31,7 @@ func TestSIGTERM(t *testing.T) {
 	bin := buildBinary(t)
 	h := newHarness(t, "sqlite", nil) // the fake Slack and settings
 	h.stop()
-	addr := freeAddr(t)
-	var logs syncBuffer
-	cmd := exec.Command(bin, "serve")
-	cmd.Stderr = &logs
-	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
-	for k, v := range h.env {
-		if k != "HTTP_ADDR" {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	h.eventually("binary ready", func() bool {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	cmd, _, logs := h.startBinary(bin)
 	h.slack.SetLatency(100 * time.Millisecond)
 	h.slash(rita, h.general, "start sev2 Terminated mid-flight")
 	h.eventually("work started", func() bool { return h.slack.CallCount("conversations.create") > 0 })

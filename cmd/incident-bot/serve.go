@@ -74,7 +74,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, err
 	}
-	m.pool = bot.NewPool(cfg.Workers, 4096, 2*time.Minute, metrics)
+	m.pool = bot.NewPool(cfg.Workers, 4096, 2*time.Minute, metrics, log)
 	if m.listener, err = bot.NewListener(bot.ListenerOptions{
 		Client: client, App: app, Pool: m.pool, Logger: log, Metrics: metrics,
 	}); err != nil {

@@ -9,19 +9,16 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // Create stores inc and its first events and assigns its Number. A
 // non-empty key already used returns the incident created with it and
 // incidents.ErrDuplicate, and stores nothing.
 func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
-	if inc.ID == uuid.Nil {
-		return incidents.Incident{}, errors.New("create incident: the incident has no ID")
-	}
-	inc = normalizeIncident(inc)
-	events, err := prepareEvents(inc.ID, events)
+	inc, events, err := storeutil.PrepareCreate(inc, events)
 	if err != nil {
-		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+		return incidents.Incident{}, err // already says "create incident"
 	}
 	var existing incidents.Incident
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // migrationFiles are the schema versions, named NNNN_what.sql and applied
@@ -24,17 +21,11 @@ var migrationFiles embed.FS
 // tables. The value is arbitrary; it only has to be the same everywhere.
 const migrationLockKey int64 = 0x696e63_6d6967 // "inc" "mig"
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // Migrate applies the migrations the database has not seen yet, all in one
 // transaction: a failure leaves the schema as it was. Running it again, or
 // from several replicas at once, is safe.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := storeutil.LoadMigrations(migrationFiles, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
@@ -55,14 +46,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		for _, m := range ms {
-			if applied[m.version] {
+			if applied[m.Version] {
 				continue
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("apply migration %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("apply migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-				return fmt.Errorf("record migration %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+				return fmt.Errorf("record migration %s: %w", m.Name, err)
 			}
 		}
 		return nil
@@ -87,35 +78,4 @@ func appliedVersions(ctx context.Context, tx pgx.Tx) (map[int]bool, error) {
 		applied[int(v)] = true
 	}
 	return applied, nil
-}
-
-// loadMigrations reads the embedded files and checks that versions run
-// 1, 2, 3… without gaps, so a misnamed file fails loudly instead of being
-// skipped.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	ms := make([]migration, 0, len(names))
-	for _, name := range names {
-		base := path.Base(name)
-		prefix, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(prefix)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a version number", base)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", base, err)
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
 }

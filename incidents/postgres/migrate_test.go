@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/incident-bot/incident-bot/incidents/postgres"
+	"github.com/incident-bot/incident-bot/incidents/storetest"
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
@@ -32,24 +33,9 @@ func migrations(t *testing.T, url string) []string {
 
 func TestMigrateTwiceIsNoop(t *testing.T) {
 	url := testpg.URL(t)
-	s := open(t, url)
-	before := migrations(t, url)
-	if len(before) == 0 {
-		t.Fatal("no migrations recorded")
-	}
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("second Migrate: %v", err)
-	}
-	open(t, url) // and a second New on the same database
-	after := migrations(t, url)
-	if len(after) != len(before) {
-		t.Fatalf("migrations after migrating again = %q, want %q", after, before)
-	}
-	for i := range before {
-		if after[i] != before[i] {
-			t.Errorf("migration %d = %q after migrating again, want %q", i, after[i], before[i])
-		}
-	}
+	storetest.RunMigrateAgain(t,
+		func() storetest.Migrator { return open(t, url) },
+		func() []string { return migrations(t, url) })
 }
 
 // TestConcurrentNew starts several replicas at once on a fresh database:

@@ -2,16 +2,15 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // incidentColumns is the column list scanIncident expects, in its order.
@@ -63,34 +62,29 @@ func incidentArgs(inc incidents.Incident) []any {
 
 func scanEvent(row pgx.Row) (incidents.Event, error) {
 	var (
-		ev   incidents.Event
-		kind string
-		data []byte
+		ev     incidents.Event
+		kind   string
+		stored []byte
 	)
-	if err := row.Scan(&ev.ID, &ev.IncidentID, &ev.At, &ev.Actor, &kind, &ev.Text, &data); err != nil {
+	if err := row.Scan(&ev.ID, &ev.IncidentID, &ev.At, &ev.Actor, &kind, &ev.Text, &stored); err != nil {
 		return incidents.Event{}, fmt.Errorf("scan event: %w", err)
 	}
-	ev.At, ev.Kind = ev.At.UTC(), incidents.EventKind(kind)
-	if err := json.Unmarshal(data, &ev.Data); err != nil {
+	data, err := storeutil.DecodeEventData(stored)
+	if err != nil {
 		return incidents.Event{}, fmt.Errorf("decode data of event %s: %w", ev.ID, err)
 	}
-	if len(ev.Data) == 0 {
-		ev.Data = nil // both backends read "no data" back as nil
-	}
+	ev.At, ev.Kind, ev.Data = ev.At.UTC(), incidents.EventKind(kind), data
 	return ev, nil
 }
 
 func insertEvents(ctx context.Context, tx pgx.Tx, events []incidents.Event) error {
 	for _, ev := range events {
-		data, err := json.Marshal(ev.Data)
+		data, err := storeutil.EncodeEventData(ev.Data)
 		if err != nil {
 			return fmt.Errorf("encode data of event %s: %w", ev.ID, err)
 		}
-		if ev.Data == nil {
-			data = []byte("{}")
-		}
 		_, err = tx.Exec(ctx, "INSERT INTO incident_events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			ev.ID, ev.IncidentID, ev.At, ev.Actor, string(ev.Kind), ev.Text, string(data))
+			ev.ID, ev.IncidentID, ev.At, ev.Actor, string(ev.Kind), ev.Text, data)
 		if err != nil {
 			return fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
@@ -106,39 +100,6 @@ func writeError(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
-
-// normalizeIncident puts every time in UTC at microsecond precision, what
-// both backends store, so the value returned equals the value read back.
-func normalizeIncident(inc incidents.Incident) incidents.Incident {
-	inc.DeclaredAt = storedTime(inc.DeclaredAt)
-	inc.UpdatedAt = storedTime(inc.UpdatedAt)
-	inc.MitigatedAt = storedTime(inc.MitigatedAt)
-	inc.ResolvedAt = storedTime(inc.ResolvedAt)
-	inc.LastStatusUpdateAt = storedTime(inc.LastStatusUpdateAt)
-	return inc
-}
-
-// prepareEvents checks that events belong to the incident and normalises
-// their times. An event without an IncidentID is taken to belong to it.
-func prepareEvents(incidentID uuid.UUID, events []incidents.Event) ([]incidents.Event, error) {
-	out := make([]incidents.Event, len(events))
-	for i, ev := range events {
-		if ev.ID == uuid.Nil {
-			return nil, fmt.Errorf("event %d (%s) has no ID", i, ev.Kind)
-		}
-		if ev.IncidentID == uuid.Nil {
-			ev.IncidentID = incidentID
-		}
-		if ev.IncidentID != incidentID {
-			return nil, fmt.Errorf("event %s belongs to incident %s, not %s", ev.ID, ev.IncidentID, incidentID)
-		}
-		ev.At = storedTime(ev.At)
-		out[i] = ev
-	}
-	return out, nil
-}
-
-func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // nullTime stores the zero time as NULL ("not mitigated", "still open").
 func nullTime(t time.Time) any {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // Update locks the incident's row (SELECT … FOR UPDATE), so concurrent
@@ -32,11 +33,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Inc
 			fnErr = err
 			return err
 		}
-		if next.ID != cur.ID || next.Number != cur.Number {
-			return errors.New("an update may not change the incident's ID or Number")
-		}
-		next = normalizeIncident(next)
-		if events, err = prepareEvents(id, events); err != nil {
+		if next, events, err = storeutil.PrepareUpdate(cur, next, events); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE incidents SET title = $2, description = $3, severity = $4, status = $5,

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // Create stores inc and its first events and assigns its Number. A
@@ -17,13 +16,9 @@ import (
 // write lock from its start, so checking the key and then inserting cannot
 // race with another Create.
 func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
-	if inc.ID == uuid.Nil {
-		return incidents.Incident{}, errors.New("create incident: the incident has no ID")
-	}
-	inc = normalizeIncident(inc)
-	events, err := prepareEvents(inc.ID, events)
+	inc, events, err := storeutil.PrepareCreate(inc, events)
 	if err != nil {
-		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+		return incidents.Incident{}, err // already says "create incident"
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

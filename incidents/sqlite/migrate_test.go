@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/incident-bot/incident-bot/incidents/sqlite"
+	"github.com/incident-bot/incident-bot/incidents/storetest"
 )
 
 // migrations reads what schema_migrations records, to compare before and
@@ -36,24 +37,9 @@ func migrations(t *testing.T, path string) []string {
 
 func TestMigrateTwiceIsNoop(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "incidents.db")
-	s := open(t, path)
-	before := migrations(t, path)
-	if len(before) == 0 {
-		t.Fatal("no migrations recorded")
-	}
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("second Migrate: %v", err)
-	}
-	open(t, path) // and a second New on the same file
-	after := migrations(t, path)
-	if len(after) != len(before) {
-		t.Fatalf("migrations after migrating again = %q, want %q", after, before)
-	}
-	for i := range before {
-		if after[i] != before[i] {
-			t.Errorf("migration %d = %q after migrating again, want %q", i, after[i], before[i])
-		}
-	}
+	storetest.RunMigrateAgain(t,
+		func() storetest.Migrator { return open(t, path) },
+		func() []string { return migrations(t, path) })
 }
 
 func TestConcurrentNew(t *testing.T) {

@@ -3,17 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // timeLayout stores times as fixed-width UTC text, so that comparing the
@@ -98,26 +97,20 @@ func scanEvent(row scanner) (incidents.Event, error) {
 		return incidents.Event{}, fmt.Errorf("scan event %s: %w", ev.ID, err)
 	}
 	ev.At, ev.Kind = t, incidents.EventKind(kind)
-	if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
+	if ev.Data, err = storeutil.DecodeEventData([]byte(data)); err != nil {
 		return incidents.Event{}, fmt.Errorf("decode data of event %s: %w", ev.ID, err)
-	}
-	if len(ev.Data) == 0 {
-		ev.Data = nil // both backends read "no data" back as nil
 	}
 	return ev, nil
 }
 
 func insertEvents(ctx context.Context, tx *sql.Tx, events []incidents.Event) error {
 	for _, ev := range events {
-		data, err := json.Marshal(ev.Data)
+		data, err := storeutil.EncodeEventData(ev.Data)
 		if err != nil {
 			return fmt.Errorf("encode data of event %s: %w", ev.ID, err)
 		}
-		if ev.Data == nil {
-			data = []byte("{}")
-		}
 		_, err = tx.ExecContext(ctx, "INSERT INTO incident_events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-			ev.ID.String(), ev.IncidentID.String(), formatTime(ev.At), ev.Actor, string(ev.Kind), ev.Text, string(data))
+			ev.ID.String(), ev.IncidentID.String(), formatTime(ev.At), ev.Actor, string(ev.Kind), ev.Text, data)
 		if err != nil {
 			return fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
@@ -133,39 +126,6 @@ func writeError(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
-
-// normalizeIncident puts every time in UTC at microsecond precision, what
-// both backends store, so the value returned equals the value read back.
-func normalizeIncident(inc incidents.Incident) incidents.Incident {
-	inc.DeclaredAt = storedTime(inc.DeclaredAt)
-	inc.UpdatedAt = storedTime(inc.UpdatedAt)
-	inc.MitigatedAt = storedTime(inc.MitigatedAt)
-	inc.ResolvedAt = storedTime(inc.ResolvedAt)
-	inc.LastStatusUpdateAt = storedTime(inc.LastStatusUpdateAt)
-	return inc
-}
-
-// prepareEvents checks that events belong to the incident and normalises
-// their times. An event without an IncidentID is taken to belong to it.
-func prepareEvents(incidentID uuid.UUID, events []incidents.Event) ([]incidents.Event, error) {
-	out := make([]incidents.Event, len(events))
-	for i, ev := range events {
-		if ev.ID == uuid.Nil {
-			return nil, fmt.Errorf("event %d (%s) has no ID", i, ev.Kind)
-		}
-		if ev.IncidentID == uuid.Nil {
-			ev.IncidentID = incidentID
-		}
-		if ev.IncidentID != incidentID {
-			return nil, fmt.Errorf("event %s belongs to incident %s, not %s", ev.ID, ev.IncidentID, incidentID)
-		}
-		ev.At = storedTime(ev.At)
-		out[i] = ev
-	}
-	return out, nil
-}
-
-func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 

@@ -2,12 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
 // Update reads the incident, calls fn and writes the result and fn's events
@@ -29,12 +29,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Inc
 	if err != nil {
 		return incidents.Incident{}, err // the caller's own error, as documented
 	}
-	if next.ID != cur.ID || next.Number != cur.Number {
-		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id,
-			errors.New("an update may not change the incident's ID or Number"))
-	}
-	next = normalizeIncident(next)
-	if events, err = prepareEvents(id, events); err != nil {
+	if next, events, err = storeutil.PrepareUpdate(cur, next, events); err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE incidents SET title = ?, description = ?, severity = ?, status = ?,
