@@ -79,7 +79,10 @@ func TestLifecycle(t *testing.T) {
 	before, _ := svc.Store().Timeline(ctx, inc.ID)
 	refused := []func() error{
 		func() error { _, err := svc.SetStatus(ctx, inc.ID, "U2", incidents.StatusResolved, ""); return err },
-		func() error { _, err := svc.SetStatus(ctx, inc.ID, "U2", incidents.StatusInvestigating, ""); return err },
+		func() error {
+			_, err := svc.SetStatus(ctx, inc.ID, "U2", incidents.StatusInvestigating, "")
+			return err
+		},
 		func() error { _, err := svc.PostUpdate(ctx, inc.ID, "U2", "more"); return err },
 		func() error { _, err := svc.SetSeverity(ctx, inc.ID, "U2", incidents.Sev1); return err },
 		func() error { _, err := svc.SetCommander(ctx, inc.ID, "U2", "U3"); return err },
