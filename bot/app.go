@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,7 @@ type App struct {
 	announce string
 	prefix   string
 	botUser  string
+	locks    [64]sync.Mutex
 }
 
 // NewApp validates opts and builds the App.
@@ -81,9 +83,43 @@ func (a *App) fail(ctx context.Context, o Origin, err error) {
 	if code == incidents.EINTERNAL {
 		ref := uuid.NewString()[:8]
 		a.log.Error("command failed", zap.String("ref", ref), zap.String("user", o.User), zap.Error(err))
-		msg = fmt.Sprintf("Something went wrong on my side (ref `%s`). Nothing you asked for was lost from the record; please try again.", ref)
+		msg = fmt.Sprintf("Something went wrong on my side (ref `%s`), and I may not have recorded it. Check `/incident status` before trying again.", ref)
 	}
-	a.reply.ephemeral(ctx, o, ":warning: "+msg)
+	rctx, cancel := detached(ctx)
+	defer cancel()
+	a.reply.ephemeral(rctx, o, ":warning: "+msg)
+}
+
+// key builds an idempotency key; an empty id gives no key rather than one
+// shared by every request that lacks an id.
+func key(prefix, id string) string {
+	if id == "" {
+		return ""
+	}
+	return prefix + id
+}
+
+// tellBusy answers a request the full work queue refused.
+func (a *App) tellBusy(o Origin) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.reply.ephemeral(ctx, o, busyText)
+}
+
+// detached returns a context that outlives ctx's cancellation for a short
+// while: recording what failed and telling the user must happen even when
+// the job itself ran out of time or the bot is shutting down.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// lock serialises work on one incident within this process, so the topic
+// and header are rendered from the latest state, never an older copy that
+// finished its Slack calls late. It returns the unlock function.
+func (a *App) lock(id uuid.UUID) func() {
+	mu := &a.locks[id[0]%byte(len(a.locks))]
+	mu.Lock()
+	return mu.Unlock
 }
 
 // incidentHere finds the incident of the channel the command came from.
@@ -108,13 +144,13 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	switch c.Verb {
 	case VerbStart:
 		if c.Text == "" {
-			return a.openModal(ctx, o, DeclareModal(viewMeta{Channel: o.Channel, ResponseURL: o.ResponseURL}))
+			return a.openModal(ctx, o, DeclareModal(c.Severity, viewMeta{Channel: o.Channel, ResponseURL: o.ResponseURL}))
 		}
 		return a.Declare(ctx, o, incidents.Declaration{
-			Title: c.Text, Severity: c.Severity, Reporter: o.User, Source: "slash command", Key: "trigger:" + o.TriggerID,
+			Title: c.Text, Severity: c.Severity, Reporter: o.User, Source: "slash command", Key: key("trigger:", o.TriggerID),
 		})
 	case VerbList:
-		incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true, Limit: 25})
+		incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true})
 		if err != nil {
 			return err
 		}
@@ -125,6 +161,9 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	if err != nil {
 		return err
 	}
+	// A slash command is never redelivered with the same trigger, but the
+	// key costs nothing and makes the change safe if it ever is.
+	by := incidents.By{User: o.User, Key: key("trigger:", o.TriggerID)}
 	switch c.Verb {
 	case VerbStatus:
 		tl, err := a.svc.Store().Timeline(ctx, inc.ID)
@@ -134,24 +173,17 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 		a.reply.ephemeral(ctx, o, a.render.Summary(inc, a.svc.Now(), lastN(tl, 5)))
 		return nil
 	case VerbUpdate:
-		return a.PostUpdate(ctx, o, inc.ID, c.Text)
+		return a.PostUpdate(ctx, o, inc.ID, by, c.Text)
 	case VerbSeverity:
-		_, err := a.change(ctx, o, func() (incidents.Incident, error) { return a.svc.SetSeverity(ctx, inc.ID, o.User, c.Severity) },
-			func(n incidents.Incident) string {
-				return fmt.Sprintf(":arrows_counterclockwise: <@%s> changed the severity from %s to *%s*", o.User, inc.Severity.Label(), n.Severity.Label())
-			})
-		return err
+		return a.SetSeverity(ctx, o, inc.ID, by, c.Severity)
 	case VerbCommander:
-		_, err := a.change(ctx, o, func() (incidents.Incident, error) { return a.svc.SetCommander(ctx, inc.ID, o.User, c.User) },
-			func(n incidents.Incident) string {
-				a.invite(ctx, n, c.User)
-				return fmt.Sprintf(":saluting_face: <@%s> is now the incident commander (handed over by <@%s>)", c.User, o.User)
-			})
-		return err
+		return a.SetCommander(ctx, o, inc.ID, by, c.User)
 	case VerbMitigate:
-		return a.SetStatus(ctx, o, inc.ID, incidents.StatusMitigated, c.Text)
+		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, c.Text)
+	case VerbInvestigate:
+		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusInvestigating, c.Text)
 	case VerbResolve:
-		return a.SetStatus(ctx, o, inc.ID, incidents.StatusResolved, c.Text)
+		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusResolved, c.Text)
 	}
 	return fmt.Errorf("unhandled verb %q", c.Verb)
 }

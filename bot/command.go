@@ -22,9 +22,11 @@ const (
 	VerbCommander Verb = "commander"
 	VerbStatus    Verb = "status"
 	VerbMitigate  Verb = "mitigate"
-	VerbResolve   Verb = "resolve"
-	VerbList      Verb = "list"
-	VerbHelp      Verb = "help"
+	// VerbInvestigate moves a mitigated incident back to investigating.
+	VerbInvestigate Verb = "investigating"
+	VerbResolve     Verb = "resolve"
+	VerbList        Verb = "list"
+	VerbHelp        Verb = "help"
 )
 
 // Command is a parsed /incident invocation.
@@ -51,6 +53,7 @@ var aliases = map[string]Verb{
 	"commander": VerbCommander, "ic": VerbCommander, "lead": VerbCommander,
 	"status": VerbStatus, "info": VerbStatus,
 	"mitigate": VerbMitigate, "mitigated": VerbMitigate,
+	"investigating": VerbInvestigate, "investigate": VerbInvestigate, "unmitigate": VerbInvestigate,
 	"resolve": VerbResolve, "resolved": VerbResolve, "close": VerbResolve,
 	"list": VerbList, "ls": VerbList,
 	"help": VerbHelp, "?": VerbHelp,
@@ -58,18 +61,19 @@ var aliases = map[string]Verb{
 
 // Usage lines, shown by help and with every parse error.
 var usage = map[Verb]string{
-	VerbStart:     "`/incident start [sev1|sev2|sev3|sev4] <title>` — declare an incident (no title: opens a form)",
-	VerbUpdate:    "`/incident update <text>` — post a status update",
-	VerbSeverity:  "`/incident severity <sev1|sev2|sev3|sev4>` — change the severity",
-	VerbCommander: "`/incident commander @someone` — hand over command",
-	VerbStatus:    "`/incident status` — show this incident's summary (only to you)",
-	VerbMitigate:  "`/incident mitigate [what fixed it]` — mark as mitigated",
-	VerbResolve:   "`/incident resolve [summary]` — resolve and close the incident",
-	VerbList:      "`/incident list` — list open incidents (only to you)",
-	VerbHelp:      "`/incident help` — this help",
+	VerbStart:       "`/incident start [sev1|sev2|sev3|sev4] <title>` — declare an incident (no title: opens a form)",
+	VerbUpdate:      "`/incident update <text>` — post a status update",
+	VerbSeverity:    "`/incident severity <sev1|sev2|sev3|sev4>` — change the severity",
+	VerbCommander:   "`/incident commander @someone` — hand over command",
+	VerbStatus:      "`/incident status` — show this incident's summary (only to you)",
+	VerbMitigate:    "`/incident mitigate [what fixed it]` — mark as mitigated",
+	VerbInvestigate: "`/incident investigating [why]` — a mitigated incident is back to investigating",
+	VerbResolve:     "`/incident resolve [summary]` — resolve and close the incident",
+	VerbList:        "`/incident list` — list open incidents (only to you)",
+	VerbHelp:        "`/incident help` — this help",
 }
 
-var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbResolve, VerbList, VerbHelp}
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbList, VerbHelp}
 
 // HelpText is the full usage, with the default severity spelled out.
 func HelpText() string {
@@ -125,7 +129,7 @@ func Parse(text string) Parsed {
 			return usageError(verb, fmt.Sprintf("`%s` takes no arguments.", verb))
 		}
 		return ok1(Command{Verb: verb})
-	default: // mitigate, resolve: optional text
+	default: // mitigate, investigating, resolve: optional text
 		return ok1(Command{Verb: verb, Text: rest})
 	}
 }

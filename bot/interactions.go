@@ -37,7 +37,9 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	case ActionResolve:
 		return a.openModal(ctx, o, ResolveModal(inc, meta))
 	case ActionMitigate:
-		return a.SetStatus(ctx, o, inc.ID, incidents.StatusMitigated, "")
+		// action_ts identifies one click: a redelivered click changes nothing.
+		by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
+		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, "")
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
 }
@@ -52,21 +54,32 @@ func ValidateSubmission(v slack.View) map[string]string {
 		switch {
 		case title == "":
 			return map[string]string{blockTitle: "An incident needs a title."}
-		case len([]rune(title)) > incidents.MaxTitleLen:
-			return map[string]string{blockTitle: fmt.Sprintf("Keep the title under %d characters.", incidents.MaxTitleLen)}
+		case escapedLen(title) > incidents.MaxTitleLen: // stored escaped
+			return map[string]string{blockTitle: fmt.Sprintf("Keep the title under %d characters (& < > count as several).", incidents.MaxTitleLen)}
+		}
+		if escapedLen(inputValue(v.State, blockDescription)) > incidents.MaxDescriptionLen {
+			return map[string]string{blockDescription: fmt.Sprintf("Keep the details under %d characters.", incidents.MaxDescriptionLen)}
 		}
 		if s := inputValue(v.State, blockSeverity); s != "" {
 			if _, ok := incidents.ParseSeverity(s); !ok {
 				return map[string]string{blockSeverity: "Pick a severity."}
 			}
 		}
-	case ViewUpdate:
-		if inputValue(v.State, blockText) == "" {
+	case ViewUpdate, ViewResolve:
+		text := inputValue(v.State, blockText)
+		if text == "" && v.CallbackID == ViewUpdate {
 			return map[string]string{blockText: "An update needs some text."}
+		}
+		if escapedLen(text) > incidents.MaxUpdateLen {
+			return map[string]string{blockText: fmt.Sprintf("Keep it under %d characters (& < > count as several).", incidents.MaxUpdateLen)}
 		}
 	}
 	return nil
 }
+
+// escapedLen is the length text will have once escaped for Slack, which
+// is how the domain stores and checks it.
+func escapedLen(text string) int { return len([]rune(Escape(text))) }
 
 // RunSubmission acts on a submitted (and validated) form.
 func (a *App) RunSubmission(ctx context.Context, user string, v slack.View) {
@@ -86,7 +99,7 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 			Severity:    sev,
 			Reporter:    o.User,
 			Source:      "form",
-			Key:         "view:" + v.ID,
+			Key:         key("view:", v.ID),
 		})
 	}
 	id, err := uuid.Parse(meta.IncidentID)
@@ -94,11 +107,12 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 		return incidents.Errorf(incidents.EINVALID, "that form does not belong to an incident")
 	}
 	text := Escape(inputValue(v.State, blockText))
+	by := incidents.By{User: o.User, Key: key("view:", v.ID)}
 	switch v.CallbackID {
 	case ViewUpdate:
-		return a.PostUpdate(ctx, o, id, text)
+		return a.PostUpdate(ctx, o, id, by, text)
 	case ViewResolve:
-		return a.SetStatus(ctx, o, id, incidents.StatusResolved, text)
+		return a.SetStatus(ctx, o, id, by, incidents.StatusResolved, text)
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown form %q", v.CallbackID)
 }

@@ -51,14 +51,18 @@ func textInput(block, label, placeholder string, multiline bool, maxLen int, opt
 	return in
 }
 
-// DeclareModal asks for title, severity and description.
-func DeclareModal(meta viewMeta) slack.ModalViewRequest {
+// DeclareModal asks for title, severity and description; sev (when given
+// on the command line) is preselected.
+func DeclareModal(sev incidents.Severity, meta viewMeta) slack.ModalViewRequest {
+	if !sev.Valid() {
+		sev = incidents.DefaultSeverity
+	}
 	var opts []*slack.OptionBlockObject
 	for s := incidents.Sev1; s <= incidents.Sev4; s++ {
 		opts = append(opts, slack.NewOptionBlockObject(s.String(), plain(s.Label()), nil))
 	}
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Severity"), inputAction, opts...)
-	sel.InitialOption = opts[incidents.DefaultSeverity-1]
+	sel.InitialOption = opts[sev-1]
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
 		CallbackID: ViewDeclare,

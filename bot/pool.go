@@ -27,8 +27,9 @@ type Pool struct {
 }
 
 // NewPool starts workers that each run one job at a time, each job under
-// its own timeout.
+// its own timeout. workers and queue are at least 1.
 func NewPool(workers, queue int, jobTimeout time.Duration, m *Metrics, log *zap.Logger) *Pool {
+	workers, queue = max(workers, 1), max(queue, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{jobs: make(chan func(context.Context), queue), m: m, log: log, timeout: jobTimeout, ctx: ctx, cancel: cancel}
 	for range workers {

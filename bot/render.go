@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -155,7 +156,12 @@ func (r Renderer) List(incs []incidents.Incident, now time.Time) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d open incident(s)*\n", len(incs))
-	for _, inc := range incs {
+	const shown = 30
+	for i, inc := range incs {
+		if i == shown {
+			fmt.Fprintf(&b, "…and %d more\n", len(incs)-shown)
+			break
+		}
 		ch := "no channel"
 		if inc.ChannelID != "" {
 			ch = "<#" + inc.ChannelID + ">"
@@ -192,14 +198,15 @@ func clipRunes(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// clipBytes shortens s to at most n bytes, cutting on a character
+// boundary.
 func clipBytes(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	r := []rune(s[:n-len("…")])
-	// drop a possibly cut last rune
-	if len(r) > 0 && r[len(r)-1] == '\uFFFD' {
-		r = r[:len(r)-1]
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
 	}
-	return string(r) + "…"
+	return s[:cut] + "…"
 }

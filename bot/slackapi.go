@@ -29,24 +29,22 @@ type ClientOptions struct {
 	AppToken string // xapp-…, for apps.connections.open
 	APIURL   string // Slack Web API base; empty means Slack's own
 	Metrics  *Metrics
-	// MaxRetries bounds retries after HTTP 429; each waits Retry-After.
-	MaxRetries int
-	Timeout    time.Duration // per HTTP request
 }
+
+// Client limits: each 429 is retried after Retry-After up to maxRetries
+// times; one HTTP request may take requestTimeout.
+const (
+	maxRetries     = 5
+	requestTimeout = 30 * time.Second
+)
 
 // NewClient builds the Slack Web API client: 429 responses are retried
 // after Retry-After (slack-go's retry handler), every call is counted and
 // timed by method.
 func NewClient(opts ClientOptions) (*slack.Client, *http.Client) {
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = 5
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = 30 * time.Second
-	}
-	hc := &http.Client{Timeout: opts.Timeout, Transport: &countingTransport{next: http.DefaultTransport, m: opts.Metrics}}
+	hc := &http.Client{Timeout: requestTimeout, Transport: &countingTransport{next: http.DefaultTransport, m: opts.Metrics}}
 	cfg := slack.DefaultRetryConfig()
-	cfg.MaxRetries = opts.MaxRetries
+	cfg.MaxRetries = maxRetries
 	// Only 429 is retried (nil Handlers): a retried chat.postMessage after a
 	// connection error could post twice, a 429 was never processed.
 	cfg.Handlers = nil

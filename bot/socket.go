@@ -22,9 +22,6 @@ type ListenerOptions struct {
 	Pool    *Pool
 	Logger  *zap.Logger
 	Metrics *Metrics
-	// PingInterval is how long the connection may go without a ping from
-	// Slack before it is considered dead (slack-go's default is 30s).
-	PingInterval time.Duration
 }
 
 // Listener owns the socket-mode connection: it acknowledges every envelope
@@ -44,12 +41,9 @@ func NewListener(opts ListenerOptions) (*Listener, error) {
 	if opts.Client == nil || opts.App == nil || opts.Pool == nil || opts.Metrics == nil || opts.Logger == nil {
 		return nil, errors.New("bot: listener needs a client, app, pool, metrics and logger")
 	}
-	smOpts := []socketmode.Option{socketmode.OptionLog(zap.NewStdLog(opts.Logger.Named("socketmode")))}
-	if opts.PingInterval > 0 {
-		smOpts = append(smOpts, socketmode.OptionPingInterval(opts.PingInterval))
-	}
 	return &Listener{
-		sm: socketmode.New(opts.Client, smOpts...), app: opts.App, pool: opts.Pool,
+		sm:  socketmode.New(opts.Client, socketmode.OptionLog(zap.NewStdLog(opts.Logger.Named("socketmode")))),
+		app: opts.App, pool: opts.Pool,
 		log: opts.Logger, m: opts.Metrics, seen: newRecent(8192),
 	}, nil
 }
@@ -112,15 +106,15 @@ func (l *Listener) handle(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		l.log.Warn("socket mode error", zap.String("type", string(evt.Type)))
 	case socketmode.EventTypeErrorBadMessage:
-		l.badMessage(evt)
+		l.badMessage(ctx, evt)
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		l.envelope(evt)
+		l.envelope(ctx, evt)
 	}
 }
 
 // envelope acknowledges a request-bearing envelope at once and queues its
 // work. A redelivered envelope is acknowledged again but not run again.
-func (l *Listener) envelope(evt socketmode.Event) {
+func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 	start := time.Now()
 	req := evt.Request
 	if req == nil {
@@ -129,7 +123,7 @@ func (l *Listener) envelope(evt socketmode.Event) {
 	l.m.Envelopes.WithLabelValues(req.Type).Inc()
 	if !l.seen.add(req.EnvelopeID) {
 		l.m.Duplicates.Inc()
-		l.ack(req, nil, start)
+		l.ack(ctx, req, nil, start)
 		return
 	}
 	var payload any
@@ -142,16 +136,23 @@ func (l *Listener) envelope(evt socketmode.Event) {
 		// Events API: nothing subscribes yet; acknowledging stops redelivery.
 	}
 	if !req.AcceptsResponsePayload {
-		if _, isView := payload.(*slack.ViewSubmissionResponse); !isView {
-			payload = nil
-		}
+		payload = nil
 	}
-	l.ack(req, payload, start)
+	l.ack(ctx, req, payload, start)
 }
 
-func (l *Listener) ack(req *socketmode.Request, payload any, start time.Time) {
-	if err := l.sm.Ack(*req, payload); err != nil {
-		l.log.Error("ack failed", zap.String("envelope_id", req.EnvelopeID), zap.Error(err))
+// ackTimeout bounds how long the loop waits to queue an ack. The queue only
+// drains while connected; during a reconnect the loop must not block (it
+// would stop slack-go from reconnecting), so an ack that cannot be queued
+// is dropped and Slack redelivers the envelope, which is then recognised.
+const ackTimeout = 2 * time.Second
+
+func (l *Listener) ack(ctx context.Context, req *socketmode.Request, payload any, start time.Time) {
+	actx, cancel := context.WithTimeout(ctx, ackTimeout)
+	defer cancel()
+	if err := l.sm.AckCtx(actx, req.EnvelopeID, payload); err != nil {
+		l.log.Warn("ack not sent", zap.String("envelope_id", req.EnvelopeID), zap.Error(err))
+		return
 	}
 	l.m.AckLatency.Observe(time.Since(start).Seconds())
 }
@@ -199,6 +200,7 @@ func (l *Listener) interaction(cb slack.InteractionCallback) any {
 			act := *act
 			if !l.pool.Submit(func(ctx context.Context) { l.app.RunAction(ctx, o, act) }) {
 				l.log.Warn("dropped a button click: queue full", zap.String("action_id", act.ActionID))
+				go l.app.tellBusy(o) // not on the loop: it makes an HTTP call
 			}
 		}
 	case slack.InteractionTypeViewSubmission:
@@ -225,7 +227,7 @@ func firstBlock(v slack.View) string {
 
 // badMessage acknowledges an envelope slack-go could not parse, so Slack
 // does not redeliver something that will never parse.
-func (l *Listener) badMessage(evt socketmode.Event) {
+func (l *Listener) badMessage(ctx context.Context, evt socketmode.Event) {
 	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
 	if !ok {
 		return
@@ -241,5 +243,5 @@ func (l *Listener) badMessage(evt socketmode.Event) {
 	l.log.Warn("acknowledging an envelope that could not be parsed", zap.String("envelope_id", env.EnvelopeID),
 		zap.String("type", env.Type), zap.Error(bad.Cause))
 	l.m.Envelopes.WithLabelValues("unparseable").Inc()
-	l.ack(&socketmode.Request{EnvelopeID: env.EnvelopeID}, nil, time.Now())
+	l.ack(ctx, &socketmode.Request{EnvelopeID: env.EnvelopeID}, nil, time.Now())
 }

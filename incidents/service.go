@@ -58,8 +58,18 @@ func NewService(opts ServiceOptions) (*Service, error) {
 	return &Service{store: opts.Store, clock: opts.Clock, newID: opts.NewID}, nil
 }
 
-// Store exposes the underlying store for read-only queries.
+// Store exposes the underlying store. Callers outside the domain use it
+// for reads only; every change goes through Service so the lifecycle rules
+// and the timeline are never bypassed.
 func (s *Service) Store() Store { return s.store }
+
+// By says who asks for a change and, optionally, the idempotency key of
+// the request (a Slack view ID or button click) so that a request Slack
+// delivers twice changes the incident once.
+type By struct {
+	User string
+	Key  string
+}
 
 // Now is the service clock's time.
 func (s *Service) Now() time.Time { return s.clock.Now() }
@@ -128,9 +138,9 @@ func (s *Service) event(id uuid.UUID, at time.Time, actor string, kind EventKind
 }
 
 // change runs fn on the open incident under the store's lock; closed
-// incidents refuse every change.
-func (s *Service) change(ctx context.Context, id uuid.UUID, fn func(inc *Incident, now time.Time) ([]Event, error)) (Incident, error) {
-	return s.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
+// incidents refuse every change. A repeated key returns ErrDuplicate.
+func (s *Service) change(ctx context.Context, id uuid.UUID, key string, fn func(inc *Incident, now time.Time) ([]Event, error)) (Incident, error) {
+	return s.store.UpdateOnce(ctx, id, key, func(inc *Incident) ([]Event, error) {
 		if !inc.Status.Open() {
 			return nil, Errorf(ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 		}
@@ -145,7 +155,7 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, fn func(inc *Inciden
 }
 
 // PostUpdate records a status update.
-func (s *Service) PostUpdate(ctx context.Context, id uuid.UUID, actor, text string) (Incident, error) {
+func (s *Service) PostUpdate(ctx context.Context, id uuid.UUID, by By, text string) (Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return Incident{}, Errorf(EINVALID, "a status update needs some text")
@@ -153,41 +163,41 @@ func (s *Service) PostUpdate(ctx context.Context, id uuid.UUID, actor, text stri
 	if utf8.RuneCountInString(text) > MaxUpdateLen {
 		return Incident{}, Errorf(EINVALID, "the update is longer than %d characters", MaxUpdateLen)
 	}
-	return s.change(ctx, id, func(inc *Incident, now time.Time) ([]Event, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		inc.LastStatusUpdateAt = now
-		return []Event{s.event(inc.ID, now, actor, EventStatusUpdate, text, map[string]string{"status": string(inc.Status)})}, nil
+		return []Event{s.event(inc.ID, now, by.User, EventStatusUpdate, text, map[string]string{"status": string(inc.Status)})}, nil
 	})
 }
 
 // SetSeverity changes the severity.
-func (s *Service) SetSeverity(ctx context.Context, id uuid.UUID, actor string, sev Severity) (Incident, error) {
+func (s *Service) SetSeverity(ctx context.Context, id uuid.UUID, by By, sev Severity) (Incident, error) {
 	if !sev.Valid() {
 		return Incident{}, Errorf(EINVALID, "severity must be sev1, sev2, sev3 or sev4")
 	}
-	return s.change(ctx, id, func(inc *Incident, now time.Time) ([]Event, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		if inc.Severity == sev {
 			return nil, Errorf(ECONFLICT, "incident %s is already %s", inc.Ref(), sev.Label())
 		}
 		old := inc.Severity
 		inc.Severity = sev
-		return []Event{s.event(inc.ID, now, actor, EventSeverityChanged,
+		return []Event{s.event(inc.ID, now, by.User, EventSeverityChanged,
 			fmt.Sprintf("Severity changed from %s to %s", old.Label(), sev.Label()),
 			map[string]string{"from": old.String(), "to": sev.String()})}, nil
 	})
 }
 
 // SetCommander hands command to another person.
-func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, actor, commander string) (Incident, error) {
+func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, by By, commander string) (Incident, error) {
 	if commander == "" {
 		return Incident{}, Errorf(EINVALID, "name the new commander as @someone")
 	}
-	return s.change(ctx, id, func(inc *Incident, now time.Time) ([]Event, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		if inc.Commander == commander {
 			return nil, Errorf(ECONFLICT, "<@%s> is already the commander of %s", commander, inc.Ref())
 		}
 		old := inc.Commander
 		inc.Commander = commander
-		return []Event{s.event(inc.ID, now, actor, EventCommanderChanged,
+		return []Event{s.event(inc.ID, now, by.User, EventCommanderChanged,
 			fmt.Sprintf("Commander changed from <@%s> to <@%s>", old, commander),
 			map[string]string{"from": old, "to": commander})}, nil
 	})
@@ -195,12 +205,12 @@ func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, actor, command
 
 // SetStatus moves the incident through its lifecycle. note is optional
 // (the resolution summary, or what mitigated it).
-func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, actor string, next Status, note string) (Incident, error) {
+func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, by By, next Status, note string) (Incident, error) {
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > MaxUpdateLen {
 		return Incident{}, Errorf(EINVALID, "the text is longer than %d characters", MaxUpdateLen)
 	}
-	return s.change(ctx, id, func(inc *Incident, now time.Time) ([]Event, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		if inc.Status == next {
 			return nil, Errorf(ECONFLICT, "incident %s is already %s", inc.Ref(), next)
 		}
@@ -224,7 +234,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, actor string, nex
 		}
 		from := inc.Status
 		inc.Status = next
-		return []Event{s.event(inc.ID, now, actor, kind, text,
+		return []Event{s.event(inc.ID, now, by.User, kind, text,
 			map[string]string{"from": string(from), "to": string(next)})}, nil
 	})
 }

@@ -59,17 +59,17 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	clk.t = clk.t.Add(10 * time.Minute)
-	if inc, err = svc.PostUpdate(ctx, inc.ID, "U1", "looking at pg_stat_activity"); err != nil || !inc.LastStatusUpdateAt.Equal(clk.t) {
+	if inc, err = svc.PostUpdate(ctx, inc.ID, incidents.By{User: "U1"}, "looking at pg_stat_activity"); err != nil || !inc.LastStatusUpdateAt.Equal(clk.t) {
 		t.Fatalf("update: %v, last update %v", err, inc.LastStatusUpdateAt)
 	}
-	if _, err = svc.SetStatus(ctx, inc.ID, "U1", incidents.StatusMitigated, "killed the blocker"); err != nil {
+	if _, err = svc.SetStatus(ctx, inc.ID, incidents.By{User: "U1"}, incidents.StatusMitigated, "killed the blocker"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = svc.SetStatus(ctx, inc.ID, "U1", incidents.StatusInvestigating, "it is back"); err != nil {
+	if _, err = svc.SetStatus(ctx, inc.ID, incidents.By{User: "U1"}, incidents.StatusInvestigating, "it is back"); err != nil {
 		t.Fatalf("mitigated → investigating must be allowed: %v", err)
 	}
 	clk.t = clk.t.Add(20 * time.Minute)
-	if inc, err = svc.SetStatus(ctx, inc.ID, "U2", incidents.StatusResolved, "index added"); err != nil {
+	if inc, err = svc.SetStatus(ctx, inc.ID, incidents.By{User: "U2"}, incidents.StatusResolved, "index added"); err != nil {
 		t.Fatal(err)
 	}
 	if inc.Duration(clk.t.Add(time.Hour)) != 30*time.Minute || inc.Summary != "index added" {
@@ -78,14 +78,20 @@ func TestLifecycle(t *testing.T) {
 
 	before, _ := svc.Store().Timeline(ctx, inc.ID)
 	refused := []func() error{
-		func() error { _, err := svc.SetStatus(ctx, inc.ID, "U2", incidents.StatusResolved, ""); return err },
 		func() error {
-			_, err := svc.SetStatus(ctx, inc.ID, "U2", incidents.StatusInvestigating, "")
+			_, err := svc.SetStatus(ctx, inc.ID, incidents.By{User: "U2"}, incidents.StatusResolved, "")
 			return err
 		},
-		func() error { _, err := svc.PostUpdate(ctx, inc.ID, "U2", "more"); return err },
-		func() error { _, err := svc.SetSeverity(ctx, inc.ID, "U2", incidents.Sev1); return err },
-		func() error { _, err := svc.SetCommander(ctx, inc.ID, "U2", "U3"); return err },
+		func() error {
+			_, err := svc.SetStatus(ctx, inc.ID, incidents.By{User: "U2"}, incidents.StatusInvestigating, "")
+			return err
+		},
+		func() error { _, err := svc.PostUpdate(ctx, inc.ID, incidents.By{User: "U2"}, "more"); return err },
+		func() error {
+			_, err := svc.SetSeverity(ctx, inc.ID, incidents.By{User: "U2"}, incidents.Sev1)
+			return err
+		},
+		func() error { _, err := svc.SetCommander(ctx, inc.ID, incidents.By{User: "U2"}, "U3"); return err },
 	}
 	for i, f := range refused {
 		if err := f(); incidents.ErrorCode(err) != incidents.ECONFLICT {
@@ -120,17 +126,35 @@ func TestInvalidInput(t *testing.T) {
 		}
 	}
 	inc, _, _ := svc.Declare(ctx, incidents.Declaration{Title: "x", Reporter: "U1", Severity: incidents.Sev2})
-	if _, err := svc.SetSeverity(ctx, inc.ID, "U1", incidents.Sev2); incidents.ErrorCode(err) != incidents.ECONFLICT {
+	if _, err := svc.SetSeverity(ctx, inc.ID, incidents.By{User: "U1"}, incidents.Sev2); incidents.ErrorCode(err) != incidents.ECONFLICT {
 		t.Errorf("same severity: %v", err)
 	}
-	if _, err := svc.SetStatus(ctx, inc.ID, "U1", incidents.StatusInvestigating, ""); incidents.ErrorCode(err) != incidents.ECONFLICT {
+	if _, err := svc.SetStatus(ctx, inc.ID, incidents.By{User: "U1"}, incidents.StatusInvestigating, ""); incidents.ErrorCode(err) != incidents.ECONFLICT {
 		t.Errorf("same status: %v", err)
 	}
-	if _, err := svc.PostUpdate(ctx, inc.ID, "U1", "  "); incidents.ErrorCode(err) != incidents.EINVALID {
+	if _, err := svc.PostUpdate(ctx, inc.ID, incidents.By{User: "U1"}, "  "); incidents.ErrorCode(err) != incidents.EINVALID {
 		t.Errorf("empty update: %v", err)
 	}
-	_, err := svc.PostUpdate(ctx, [16]byte{1}, "U1", "x")
+	_, err := svc.PostUpdate(ctx, [16]byte{1}, incidents.By{User: "U1"}, "x")
 	if !errors.Is(err, incidents.ErrNotFound) {
 		t.Errorf("unknown incident: %v", err)
+	}
+}
+
+// A request Slack delivers twice (same key) changes the incident once.
+func TestKeyedChangeHappensOnce(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	inc, _, _ := svc.Declare(ctx, incidents.Declaration{Title: "x", Reporter: "U1"})
+	by := incidents.By{User: "U1", Key: "view:V1"}
+	if _, err := svc.PostUpdate(ctx, inc.ID, by, "first"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PostUpdate(ctx, inc.ID, by, "first"); !errors.Is(err, incidents.ErrDuplicate) {
+		t.Fatalf("repeat: %v, want ErrDuplicate", err)
+	}
+	evs, _ := svc.Store().Timeline(ctx, inc.ID)
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want declared + one update", len(evs))
 	}
 }

@@ -39,6 +39,14 @@ type Store interface {
 	// so it must not have side effects.
 	Update(ctx context.Context, id uuid.UUID, fn func(*Incident) ([]Event, error)) (Incident, error)
 
+	// UpdateOnce is Update made idempotent by key (a Slack view ID, a
+	// button click): when key was used by an earlier successful UpdateOnce
+	// or Create, fn is not called, nothing is written, and the incident is
+	// returned as it is with ErrDuplicate. The key is recorded in the same
+	// transaction as the change, so a failed change leaves it unused. An
+	// empty key behaves like Update.
+	UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn func(*Incident) ([]Event, error)) (Incident, error)
+
 	// Timeline returns the incident's events in the order they happened.
 	Timeline(ctx context.Context, id uuid.UUID) ([]Event, error)
 

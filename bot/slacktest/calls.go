@@ -14,8 +14,9 @@ type Call struct {
 	Args        url.Values
 	Body        []byte
 	ContentType string
-	Status      int    // HTTP status of the answer
-	Error       string // the "error" of an ok:false answer
+	Status      int       // HTTP status of the answer
+	Error       string    // the "error" of an ok:false answer
+	At          time.Time // when the fake received it (after any injected latency)
 }
 
 // fault is an injected failure waiting for the next call to its method.

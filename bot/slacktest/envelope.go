@@ -242,8 +242,15 @@ func (s *Server) DropConnection() {
 }
 
 // detachActive takes the active connection out of service at once, so that WaitConnected and
-// SendEnvelope wait for the client's next connection.
+// SendEnvelope wait for the client's next connection. Like SendEnvelope it first waits briefly
+// for a connection: a client can read hello a moment before the fake marks its connection
+// active.
 func (s *Server) detachActive() *wsConn {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if s.waitFor(ctx, func() bool { return s.sock.active != nil }) != nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.sock.active

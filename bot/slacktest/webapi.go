@@ -76,7 +76,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	errCode, _ := a.body["error"].(string)
 	s.calls.calls = append(s.calls.calls, Call{
 		Method: name, Args: req.args, Body: req.body, ContentType: req.contentType,
-		Status: a.status, Error: errCode,
+		Status: a.status, Error: errCode, At: s.now(),
 	})
 	s.mu.Unlock()
 

@@ -60,7 +60,13 @@ func TestDeclareEndToEnd(t *testing.T) {
 		if !strings.Contains(string(ack.Payload), "Declaring a *SEV1* incident") {
 			t.Fatalf("ack payload = %s", ack.Payload)
 		}
-		name := "inc-" + time.Now().UTC().Format("20060102") + "-users-see-502-errors"
+		h.messageContaining(h.announce, "Users see 502 errors")
+		st := h.openStore(t)
+		incs, err := st.List(context.Background(), incidents.ListFilter{})
+		if err != nil || len(incs) != 1 {
+			t.Fatalf("incidents: %v %v", incs, err)
+		}
+		name := "inc-" + incs[0].DeclaredAt.Format("20060102") + "-users-see-502-errors"
 		ch := h.channelNamed(name)
 		h.messageContaining(h.announce, "<#"+ch.ID+">")
 
@@ -86,7 +92,6 @@ func TestDeclareEndToEnd(t *testing.T) {
 			t.Errorf("Slack calls = %v, want %v", calls, want)
 		}
 
-		st := h.openStore(t)
 		inc, err := st.ByChannel(context.Background(), ch.ID)
 		if err != nil {
 			t.Fatalf("incident not mapped to its channel: %v", err)
@@ -177,9 +182,15 @@ func TestRedeliveryDoesNotDuplicate(t *testing.T) {
 
 func TestChannelNameTakenRetries(t *testing.T) {
 	h := newHarness(t, "sqlite", nil)
-	base := "inc-" + time.Now().UTC().Format("20060102") + "-db-down"
-	h.slack.AddChannel(base)
-	h.slack.AddChannel(base + "-2")
+	// Both days, in case the test runs across midnight.
+	var base string
+	for _, d := range []time.Time{time.Now().UTC(), time.Now().UTC().Add(time.Minute)} {
+		base = "inc-" + d.Format("20060102") + "-db-down"
+		if _, taken := h.slack.Channel(base); !taken {
+			h.slack.AddChannel(base)
+			h.slack.AddChannel(base + "-2")
+		}
+	}
 	_, ch := h.declare(rita, "start DB down", "DB down")
 	if ch.Name != base+"-3" {
 		t.Fatalf("channel = %q, want %q", ch.Name, base+"-3")
@@ -299,13 +310,18 @@ func TestRateLimitedCallIsRetried(t *testing.T) {
 		t.Fatal("no channel after a rate-limited create")
 	}
 	var statuses []int
+	var at []time.Time
 	for _, c := range h.slack.Calls() {
 		if c.Method == "conversations.create" {
 			statuses = append(statuses, c.Status)
+			at = append(at, c.At)
 		}
 	}
 	if !slices.Equal(statuses, []int{429, 200}) {
 		t.Fatalf("conversations.create statuses = %v, want [429 200]", statuses)
+	}
+	if gap := at[1].Sub(at[0]); gap < 900*time.Millisecond {
+		t.Fatalf("retried %v after a 429 with Retry-After: 1", gap)
 	}
 }
 
@@ -313,8 +329,11 @@ func TestRateLimitedCallIsRetried(t *testing.T) {
 func TestDeclareThroughModal(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
-		h.slash(rita, h.general, "start")
+		h.slash(rita, h.general, "start sev1")
 		view := h.viewOpened("incident_declare")
+		if !strings.Contains(string(view.JSON), `"initial_option":{"text":{"emoji":true,"text":"SEV1"`) {
+			t.Errorf("form does not preselect SEV1: %s", view.JSON)
+		}
 		// An empty title is refused next to the field, and nothing is created.
 		bad := h.slack.ViewSubmission(rita, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
 			"title": {"value": map[string]any{"type": "plain_text_input", "value": "  "}},
@@ -331,8 +350,14 @@ func TestDeclareThroughModal(t *testing.T) {
 		h.send("interactive", good)
 		h.send("interactive", good) // a double submit
 		h.messageContaining(h.announce, "Login &lt;fails&gt; &amp; times out")
-		name := "inc-" + time.Now().UTC().Format("20060102") + "-login-fails-times-out"
-		h.channelNamed(name)
+		h.eventually("channel for the form's incident", func() bool {
+			for _, d := range []time.Time{time.Now().UTC(), time.Now().UTC().Add(-time.Minute)} {
+				if _, ok := h.slack.Channel("inc-" + d.Format("20060102") + "-login-fails-times-out"); ok {
+					return true
+				}
+			}
+			return false
+		})
 		h.declare(rita, "start marker", "marker")
 		incs, _ := h.openStore(t).List(context.Background(), incidents.ListFilter{})
 		if len(incs) != 2 {
@@ -452,4 +477,61 @@ func TestConcurrentDeclarations(t *testing.T) {
 			t.Fatalf("%d incidents, %d numbers, %d channels; want %d each", len(incs), len(nums), len(chans), n)
 		}
 	})
+}
+
+// A click or a form submission Slack delivers again (in a new envelope)
+// changes the incident once; the same envelope delivered twice runs once.
+func TestRedeliveredInteractionsRunOnce(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		h := newHarness(t, kind, nil)
+		inc, ch := h.declare(rita, "start sev2 Disk filling", "Disk filling")
+		header := h.slack.Messages(ch.ID)[0]
+
+		click := h.slack.BlockAction(bob, ch.ID, header.TS, "incident_mitigate", inc.ID.String())
+		h.send("interactive", click)
+		h.send("interactive", click)
+		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_update", inc.ID.String()))
+		view := h.viewOpened("incident_update")
+		sub := h.slack.ViewSubmission(bob, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
+			"text": {"value": map[string]any{"type": "plain_text_input", "value": "old logs deleted"}},
+		})
+		h.send("interactive", sub)
+		h.send("interactive", sub)
+		// The same status envelope twice: only the envelope-ID layer can catch it.
+		p := h.slack.SlashCommand(bob, ch.ID, "status")
+		id, err := h.slack.SendEnvelope("slash_commands", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.send("slash_commands", p, slacktest.WithEnvelopeID(id))
+		h.slash(bob, ch.ID, "investigating disk filling again") // a marker after the repeats
+		h.messageContaining(ch.ID, "back to *investigating*")
+
+		assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated,
+			incidents.EventMitigated, incidents.EventStatusUpdate, incidents.EventReopened)
+		statusReplies := 0
+		for _, r := range h.slack.ResponseURLPosts() {
+			if strings.Contains(r.Text, "Recent timeline") {
+				statusReplies++
+			}
+		}
+		if statusReplies != 1 {
+			t.Fatalf("status answered %d times for one envelope delivered twice", statusReplies)
+		}
+	})
+}
+
+// A Slack step that fails after a change is recorded and reported, not
+// only logged.
+func TestFailedStepAfterChangeIsRecorded(t *testing.T) {
+	h := newHarness(t, "sqlite", nil)
+	inc, ch := h.declare(rita, "start sev2 Topic trouble", "Topic trouble")
+	h.slack.FailNext("conversations.setTopic", "not_in_channel")
+	h.slash(rita, ch.ID, "severity sev1")
+	h.responseContaining("could not update the channel topic: `not_in_channel`")
+	evs := assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated,
+		incidents.EventSeverityChanged, incidents.EventStepFailed)
+	if evs[3].Data["step"] != "update the channel topic" {
+		t.Fatalf("failure event = %+v", evs[3])
+	}
 }

@@ -54,10 +54,11 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []inc
 	return inc, nil
 }
 
-// claimKey records that key creates incident id. When another transaction
-// holds the same key, the insert waits for it: if it commits the key is
-// not claimed, if it rolls back the key is ours. That is what makes
-// concurrent redeliveries create exactly one incident.
+// claimKey records that key was used on incident id, by Create or
+// UpdateOnce. When another transaction holds the same key, the insert
+// waits for it: if it commits the key is not claimed, if it rolls back the
+// key is ours. That is what makes concurrent redeliveries create exactly
+// one incident, or apply one change exactly once.
 func claimKey(ctx context.Context, tx pgx.Tx, key string, id uuid.UUID) (bool, error) {
 	tag, err := tx.Exec(ctx, "INSERT INTO idempotency_keys (key, incident_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", key, id)
 	if err != nil {

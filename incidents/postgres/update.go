@@ -12,20 +12,42 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// Update locks the incident's row (SELECT … FOR UPDATE), so concurrent
-// updates from any replica run one after another and none is lost, then
-// writes the changed incident and fn's events in the same transaction.
-// Under READ COMMITTED a row lock never causes a serialisation failure,
-// so fn runs exactly once.
+// Update is UpdateOnce without a key.
 func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
+	return s.UpdateOnce(ctx, id, "", fn)
+}
+
+// UpdateOnce locks the incident's row (SELECT … FOR UPDATE), so concurrent
+// updates from any replica run one after another and none is lost, then
+// claims key, calls fn and writes the changed incident and fn's events, all
+// in one transaction. Under READ COMMITTED a row lock never causes a
+// serialisation failure, so fn runs at most once.
+//
+// The key is claimed after the row lock, so of several calls with the same
+// key for one incident the first to get the lock claims it and the others,
+// once it commits, find it taken. A claim racing another incident's (a
+// Create, or a caller's bug) waits on that transaction (see claimKey). If
+// anything fails after the claim, the rollback releases the key.
+func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
 	var (
 		out   incidents.Incident
 		fnErr error
+		dup   bool // key was used before; out is the incident as it is
 	)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := scanIncident(tx.QueryRow(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = $1 FOR UPDATE", id))
 		if err != nil {
 			return fmt.Errorf("read incident: %w", err)
+		}
+		if key != "" {
+			claimed, err := claimKey(ctx, tx, key, id)
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				out, dup = cur, true
+				return incidents.ErrDuplicate // rolls back: nothing to write
+			}
 		}
 		next := cur
 		events, err := fn(&next)
@@ -51,6 +73,9 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Inc
 	})
 	if fnErr != nil && errors.Is(err, fnErr) {
 		return incidents.Incident{}, fnErr // the caller's own error, as documented
+	}
+	if dup && errors.Is(err, incidents.ErrDuplicate) {
+		return out, fmt.Errorf("update incident %s with key %q: %w", id, key, incidents.ErrDuplicate)
 	}
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)

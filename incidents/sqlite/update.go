@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -10,11 +12,18 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// Update reads the incident, calls fn and writes the result and fn's events
-// in one transaction. The transaction takes the write lock at BEGIN (see
-// connParams), so concurrent updates run one after another and none is
-// lost; fn runs exactly once.
+// Update is UpdateOnce without a key.
 func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
+	return s.UpdateOnce(ctx, id, "", fn)
+}
+
+// UpdateOnce reads the incident, claims key, calls fn and writes the
+// result and fn's events in one transaction. The transaction takes the
+// write lock at BEGIN (see connParams), so concurrent updates run one after
+// another and none is lost, and of several with the same key only the
+// first finds it unused; fn runs at most once. If anything fails after the
+// claim, the rollback releases the key.
+func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: begin: %w", id, err)
@@ -23,6 +32,15 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Inc
 	cur, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id.String()))
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
+	}
+	if key != "" {
+		claimed, err := claimKey(ctx, tx, key, id)
+		if err != nil {
+			return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
+		}
+		if !claimed {
+			return cur, fmt.Errorf("update incident %s with key %q: %w", id, key, incidents.ErrDuplicate)
+		}
 	}
 	next := cur
 	events, err := fn(&next)
@@ -46,4 +64,21 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Inc
 		return incidents.Incident{}, fmt.Errorf("update incident %s: commit: %w", id, err)
 	}
 	return next, nil
+}
+
+// claimKey records that key was used on incident id, unless it was used
+// before (on any incident), and says whether it did. The caller's
+// transaction holds the write lock, so nothing can claim the key between
+// the check and the commit.
+func claimKey(ctx context.Context, tx *sql.Tx, key string, id uuid.UUID) (bool, error) {
+	res, err := tx.ExecContext(ctx, "INSERT INTO idempotency_keys (key, incident_id, created_at) VALUES (?, ?, ?)"+
+		" ON CONFLICT (key) DO NOTHING", key, id.String(), formatTime(time.Now()))
+	if err != nil {
+		return false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	return n == 1, nil
 }
