@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/playbooks"
 )
 
 // AppOptions configures NewApp.
@@ -28,6 +29,8 @@ type AppOptions struct {
 	ChannelPrefix    string         // default "inc"
 	Location         *time.Location // display time zone; default UTC
 	BotUserID        string         // never invited to its own channels
+	// Catalog holds the playbooks; nil means no runbook cards.
+	Catalog *playbooks.Catalog
 }
 
 // App runs /incident commands and header-button clicks against the
@@ -42,6 +45,7 @@ type App struct {
 	announce string
 	prefix   string
 	botUser  string
+	catalog  *playbooks.Catalog
 	locks    [64]sync.Mutex
 }
 
@@ -70,6 +74,7 @@ func NewApp(opts AppOptions) (*App, error) {
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
+		catalog: opts.Catalog,
 	}, nil
 }
 
@@ -149,6 +154,8 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 		return a.Declare(ctx, o, incidents.Declaration{
 			Title: c.Text, Severity: c.Severity, Reporter: o.User, Source: "slash command", Key: key("trigger:", o.TriggerID),
 		})
+	case VerbRunbook:
+		return a.runRunbook(ctx, o, c.Text)
 	case VerbList:
 		incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true})
 		if err != nil {

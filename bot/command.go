@@ -26,6 +26,7 @@ const (
 	VerbInvestigate Verb = "investigating"
 	VerbResolve     Verb = "resolve"
 	VerbList        Verb = "list"
+	VerbRunbook     Verb = "runbook"
 	VerbHelp        Verb = "help"
 )
 
@@ -56,6 +57,7 @@ var aliases = map[string]Verb{
 	"investigating": VerbInvestigate, "investigate": VerbInvestigate, "unmitigate": VerbInvestigate,
 	"resolve": VerbResolve, "resolved": VerbResolve, "close": VerbResolve,
 	"list": VerbList, "ls": VerbList,
+	"runbook": VerbRunbook, "playbook": VerbRunbook, "rb": VerbRunbook,
 	"help": VerbHelp, "?": VerbHelp,
 }
 
@@ -70,10 +72,11 @@ var usage = map[Verb]string{
 	VerbInvestigate: "`/incident investigating [why]` — a mitigated incident is back to investigating",
 	VerbResolve:     "`/incident resolve [summary]` — resolve and close the incident",
 	VerbList:        "`/incident list` — list open incidents (only to you)",
+	VerbRunbook:     "`/incident runbook [symptom or id]` — post the matching runbook card",
 	VerbHelp:        "`/incident help` — this help",
 }
 
-var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbList, VerbHelp}
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbList, VerbHelp}
 
 // HelpText is the full usage, with the default severity spelled out.
 func HelpText() string {
@@ -84,7 +87,7 @@ func HelpText() string {
 		b.WriteString(usage[v])
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `list` and `help` works inside an incident channel.",
+	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `runbook`, `list` and `help` works inside an incident channel.",
 		incidents.DefaultSeverity.Label())
 	return b.String()
 }
@@ -129,7 +132,7 @@ func Parse(text string) Parsed {
 			return usageError(verb, fmt.Sprintf("`%s` takes no arguments.", verb))
 		}
 		return ok1(Command{Verb: verb})
-	default: // mitigate, investigating, resolve: optional text
+	default: // mitigate, investigating, resolve, runbook: optional text
 		return ok1(Command{Verb: verb, Text: rest})
 	}
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
@@ -19,6 +20,9 @@ func (a *App) RunAction(ctx context.Context, o Origin, act slack.BlockAction) {
 }
 
 func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) error {
+	if isCardControl(act.ActionID) {
+		return a.runCardAction(ctx, o, o.MessageTS, act)
+	}
 	id, err := uuid.Parse(act.Value)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "that button does not belong to an incident")
@@ -115,4 +119,8 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 		return a.SetStatus(ctx, o, id, by, incidents.StatusResolved, text)
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown form %q", v.CallbackID)
+}
+
+func isCardControl(actionID string) bool {
+	return actionID == ActionSwitchRunbook || strings.HasPrefix(actionID, ActionCheckPrefix) || strings.HasPrefix(actionID, ActionRunPrefix)
 }

@@ -89,6 +89,7 @@ func (a *App) Declare(ctx context.Context, o Origin, d incidents.Declaration) er
 		} else {
 			inc = withHeader
 		}
+		a.suggestRunbook(ctx, inc, &failed)
 	}
 	a.announceMsg(ctx, inc, a.render.Announcement(inc), &failed)
 	where := "It has no channel."

@@ -14,6 +14,7 @@ import (
 type Origin struct {
 	User        string
 	Channel     string
+	MessageTS   string // for clicks: the message the button or box is on
 	TriggerID   string
 	ResponseURL string // from the slash command or interaction; never logged
 }
@@ -28,10 +29,18 @@ type replier struct {
 }
 
 func (r replier) ephemeral(ctx context.Context, o Origin, text string) {
+	r.ephemeralBlocks(ctx, o, text, nil)
+}
+
+// ephemeralBlocks is ephemeral with Block Kit content (text is the
+// notification fallback).
+func (r replier) ephemeralBlocks(ctx context.Context, o Origin, text string, blocks []slack.Block) {
 	if o.ResponseURL != "" {
-		err := slack.PostWebhookCustomHTTPContext(ctx, o.ResponseURL, r.http, &slack.WebhookMessage{
-			ResponseType: slack.ResponseTypeEphemeral, Text: text,
-		})
+		msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: text}
+		if len(blocks) > 0 {
+			msg.Blocks = &slack.Blocks{BlockSet: blocks}
+		}
+		err := slack.PostWebhookCustomHTTPContext(ctx, o.ResponseURL, r.http, msg)
 		if err == nil {
 			return
 		}
@@ -40,7 +49,11 @@ func (r replier) ephemeral(ctx context.Context, o Origin, text string) {
 	if o.Channel == "" || o.User == "" {
 		return
 	}
-	if _, err := r.api.PostEphemeralContext(ctx, o.Channel, o.User, slack.MsgOptionText(text, false)); err != nil {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if _, err := r.api.PostEphemeralContext(ctx, o.Channel, o.User, opts...); err != nil {
 		r.log.Warn("ephemeral reply failed", zap.String("channel", o.Channel), zap.String("slack_error", SlackErrorCode(err)))
 	}
 }

@@ -190,9 +190,12 @@ func (l *Listener) slashCommand(cmd slack.SlashCommand) any {
 }
 
 func (l *Listener) interaction(cb slack.InteractionCallback) any {
-	o := Origin{User: cb.User.ID, Channel: cb.Channel.ID, TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL}
+	o := Origin{User: cb.User.ID, Channel: cb.Channel.ID, TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL, MessageTS: cb.Container.MessageTs}
 	if o.Channel == "" {
 		o.Channel = cb.Container.ChannelID
+	}
+	if o.MessageTS == "" {
+		o.MessageTS = cb.Message.Timestamp
 	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:

@@ -267,3 +267,12 @@ func (s *Service) RecordFailure(ctx context.Context, id uuid.UUID, step, reason 
 	})
 	return err
 }
+
+// Record appends an event to an open incident's timeline: a runbook card
+// posted, a checklist item ticked. A repeated by.Key records nothing and
+// returns ErrDuplicate.
+func (s *Service) Record(ctx context.Context, id uuid.UUID, by By, kind EventKind, text string, data map[string]string) (Incident, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
+		return []Event{s.event(inc.ID, now, by.User, kind, text, data)}, nil
+	})
+}

@@ -50,6 +50,12 @@ type Store interface {
 	// Timeline returns the incident's events in the order they happened.
 	Timeline(ctx context.Context, id uuid.UUID) ([]Event, error)
 
+	// Claim records key and reports whether this call was the first to
+	// claim it. Scheduled jobs use it so that, with several replicas on
+	// one database, a job meant to run once (the daily digest for a given
+	// day) runs once. Claims never expire.
+	Claim(ctx context.Context, key string) (bool, error)
+
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 

@@ -25,6 +25,13 @@ const (
 	// call that failed), so the record says what was and was not done.
 	EventStepFailed EventKind = "step_failed"
 	EventNote       EventKind = "note"
+
+	// Runbook cards: posted (or switched to another playbook) in the
+	// channel, and checklist items ticked or unticked by someone.
+	EventRunbookPosted   EventKind = "runbook_posted"
+	EventRunbookSwitched EventKind = "runbook_switched"
+	EventCheckDone       EventKind = "check_done"
+	EventCheckUndone     EventKind = "check_undone"
 )
 
 // Event is one entry in an incident's timeline. Events are append-only.

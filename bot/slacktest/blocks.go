@@ -20,6 +20,15 @@ const (
 	maxButtonText    = 75
 	maxButtonValue   = 2000
 	maxOptions       = 100
+	maxCheckOptions  = 10 // checkboxes and radio_buttons
+	maxOverflowOpts  = 5
+	maxOptionText    = 75
+	maxOptionValue   = 150
+	maxPlaceholder   = 150
+	maxConfirmTitle  = 100
+	maxConfirmText   = 300
+	maxConfirmButton = 30
+	maxContextText   = 2000
 	maxInputLabel    = 2000
 	maxID            = 255 // block_id, action_id, callback_id, external_id
 )
@@ -135,6 +144,11 @@ func (c *checker) block(p string, b map[string]any, allowed map[string]bool) {
 	case "context":
 		items, _ := b["elements"].([]any)
 		c.count(p+"/elements", items, 1, maxContextItems)
+		for i, it := range items {
+			if t, ok := it.(map[string]any); ok && t["type"] != "image" {
+				c.textObject(fmt.Sprintf("%s/elements/%d", p, i), t, maxContextText, false)
+			}
+		}
 	case "input":
 		label, _ := b["label"].(map[string]any)
 		c.textObject(p+"/label", label, maxInputLabel, true)
@@ -166,6 +180,12 @@ func (c *checker) element(p string, el map[string]any) {
 	if id, ok := el["action_id"].(string); ok {
 		c.maxLen(p+"/action_id", id, maxID)
 	}
+	if cf, ok := el["confirm"].(map[string]any); ok {
+		c.confirm(p+"/confirm", cf)
+	}
+	if ph, ok := el["placeholder"].(map[string]any); ok {
+		c.textObject(p+"/placeholder", ph, maxPlaceholder, true)
+	}
 	switch typ {
 	case "button":
 		text, _ := el["text"].(map[string]any)
@@ -173,12 +193,66 @@ func (c *checker) element(p string, el map[string]any) {
 		if v, ok := el["value"].(string); ok {
 			c.maxLen(p+"/value", v, maxButtonValue)
 		}
+		if st, ok := el["style"].(string); ok && st != "primary" && st != "danger" {
+			c.add(p+"/style", "must be one of: primary, danger")
+		}
 	case "static_select", "multi_static_select", "overflow", "radio_buttons", "checkboxes":
 		if _, grouped := el["option_groups"]; grouped {
 			return
 		}
 		opts, _ := el["options"].([]any)
-		c.count(p+"/options", opts, 1, maxOptions)
+		most, plainOnly := maxOptions, true
+		switch typ {
+		case "checkboxes", "radio_buttons":
+			most, plainOnly = maxCheckOptions, false // these options may be mrkdwn
+		case "overflow":
+			most = maxOverflowOpts
+		}
+		c.count(p+"/options", opts, 1, most)
+		values := map[string]bool{}
+		for i, o := range opts {
+			opt, _ := o.(map[string]any)
+			c.option(fmt.Sprintf("%s/options/%d", p, i), opt, plainOnly)
+			if v, _ := opt["value"].(string); v != "" {
+				values[v] = true
+			}
+		}
+		// initial options must be among the options, as Slack checks.
+		inits, _ := el["initial_options"].([]any)
+		if io, ok := el["initial_option"]; ok {
+			inits = append(inits, io)
+		}
+		for i, o := range inits {
+			opt, _ := o.(map[string]any)
+			if v, _ := opt["value"].(string); !values[v] {
+				c.add(fmt.Sprintf("%s/initial_options/%d", p, i), "initial option must exactly match one of the options")
+			}
+		}
+	}
+}
+
+// option checks a composition option object.
+func (c *checker) option(p string, opt map[string]any, plainOnly bool) {
+	text, _ := opt["text"].(map[string]any)
+	c.textObject(p+"/text", text, maxOptionText, plainOnly)
+	v, _ := opt["value"].(string)
+	if v == "" {
+		c.add(p+"/value", "must be more than 0 characters")
+	}
+	c.maxLen(p+"/value", v, maxOptionValue)
+	if d, ok := opt["description"].(map[string]any); ok {
+		c.textObject(p+"/description", d, maxOptionText, true)
+	}
+}
+
+// confirm checks a confirmation dialog object.
+func (c *checker) confirm(p string, cf map[string]any) {
+	for _, f := range []struct {
+		key   string
+		limit int
+	}{{"title", maxConfirmTitle}, {"text", maxConfirmText}, {"confirm", maxConfirmButton}, {"deny", maxConfirmButton}} {
+		t, _ := cf[f.key].(map[string]any)
+		c.textObject(p+"/"+f.key, t, f.limit, f.key != "text")
 	}
 }
 

@@ -3,6 +3,7 @@ package slacktest_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -72,6 +73,14 @@ func TestPostMessageErrors(t *testing.T) {
 		{tooMany, "[ERROR] no more than 50 items allowed [json-pointer:/blocks]"},
 		{[]slack.Block{section(strings.Repeat("x", 3001))}, "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"},
 		{[]slack.Block{slack.NewDividerBlock(), section("")}, "[ERROR] must be more than 0 characters [json-pointer:/blocks/1/text/text]"},
+		{[]slack.Block{checkboxes(11, "x", "")}, "[ERROR] no more than 10 items allowed [json-pointer:/blocks/0/accessory/options]"},
+		{[]slack.Block{checkboxes(1, strings.Repeat("x", 76), "")}, "[ERROR] must be less than 76 characters [json-pointer:/blocks/0/accessory/options/0/text/text]"},
+		{[]slack.Block{checkboxes(2, "x", "v9")}, "[ERROR] initial option must exactly match one of the options [json-pointer:/blocks/0/accessory/initial_options/0]"},
+		{[]slack.Block{slack.NewActionBlock("a", slack.NewButtonBlockElement("b", "v", slack.NewTextBlockObject("plain_text", "Go", false, false)).
+			WithConfirm(slack.NewConfirmationBlockObject(slack.NewTextBlockObject("plain_text", "Sure?", false, false),
+				slack.NewTextBlockObject("plain_text", strings.Repeat("y", 301), false, false),
+				slack.NewTextBlockObject("plain_text", "Yes", false, false), slack.NewTextBlockObject("plain_text", "No", false, false))))},
+			"[ERROR] must be less than 301 characters [json-pointer:/blocks/0/elements/0/confirm/text/text]"},
 	} {
 		_, _, err := api.PostMessage(ch, slack.MsgOptionText("fallback", false), slack.MsgOptionBlocks(tc.blocks...))
 		var se slack.SlackErrorResponse
@@ -141,4 +150,18 @@ func TestUpdateDeleteEphemeralPermalink(t *testing.T) {
 	if len(msgs) != 2 || msgs[1].Text != "only you" || !msgs[1].Ephemeral || msgs[1].For != humanUser {
 		t.Errorf("messages = %+v", msgs)
 	}
+}
+
+// checkboxes is a section whose accessory is a checkbox group of n options
+// with the given text; initial, when set, is the value of an initial option.
+func checkboxes(n int, text, initial string) slack.Block {
+	var opts []*slack.OptionBlockObject
+	for i := range n {
+		opts = append(opts, slack.NewOptionBlockObject(fmt.Sprintf("v%d", i), slack.NewTextBlockObject("mrkdwn", text, false, false), nil))
+	}
+	cb := slack.NewCheckboxGroupsBlockElement("done", opts...)
+	if initial != "" {
+		cb.InitialOptions = []*slack.OptionBlockObject{slack.NewOptionBlockObject(initial, slack.NewTextBlockObject("mrkdwn", text, false, false), nil)}
+	}
+	return slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", "step", false, false), nil, slack.NewAccessory(cb))
 }

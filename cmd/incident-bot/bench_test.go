@@ -79,7 +79,8 @@ func ackLatency(b *testing.B, envelopes int, gap time.Duration) {
 
 // BenchmarkDeclare measures /incident start end to end against the fake
 // Slack with no injected latency: envelope sent → channel, topic, invite,
-// header and announcement all done. Slack calls per incident are counted.
+// header, runbook card (the title matches one) and announcement all done.
+// Slack calls per incident are counted.
 // Target: under 50 ms per incident.
 func BenchmarkDeclare(b *testing.B) {
 	for _, kind := range storeKinds {
@@ -89,7 +90,7 @@ func BenchmarkDeclare(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				n++
-				title := "Bench incident " + strconv.Itoa(n)
+				title := "Bench " + strconv.Itoa(n) + ": users see 502 errors"
 				if _, err := h.slack.SendEnvelope("slash_commands", h.slack.SlashCommand(rita, h.general, "start sev2 "+title)); err != nil {
 					b.Fatal(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo
 
+	"github.com/robfig/cron/v3"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	Location         *time.Location
 	Workers          int           // WORKERS
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT
+	PlaybooksDir     string        // PLAYBOOKS_DIR: team playbooks over the built-in ones
+	ReviewChannel    string        // PLAYBOOK_REVIEW_CHANNEL: where overdue playbooks are listed
+	ReviewSchedule   string        // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
 }
 
 // Defaults, as documented in README.
@@ -35,7 +39,9 @@ const (
 	defaultSQLitePath  = "incident-bot.db"
 	defaultHTTPAddr    = ":8080"
 	defaultPrefix      = "inc"
-	manifestHint       = "create the Slack app from deploy/slack/manifest.yaml (README, \"Install the Slack app\")"
+	// defaultReviewSchedule: every day at 09:00 in DISPLAY_TIMEZONE.
+	defaultReviewSchedule = "0 9 * * *"
+	manifestHint          = "create the Slack app from deploy/slack/manifest.yaml (README, \"Install the Slack app\")"
 )
 
 // errMissingTokens is returned when the Slack tokens are not set, naming
@@ -61,6 +67,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		IncidentsChannel: env("INCIDENTS_CHANNEL", ""),
 		ChannelPrefix:    env("INCIDENT_CHANNEL_PREFIX", defaultPrefix),
 		LogFormat:        strings.ToLower(env("LOG_FORMAT", "json")),
+		PlaybooksDir:     env("PLAYBOOKS_DIR", ""),
+		ReviewChannel:    env("PLAYBOOK_REVIEW_CHANNEL", ""),
+		ReviewSchedule:   env("PLAYBOOK_REVIEW_SCHEDULE", defaultReviewSchedule),
 	}
 	if c.AppToken == "" || c.BotToken == "" {
 		return c, errMissingTokens
@@ -96,6 +105,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be a duration such as 30s, got %q", getenv("SHUTDOWN_TIMEOUT"))
+	}
+	if _, err := cron.ParseStandard(c.ReviewSchedule); err != nil {
+		bad("PLAYBOOK_REVIEW_SCHEDULE must be a cron schedule such as \"0 9 * * 1-5\": %v", err)
 	}
 	return c, errors.Join(errs...)
 }

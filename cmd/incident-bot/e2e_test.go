@@ -50,8 +50,8 @@ func TestServeRejectsBadSettings(t *testing.T) {
 }
 
 // The headline flow: /incident start sev1 … makes a channel, topic,
-// invitation, header and announcement, records it durably, and costs
-// exactly five Web API calls.
+// invitation, header, runbook card and announcement, records it durably,
+// and costs exactly six Web API calls.
 func TestDeclareEndToEnd(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
@@ -87,7 +87,7 @@ func TestDeclareEndToEnd(t *testing.T) {
 		for _, c := range h.slack.Calls() {
 			calls[c.Method]++
 		}
-		want := map[string]int{"conversations.create": 1, "conversations.setTopic": 1, "conversations.invite": 1, "chat.postMessage": 2}
+		want := map[string]int{"conversations.create": 1, "conversations.setTopic": 1, "conversations.invite": 1, "chat.postMessage": 3}
 		if !mapsEqual(calls, want) {
 			t.Errorf("Slack calls = %v, want %v", calls, want)
 		}
@@ -99,7 +99,10 @@ func TestDeclareEndToEnd(t *testing.T) {
 		if inc.Severity != incidents.Sev1 || inc.Commander != rita || inc.Title != "Users see 502 errors" || inc.HeaderTS != header.TS || inc.ChannelName != name {
 			t.Errorf("stored incident = %+v", inc)
 		}
-		assertKinds(t, st, inc, incidents.EventDeclared, incidents.EventChannelCreated)
+		evs := assertKinds(t, st, inc, incidents.EventDeclared, incidents.EventChannelCreated, incidents.EventRunbookPosted)
+		if evs[2].Data["playbook"] != "service-down" {
+			t.Errorf("runbook for 502 errors = %q, want service-down", evs[2].Data["playbook"])
+		}
 	})
 }
 
@@ -243,9 +246,10 @@ func TestLifecycleCommands(t *testing.T) {
 		if got.Status != incidents.StatusResolved || got.Severity != incidents.Sev1 || got.Commander != bob || got.Summary != "bad deploy rolled back" {
 			t.Errorf("final incident = %+v", got)
 		}
-		evs := assertKinds(t, st, inc, incidents.EventDeclared, incidents.EventChannelCreated, incidents.EventStatusUpdate,
+		// "Slow API" matches a runbook, so its card is part of the record.
+		evs := assertKinds(t, st, inc, incidents.EventDeclared, incidents.EventChannelCreated, incidents.EventRunbookPosted, incidents.EventStatusUpdate,
 			incidents.EventSeverityChanged, incidents.EventCommanderChanged, incidents.EventMitigated, incidents.EventResolved)
-		if evs[2].Actor != rita || evs[5].Actor != bob || evs[6].Data["to"] != "resolved" {
+		if evs[3].Actor != rita || evs[6].Actor != bob || evs[7].Data["to"] != "resolved" {
 			t.Errorf("actors/details wrong: %+v", evs)
 		}
 		// The header lost its buttons when the incident closed.
@@ -393,7 +397,7 @@ func TestHeaderButtons(t *testing.T) {
 		// A click on a closed incident's stale button changes nothing.
 		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_mitigate", inc.ID.String()))
 		h.responseContaining("is resolved; it can no longer be changed")
-		assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated,
+		assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated, incidents.EventRunbookPosted,
 			incidents.EventStatusUpdate, incidents.EventMitigated, incidents.EventResolved)
 	})
 }

@@ -23,6 +23,8 @@ const usageText = `incident-bot — Slack incident response for teams on AWS
 Usage:
   incident-bot serve     run the bot (settings from the environment; see README)
   incident-bot migrate   apply database migrations and exit
+  incident-bot playbooks check [DIR] | list | match TEXT
+                         validate, list and try the playbooks offline
   incident-bot version   print the version
   incident-bot help      this text
 `
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stderr)
 	case "migrate":
 		return migrate(ctx, getenv, stdout, stderr)
+	case "playbooks":
+		return playbooksCmd(args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "incident-bot", version)
 		return 0

@@ -11,12 +11,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/bot"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/postgres"
 	"github.com/incident-bot/incident-bot/incidents/sqlite"
+	"github.com/incident-bot/incident-bot/playbooks"
 )
 
 // Main is the wired-up `serve` process.
@@ -26,6 +28,8 @@ type Main struct {
 	store    incidents.Store
 	pool     *bot.Pool
 	listener *bot.Listener
+	cron     *cron.Cron
+	digest   *bot.ReviewDigest
 	http     *http.Server
 	httpLn   net.Listener
 }
@@ -47,6 +51,10 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 			m.Close()
 		}
 	}()
+	catalog, err := playbooks.Load(cfg.PlaybooksDir)
+	if err != nil {
+		return nil, fmt.Errorf("load playbooks (fix these, or check them offline with `incident-bot playbooks check`):\n%w", err)
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store (%s): %w", cfg.StoreDescription(), err)
@@ -69,10 +77,21 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	app, err := bot.NewApp(bot.AppOptions{
 		Service: svc, API: client, HTTP: hc, Logger: log, Metrics: metrics,
 		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
-		BotUserID: auth.UserID,
+		BotUserID: auth.UserID, Catalog: catalog,
 	})
 	if err != nil {
 		return nil, err
+	}
+	m.cron = cron.New(cron.WithLocation(cfg.Location))
+	m.digest = app.NewReviewDigest(cfg.ReviewChannel)
+	if _, err := m.cron.AddFunc(cfg.ReviewSchedule, func() {
+		jctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := m.digest.Run(jctx, time.Now()); err != nil {
+			log.Warn("playbook review digest failed", zap.Error(err))
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("PLAYBOOK_REVIEW_SCHEDULE: %w", err)
 	}
 	m.pool = bot.NewPool(cfg.Workers, 4096, 2*time.Minute, metrics, log)
 	if m.listener, err = bot.NewListener(bot.ListenerOptions{
@@ -113,10 +132,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	m.log.Info("incident-bot serving", zap.String("store", m.cfg.StoreDescription()), zap.String("http_addr", m.HTTPAddr()),
 		zap.String("slack_api", redactURL(m.cfg.SlackAPIURL)))
+	m.cron.Start()
 	runErr := m.listener.Run(ctx)
 	m.log.Info("shutting down: finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 	defer cancel()
+	select { // scheduled jobs finish too; cron starts no new ones
+	case <-m.cron.Stop().Done():
+	case <-sctx.Done():
+	}
 	if err := m.pool.Shutdown(sctx); err != nil {
 		m.log.Warn("shutdown", zap.Error(err))
 	}

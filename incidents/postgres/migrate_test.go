@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/postgres"
 	"github.com/incident-bot/incident-bot/incidents/storetest"
 	"github.com/incident-bot/incident-bot/internal/testpg"
@@ -66,4 +67,21 @@ func TestConcurrentNew(t *testing.T) {
 	if got := migrations(t, url); len(got) == 0 {
 		t.Error("no migrations recorded")
 	}
+}
+
+// TestUpgradeFrom1 opens a database made by version 1 of the schema, from
+// before job_claims, with the current code.
+func TestUpgradeFrom1(t *testing.T) {
+	url := testpg.URL(t)
+	storetest.RunUpgrade(t,
+		func() incidents.Store {
+			s, err := postgres.NewAtVersion(t.Context(), postgres.Options{URL: url, MaxConns: 2}, 1)
+			if err != nil {
+				t.Fatalf("NewAtVersion(1): %v", err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		func() incidents.Store { return open(t, url) },
+		func() []string { return migrations(t, url) })
 }

@@ -33,6 +33,19 @@ var _ incidents.Store = (*Store)(nil)
 // New connects to the database and applies pending migrations, so a replica
 // never serves from a schema older than its code.
 func New(ctx context.Context, opts Options) (*Store, error) {
+	s, err := connect(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return s, nil
+}
+
+// connect is New without migrating.
+func connect(ctx context.Context, opts Options) (*Store, error) {
 	if opts.URL == "" {
 		return nil, errors.New("postgres: a database URL is required")
 	}
@@ -53,10 +66,6 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{pool: pool}
 	if err := s.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/sqlite"
 	"github.com/incident-bot/incident-bot/incidents/storetest"
 )
@@ -62,4 +63,21 @@ func TestConcurrentNew(t *testing.T) {
 			t.Errorf("New %d: %v", i, err)
 		}
 	}
+}
+
+// TestUpgradeFrom1 opens a file made by version 1 of the schema, from
+// before job_claims, with the current code.
+func TestUpgradeFrom1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "incidents.db")
+	storetest.RunUpgrade(t,
+		func() incidents.Store {
+			s, err := sqlite.NewAtVersion(t.Context(), sqlite.Options{Path: path}, 1)
+			if err != nil {
+				t.Fatalf("NewAtVersion(1): %v", err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		func() incidents.Store { return open(t, path) },
+		func() []string { return migrations(t, path) })
 }

@@ -49,6 +49,19 @@ const connParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragm
 // New opens (creating if needed) the database file and applies pending
 // migrations.
 func New(ctx context.Context, opts Options) (*Store, error) {
+	s, err := open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return s, nil
+}
+
+// open is New without migrating.
+func open(ctx context.Context, opts Options) (*Store, error) {
 	switch {
 	case opts.Path == "":
 		return nil, errors.New("sqlite: a database path is required")
@@ -68,10 +81,6 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db}
 	if err := s.Ping(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
-	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}

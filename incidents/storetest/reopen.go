@@ -25,6 +25,9 @@ func RunReopen(t *testing.T, prepare func(t *testing.T) (open func() incidents.S
 		t.Fatalf("Update: %v", err)
 	}
 	want.ChannelID, events = "C0DURABLE", append(events, ev)
+	if !mustClaim(t, first, "digest/durable") {
+		t.Fatal("Claim of a new key = false, want true")
+	}
 	if err := first.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -38,6 +41,9 @@ func RunReopen(t *testing.T, prepare func(t *testing.T) (open func() incidents.S
 	}
 	if _, err := second.Create(t.Context(), newIncident("again", base()), nil, "key-durable"); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Errorf("Create with a key used before reopening: err = %v, want ErrDuplicate", err)
+	}
+	if mustClaim(t, second, "digest/durable") {
+		t.Error("Claim of a key claimed before reopening = true, want false")
 	}
 	next, _ := mustCreate(t, second, newIncident("next", base()), "")
 	if next.Number <= want.Number {

@@ -46,6 +46,10 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Timeline/NotFound", testTimelineNotFound},
 		{"RoundTrip/TimesAndData", testRoundTripTimesAndData},
 		{"RoundTrip/ZeroTimes", testRoundTripZeroTimes},
+		{"Claim/Once", testClaimOnce},
+		{"Claim/KeysIndependent", testClaimKeysIndependent},
+		{"Claim/EmptyKey", testClaimEmptyKey},
+		{"Claim/Concurrent", testClaimConcurrent},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {

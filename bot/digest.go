@@ -1,0 +1,68 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/playbooks"
+)
+
+// ReviewDigest posts the playbooks whose review date has passed, so stale
+// runbooks get noticed before someone follows them at 3 a.m.
+type ReviewDigest struct {
+	app     *App
+	channel string
+}
+
+// NewReviewDigest posts to channel; an empty channel disables it.
+func (a *App) NewReviewDigest(channel string) *ReviewDigest {
+	return &ReviewDigest{app: a, channel: channel}
+}
+
+// Run posts today's digest, once per day across every replica sharing the
+// store; with nothing overdue it posts nothing.
+func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
+	a := d.app
+	if d.channel == "" || a.catalog == nil {
+		return nil
+	}
+	overdue := a.catalog.Overdue(now)
+	if len(overdue) == 0 {
+		return nil
+	}
+	day := now.In(a.render.Location).Format(time.DateOnly)
+	first, err := a.svc.Store().Claim(ctx, "playbook-review-digest:"+day)
+	if err != nil {
+		return fmt.Errorf("claim digest for %s: %w", day, err)
+	}
+	if !first {
+		return nil // another replica posted it
+	}
+	text := DigestText(overdue, now)
+	if _, _, err := a.api.PostMessageContext(ctx, d.channel, slack.MsgOptionText(text, false)); err != nil {
+		return fmt.Errorf("post review digest: %s", DescribeSlackError(SlackErrorCode(err)))
+	}
+	a.log.Info("posted the playbook review digest", zap.Int("overdue", len(overdue)))
+	return nil
+}
+
+// DigestText lists overdue playbooks with owner and how late they are.
+func DigestText(overdue []*playbooks.Playbook, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, ":hourglass: *%d playbook(s) are past their review date* — please check them against how things work today and move `review_by` forward:\n", len(overdue))
+	for i, pb := range overdue {
+		if i == 40 {
+			fmt.Fprintf(&b, "…and %d more (`incident-bot playbooks list`)\n", len(overdue)-i)
+			break
+		}
+		days := int(now.Sub(pb.ReviewBy.Time).Hours() / 24)
+		fmt.Fprintf(&b, "• *%s* (`%s`) — due %s, %d days ago · owner %s · %s\n", pb.Title, pb.ID,
+			pb.ReviewBy.Format(time.DateOnly), days, pb.Owner, pb.File)
+	}
+	return b.String()
+}

@@ -1,0 +1,114 @@
+// Package actions is the registry of remediation actions a playbook may
+// name: what each is called, whether it changes anything, and the
+// parameters it takes. Playbooks are validated against it when loaded.
+package actions
+
+import (
+	"fmt"
+	"sort"
+)
+
+// ParamType is the type of an action parameter as written in YAML.
+type ParamType string
+
+// Parameter types.
+const (
+	String  ParamType = "string"
+	Int     ParamType = "int"
+	Bool    ParamType = "bool"
+	Strings ParamType = "strings" // a list of strings
+)
+
+// Param describes one parameter of an action.
+type Param struct {
+	Name     string
+	Type     ParamType
+	Required bool
+	Help     string
+}
+
+// Spec describes an action.
+type Spec struct {
+	ID      string
+	Title   string // button text: at most 75 characters
+	Mutates bool   // changes AWS or a database: confirmed, authorised, audited
+	Params  []Param
+}
+
+// Param returns the named parameter.
+func (s Spec) Param(name string) (Param, bool) {
+	for _, p := range s.Params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// service is the parameter nearly every action takes: the name of a
+// service in the targets file, which maps it to its AWS resources.
+var service = Param{Name: "service", Type: String, Required: true, Help: "service name from the targets file"}
+
+var database = Param{Name: "database", Type: String, Required: true, Help: "database name from the targets file"}
+
+// specs lists every action. Keep IDs stable: playbooks and the IAM policy
+// refer to them.
+var specs = []Spec{
+	{ID: "ecs.service_status", Title: "ECS service status", Params: []Param{service}},
+	{ID: "ecs.stopped_tasks", Title: "Stopped tasks and reasons", Params: []Param{service}},
+	{ID: "ecs.force_deploy", Title: "Force new deployment", Mutates: true, Params: []Param{service}},
+	{ID: "ecs.scale", Title: "Scale service", Mutates: true, Params: []Param{service,
+		{Name: "count", Type: Int, Help: "desired task count (capped by configuration)"}}},
+	{ID: "ecs.rollback", Title: "Roll back task definition", Mutates: true, Params: []Param{service}},
+	{ID: "autoscaling.suspend_scale_in", Title: "Turn off scaling down", Mutates: true, Params: []Param{service}},
+	{ID: "autoscaling.resume_scale_in", Title: "Turn scaling down back on", Mutates: true, Params: []Param{service}},
+	{ID: "rds.status", Title: "Database status and CPU", Params: []Param{database}},
+	{ID: "rds.snapshot", Title: "Snapshot the database", Mutates: true, Params: []Param{database}},
+	{ID: "rds.reboot", Title: "Reboot the database", Mutates: true, Params: []Param{database}},
+	{ID: "rds.replicas", Title: "Read replicas", Params: []Param{database}},
+	{ID: "rds.add_replica", Title: "Add read replicas", Mutates: true, Params: []Param{database,
+		{Name: "count", Type: Int, Help: "how many replicas in total (capped by configuration)"}}},
+	{ID: "cloudfront.invalidate", Title: "Invalidate CDN cache", Mutates: true, Params: []Param{service,
+		{Name: "paths", Type: Strings, Help: "paths to invalidate (default /*)"}}},
+	{ID: "cloudfront.origins", Title: "CDN origins and bucket policy", Params: []Param{service}},
+	{ID: "elb.target_health", Title: "Load balancer target health", Params: []Param{service}},
+	{ID: "acm.listener_certs", Title: "Certificate expiry", Params: []Param{service}},
+	{ID: "ecr.image_exists", Title: "Check the image tag exists", Params: []Param{service}},
+	{ID: "secrets.execution_role_access", Title: "Can tasks read their secrets", Params: []Param{service}},
+	{ID: "route53.delegation", Title: "Check DNS delegation", Params: []Param{service}},
+	{ID: "waf.blocked_requests", Title: "WAF blocked requests", Params: []Param{service}},
+	{ID: "elasticache.health", Title: "Redis health", Params: []Param{service}},
+	{ID: "logs.recent_errors", Title: "Recent errors in logs", Params: []Param{service}},
+	{ID: "pg.blocking_tree", Title: "Find blocking queries", Params: []Param{database}},
+	{ID: "pg.long_transactions", Title: "Long-running transactions", Params: []Param{database}},
+	{ID: "pg.connections", Title: "Connections vs max_connections", Params: []Param{database}},
+	{ID: "pg.missing_grants", Title: "Check application role grants", Params: []Param{database}},
+	{ID: "pg.terminate_blocker", Title: "End blocking query", Mutates: true, Params: []Param{database}},
+}
+
+var byID = func() map[string]Spec {
+	m := make(map[string]Spec, len(specs))
+	for _, s := range specs {
+		if _, dup := m[s.ID]; dup {
+			panic(fmt.Sprintf("actions: duplicate id %q", s.ID))
+		}
+		m[s.ID] = s
+	}
+	return m
+}()
+
+// Lookup returns the action with the given ID.
+func Lookup(id string) (Spec, bool) {
+	s, ok := byID[id]
+	return s, ok
+}
+
+// IDs lists every action ID, sorted.
+func IDs() []string {
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,318 @@
+package playbooks
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Query is what a playbook is matched against: free text (an incident
+// title and description, an alert's title and text) and alert labels
+// (alarm name, metric, namespace, Alertmanager labels).
+type Query struct {
+	Text   string
+	Labels map[string]string
+}
+
+// Result is one ranked playbook with why it was chosen.
+type Result struct {
+	Playbook *Playbook
+	Score    float64
+	Reasons  []string // e.g. `strong phrase "redis down"`, `label namespace=AWS/ElastiCache`
+}
+
+// Ranking is the outcome of a match, best first. Confident is false when
+// even the best playbook matched too little to be suggested: better no
+// card than a wrong one.
+type Ranking struct {
+	Results   []Result
+	Confident bool
+	// Recovery is set when the text announces that something recovered
+	// ("Monitor is UP", "ALARM -> OK"); such a ranking is never confident.
+	Recovery bool
+}
+
+// Best returns the top result when the ranking is confident.
+func (r Ranking) Best() (Result, bool) {
+	if !r.Confident || len(r.Results) == 0 {
+		return Result{}, false
+	}
+	return r.Results[0], true
+}
+
+// Feature weights, before IDF: a label is as specific as it gets; a
+// strong phrase nearly decides; a term or title word suggests; the
+// seed's own symptom and cause wording adds a little evidence.
+const (
+	weightLabel   = 4.0
+	weightStrong  = 3.0
+	weightTerm    = 1.0
+	weightTitle   = 0.6
+	weightSymptom = 0.3
+	weightCheck   = 0.2
+
+	// MinScore is the least score the best playbook needs to be offered;
+	// tuned on the evaluation set (testdata/eval.yaml).
+	MinScore = 2.2
+	// soloScore is what a playbook matched by a single term (and its
+	// symptom or step words) needs to be offered.
+	soloScore = 4.5
+
+	// MaxPhraseWords is the longest phrase, in words after dropping
+	// common words, that can match; the loader rejects longer ones.
+	MaxPhraseWords = 6
+)
+
+// posting says that a feature (a word, phrase or label) appears in a
+// playbook, with its weight already multiplied by the feature's IDF.
+type posting struct {
+	pb     int
+	weight float64
+	kind   string // "label", "strong phrase", "term", "title word", "symptom word"
+	shown  string // the phrase as written in the playbook
+}
+
+// Index answers matches over a set of playbooks. It is immutable after
+// NewIndex and safe for concurrent use.
+type Index struct {
+	pbs      []*Playbook
+	features map[string][]posting // n-gram of normalised words, or "label:key=value"
+	// prefixes holds every proper prefix of a multi-word phrase, so a
+	// query only grows an n-gram while some phrase could still match.
+	prefixes map[string]bool
+}
+
+// NewIndex builds the index. Features that appear in many playbooks
+// count for less (inverse document frequency), so "database" does not
+// outweigh "nxdomain".
+func NewIndex(pbs []*Playbook) *Index {
+	ix := &Index{pbs: pbs, features: map[string][]posting{}, prefixes: map[string]bool{}}
+	for i, pb := range pbs {
+		own := map[string]posting{} // strongest occurrence per feature in this playbook
+		add := func(key string, w float64, kind, shown string) {
+			if key == "" {
+				return
+			}
+			if old, ok := own[key]; !ok || old.weight < w {
+				own[key] = posting{pb: i, weight: w, kind: kind, shown: shown}
+			}
+		}
+		phrase := func(s string, w float64, kind string) {
+			toks := Tokenize(s)
+			if len(toks) > 0 && len(toks) <= MaxPhraseWords {
+				add(strings.Join(toks, " "), w, kind, s)
+				for n := 1; n < len(toks); n++ {
+					ix.prefixes[strings.Join(toks[:n], " ")] = true
+				}
+			}
+		}
+		words := func(s string, w float64, kind string) {
+			for _, t := range Tokenize(s) {
+				add(t, w, kind, t)
+			}
+		}
+		for _, s := range pb.Match.Strong {
+			phrase(s, weightStrong, "strong phrase")
+		}
+		for _, s := range pb.Match.Terms {
+			phrase(s, weightTerm, "term")
+		}
+		words(pb.Title, weightTitle, "title word")
+		for _, s := range slices.Concat(pb.Symptoms.User, pb.Symptoms.Internal, pb.Causes) {
+			words(s, weightSymptom, "symptom word")
+		}
+		// People describe what they are doing, too: "force reboot the db,
+		// restart all tasks" is the worst-case checklist in their words.
+		for _, c := range pb.Checks {
+			words(c.Text, weightCheck, "step word")
+		}
+		for k, vals := range pb.Match.Labels {
+			for _, v := range vals {
+				add(labelKey(k, v), weightLabel, "label", k+"="+v)
+			}
+		}
+		for key, po := range own {
+			ix.features[key] = append(ix.features[key], po)
+		}
+	}
+	n := float64(len(pbs))
+	for key, list := range ix.features {
+		idf := math.Log(1 + n/float64(len(list)))
+		for j := range list {
+			list[j].weight *= idf
+		}
+		ix.features[key] = list
+	}
+	return ix
+}
+
+func labelKey(k, v string) string {
+	return "label:" + strings.ToLower(strings.TrimSpace(k)) + "=" + strings.ToLower(strings.TrimSpace(v))
+}
+
+// Len is the number of playbooks indexed.
+func (ix *Index) Len() int { return len(ix.pbs) }
+
+// Match ranks the playbooks for q and returns at most k results (those
+// that matched anything at all), best first.
+func (ix *Index) Match(q Query, k int) Ranking {
+	keys := ix.queryKeys(q)
+	scores := make([]float64, len(ix.pbs))
+	for _, key := range keys {
+		for _, po := range ix.features[key] {
+			scores[po.pb] += po.weight
+		}
+	}
+	top := topK(scores, k)
+	r := Ranking{Results: make([]Result, 0, len(top))}
+	for _, i := range top {
+		r.Results = append(r.Results, Result{Playbook: ix.pbs[i], Score: round2(scores[i]), Reasons: ix.reasons(i, keys)})
+	}
+	r.Recovery = isRecovery(q)
+	r.Confident = len(top) > 0 && scores[top[0]] >= MinScore && ix.enoughEvidence(top[0], scores[top[0]], keys) && !r.Recovery
+	return r
+}
+
+// isRecovery recognises "it is fixed" notices — CloudWatch "OK:" and
+// "ALARM -> OK", Uptime Robot "Monitor is UP", Alertmanager "[RESOLVED]"
+// — which describe the end of a problem and must not bring a card.
+func isRecovery(q Query) bool {
+	for _, k := range []string{"status", "state", "alert_type", "new_state"} {
+		switch strings.ToLower(q.Labels[k]) {
+		case "ok", "resolved", "up":
+			return true
+		}
+	}
+	toks := Tokenize(q.Text)
+	if len(toks) > 0 && (toks[0] == "ok" || toks[0] == "resolved") {
+		return true
+	}
+	for i := 0; i+1 < len(toks); i++ {
+		switch toks[i] + " " + toks[i+1] {
+		case "monitor up", "alarm ok", "back up", "back online":
+			return true
+		}
+	}
+	return false
+}
+
+// enoughEvidence keeps one stray word from producing a card ("what time
+// is lunch" shares "time" with "response time"; a PR "bumping django"
+// shares "django" with database permissions): the best playbook needs a
+// label, a strong phrase, two different terms or title words, or one term
+// corroborated by the playbook's own symptom or step wording (a total of
+// soloScore; a lone word scores at most ln(1+N) ≈ 3.5 on its own).
+func (ix *Index) enoughEvidence(pb int, score float64, keys []string) bool {
+	weak := 0
+	for _, key := range keys {
+		for _, po := range ix.features[key] {
+			if po.pb != pb {
+				continue
+			}
+			switch po.kind {
+			case "label", "strong phrase":
+				return true
+			case "term", "title word":
+				weak++
+			}
+		}
+	}
+	return weak >= 2 || (weak == 1 && score >= soloScore)
+}
+
+// queryKeys lists the distinct features of a query: its words, the
+// longer word sequences that are (or begin) a playbook phrase, HTTP
+// status classes ("502" also counts as "5xx"), and each label as
+// key=value.
+func (ix *Index) queryKeys(q Query) []string {
+	text := q.Text
+	for _, v := range q.Labels {
+		text += " . " + v
+	}
+	toks := Tokenize(text)
+	seen := make(map[string]struct{}, len(toks)*2)
+	keys := make([]string, 0, len(toks)*MaxPhraseWords+len(q.Labels))
+	addKey := func(k string) {
+		if _, ok := seen[k]; !ok {
+			seen[k] = struct{}{}
+			keys = append(keys, k)
+		}
+	}
+	var b strings.Builder
+	for i := range toks {
+		b.Reset()
+		b.WriteString(toks[i])
+		addKey(toks[i])
+		for n := 2; n <= MaxPhraseWords && i+n <= len(toks); n++ {
+			if !ix.prefixes[b.String()] {
+				break
+			}
+			b.WriteByte(' ')
+			b.WriteString(toks[i+n-1])
+			addKey(b.String())
+		}
+		if t := toks[i]; len(t) == 3 && (t[0] == '4' || t[0] == '5') && isDigits(t) {
+			addKey(string(t[0]) + "xx")
+		}
+	}
+	for k, v := range q.Labels {
+		addKey(labelKey(k, v))
+	}
+	return keys
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// topK returns the indexes of the k highest positive scores, best first;
+// ties keep catalog order so results are stable.
+func topK(scores []float64, k int) []int {
+	idx := make([]int, 0, k+1)
+	for i, s := range scores {
+		if s <= 0 {
+			continue
+		}
+		pos := sort.Search(len(idx), func(j int) bool { return scores[idx[j]] < s })
+		if pos >= k {
+			continue
+		}
+		idx = slices.Insert(idx, pos, i)
+		if len(idx) > k {
+			idx = idx[:k]
+		}
+	}
+	return idx
+}
+
+// reasons explains a playbook's score: its matched features, strongest
+// first, at most five.
+func (ix *Index) reasons(pb int, keys []string) []string {
+	type hit struct {
+		w    float64
+		text string
+	}
+	var hits []hit
+	for _, key := range keys {
+		for _, po := range ix.features[key] {
+			if po.pb == pb {
+				hits = append(hits, hit{po.weight, fmt.Sprintf("%s %q", po.kind, po.shown)})
+			}
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].w > hits[b].w })
+	out := make([]string, 0, min(len(hits), 5))
+	for _, h := range hits[:min(len(hits), 5)] {
+		out = append(out, fmt.Sprintf("%s (+%.1f)", h.text, h.w))
+	}
+	return out
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }

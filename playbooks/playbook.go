@@ -1,0 +1,106 @@
+// Package playbooks is the team's runbooks as code: one YAML file per
+// failure mode, a built-in catalog derived from the team's documents,
+// strict loading with precise errors, and matching of incident titles and
+// alerts to playbooks with the reasons for each match.
+package playbooks
+
+import (
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Playbook is one failure mode and what to do about it. The YAML field
+// names are the file format (see README, "Playbooks").
+type Playbook struct {
+	ID       string   `yaml:"id"`        // [a-z0-9-], unique
+	Title    string   `yaml:"title"`     // at most 75 characters (it is a select option)
+	Owner    string   `yaml:"owner"`     // team or person who keeps it current
+	ReviewBy Date     `yaml:"review_by"` // YYYY-MM-DD; past it, the card says so
+	Sources  []Source `yaml:"sources"`   // where it came from
+	Match    Match    `yaml:"match"`
+	Symptoms Symptoms `yaml:"symptoms"`
+	Causes   []string `yaml:"likely_causes"`
+	Checks   []Check  `yaml:"checks"` // in order
+	Actions  []Action `yaml:"actions"`
+	Related  []string `yaml:"related"` // IDs of other playbooks
+	Warnings []string `yaml:"warnings"`
+
+	// File is where the playbook was loaded from ("builtin/dns.yaml" or a
+	// path under PLAYBOOKS_DIR); not part of the YAML.
+	File string `yaml:"-"`
+	// relatedLine is where related: is, for reporting a related ID that
+	// does not exist once every file is loaded.
+	relatedLine int
+}
+
+// Source cites the document (and section) a playbook was written from.
+type Source struct {
+	Doc     string `yaml:"doc"`
+	Section string `yaml:"section"`
+}
+
+// Match is what makes a playbook fit an incident or alert.
+type Match struct {
+	// Terms are words or phrases that suggest this playbook.
+	Terms []string `yaml:"terms"`
+	// Strong are words or phrases that almost always mean this playbook
+	// (worth three terms).
+	Strong []string `yaml:"strong"`
+	// Labels match alert labels exactly (case-insensitive): for example
+	// metric: [CPUUtilization], namespace: [AWS/ECS], alertname: [RedisDown].
+	Labels map[string][]string `yaml:"labels"`
+}
+
+// Symptoms are what users see and what the team sees.
+type Symptoms struct {
+	User     []string `yaml:"user"`
+	Internal []string `yaml:"internal"`
+}
+
+// Check is one step of the checklist, optionally backed by an action.
+type Check struct {
+	Text   string `yaml:"text"`
+	Action string `yaml:"action"` // an action ID; its parameters come from Actions
+}
+
+// Action is a remediation or diagnostic action offered on the card.
+type Action struct {
+	Action string         `yaml:"action"` // ID in the actions registry
+	Params map[string]any `yaml:"params"`
+}
+
+// Date is a calendar day, written YYYY-MM-DD.
+type Date struct{ time.Time }
+
+// UnmarshalYAML parses YYYY-MM-DD, naming the line when it cannot.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	t, err := time.Parse(time.DateOnly, n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: %q is not a date written YYYY-MM-DD", n.Line, n.Value)
+	}
+	d.Time = t
+	return nil
+}
+
+// MarshalText prints YYYY-MM-DD.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
+
+// Overdue reports whether the playbook should have been reviewed before
+// the day of now (in now's location).
+func (p Playbook) Overdue(now time.Time) bool {
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return !p.ReviewBy.IsZero() && p.ReviewBy.Before(today)
+}
+
+// ActionFor returns the action entry a check or button refers to.
+func (p Playbook) ActionFor(id string) (Action, bool) {
+	for _, a := range p.Actions {
+		if a.Action == id {
+			return a, true
+		}
+	}
+	return Action{}, false
+}

@@ -1,0 +1,225 @@
+package playbooks
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Tokenize lowercases text and splits it into normalised words: camelCase
+// and snake_case alarm names are split ("HTTPCode_Target_5XX_Count" →
+// http code target 5xx count), plurals and verb endings are stripped, and
+// common spellings are unified ("certs" → certificate, "ssl" → tls).
+// Playbook terms and incoming text go through the same function, so they
+// meet in the middle.
+func Tokenize(s string) []string {
+	var out []string
+	negate := false
+	for _, w := range joinPhrases(splitWords(s)) {
+		if negators[w] {
+			negate = true
+			continue
+		}
+		w = normalise(w)
+		if w == "" || stopwords[w] {
+			continue
+		}
+		// "no deploy today" must not suggest a rollback: the word after a
+		// negation becomes its own feature, which only a negated phrase
+		// in a playbook ("website cannot be found") can match.
+		if negate {
+			w = "not_" + w
+			negate = false
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// negators turn the next meaningful word into a negated one.
+var negators = map[string]bool{
+	"no": true, "not": true, "never": true, "without": true, "cannot": true, "cant": true,
+	"dont": true, "doesnt": true, "didnt": true, "isnt": true, "arent": true, "wasnt": true, "werent": true,
+	"wont": true, "couldnt": true, "nothing": false,
+}
+
+// splitWords breaks s at anything that is not a letter or digit and at
+// camelCase boundaries ("CPUUtilization" → cpu utilization), keeping
+// "5xx" and "401" whole and product names ("CloudFront") in one piece.
+func splitWords(s string) []string {
+	var words []string
+	for _, raw := range strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
+	}) {
+		if strings.ContainsAny(raw, "'’") { // "can't" → "cant"
+			raw = strings.ReplaceAll(strings.ReplaceAll(raw, "'", ""), "’", "")
+		}
+		if raw == "" {
+			continue
+		}
+		if lower := strings.ToLower(raw); wholeWords[lower] {
+			words = append(words, lower)
+			continue
+		}
+		words = append(words, splitCamel(raw)...)
+	}
+	return words
+}
+
+// wholeWords are written in camelCase but are names, not phrases.
+var wholeWords = map[string]bool{
+	"cloudfront": true, "elasticache": true, "cloudwatch": true, "cloudtrail": true, "guardduty": true,
+	"dynamodb": true, "opensearch": true, "pagerduty": true, "github": true, "gitlab": true,
+	"postgresql": true, "mysql": true, "nodejs": true, "javascript": true, "uptimerobot": true,
+}
+
+func splitCamel(raw string) []string {
+	var words []string
+	rs := []rune(raw)
+	start := 0
+	for i := 1; i < len(rs); i++ {
+		r, prev := rs[i], rs[i-1]
+		nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+		// "cpuUsage" splits before U; "HTTPCode" splits before C.
+		if unicode.IsUpper(r) && (unicode.IsLower(prev) || (unicode.IsUpper(prev) && nextLower)) {
+			words = append(words, strings.ToLower(string(rs[start:i])))
+			start = i
+		}
+	}
+	return append(words, strings.ToLower(string(rs[start:])))
+}
+
+// normalise stems a lowercase word and maps variants to one spelling.
+func normalise(w string) string {
+	if c, ok := canonical[w]; ok {
+		return c
+	}
+	w = stem(w)
+	if c, ok := canonical[w]; ok {
+		return c
+	}
+	return w
+}
+
+// stem strips the English endings that matter for matching incident
+// text; it is deliberately crude and applied to both sides.
+func stem(w string) string {
+	if n := len(w); n >= 2 && w[n-1] == 's' && isDigits(w[:n-1]) { // "500s" → "500"
+		return w[:n-1]
+	}
+	if len(w) <= 3 || !isAlpha(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):
+	case strings.HasSuffix(w, "s"):
+		w = w[:len(w)-1]
+	}
+	switch {
+	case strings.HasSuffix(w, "ing") && len(w) > 5:
+		w = w[:len(w)-3]
+	case strings.HasSuffix(w, "ed") && len(w) > 4:
+		w = w[:len(w)-2]
+	}
+	return w
+}
+
+func isAlpha(w string) bool {
+	for _, r := range w {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// canonical unifies spellings after lowercasing (and again after stemming).
+var canonical = map[string]string{
+	"db": "database", "postgres": "postgresql", "pg": "postgresql", "psql": "postgresql",
+	"cert": "certificate", "certs": "certificate", "certificat": "certificate", "ssl": "tls",
+	"fail": "fail", "failur": "fail", "failure": "fail", "fails": "fail", "failing": "fail", "failed": "fail",
+	"err": "error", "errors": "error", "erroring": "error",
+	"timeout": "timeout", "timed": "timeout", "timing": "timeout",
+	"oom": "oom", "oomkilled": "oom",
+	"login": "login", "logon": "login", "signin": "login", "logging": "log",
+	"perm": "permission", "perms": "permission", "permissions": "permission",
+	"deploy": "deploy", "deployment": "deploy", "deploys": "deploy", "deployed": "deploy", "release": "deploy", "released": "deploy",
+	"rollback": "rollback", "roll": "rollback", "revert": "rollback",
+	"latency": "slow", "sluggish": "slow", "slowness": "slow", "slower": "slow",
+	"unreachable": "unreachable", "unavailable": "unavailable",
+	"images": "image", "img": "image", "pics": "picture",
+	"utilisation": "utilization", "utilization": "utilization",
+	"replicas": "replica", "nodes": "node", "tasks": "task", "containers": "container",
+	"k8s": "kubernetes", "cf": "cloudfront", "cdn": "cdn", "elb": "alb", "lb": "alb", "loadbalancer": "alb",
+	"5xx": "5xx", "4xx": "4xx",
+	// Words whose "-ing" is not an ending.
+	"nothing": "nothing", "something": "something", "anything": "anything", "everything": "everything",
+	"morning": "morning", "evening": "evening", "string": "string", "warning": "warning", "ping": "ping",
+}
+
+// stopwords carry no signal for choosing a runbook.
+var stopwords = map[string]bool{
+	"a": true, "an": true, "the": true, "and": true, "or": true, "of": true, "to": true, "in": true, "on": true,
+	"for": true, "with": true, "is": true, "are": true, "was": true, "be": true, "been": true, "it": true, "its": true,
+	"at": true, "by": true, "from": true, "as": true, "this": true, "that": true, "we": true, "our": true, "my": true,
+	"i": true, "me": true, "you": true, "your": true, "they": true, "there": true, "all": true, "any": true,
+	"some": true, "has": true, "have": true, "had": true, "not": true, "no": true, "but": true, "if": true, "so": true,
+	"do": true, "does": true, "did": true, "can": true, "cant": true, "cannot": true, "will": true, "just": true,
+	"now": true, "again": true, "still": true, "very": true, "please": true, "than": true, "then": true,
+	"when": true, "what": true, "why": true, "how": true, "who": true, "which": true, "over": true, "out": true,
+	"up": true, "get": true, "got": true, "getting": true, "keep": true, "since": true, "after": true,
+	"may": true, "might": true, "see": true, "seeing": true,
+}
+
+// phrases joins multi-word spellings into one word before stopwords are
+// dropped ("log in" would otherwise lose "in").
+var phrases = []struct {
+	words []string
+	as    string
+}{
+	{[]string{"log", "in"}, "login"},
+	{[]string{"logged", "in"}, "login"},
+	{[]string{"sign", "in"}, "login"},
+	{[]string{"signed", "in"}, "login"},
+	{[]string{"logged", "out"}, "logout"},
+	{[]string{"out", "of", "memory"}, "oom"},
+	{[]string{"time", "out"}, "timeout"},
+	{[]string{"timed", "out"}, "timeout"},
+	{[]string{"roll", "back"}, "rollback"},
+	{[]string{"rolled", "back"}, "rollback"},
+	{[]string{"can", "t"}, "cant"},
+	{[]string{"can", "not"}, "cannot"},
+}
+
+func joinPhrases(words []string) []string {
+	out := words[:0:0]
+	for i := 0; i < len(words); {
+		matched := false
+		for _, ph := range phrases {
+			n := len(ph.words)
+			if i+n <= len(words) && equalWords(words[i:i+n], ph.words) {
+				out = append(out, ph.as)
+				i += n
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			out = append(out, words[i])
+			i++
+		}
+	}
+	return out
+}
+
+func equalWords(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
