@@ -166,13 +166,73 @@ func (ix *Index) Match(q Query, k int) Ranking {
 		}
 	}
 	top := topK(scores, k)
+	hits, weak, sure := ix.explain(top, keys)
 	r := Ranking{Results: make([]Result, 0, len(top))}
-	for _, i := range top {
-		r.Results = append(r.Results, Result{Playbook: ix.pbs[i], Score: round2(scores[i]), Reasons: ix.reasons(i, keys)})
+	for j, i := range top {
+		r.Results = append(r.Results, Result{Playbook: ix.pbs[i], Score: round2(scores[i]), Reasons: hits[j].reasons()})
 	}
 	r.Recovery = isRecovery(q)
-	r.Confident = len(top) > 0 && scores[top[0]] >= MinScore && ix.enoughEvidence(top[0], scores[top[0]], keys) && !r.Recovery
+	r.Confident = len(top) > 0 && scores[top[0]] >= MinScore && !r.Recovery &&
+		(sure || weak >= 2 || (weak == 1 && scores[top[0]] >= soloScore))
 	return r
+}
+
+// hit is one matched feature of a candidate, for its reasons.
+type hit struct {
+	w    float64
+	kind string
+	text string
+}
+
+type hits []hit
+
+// reasons lists the strongest five matched features.
+func (hs hits) reasons() []string {
+	sort.SliceStable(hs, func(a, b int) bool { return hs[a].w > hs[b].w })
+	out := make([]string, 0, min(len(hs), 5))
+	for _, h := range hs[:min(len(hs), 5)] {
+		out = append(out, fmt.Sprintf("%s %q (+%.1f)", h.kind, h.text, h.w))
+	}
+	return out
+}
+
+// explain collects, in one pass over the query's features, what each
+// candidate matched, and the evidence behind the best one: whether a label
+// or strong phrase matched (sure) and how many terms or title words did
+// (weak). Evidence keeps one stray word from producing a card ("what time
+// is lunch" shares "time" with "response time"; a PR "bumping django"
+// shares "django" with database permissions): the best playbook needs a
+// label, a strong phrase, two different terms or title words, or one term
+// corroborated by the playbook's own symptom or step wording (a total of
+// soloScore; a lone word scores at most ln(1+N) ≈ 3.5 on its own).
+func (ix *Index) explain(top []int, keys []string) (perCandidate []hits, weak int, sure bool) {
+	perCandidate = make([]hits, len(top))
+	slot := func(pb int) int {
+		for j, i := range top {
+			if i == pb {
+				return j
+			}
+		}
+		return -1
+	}
+	for _, key := range keys {
+		for _, po := range ix.features[key] {
+			j := slot(po.pb)
+			if j < 0 {
+				continue
+			}
+			perCandidate[j] = append(perCandidate[j], hit{po.weight, po.kind, po.shown})
+			if j == 0 {
+				switch po.kind {
+				case "label", "strong phrase":
+					sure = true
+				case "term", "title word":
+					weak++
+				}
+			}
+		}
+	}
+	return perCandidate, weak, sure
 }
 
 // isRecovery recognises "it is fixed" notices — CloudWatch "OK:" and
@@ -196,30 +256,6 @@ func isRecovery(q Query) bool {
 		}
 	}
 	return false
-}
-
-// enoughEvidence keeps one stray word from producing a card ("what time
-// is lunch" shares "time" with "response time"; a PR "bumping django"
-// shares "django" with database permissions): the best playbook needs a
-// label, a strong phrase, two different terms or title words, or one term
-// corroborated by the playbook's own symptom or step wording (a total of
-// soloScore; a lone word scores at most ln(1+N) ≈ 3.5 on its own).
-func (ix *Index) enoughEvidence(pb int, score float64, keys []string) bool {
-	weak := 0
-	for _, key := range keys {
-		for _, po := range ix.features[key] {
-			if po.pb != pb {
-				continue
-			}
-			switch po.kind {
-			case "label", "strong phrase":
-				return true
-			case "term", "title word":
-				weak++
-			}
-		}
-	}
-	return weak >= 2 || (weak == 1 && score >= soloScore)
 }
 
 // queryKeys lists the distinct features of a query: its words, the
@@ -290,29 +326,6 @@ func topK(scores []float64, k int) []int {
 		}
 	}
 	return idx
-}
-
-// reasons explains a playbook's score: its matched features, strongest
-// first, at most five.
-func (ix *Index) reasons(pb int, keys []string) []string {
-	type hit struct {
-		w    float64
-		text string
-	}
-	var hits []hit
-	for _, key := range keys {
-		for _, po := range ix.features[key] {
-			if po.pb == pb {
-				hits = append(hits, hit{po.weight, fmt.Sprintf("%s %q", po.kind, po.shown)})
-			}
-		}
-	}
-	sort.SliceStable(hits, func(a, b int) bool { return hits[a].w > hits[b].w })
-	out := make([]string, 0, min(len(hits), 5))
-	for _, h := range hits[:min(len(hits), 5)] {
-		out = append(out, fmt.Sprintf("%s (+%.1f)", h.text, h.w))
-	}
-	return out
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -194,11 +194,24 @@ var phrases = []struct {
 	{[]string{"can", "not"}, "cannot"},
 }
 
+// phraseStarts holds the first word of every entry of phrases, so most
+// words skip the phrase loop.
+var phraseStarts = func() map[string]bool {
+	m := map[string]bool{}
+	for _, ph := range phrases {
+		m[ph.words[0]] = true
+	}
+	return m
+}()
+
 func joinPhrases(words []string) []string {
 	out := words[:0:0]
 	for i := 0; i < len(words); {
 		matched := false
 		for _, ph := range phrases {
+			if !phraseStarts[words[i]] {
+				break
+			}
 			n := len(ph.words)
 			if i+n <= len(words) && equalWords(words[i:i+n], ph.words) {
 				out = append(out, ph.as)
