@@ -13,8 +13,10 @@ import (
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
-// Action IDs on runbook cards. A check's checkbox carries its index; an
-// action button carries "<playbook>|<action>" as its value.
+// Action IDs on runbook cards. A check's checkbox is
+// "runbook_check:<playbook>:<index>" (an unticked box sends no value, so
+// the ID must say which playbook it belongs to); an action button carries
+// "<playbook>|<action>" as its value.
 const (
 	ActionCheckPrefix   = "runbook_check:"
 	ActionRunPrefix     = "runbook_action:"
@@ -33,6 +35,9 @@ type Card struct {
 	All        []*playbooks.Playbook // the catalog, for the rest of the select
 	Now        time.Time
 	Static     bool // ephemeral copy: no checkboxes or buttons
+	// Version changes with every redraw; it goes into block IDs so Slack
+	// clients reset the select and boxes instead of keeping old state.
+	Version int
 }
 
 // RunbookCard renders a playbook as a Block Kit message: title, likely
@@ -43,13 +48,16 @@ func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 	pb := c.Playbook
 	title := "Runbook: " + pb.Title
 	blocks := []slack.Block{slack.NewHeaderBlock(plain(":blue_book: " + clipRunes(pb.Title, 140)))}
+	// Playbook text is the team's, not Slack markup: escape it, so
+	// "pg_terminate_backend(<blocking_pid>)" stays text and "<!channel>"
+	// pages nobody.
 	ctx := []slack.MixedElement{}
 	if c.Why != "" {
 		ctx = append(ctx, mrkdwn(clipRunes(c.Why, 1900)))
 	}
 	if pb.Overdue(c.Now) {
 		ctx = append(ctx, mrkdwn(fmt.Sprintf(":warning: *Review overdue* since %s (owner: %s) — steps may be out of date",
-			pb.ReviewBy.Format(time.DateOnly), clipRunes(pb.Owner, 100))))
+			pb.ReviewBy.Format(time.DateOnly), clipRunes(Escape(pb.Owner), 100))))
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("runbook_why", ctx...))
@@ -65,7 +73,7 @@ func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 	}
 	blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn("*Checklist*"), nil, nil))
 	for i, chk := range pb.Checks {
-		text := fmt.Sprintf("*%d.* %s", i+1, chk.Text)
+		text := fmt.Sprintf("*%d.* %s", i+1, Escape(chk.Text))
 		if spec, ok := actions.Lookup(chk.Action); ok {
 			text += fmt.Sprintf("  _(button: %s)_", spec.Title)
 		}
@@ -79,7 +87,7 @@ func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 	}
 	if !c.Static {
 		if els := r.cardControls(c); len(els) > 0 {
-			blocks = append(blocks, slack.NewActionBlock("runbook_actions", els...))
+			blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("runbook_actions_v%d", c.Version), els...))
 		}
 	}
 	blocks = append(blocks, slack.NewContextBlock("runbook_source", mrkdwn(clipRunes(sourceLine(pb, c.All), 1900))))
@@ -88,7 +96,7 @@ func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 
 func (r Renderer) checkbox(pbID string, i int, done bool) *slack.CheckboxGroupsBlockElement {
 	opt := slack.NewOptionBlockObject(pbID+"|"+strconv.Itoa(i), mrkdwn("Done"), nil)
-	cb := slack.NewCheckboxGroupsBlockElement(ActionCheckPrefix+strconv.Itoa(i), opt)
+	cb := slack.NewCheckboxGroupsBlockElement(CheckActionID(pbID, i), opt)
 	if done {
 		cb.InitialOptions = []*slack.OptionBlockObject{opt}
 	}
@@ -160,11 +168,17 @@ func describeParams(params map[string]any) string {
 	return strings.Join(parts, ", ")
 }
 
+// CheckActionID names checklist item i of playbook pbID.
+func CheckActionID(pbID string, i int) string {
+	return ActionCheckPrefix + pbID + ":" + strconv.Itoa(i)
+}
+
+// bullets lists playbook text, escaped for mrkdwn.
 func bullets(items []string) string {
 	var b strings.Builder
 	for _, it := range items {
 		b.WriteString("• ")
-		b.WriteString(it)
+		b.WriteString(Escape(it))
 		b.WriteByte('\n')
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -191,7 +205,7 @@ func sourceLine(pb *playbooks.Playbook, all []*playbooks.Playbook) string {
 			src = append(src, s.Doc)
 		}
 	}
-	line := "Source: " + strings.Join(src, "; ") + " · owner " + pb.Owner + " · `" + pb.ID + "`"
+	line := "Source: " + Escape(strings.Join(src, "; ")) + " · owner " + Escape(pb.Owner) + " · `" + pb.ID + "`"
 	if len(pb.Related) > 0 {
 		titles := map[string]string{}
 		for _, p := range all {
@@ -200,7 +214,7 @@ func sourceLine(pb *playbooks.Playbook, all []*playbooks.Playbook) string {
 		var rel []string
 		for _, id := range pb.Related {
 			if t, ok := titles[id]; ok {
-				rel = append(rel, t)
+				rel = append(rel, Escape(t))
 			}
 		}
 		if len(rel) > 0 {

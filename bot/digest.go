@@ -25,17 +25,20 @@ func (a *App) NewReviewDigest(channel string) *ReviewDigest {
 }
 
 // Run posts today's digest, once per day across every replica sharing the
-// store; with nothing overdue it posts nothing.
+// store; with nothing overdue it posts nothing. The day is claimed before
+// posting, so a post that fails is not retried that day (at most once:
+// two replicas never both post); the failure is logged by the caller.
 func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
 	a := d.app
 	if d.channel == "" || a.catalog == nil {
 		return nil
 	}
+	now = now.In(a.render.Location) // "today" is the team's day, in DISPLAY_TIMEZONE
 	overdue := a.catalog.Overdue(now)
 	if len(overdue) == 0 {
 		return nil
 	}
-	day := now.In(a.render.Location).Format(time.DateOnly)
+	day := now.Format(time.DateOnly)
 	first, err := a.svc.Store().Claim(ctx, "playbook-review-digest:"+day)
 	if err != nil {
 		return fmt.Errorf("claim digest for %s: %w", day, err)

@@ -44,6 +44,9 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 		// action_ts identifies one click: a redelivered click changes nothing.
 		by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
 		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, "")
+	case ActionSnooze:
+		by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
+		return a.Snooze(ctx, o, inc.ID, by)
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
 }

@@ -220,13 +220,21 @@ func (a *App) change(ctx context.Context, o Origin, id uuid.UUID, apply func() (
 		if _, _, err := a.api.PostMessageContext(ctx, after.ChannelID, opts...); err != nil {
 			a.stepFailed(ctx, after, "post in the incident channel", err, &failed)
 		}
-		a.refresh(ctx, after, &failed)
+		if shownChanged(before, after) {
+			a.refresh(ctx, after, &failed)
+		}
 	}
 	if after.Status == incidents.StatusResolved && before.Status != incidents.StatusResolved {
 		a.announceMsg(ctx, after, a.render.ResolvedAnnouncement(after), &failed)
 	}
 	failed.report(a, ctx, o, "Recorded.")
 	return nil
+}
+
+// shownChanged reports whether anything the topic or header shows changed.
+func shownChanged(before, after incidents.Incident) bool {
+	return before.Severity != after.Severity || before.Status != after.Status || before.Commander != after.Commander ||
+		before.Title != after.Title || before.Summary != after.Summary || !before.ResolvedAt.Equal(after.ResolvedAt)
 }
 
 // refresh brings the topic and header message up to date with inc, which
@@ -242,4 +250,12 @@ func (a *App) refresh(ctx context.Context, inc incidents.Incident, f *failures) 
 	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, inc.HeaderTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		a.stepFailed(ctx, inc, "update the header message", err, f)
 	}
+}
+
+// Snooze puts the update reminder off once and says so in the channel.
+func (a *App) Snooze(ctx context.Context, o Origin, id uuid.UUID, by incidents.By) error {
+	return a.change(ctx, o, id, func() (incidents.Incident, error) { return a.svc.Snooze(ctx, id, by) },
+		func(_, inc incidents.Incident) (string, []slack.Block) {
+			return fmt.Sprintf(":zzz: <@%s> snoozed the update reminder until %s", by.User, inc.RemindAt.In(a.render.Location).Format("15:04")), nil
+		})
 }

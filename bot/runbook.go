@@ -57,7 +57,10 @@ func (a *App) suggestRunbook(ctx context.Context, inc incidents.Incident, f *fai
 }
 
 // postCard posts a runbook card in the incident channel and records it,
-// with what is needed to redraw it later.
+// with what is needed to redraw it later. When the record shows the same
+// request already posted a card (a redelivery on another replica), the
+// new copy is deleted again; when recording fails, the user is told that
+// ticks on this card cannot be recorded.
 func (a *App) postCard(ctx context.Context, inc incidents.Incident, by incidents.By, pb *playbooks.Playbook, why string, candidates []string) error {
 	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: a.catalog.List(), Now: a.svc.Now()})
 	_, ts, err := a.api.PostMessageContext(ctx, inc.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
@@ -67,8 +70,15 @@ func (a *App) postCard(ctx context.Context, inc incidents.Incident, by incidents
 	_, err = a.svc.Record(ctx, inc.ID, by, incidents.EventRunbookPosted, "Runbook posted: "+pb.Title, map[string]string{
 		"playbook": pb.ID, "card_ts": ts, "why": why, "candidates": strings.Join(candidates, ","),
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, incidents.ErrDuplicate):
+		if _, _, derr := a.api.DeleteMessageContext(ctx, inc.ChannelID, ts); derr != nil {
+			a.log.Warn("could not delete a duplicate runbook card", zap.String("slack_error", SlackErrorCode(derr)))
+		}
+		return nil
+	case err != nil:
 		a.log.Error("could not record the runbook card", zap.String("incident_id", inc.ID.String()), zap.Error(err))
+		return fmt.Errorf("the card is posted but not recorded, so its checklist cannot be ticked: %w", err)
 	}
 	return nil
 }
@@ -88,9 +98,9 @@ func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
 	if inChannel {
 		defer a.lock(inc.ID)()
 	}
-	pb, why, candidates, ok := a.pickRunbook(o, inc, inChannel, query)
-	if !ok {
-		a.reply.ephemeral(ctx, o, a.noMatchText(query, inc, inChannel))
+	pb, why, candidates, r := a.pickRunbook(o, inc, inChannel, query)
+	if pb == nil {
+		a.reply.ephemeral(ctx, o, noMatchText(query, r))
 		return nil
 	}
 	if !inChannel {
@@ -104,33 +114,35 @@ func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
 	return a.postCard(ctx, inc, incidents.By{User: o.User, Key: key("trigger:", o.TriggerID)}, pb, why, candidates)
 }
 
-func (a *App) pickRunbook(o Origin, inc incidents.Incident, inChannel bool, query string) (*playbooks.Playbook, string, []string, bool) {
+// pickRunbook chooses the card for /incident runbook: a playbook named by
+// ID, else the best confident match for the query (or, with no query in
+// an incident channel, for the incident). With no pick, pb is nil and the
+// ranking says what came closest.
+func (a *App) pickRunbook(o Origin, inc incidents.Incident, inChannel bool, query string) (pb *playbooks.Playbook, why string, candidates []string, r playbooks.Ranking) {
 	query = strings.TrimSpace(query)
 	if pb, ok := a.catalog.Get(strings.ToLower(query)); ok {
-		return pb, fmt.Sprintf("Asked for by <@%s>", o.User), nil, true
+		return pb, fmt.Sprintf("Asked for by <@%s>", o.User), nil, r
 	}
 	q := playbooks.Query{Text: Unescape(query)}
 	if query == "" && inChannel {
 		q = incidentQuery(inc)
 	}
-	r := a.catalog.Match(q, candidatesShown)
+	r = a.catalog.Match(q, candidatesShown)
 	best, ok := r.Best()
 	if !ok {
-		return nil, "", nil, false
+		return nil, "", nil, r
 	}
-	return best.Playbook, whyMatched(best), otherIDs(r, best.Playbook.ID), true
+	return best.Playbook, whyMatched(best), otherIDs(r, best.Playbook.ID), r
 }
 
-func (a *App) noMatchText(query string, inc incidents.Incident, inChannel bool) string {
-	q := playbooks.Query{Text: Unescape(query)}
-	if strings.TrimSpace(query) == "" && inChannel {
-		q = incidentQuery(inc)
-	}
-	r := a.catalog.Match(q, candidatesShown)
+func noMatchText(query string, r playbooks.Ranking) string {
 	var b strings.Builder
 	b.WriteString("No confident runbook match")
 	if query != "" {
 		fmt.Fprintf(&b, " for “%s”", clip(query, 80))
+	}
+	if r.Doubt != "" {
+		fmt.Fprintf(&b, " (%s)", r.Doubt)
 	}
 	b.WriteString(".")
 	if len(r.Results) > 0 {
@@ -144,11 +156,13 @@ func (a *App) noMatchText(query string, inc incidents.Incident, inChannel bool) 
 }
 
 // cardState is what a card in the channel shows, rebuilt from the
-// timeline: the playbook, why, candidates, and which checks are done.
+// timeline: the playbook, why, candidates, which checks are done, and how
+// many events shaped it (its version).
 type cardState struct {
 	playbook, why string
 	candidates    []string
 	done          map[int]bool
+	version       int
 }
 
 func readCard(evs []incidents.Event, ts string) (cardState, bool) {
@@ -171,13 +185,17 @@ func readCard(evs []incidents.Event, ts string) (cardState, bool) {
 				i, _ := strconv.Atoi(e.Data["check"])
 				st.done[i] = e.Kind == incidents.EventCheckDone
 			}
+		default:
+			continue
 		}
+		st.version++
 	}
 	return st, found
 }
 
 // runCardAction handles a tick, a "different runbook" choice or an action
-// button on a card in an incident channel.
+// button on a card in an incident channel: it records the change, then
+// redraws the card from the record.
 func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act slack.BlockAction) error {
 	if a.catalog == nil {
 		return incidents.Errorf(incidents.ENOTFOUND, "No playbooks are loaded.")
@@ -206,18 +224,15 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 			return incidents.Errorf(incidents.ENOTFOUND, "That runbook no longer exists.")
 		}
 		why := fmt.Sprintf("Switched by <@%s> (was `%s`)", o.User, st.playbook)
-		if _, err := a.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, "Runbook switched to "+next.Title,
-			map[string]string{"playbook": next.ID, "from": st.playbook, "card_ts": cardTS, "why": why, "candidates": strings.Join(st.candidates, ",")}); err != nil {
-			return ignoreDuplicate(err)
-		}
-		st = cardState{playbook: next.ID, why: why, candidates: st.candidates, done: map[int]bool{}}
+		_, err = a.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, "Runbook switched to "+next.Title,
+			map[string]string{"playbook": next.ID, "from": st.playbook, "card_ts": cardTS, "why": why, "candidates": strings.Join(st.candidates, ",")})
 	case strings.HasPrefix(act.ActionID, ActionCheckPrefix):
-		pbID, idx, err := parseCheckValue(act)
-		if errors.Is(err, errNoOption) { // unticked: the box carries no value
-			pbID, err = st.playbook, nil
+		pbID, idx, perr := parseCheckAction(act.ActionID)
+		if perr != nil {
+			return incidents.Errorf(incidents.EINVALID, "That checkbox is not one of mine.")
 		}
-		if err != nil || pbID != st.playbook {
-			return incidents.Errorf(incidents.EINVALID, "That checkbox belongs to an older version of this card.")
+		if pbID != st.playbook {
+			return incidents.Errorf(incidents.ECONFLICT, "That card now shows another runbook; nothing was recorded. Tick the boxes on the card as it is now.")
 		}
 		pb, _ := a.catalog.Get(pbID)
 		if pb == nil || idx >= len(pb.Checks) {
@@ -228,16 +243,15 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 		if done {
 			kind, verb = incidents.EventCheckDone, "Checked"
 		}
-		text := fmt.Sprintf("%s %q (%s, step %d)", verb, clipRunes(pb.Checks[idx].Text, 200), pb.Title, idx+1)
-		if _, err := a.svc.Record(ctx, inc.ID, by, kind, text,
-			map[string]string{"playbook": pbID, "check": strconv.Itoa(idx), "card_ts": cardTS}); err != nil {
-			return ignoreDuplicate(err)
-		}
-		st.done[idx] = done
+		_, err = a.svc.Record(ctx, inc.ID, by, kind, fmt.Sprintf("%s %q (%s, step %d)", verb, clipRunes(pb.Checks[idx].Text, 200), pb.Title, idx+1),
+			map[string]string{"playbook": pbID, "check": strconv.Itoa(idx), "card_ts": cardTS})
 	default:
 		return incidents.Errorf(incidents.EINVALID, "unknown card control %q", act.ActionID)
 	}
-	return a.redrawCard(ctx, o, inc, cardTS, st)
+	if err = ignoreDuplicate(err); err != nil {
+		return err
+	}
+	return a.redrawCard(ctx, o, inc, cardTS)
 }
 
 func ignoreDuplicate(err error) error {
@@ -247,38 +261,48 @@ func ignoreDuplicate(err error) error {
 	return err
 }
 
-// parseCheckValue reads "<playbook>|<index>" from a checkbox option. An
-// unticked box has no selected option, so the value comes from the
-// action ID's index and the card's playbook.
-func parseCheckValue(act slack.BlockAction) (string, int, error) {
-	idx, err := strconv.Atoi(strings.TrimPrefix(act.ActionID, ActionCheckPrefix))
+// parseCheckAction reads "runbook_check:<playbook>:<index>".
+func parseCheckAction(actionID string) (string, int, error) {
+	rest := strings.TrimPrefix(actionID, ActionCheckPrefix)
+	i := strings.LastIndexByte(rest, ':')
+	if i <= 0 {
+		return "", 0, fmt.Errorf("bad checkbox action %q", actionID)
+	}
+	idx, err := strconv.Atoi(rest[i+1:])
 	if err != nil || idx < 0 {
-		return "", 0, fmt.Errorf("bad checkbox action %q", act.ActionID)
+		return "", 0, fmt.Errorf("bad checkbox action %q", actionID)
 	}
-	for _, opt := range act.SelectedOptions {
-		pb, i, ok := strings.Cut(opt.Value, "|")
-		if n, err := strconv.Atoi(i); ok && err == nil && n == idx {
-			return pb, idx, nil
-		}
-	}
-	if len(act.SelectedOptions) == 0 {
-		return "", idx, errNoOption
-	}
-	return "", 0, fmt.Errorf("checkbox value does not match its action")
+	return rest[:i], idx, nil
 }
 
-var errNoOption = errors.New("no option selected")
-
-func (a *App) redrawCard(ctx context.Context, o Origin, inc incidents.Incident, ts string, st cardState) error {
-	pb, ok := a.catalog.Get(st.playbook)
-	if !ok {
-		return incidents.Errorf(incidents.ENOTFOUND, "The runbook on that card no longer exists.")
-	}
-	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: st.why, Done: st.done, Candidates: st.candidates, All: a.catalog.List(), Now: a.svc.Now()})
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		var f failures
-		a.stepFailed(ctx, inc, "update the runbook card", err, &f)
-		f.report(a, ctx, o, "Recorded.")
+// redrawCard draws the card from the timeline. Another replica may record
+// a click on the same card meanwhile and redraw from an older read, so
+// after each draw the record is read again, and the card drawn again if it
+// moved on: whoever finishes last leaves the latest state.
+func (a *App) redrawCard(ctx context.Context, o Origin, inc incidents.Incident, ts string) error {
+	drawn := -1
+	for range 3 {
+		evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		st, _ := readCard(evs, ts)
+		if st.version == drawn {
+			return nil
+		}
+		pb, ok := a.catalog.Get(st.playbook)
+		if !ok {
+			return incidents.Errorf(incidents.ENOTFOUND, "The runbook on that card no longer exists.")
+		}
+		text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: st.why, Done: st.done, Candidates: st.candidates,
+			All: a.catalog.List(), Now: a.svc.Now(), Version: st.version})
+		if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+			var f failures
+			a.stepFailed(ctx, inc, "update the runbook card", err, &f)
+			f.report(a, ctx, o, "Recorded.")
+			return nil
+		}
+		drawn = st.version
 	}
 	return nil
 }

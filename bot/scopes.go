@@ -10,6 +10,7 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 	"InviteUsersToConversationContext": {"conversations.invite", "channels:manage"},
 	"PostMessageContext":               {"chat.postMessage", "chat:write"},
 	"UpdateMessageContext":             {"chat.update", "chat:write"},
+	"DeleteMessageContext":             {"chat.delete", "chat:write"},
 	"PostEphemeralContext":             {"chat.postEphemeral", "chat:write"},
 	"OpenViewContext":                  {"views.open", ""},
 }

@@ -121,6 +121,25 @@ type Incident struct {
 	// LastStatusUpdateAt is when the last status update was posted (or the
 	// declaration, before the first update): the reminder clock reads it.
 	LastStatusUpdateAt time.Time
+
+	// Timers, kept on the incident so that every change that affects them
+	// (an update, a resolution) moves them in the same transaction. Zero
+	// means not scheduled.
+	RemindAt        time.Time // next "post a status update" reminder
+	EscalateAt      time.Time // next escalation level falls due
+	EscalationLevel int       // escalation levels already fired
+	ReminderSnoozed bool      // the current reminder was snoozed (once)
+}
+
+// NextTimer is the earliest scheduled timer, or zero when none is.
+func (i Incident) NextTimer() time.Time {
+	switch {
+	case i.RemindAt.IsZero():
+		return i.EscalateAt
+	case i.EscalateAt.IsZero() || i.RemindAt.Before(i.EscalateAt):
+		return i.RemindAt
+	}
+	return i.EscalateAt
 }
 
 // Ref is how people refer to an incident: "#12".

@@ -31,9 +31,10 @@ const (
 // Service applies the lifecycle rules and records every change in the
 // timeline. It is safe for concurrent use.
 type Service struct {
-	store Store
-	clock Clock
-	newID func() uuid.UUID
+	store  Store
+	clock  Clock
+	newID  func() uuid.UUID
+	policy Policy
 }
 
 // ServiceOptions configures NewService. Clock and NewID default to the
@@ -42,6 +43,9 @@ type ServiceOptions struct {
 	Store Store
 	Clock Clock
 	NewID func() uuid.UUID
+	// Policy sets the update reminders and escalation; the zero Policy
+	// schedules no timers.
+	Policy Policy
 }
 
 // NewService validates opts and returns a Service.
@@ -55,7 +59,10 @@ func NewService(opts ServiceOptions) (*Service, error) {
 	if opts.NewID == nil {
 		opts.NewID = uuid.New
 	}
-	return &Service{store: opts.Store, clock: opts.Clock, newID: opts.NewID}, nil
+	if err := opts.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("incidents: timer policy: %w", err)
+	}
+	return &Service{store: opts.Store, clock: opts.Clock, newID: opts.NewID, policy: opts.Policy}, nil
 }
 
 // Store exposes the underlying store. Callers outside the domain use it
@@ -70,6 +77,9 @@ type By struct {
 	User string
 	Key  string
 }
+
+// Policy is the timer policy the service applies.
+func (s *Service) Policy() Policy { return s.policy }
 
 // Now is the service clock's time.
 func (s *Service) Now() time.Time { return s.clock.Now() }
@@ -118,6 +128,8 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 		UpdatedAt:          now,
 		LastStatusUpdateAt: now,
 	}
+	s.policy.scheduleReminder(&inc, now)
+	s.policy.scheduleEscalation(&inc)
 	data := map[string]string{"severity": d.Severity.String(), "commander": d.Reporter}
 	if d.Source != "" {
 		data["source"] = d.Source
@@ -165,6 +177,8 @@ func (s *Service) PostUpdate(ctx context.Context, id uuid.UUID, by By, text stri
 	}
 	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		inc.LastStatusUpdateAt = now
+		inc.ReminderSnoozed = false
+		s.policy.scheduleReminder(inc, now) // an update resets the clock
 		return []Event{s.event(inc.ID, now, by.User, EventStatusUpdate, text, map[string]string{"status": string(inc.Status)})}, nil
 	})
 }
@@ -180,6 +194,7 @@ func (s *Service) SetSeverity(ctx context.Context, id uuid.UUID, by By, sev Seve
 		}
 		old := inc.Severity
 		inc.Severity = sev
+		s.policy.changeSeverity(inc, old, now)
 		return []Event{s.event(inc.ID, now, by.User, EventSeverityChanged,
 			fmt.Sprintf("Severity changed from %s to %s", old.Label(), sev.Label()),
 			map[string]string{"from": old.String(), "to": sev.String()})}, nil
@@ -234,6 +249,12 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, by By, next Statu
 		}
 		from := inc.Status
 		inc.Status = next
+		// Resolving clears every timer in this same transaction; mitigating
+		// may pause reminders; going back to investigating restarts them.
+		if next != StatusMitigated || s.policy.remindingPaused(inc) {
+			s.policy.scheduleReminder(inc, now)
+		}
+		s.policy.scheduleEscalation(inc)
 		return []Event{s.event(inc.ID, now, by.User, kind, text,
 			map[string]string{"from": string(from), "to": string(next)})}, nil
 	})
@@ -274,5 +295,23 @@ func (s *Service) RecordFailure(ctx context.Context, id uuid.UUID, step, reason 
 func (s *Service) Record(ctx context.Context, id uuid.UUID, by By, kind EventKind, text string, data map[string]string) (Incident, error) {
 	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		return []Event{s.event(inc.ID, now, by.User, kind, text, data)}, nil
+	})
+}
+
+// Snooze puts the current update reminder off by one interval. Each
+// reminder can be snoozed once; after that, only an update quiets it.
+func (s *Service) Snooze(ctx context.Context, id uuid.UUID, by By) (Incident, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
+		iv := s.policy.For(inc.Severity).UpdateInterval
+		switch {
+		case inc.RemindAt.IsZero() || iv <= 0:
+			return nil, Errorf(ECONFLICT, "incident %s has no update reminder to snooze", inc.Ref())
+		case inc.ReminderSnoozed:
+			return nil, Errorf(ECONFLICT, "the reminder for %s was already snoozed once; post an update to reset it", inc.Ref())
+		}
+		inc.ReminderSnoozed = true
+		inc.RemindAt = now.Add(iv)
+		return []Event{s.event(inc.ID, now, by.User, EventSnoozed, fmt.Sprintf("Snoozed the update reminder for %s", iv),
+			map[string]string{"until": inc.RemindAt.Format(time.RFC3339)})}, nil
 	})
 }

@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -49,6 +50,13 @@ type Store interface {
 
 	// Timeline returns the incident's events in the order they happened.
 	Timeline(ctx context.Context, id uuid.UUID) ([]Event, error)
+
+	// Due returns the IDs of open incidents with a timer (RemindAt or
+	// EscalateAt) at or before now, earliest first, at most limit, and
+	// the earliest timer after now (zero when there is none) so the
+	// scheduler knows when to look again. It reads without locking: the
+	// caller re-checks each incident under Update's lock before firing.
+	Due(ctx context.Context, now time.Time, limit int) (ids []uuid.UUID, next time.Time, err error)
 
 	// Claim records key and reports whether this call was the first to
 	// claim it. Scheduled jobs use it so that, with several replicas on

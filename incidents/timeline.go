@@ -32,6 +32,11 @@ const (
 	EventRunbookSwitched EventKind = "runbook_switched"
 	EventCheckDone       EventKind = "check_done"
 	EventCheckUndone     EventKind = "check_undone"
+
+	// Timers: a reminder to post an update, a snooze of it, an escalation.
+	EventReminder  EventKind = "reminder"
+	EventSnoozed   EventKind = "reminder_snoozed"
+	EventEscalated EventKind = "escalated"
 )
 
 // Event is one entry in an incident's timeline. Events are append-only.

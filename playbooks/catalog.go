@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -74,23 +73,13 @@ func parseFS(fsys fs.FS, dir, shown string) ([]Playbook, Problems) {
 			continue
 		}
 		if prev, dup := first[pb.ID]; dup {
-			problems = append(problems, Problem{File: name, Line: idLine(data), Msg: fmt.Sprintf("duplicate id %q (also in %s:%d)", pb.ID, prev.File, prev.Line)})
+			problems = append(problems, Problem{File: name, Line: pb.idLine, Msg: fmt.Sprintf("duplicate id %q (also in %s:%d)", pb.ID, prev.File, prev.Line)})
 			continue
 		}
-		first[pb.ID] = Problem{File: name, Line: idLine(data)}
+		first[pb.ID] = Problem{File: name, Line: pb.idLine}
 		pbs = append(pbs, pb)
 	}
 	return pbs, problems
-}
-
-// idLine finds the line of the top-level id key, for duplicate reports.
-func idLine(data []byte) int {
-	for i, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "id:") {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // assemble merges team playbooks over built-ins, checks that related IDs

@@ -71,14 +71,21 @@ func Parse(file string, data []byte) (Playbook, Problems) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return pb, Problems{{File: file, Line: extra.Line, Msg: "one playbook per file: found a second YAML document"}}
+		line := extra.Line
+		if len(extra.Content) > 0 {
+			line = extra.Content[0].Line
+		}
+		if err != nil && line == 0 {
+			return pb, yamlProblems(file, err)
+		}
+		return pb, Problems{{File: file, Line: line, Msg: "one playbook per file: found a second YAML document"}}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return pb, yamlProblems(file, err)
 	}
 	pb.File = file
-	pb.relatedLine = lineOf(&root, p("related"))
+	pb.idLine, pb.relatedLine = lineOf(&root, p("id")), lineOf(&root, p("related"))
 	v := validator{file: file, root: &root}
 	v.playbook(&pb)
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })

@@ -32,6 +32,8 @@ type Ranking struct {
 	// Recovery is set when the text announces that something recovered
 	// ("Monitor is UP", "ALARM -> OK"); such a ranking is never confident.
 	Recovery bool
+	// Doubt says why the ranking is not confident ("" when it is).
+	Doubt string
 }
 
 // Best returns the top result when the ranking is confident.
@@ -59,6 +61,10 @@ const (
 	// soloScore is what a playbook matched by a single term (and its
 	// symptom or step words) needs to be offered.
 	soloScore = 4.5
+
+	// tieMargin: a best score this close to the runner-up is a tie, and a
+	// tie is not a confident choice.
+	tieMargin = 0.01
 
 	// MaxPhraseWords is the longest phrase, in words after dropping
 	// common words, that can match; the loader rejects longer ones.
@@ -158,6 +164,9 @@ func (ix *Index) Len() int { return len(ix.pbs) }
 // Match ranks the playbooks for q and returns at most k results (those
 // that matched anything at all), best first.
 func (ix *Index) Match(q Query, k int) Ranking {
+	if k <= 0 {
+		return Ranking{Doubt: "no results asked for"}
+	}
 	keys := ix.queryKeys(q)
 	scores := make([]float64, len(ix.pbs))
 	for _, key := range keys {
@@ -165,16 +174,36 @@ func (ix *Index) Match(q Query, k int) Ranking {
 			scores[po.pb] += po.weight
 		}
 	}
-	top := topK(scores, k)
+	top := topK(scores, max(k, 2)) // the runner-up decides ties
 	hits, weak, sure := ix.explain(top, keys)
 	r := Ranking{Results: make([]Result, 0, len(top))}
 	for j, i := range top {
 		r.Results = append(r.Results, Result{Playbook: ix.pbs[i], Score: round2(scores[i]), Reasons: hits[j].reasons()})
 	}
 	r.Recovery = isRecovery(q)
-	r.Confident = len(top) > 0 && scores[top[0]] >= MinScore && !r.Recovery &&
-		(sure || weak >= 2 || (weak == 1 && scores[top[0]] >= soloScore))
+	r.Doubt = ix.doubt(r, scores, top, weak, sure)
+	r.Confident = r.Doubt == ""
+	if len(r.Results) > k {
+		r.Results = r.Results[:k]
+	}
 	return r
+}
+
+// doubt says why the best result is not good enough to offer, or "".
+func (ix *Index) doubt(r Ranking, scores []float64, top []int, weak int, sure bool) string {
+	switch {
+	case len(top) == 0:
+		return "nothing matched"
+	case r.Recovery:
+		return "this reads as a recovery notice, not a problem"
+	case scores[top[0]] < MinScore:
+		return fmt.Sprintf("the best score %.2f is under %.1f", scores[top[0]], MinScore)
+	case !sure && weak < 2 && !(weak == 1 && scores[top[0]] >= soloScore):
+		return "only one word matched, and nothing backs it up"
+	case len(top) > 1 && scores[top[1]] >= scores[top[0]]-tieMargin:
+		return fmt.Sprintf("%s and %s match equally well", ix.pbs[top[0]].ID, ix.pbs[top[1]].ID)
+	}
+	return ""
 }
 
 // hit is one matched feature of a candidate, for its reasons.
@@ -223,10 +252,10 @@ func (ix *Index) explain(top []int, keys []string) (perCandidate []hits, weak in
 			}
 			perCandidate[j] = append(perCandidate[j], hit{po.weight, po.kind, po.shown})
 			if j == 0 {
-				switch po.kind {
-				case "label", "strong phrase":
-					sure = true
-				case "term", "title word":
+				switch {
+				case po.kind == "strong phrase", po.kind == "label" && len(ix.features[key]) == 1:
+					sure = true // a label several playbooks share (a namespace) is only a hint
+				case po.kind == "label", po.kind == "term", po.kind == "title word":
 					weak++
 				}
 			}
@@ -240,18 +269,20 @@ func (ix *Index) explain(top []int, keys []string) (perCandidate []hits, weak in
 // — which describe the end of a problem and must not bring a card.
 func isRecovery(q Query) bool {
 	for _, k := range []string{"status", "state", "alert_type", "new_state"} {
-		switch strings.ToLower(q.Labels[k]) {
+		switch strings.ToLower(strings.TrimSpace(q.Labels[k])) {
 		case "ok", "resolved", "up":
 			return true
 		}
 	}
-	toks := Tokenize(q.Text)
-	if len(toks) > 0 && (toks[0] == "ok" || toks[0] == "resolved") {
-		return true
+	// The raw text, not tokens: "up" is a stopword and "resolved" stems.
+	text := strings.ToLower(strings.TrimSpace(q.Text))
+	for _, prefix := range []string{"ok:", "resolved:", "[resolved]", "recovered:", "[ok]"} {
+		if strings.HasPrefix(text, prefix) {
+			return true
+		}
 	}
-	for i := 0; i+1 < len(toks); i++ {
-		switch toks[i] + " " + toks[i+1] {
-		case "monitor up", "alarm ok", "back up", "back online":
+	for _, marker := range []string{"monitor is up", "alarm -> ok", "alarm to ok", "is back up", "is back online", "has recovered"} {
+		if strings.Contains(text, marker) {
 			return true
 		}
 	}
@@ -263,13 +294,21 @@ func isRecovery(q Query) bool {
 // status classes ("502" also counts as "5xx"), and each label as
 // key=value.
 func (ix *Index) queryKeys(q Query) []string {
-	text := q.Text
-	for _, v := range q.Labels {
-		text += " . " + v
+	// The text and each label value are separate streams: a phrase or a
+	// negation never spans two of them, and label order (a map) cannot
+	// change the result.
+	names := make([]string, 0, len(q.Labels))
+	for k := range q.Labels {
+		names = append(names, k)
 	}
-	toks := Tokenize(text)
-	seen := make(map[string]struct{}, len(toks)*2)
-	keys := make([]string, 0, len(toks)*MaxPhraseWords+len(q.Labels))
+	sort.Strings(names)
+	streams := make([][]string, 0, len(names)+1)
+	streams = append(streams, Tokenize(q.Text))
+	for _, k := range names {
+		streams = append(streams, Tokenize(q.Labels[k]))
+	}
+	seen := make(map[string]struct{}, 64)
+	keys := make([]string, 0, 64)
 	addKey := func(k string) {
 		if _, ok := seen[k]; !ok {
 			seen[k] = struct{}{}
@@ -277,24 +316,26 @@ func (ix *Index) queryKeys(q Query) []string {
 		}
 	}
 	var b strings.Builder
-	for i := range toks {
-		b.Reset()
-		b.WriteString(toks[i])
-		addKey(toks[i])
-		for n := 2; n <= MaxPhraseWords && i+n <= len(toks); n++ {
-			if !ix.prefixes[b.String()] {
-				break
+	for _, toks := range streams {
+		for i := range toks {
+			b.Reset()
+			b.WriteString(toks[i])
+			addKey(toks[i])
+			for n := 2; n <= MaxPhraseWords && i+n <= len(toks); n++ {
+				if !ix.prefixes[b.String()] {
+					break
+				}
+				b.WriteByte(' ')
+				b.WriteString(toks[i+n-1])
+				addKey(b.String())
 			}
-			b.WriteByte(' ')
-			b.WriteString(toks[i+n-1])
-			addKey(b.String())
-		}
-		if t := toks[i]; len(t) == 3 && (t[0] == '4' || t[0] == '5') && isDigits(t) {
-			addKey(string(t[0]) + "xx")
+			if t := toks[i]; len(t) == 3 && (t[0] == '4' || t[0] == '5') && isDigits(t) {
+				addKey(string(t[0]) + "xx")
+			}
 		}
 	}
-	for k, v := range q.Labels {
-		addKey(labelKey(k, v))
+	for _, k := range names {
+		addKey(labelKey(k, q.Labels[k]))
 	}
 	return keys
 }

@@ -5,7 +5,6 @@
 package playbooks
 
 import (
-	"fmt"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -30,9 +29,9 @@ type Playbook struct {
 	// File is where the playbook was loaded from ("builtin/dns.yaml" or a
 	// path under PLAYBOOKS_DIR); not part of the YAML.
 	File string `yaml:"-"`
-	// relatedLine is where related: is, for reporting a related ID that
-	// does not exist once every file is loaded.
-	relatedLine int
+	// idLine and relatedLine locate id: and related:, for problems found
+	// only once every file is loaded (duplicate IDs, unknown related IDs).
+	idLine, relatedLine int
 }
 
 // Source cites the document (and section) a playbook was written from.
@@ -72,13 +71,21 @@ type Action struct {
 }
 
 // Date is a calendar day, written YYYY-MM-DD.
-type Date struct{ time.Time }
+type Date struct {
+	time.Time
+	bad string // what was written, when it was not a date
+}
 
-// UnmarshalYAML parses YYYY-MM-DD, naming the line when it cannot.
+// UnmarshalYAML parses YYYY-MM-DD. A bad value does not stop decoding
+// (which would hide the file's other problems); the validator reports it.
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	t, err := time.Parse(time.DateOnly, n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: %q is not a date written YYYY-MM-DD", n.Line, n.Value)
+		d.bad = n.Value
+		if d.bad == "" {
+			d.bad = "(not a single value)"
+		}
+		return nil
 	}
 	d.Time = t
 	return nil

@@ -76,7 +76,10 @@ func (v *validator) playbook(pb *Playbook) {
 	if strings.TrimSpace(pb.Owner) == "" {
 		v.at(p("owner"), "missing required field owner (who keeps this playbook current)")
 	}
-	if pb.ReviewBy.IsZero() {
+	switch {
+	case pb.ReviewBy.bad != "":
+		v.at(p("review_by"), "review_by %q is not a date written YYYY-MM-DD", pb.ReviewBy.bad)
+	case pb.ReviewBy.IsZero():
 		v.at(p("review_by"), "missing required field review_by (YYYY-MM-DD)")
 	}
 	if len(pb.Sources) == 0 {

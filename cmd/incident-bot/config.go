@@ -10,6 +10,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/incident-bot/incident-bot/incidents"
 )
 
 // Config is every setting of `serve`, read from the environment. README
@@ -26,11 +28,12 @@ type Config struct {
 	LogLevel         zapcore.Level
 	LogFormat        string // LOG_FORMAT: json or console
 	Location         *time.Location
-	Workers          int           // WORKERS
-	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT
-	PlaybooksDir     string        // PLAYBOOKS_DIR: team playbooks over the built-in ones
-	ReviewChannel    string        // PLAYBOOK_REVIEW_CHANNEL: where overdue playbooks are listed
-	ReviewSchedule   string        // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
+	Workers          int              // WORKERS
+	ShutdownTimeout  time.Duration    // SHUTDOWN_TIMEOUT
+	PlaybooksDir     string           // PLAYBOOKS_DIR: team playbooks over the built-in ones
+	ReviewChannel    string           // PLAYBOOK_REVIEW_CHANNEL: where overdue playbooks are listed
+	ReviewSchedule   string           // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
+	Timers           incidents.Policy // update reminders and escalation (timerconfig.go)
 }
 
 // Defaults, as documented in README.
@@ -105,6 +108,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be a duration such as 30s, got %q", getenv("SHUTDOWN_TIMEOUT"))
+	}
+	if c.Timers, err = loadPolicy(getenv); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := cron.ParseStandard(c.ReviewSchedule); err != nil {
 		bad("PLAYBOOK_REVIEW_SCHEDULE must be a cron schedule such as \"0 9 * * 1-5\": %v", err)

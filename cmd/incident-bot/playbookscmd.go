@@ -108,9 +108,13 @@ func matchCmd(args []string, dir string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	if *k < 1 {
+		fmt.Fprintln(stderr, "incident-bot playbooks match: -n must be at least 1")
+		return 2
+	}
 	r := c.Match(playbooks.Query{Text: text, Labels: labels}, *k)
 	if !r.Confident {
-		fmt.Fprintf(stdout, "no confident match (a card needs a score of at least %.1f)\n", playbooks.MinScore)
+		fmt.Fprintf(stdout, "no confident match: %s\n", r.Doubt)
 	}
 	for i, res := range r.Results {
 		fmt.Fprintf(stdout, "%d. %s — %s  score %.2f\n", i+1, res.Playbook.ID, res.Playbook.Title, res.Score)

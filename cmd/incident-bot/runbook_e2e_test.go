@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,13 +25,13 @@ func (h *harness) card(channel string) slacktest.Message {
 
 // checkboxClick builds the block_actions payload Slack sends when someone
 // ticks (or unticks) checklist item i of the card.
-func (h *harness) checkboxClick(user, channel string, card slacktest.Message, i int, ticked bool) map[string]any {
+func (h *harness) checkboxClick(user, channel string, card slacktest.Message, playbook string, i int, ticked bool) map[string]any {
 	h.t.Helper()
 	var blocks []map[string]any
 	if err := json.Unmarshal(card.Blocks, &blocks); err != nil {
 		h.t.Fatal(err)
 	}
-	want := "runbook_check:" + itoa(i)
+	want := bot.CheckActionID(playbook, i)
 	for _, b := range blocks {
 		acc, _ := b["accessory"].(map[string]any)
 		if acc == nil || acc["action_id"] != want {
@@ -52,8 +51,6 @@ func (h *harness) checkboxClick(user, channel string, card slacktest.Message, i 
 	return nil
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
-
 // A new incident whose title matches a playbook gets its card; ticking a
 // check is recorded with who did it and redrawn for everyone; the card can
 // be switched to another runbook.
@@ -68,19 +65,22 @@ func TestRunbookCardOnDeclare(t *testing.T) {
 			}
 		}
 
-		h.send("interactive", h.checkboxClick(bob, ch.ID, card, 0, true))
-		h.eventually("card redrawn with the tick", func() bool {
+		current := func() slacktest.Message {
 			for _, m := range h.slack.Messages(ch.ID) {
-				if m.TS == card.TS && m.Edited && strings.Contains(string(m.Blocks), "initial_options") {
-					return true
+				if m.TS == card.TS {
+					return m
 				}
 			}
-			return false
+			t.Fatal("card gone")
+			return slacktest.Message{}
+		}
+		h.send("interactive", h.checkboxClick(bob, ch.ID, card, "redis-unreachable", 0, true))
+		h.eventually("card redrawn with the tick", func() bool {
+			return strings.Contains(string(current().Blocks), "initial_options")
 		})
-		h.send("interactive", h.checkboxClick(bob, ch.ID, card, 0, false))
-		h.eventually("tick removed", func() bool {
-			evs, _ := h.openStore(t).Timeline(context.Background(), inc.ID)
-			return evs[len(evs)-1].Kind == incidents.EventCheckUndone
+		h.send("interactive", h.checkboxClick(bob, ch.ID, current(), "redis-unreachable", 0, false))
+		h.eventually("card redrawn without the tick", func() bool {
+			return !strings.Contains(string(current().Blocks), "initial_options")
 		})
 
 		sw := h.slack.BlockAction(rita, ch.ID, card.TS, "runbook_switch", "")
@@ -88,20 +88,20 @@ func TestRunbookCardOnDeclare(t *testing.T) {
 		act["type"], act["selected_option"] = "static_select", map[string]any{"value": "network-misconfiguration", "text": map[string]any{"type": "plain_text", "text": "x"}}
 		h.send("interactive", sw)
 		h.eventually("card switched", func() bool {
-			for _, m := range h.slack.Messages(ch.ID) {
-				if m.TS == card.TS && strings.Contains(string(m.Blocks), "Switched by") {
-					return true
-				}
-			}
-			return false
+			b := string(current().Blocks)
+			return strings.Contains(b, "Switched by") && strings.Contains(b, "Security group or network misconfiguration") &&
+				!strings.Contains(b, "Check Redis cluster health")
 		})
+		// A box ticked on a stale copy of the old runbook records nothing.
+		h.send("interactive", h.checkboxClick(bob, ch.ID, card, "redis-unreachable", 1, true))
+		h.responseContaining("now shows another runbook; nothing was recorded")
 
 		evs := assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated, incidents.EventRunbookPosted,
 			incidents.EventCheckDone, incidents.EventCheckUndone, incidents.EventRunbookSwitched)
 		if evs[3].Actor != bob || evs[3].Data["playbook"] != "redis-unreachable" || !strings.Contains(evs[3].Text, "Check Redis cluster health") {
 			t.Errorf("tick event = %+v", evs[3])
 		}
-		if evs[5].Data["to"] != "" || evs[5].Data["playbook"] != "network-misconfiguration" || evs[5].Data["from"] != "redis-unreachable" {
+		if evs[5].Data["playbook"] != "network-misconfiguration" || evs[5].Data["from"] != "redis-unreachable" {
 			t.Errorf("switch event = %+v", evs[5])
 		}
 	})
@@ -207,12 +207,14 @@ func TestPlaybooksCLI(t *testing.T) {
 	if code, _, _ := run1(nil, "frobnicate"); code != 2 {
 		t.Fatalf("unknown subcommand exit %d", code)
 	}
-	_ = io.Discard
 }
 
-// newDigestApp wires a second, never-started `serve` (a replica) from the
-// harness settings and returns its review digest job.
-func newDigestApp(t *testing.T, h *harness) *bot.ReviewDigest {
+// newDigestApp returns the review digest job of a second replica.
+func newDigestApp(t *testing.T, h *harness) *bot.ReviewDigest { return newReplica(t, h).digest }
+
+// newReplica wires a second, never-started `serve` (a replica) from the
+// harness settings, for driving its scheduled jobs at chosen times.
+func newReplica(t *testing.T, h *harness) *Main {
 	t.Helper()
 	env := map[string]string{}
 	for k, v := range h.env {
@@ -228,5 +230,5 @@ func newDigestApp(t *testing.T, h *harness) *bot.ReviewDigest {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
-	return m.digest
+	return m
 }

@@ -29,6 +29,8 @@ type Main struct {
 	pool     *bot.Pool
 	listener *bot.Listener
 	cron     *cron.Cron
+	timers   *incidents.Runner
+	sched    *incidents.Scheduler
 	digest   *bot.ReviewDigest
 	http     *http.Server
 	httpLn   net.Listener
@@ -60,7 +62,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 		return nil, fmt.Errorf("open store (%s): %w", cfg.StoreDescription(), err)
 	}
 	m.store = store
-	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store})
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store, Policy: cfg.Timers})
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +85,14 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 		return nil, err
 	}
 	m.cron = cron.New(cron.WithLocation(cfg.Location))
+	sched, err := incidents.NewScheduler(svc, app, log.Named("timers"))
+	if err != nil {
+		return nil, err
+	}
+	m.sched = sched
+	if m.timers, err = incidents.NewRunner(m.cron, sched, nil, log.Named("timers")); err != nil {
+		return nil, err
+	}
 	m.digest = app.NewReviewDigest(cfg.ReviewChannel)
 	if _, err := m.cron.AddFunc(cfg.ReviewSchedule, func() {
 		jctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -137,6 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("shutting down: finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 	defer cancel()
+	m.timers.Stop()
 	select { // scheduled jobs finish too; cron starts no new ones
 	case <-m.cron.Stop().Done():
 	case <-sctx.Done():

@@ -2,8 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
@@ -26,4 +30,45 @@ func NewAtVersion(ctx context.Context, opts Options, version int) (*Store, error
 		return nil, err
 	}
 	return s, nil
+}
+
+// oldColumns is how many of incidentArgs the schema had before migration
+// 0003 added the timers.
+const oldColumns = 15
+
+// CreateOld is Create as it was before migration 0003: it writes only the
+// columns of schema versions 1 and 2, to seed a database of such a version
+// for upgrade tests (storetest.OldStore).
+func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
+	inc, events, err := storeutil.PrepareCreate(inc, events)
+	if err != nil {
+		return incidents.Incident{}, err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if key != "" {
+			claimed, err := claimKey(ctx, tx, key, inc.ID)
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				return incidents.ErrDuplicate
+			}
+		}
+		row := tx.QueryRow(ctx, `INSERT INTO incidents (id, title, description, severity, status, commander, reporter,
+			channel_id, channel_name, header_ts, summary,
+			declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			RETURNING number`, append([]any{inc.ID}, incidentArgs(inc)[:oldColumns]...)...)
+		if err := row.Scan(&inc.Number); err != nil {
+			return fmt.Errorf("insert incident: %w", err)
+		}
+		return insertEvents(ctx, tx, events)
+	})
+	if errors.Is(err, incidents.ErrDuplicate) {
+		return incidents.Incident{}, err
+	}
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
+	}
+	return inc, nil
 }

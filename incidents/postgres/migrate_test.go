@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -69,19 +70,24 @@ func TestConcurrentNew(t *testing.T) {
 	}
 }
 
-// TestUpgradeFrom1 opens a database made by version 1 of the schema, from
-// before job_claims, with the current code.
-func TestUpgradeFrom1(t *testing.T) {
-	url := testpg.URL(t)
-	storetest.RunUpgrade(t,
-		func() incidents.Store {
-			s, err := postgres.NewAtVersion(t.Context(), postgres.Options{URL: url, MaxConns: 2}, 1)
-			if err != nil {
-				t.Fatalf("NewAtVersion(1): %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		func() incidents.Store { return open(t, url) },
-		func() []string { return migrations(t, url) })
+// TestUpgrade opens databases made by each older version of the schema
+// (1: before job_claims, 2: before the timers) with the current code.
+func TestUpgrade(t *testing.T) {
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprintf("From%d", version), func(t *testing.T) {
+			t.Parallel()
+			url := testpg.URL(t)
+			storetest.RunUpgrade(t,
+				func() storetest.OldStore {
+					s, err := postgres.NewAtVersion(t.Context(), postgres.Options{URL: url, MaxConns: 2}, version)
+					if err != nil {
+						t.Fatalf("NewAtVersion(%d): %v", version, err)
+					}
+					t.Cleanup(func() { s.Close() })
+					return s
+				},
+				func() incidents.Store { return open(t, url) },
+				func() []string { return migrations(t, url) })
+		})
+	}
 }

@@ -16,7 +16,8 @@ import (
 // incidentColumns is the column list scanIncident expects, in its order.
 const incidentColumns = `id, number, title, description, severity, status, commander, reporter,
 	channel_id, channel_name, header_ts, summary,
-	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at`
+	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
+	remind_at, escalate_at, escalation_level, reminder_snoozed`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -30,10 +31,13 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 		severity            int16
 		status              string
 		mitigated, resolved *time.Time
+		remind, escalate    *time.Time
+		level               int32
 	)
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
-		&inc.DeclaredAt, &inc.UpdatedAt, &mitigated, &resolved, &inc.LastStatusUpdateAt)
+		&inc.DeclaredAt, &inc.UpdatedAt, &mitigated, &resolved, &inc.LastStatusUpdateAt,
+		&remind, &escalate, &level, &inc.ReminderSnoozed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -41,23 +45,29 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 		return incidents.Incident{}, fmt.Errorf("scan incident: %w", err)
 	}
 	inc.Severity, inc.Status = incidents.Severity(severity), incidents.Status(status)
+	inc.EscalationLevel = int(level)
 	inc.DeclaredAt = inc.DeclaredAt.UTC()
 	inc.UpdatedAt = inc.UpdatedAt.UTC()
 	inc.LastStatusUpdateAt = inc.LastStatusUpdateAt.UTC()
-	if mitigated != nil {
-		inc.MitigatedAt = mitigated.UTC()
-	}
-	if resolved != nil {
-		inc.ResolvedAt = resolved.UTC()
+	for _, f := range []struct {
+		dst *time.Time
+		src *time.Time
+	}{{&inc.MitigatedAt, mitigated}, {&inc.ResolvedAt, resolved}, {&inc.RemindAt, remind}, {&inc.EscalateAt, escalate}} {
+		if f.src != nil { // NULL: not mitigated, still open, not scheduled
+			*f.dst = f.src.UTC()
+		}
 	}
 	return inc, nil
 }
 
-// incidentArgs are the values of incidentColumns after id and number.
+// incidentArgs are the values Create and Update write: those of
+// incidentColumns after id and number, then next_timer_at.
 func incidentArgs(inc incidents.Incident) []any {
 	return []any{inc.Title, inc.Description, int16(inc.Severity), string(inc.Status),
 		inc.Commander, inc.Reporter, inc.ChannelID, inc.ChannelName, inc.HeaderTS, inc.Summary,
-		inc.DeclaredAt, inc.UpdatedAt, nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), inc.LastStatusUpdateAt}
+		inc.DeclaredAt, inc.UpdatedAt, nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), inc.LastStatusUpdateAt,
+		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int32(inc.EscalationLevel), inc.ReminderSnoozed,
+		nullTime(storeutil.NextTimerAt(inc))}
 }
 
 func scanEvent(row pgx.Row) (incidents.Event, error) {

@@ -9,7 +9,7 @@ import (
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
-func open(t *testing.T, url string) *postgres.Store {
+func open(t testing.TB, url string) *postgres.Store {
 	t.Helper()
 	// Small pools: the suite runs many stores in parallel on one server.
 	s, err := postgres.New(t.Context(), postgres.Options{URL: url, MaxConns: 8})
@@ -38,4 +38,10 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("New(%+v) succeeded; want an error", opts)
 		}
 	}
+}
+
+// BenchmarkDueNothing10k is the scheduler's idle sweep over 10,000 open
+// incidents with future timers: it must stay an index range scan.
+func BenchmarkDueNothing10k(b *testing.B) {
+	storetest.BenchmarkDueNothing(b, open(b, testpg.URL(b)), 10_000, 8)
 }

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
@@ -26,4 +28,44 @@ func NewAtVersion(ctx context.Context, opts Options, version int) (*Store, error
 		return nil, err
 	}
 	return s, nil
+}
+
+// oldColumns is how many of incidentArgs the schema had before migration
+// 0003 added the timers.
+const oldColumns = 15
+
+// CreateOld is Create as it was before migration 0003: it writes only the
+// columns of schema versions 1 and 2, to seed a database of such a version
+// for upgrade tests (storetest.OldStore).
+func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
+	inc, events, err := storeutil.PrepareCreate(inc, events)
+	if err != nil {
+		return incidents.Incident{}, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return incidents.Incident{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	row := tx.QueryRowContext(ctx, `INSERT INTO incidents (id, title, description, severity, status, commander, reporter,
+		channel_id, channel_name, header_ts, summary,
+		declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING number`, append([]any{inc.ID.String()}, incidentArgs(inc)[:oldColumns]...)...)
+	if err := row.Scan(&inc.Number); err != nil {
+		return incidents.Incident{}, fmt.Errorf("insert incident: %w", err)
+	}
+	if key != "" {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO idempotency_keys (key, incident_id, created_at) VALUES (?, ?, ?)",
+			key, inc.ID.String(), formatTime(time.Now())); err != nil {
+			return incidents.Incident{}, fmt.Errorf("record idempotency key: %w", err)
+		}
+	}
+	if err := insertEvents(ctx, tx, events); err != nil {
+		return incidents.Incident{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return incidents.Incident{}, err
+	}
+	return inc, nil
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -65,19 +66,24 @@ func TestConcurrentNew(t *testing.T) {
 	}
 }
 
-// TestUpgradeFrom1 opens a file made by version 1 of the schema, from
-// before job_claims, with the current code.
-func TestUpgradeFrom1(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "incidents.db")
-	storetest.RunUpgrade(t,
-		func() incidents.Store {
-			s, err := sqlite.NewAtVersion(t.Context(), sqlite.Options{Path: path}, 1)
-			if err != nil {
-				t.Fatalf("NewAtVersion(1): %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		func() incidents.Store { return open(t, path) },
-		func() []string { return migrations(t, path) })
+// TestUpgrade opens files made by each older version of the schema
+// (1: before job_claims, 2: before the timers) with the current code.
+func TestUpgrade(t *testing.T) {
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprintf("From%d", version), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "incidents.db")
+			storetest.RunUpgrade(t,
+				func() storetest.OldStore {
+					s, err := sqlite.NewAtVersion(t.Context(), sqlite.Options{Path: path}, version)
+					if err != nil {
+						t.Fatalf("NewAtVersion(%d): %v", version, err)
+					}
+					t.Cleanup(func() { s.Close() })
+					return s
+				},
+				func() incidents.Store { return open(t, path) },
+				func() []string { return migrations(t, path) })
+		})
+	}
 }

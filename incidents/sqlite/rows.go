@@ -22,7 +22,8 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 // incidentColumns is the column list scanIncident expects, in its order.
 const incidentColumns = `id, number, title, description, severity, status, commander, reporter,
 	channel_id, channel_name, header_ts, summary,
-	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at`
+	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
+	remind_at, escalate_at, escalation_level, reminder_snoozed`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -44,10 +45,13 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 		status                        string
 		declared, updated, lastUpdate string
 		mitigated, resolved           sql.NullString
+		remind, escalate              sql.NullString
+		level                         int64
 	)
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
-		&declared, &updated, &mitigated, &resolved, &lastUpdate)
+		&declared, &updated, &mitigated, &resolved, &lastUpdate,
+		&remind, &escalate, &level, &inc.ReminderSnoozed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -55,6 +59,7 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 		return incidents.Incident{}, fmt.Errorf("scan incident: %w", err)
 	}
 	inc.Severity, inc.Status = incidents.Severity(severity), incidents.Status(status)
+	inc.EscalationLevel = int(level)
 	for _, f := range []struct {
 		dst *time.Time
 		src sql.NullString
@@ -64,9 +69,11 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 		{&inc.MitigatedAt, mitigated},
 		{&inc.ResolvedAt, resolved},
 		{&inc.LastStatusUpdateAt, sql.NullString{String: lastUpdate, Valid: true}},
+		{&inc.RemindAt, remind},
+		{&inc.EscalateAt, escalate},
 	} {
 		if !f.src.Valid {
-			continue // NULL: not mitigated, still open
+			continue // NULL: not mitigated, still open, not scheduled
 		}
 		if *f.dst, err = time.Parse(timeLayout, f.src.String); err != nil {
 			return incidents.Incident{}, fmt.Errorf("scan incident %s: %w", inc.ID, err)
@@ -75,12 +82,15 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 	return inc, nil
 }
 
-// incidentArgs are the values of incidentColumns after id and number.
+// incidentArgs are the values Create and Update write: those of
+// incidentColumns after id and number, then next_timer_at.
 func incidentArgs(inc incidents.Incident) []any {
 	return []any{inc.Title, inc.Description, int64(inc.Severity), string(inc.Status),
 		inc.Commander, inc.Reporter, inc.ChannelID, inc.ChannelName, inc.HeaderTS, inc.Summary,
 		formatTime(inc.DeclaredAt), formatTime(inc.UpdatedAt), nullTime(inc.MitigatedAt),
-		nullTime(inc.ResolvedAt), formatTime(inc.LastStatusUpdateAt)}
+		nullTime(inc.ResolvedAt), formatTime(inc.LastStatusUpdateAt),
+		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int64(inc.EscalationLevel), inc.ReminderSnoozed,
+		nullTime(storeutil.NextTimerAt(inc))}
 }
 
 func scanEvent(row scanner) (incidents.Event, error) {

@@ -52,7 +52,8 @@ func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn fun
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE incidents SET title = ?, description = ?, severity = ?, status = ?,
 		commander = ?, reporter = ?, channel_id = ?, channel_name = ?, header_ts = ?, summary = ?,
-		declared_at = ?, updated_at = ?, mitigated_at = ?, resolved_at = ?, last_status_update_at = ?
+		declared_at = ?, updated_at = ?, mitigated_at = ?, resolved_at = ?, last_status_update_at = ?,
+		remind_at = ?, escalate_at = ?, escalation_level = ?, reminder_snoozed = ?, next_timer_at = ?
 		WHERE id = ?`, append(incidentArgs(next), id.String())...)
 	if err != nil {
 		return incidents.Incident{}, writeError(fmt.Sprintf("update incident %s", id), err)

@@ -111,6 +111,10 @@ func checkIncident(t *testing.T, what string, got, want incidents.Incident) {
 	eqTime("MitigatedAt", got.MitigatedAt, want.MitigatedAt)
 	eqTime("ResolvedAt", got.ResolvedAt, want.ResolvedAt)
 	eqTime("LastStatusUpdateAt", got.LastStatusUpdateAt, want.LastStatusUpdateAt)
+	eqTime("RemindAt", got.RemindAt, want.RemindAt)
+	eqTime("EscalateAt", got.EscalateAt, want.EscalateAt)
+	eq("EscalationLevel", got.EscalationLevel, want.EscalationLevel)
+	eq("ReminderSnoozed", got.ReminderSnoozed, want.ReminderSnoozed)
 	if len(diffs) > 0 {
 		t.Errorf("%s:\n\t%s", what, strings.Join(diffs, "\n\t"))
 	}

@@ -21,7 +21,30 @@ func NormalizeIncident(inc incidents.Incident) incidents.Incident {
 	inc.MitigatedAt = StoredTime(inc.MitigatedAt)
 	inc.ResolvedAt = StoredTime(inc.ResolvedAt)
 	inc.LastStatusUpdateAt = StoredTime(inc.LastStatusUpdateAt)
+	inc.RemindAt = StoredTime(inc.RemindAt)
+	inc.EscalateAt = StoredTime(inc.EscalateAt)
 	return inc
+}
+
+// NextTimerAt is what both backends keep in incidents.next_timer_at, the
+// column Store.Due sweeps: inc's earliest timer, or zero (NULL) when none
+// is scheduled or the incident is resolved, so that a resolved incident
+// whose timer fields were left set never falls due. inc must already be
+// normalised.
+func NextTimerAt(inc incidents.Incident) time.Time {
+	if !inc.Status.Open() {
+		return time.Time{}
+	}
+	return inc.NextTimer()
+}
+
+// CheckDueLimit validates the limit of Store.Due: a sweep that may return
+// nothing would never make progress.
+func CheckDueLimit(limit int) error {
+	if limit <= 0 {
+		return incidents.Errorf(incidents.EINVALID, "the due limit must be positive, got %d", limit)
+	}
+	return nil
 }
 
 // PrepareEvents checks that events belong to the incident and normalises

@@ -54,3 +54,46 @@ func TestPrepareUpdateKeepsIdentity(t *testing.T) {
 		}
 	}
 }
+
+func TestNextTimerAt(t *testing.T) {
+	at := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+	inc := incidents.Incident{Status: incidents.StatusMitigated, RemindAt: at.Add(time.Hour), EscalateAt: at}
+	if got := NextTimerAt(inc); !got.Equal(at) {
+		t.Errorf("NextTimerAt(mitigated) = %v, want %v", got, at)
+	}
+	inc.Status = incidents.StatusResolved
+	if got := NextTimerAt(inc); !got.IsZero() {
+		t.Errorf("NextTimerAt(resolved) = %v, want zero", got)
+	}
+	if got := NextTimerAt(incidents.Incident{Status: incidents.StatusInvestigating}); !got.IsZero() {
+		t.Errorf("NextTimerAt(no timers) = %v, want zero", got)
+	}
+}
+
+func TestNormalizeIncidentTimers(t *testing.T) {
+	cest := time.FixedZone("CEST", 2*3600)
+	inc := NormalizeIncident(incidents.Incident{
+		RemindAt:   time.Date(2024, 5, 1, 12, 0, 0, 123456789, cest),
+		EscalateAt: time.Date(2024, 5, 1, 13, 0, 0, 999, cest),
+	})
+	if want := time.Date(2024, 5, 1, 10, 0, 0, 123456000, time.UTC); inc.RemindAt != want {
+		t.Errorf("RemindAt = %v, want %v", inc.RemindAt, want)
+	}
+	if want := time.Date(2024, 5, 1, 11, 0, 0, 0, time.UTC); inc.EscalateAt != want {
+		t.Errorf("EscalateAt = %v, want %v", inc.EscalateAt, want)
+	}
+	if z := NormalizeIncident(incidents.Incident{}); !z.RemindAt.IsZero() || !z.EscalateAt.IsZero() {
+		t.Errorf("zero timers normalised to %v, %v; want zero", z.RemindAt, z.EscalateAt)
+	}
+}
+
+func TestCheckDueLimit(t *testing.T) {
+	for _, n := range []int{0, -1} {
+		if err := CheckDueLimit(n); incidents.ErrorCode(err) != incidents.EINVALID {
+			t.Errorf("CheckDueLimit(%d) = %v, want an %s error", n, err, incidents.EINVALID)
+		}
+	}
+	if err := CheckDueLimit(1); err != nil {
+		t.Errorf("CheckDueLimit(1) = %v", err)
+	}
+}

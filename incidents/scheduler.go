@@ -1,0 +1,171 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+)
+
+// Notifier tells people that a timer fired. The bot implements it with
+// Slack messages; the event is already in the timeline when it is called.
+type Notifier interface {
+	Remind(ctx context.Context, inc Incident, ev Event) error
+	Escalate(ctx context.Context, inc Incident, level Level, ev Event) error
+}
+
+// Scheduler fires due reminders and escalations. Due times live in the
+// store, so timers survive restarts; several schedulers (replicas) may
+// sweep one store: each firing is decided under the incident's row lock
+// and moves the timer in the same transaction, so it happens once.
+type Scheduler struct {
+	svc    *Service
+	notify Notifier
+	log    *zap.Logger
+	batch  int
+}
+
+// NewScheduler builds a scheduler over the service's store and policy.
+func NewScheduler(svc *Service, notify Notifier, log *zap.Logger) (*Scheduler, error) {
+	if svc == nil || notify == nil {
+		return nil, errors.New("incidents: a scheduler needs a service and a notifier")
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Scheduler{svc: svc, notify: notify, log: log, batch: 200}, nil
+}
+
+// SweepResult says what a sweep did and when the next timer is due.
+type SweepResult struct {
+	Fired int
+	Next  time.Time // zero: nothing scheduled
+}
+
+// errNotDue aborts an Update when another scheduler fired first.
+var errNotDue = errors.New("no timer due")
+
+// Sweep fires every timer due at now. A timer that fell due long ago (the
+// bot was down) fires once, and the next one is counted from now. The time
+// is passed in so tests drive it with a fake clock.
+func (s *Scheduler) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
+	var res SweepResult
+	for {
+		ids, next, err := s.svc.store.Due(ctx, now, s.batch)
+		if err != nil {
+			return res, fmt.Errorf("find due timers: %w", err)
+		}
+		res.Next = earliest(res.Next, next)
+		for _, id := range ids {
+			n, after, err := s.fire(ctx, id, now)
+			if err != nil {
+				return res, err
+			}
+			res.Fired += n
+			res.Next = earliest(res.Next, after)
+		}
+		if len(ids) < s.batch {
+			return res, nil
+		}
+	}
+}
+
+// earliest is the earlier non-zero time.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// firing is one timer that fired, to announce after the commit.
+type firing struct {
+	ev    Event
+	level *Level // nil for a reminder
+}
+
+// fire fires the incident's due timers and returns how many fired and
+// its next timer. A due timer that may no longer fire (the policy changed:
+// reminders paused, fewer escalation levels) is rescheduled or cleared
+// without an event, so it does not stay due for ever.
+func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int, time.Time, error) {
+	var fired []firing
+	inc, err := s.svc.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
+		fired = fired[:0] // Update may retry fn
+		if !inc.Status.Open() || inc.NextTimer().IsZero() || now.Before(inc.NextTimer()) {
+			return nil, errNotDue // another scheduler got here first
+		}
+		rules := s.svc.policy.For(inc.Severity)
+		if !inc.RemindAt.IsZero() && !now.Before(inc.RemindAt) && (rules.UpdateInterval <= 0 || s.svc.policy.remindingPaused(inc)) {
+			s.svc.policy.scheduleReminder(inc, now) // clears it
+		}
+		if !inc.EscalateAt.IsZero() && !now.Before(inc.EscalateAt) && inc.EscalationLevel >= len(rules.Escalation) {
+			inc.EscalateAt = time.Time{}
+		}
+		if !inc.RemindAt.IsZero() && !now.Before(inc.RemindAt) {
+			since := HumanLag(now.Sub(inc.LastStatusUpdateAt))
+			ev := s.svc.event(inc.ID, now, ActorBot, EventReminder,
+				fmt.Sprintf("Reminder: no status update for %s", since),
+				map[string]string{"commander": inc.Commander, "due": inc.RemindAt.Format(time.RFC3339)})
+			fired = append(fired, firing{ev: ev})
+			inc.ReminderSnoozed = false
+			s.svc.policy.scheduleReminder(inc, now) // from now: one reminder however late
+		}
+		// Every level that fell due fires (each once), e.g. after downtime.
+		for !inc.EscalateAt.IsZero() && !now.Before(inc.EscalateAt) && inc.EscalationLevel < len(rules.Escalation) {
+			lv := rules.Escalation[inc.EscalationLevel]
+			inc.EscalationLevel++
+			ev := s.svc.event(inc.ID, now, ActorBot, EventEscalated,
+				fmt.Sprintf("Escalated (level %d): not resolved %s after it was declared", inc.EscalationLevel, HumanLag(lv.After)),
+				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339)})
+			fired = append(fired, firing{ev: ev, level: &lv})
+			s.svc.policy.scheduleEscalation(inc)
+		}
+		evs := make([]Event, len(fired))
+		for i, f := range fired {
+			evs[i] = f.ev
+		}
+		return evs, nil
+	})
+	if errors.Is(err, errNotDue) || errors.Is(err, ErrNotFound) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("fire timers of incident %s: %w", id, err)
+	}
+	for _, f := range fired {
+		var nerr error
+		if f.level == nil {
+			nerr = s.notify.Remind(ctx, inc, f.ev)
+		} else {
+			nerr = s.notify.Escalate(ctx, inc, *f.level, f.ev)
+		}
+		if nerr != nil {
+			s.log.Warn("timer fired but the notice failed", zap.String("incident_id", id.String()), zap.String("kind", string(f.ev.Kind)), zap.Error(nerr))
+			if rerr := s.svc.RecordFailure(context.WithoutCancel(ctx), id, "announce the "+string(f.ev.Kind), nerr.Error()); rerr != nil {
+				s.log.Error("could not record the failed notice", zap.Error(rerr))
+			}
+		}
+	}
+	return len(fired), inc.NextTimer(), nil
+}
+
+// HumanLag prints a duration for people: 15m, 1h30m, 2d3h.
+func HumanLag(d time.Duration) string {
+	d = d.Round(time.Minute)
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		if m := int(d.Minutes()) % 60; m != 0 {
+			return fmt.Sprintf("%dh%02dm", int(d.Hours()), m)
+		}
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
+}
