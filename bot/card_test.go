@@ -10,7 +10,10 @@ import (
 
 	"github.com/incident-bot/incident-bot/bot/slacktest"
 	"github.com/incident-bot/incident-bot/playbooks"
+	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
+
+var actionsLookup = actions.Lookup
 
 // Every built-in playbook renders as a card Slack accepts: the fake Slack
 // checks Block Kit's limits (blocks per message, text lengths, button and
@@ -80,5 +83,38 @@ func TestCardShowsOverdueReview(t *testing.T) {
 	}
 	if s := render(pb.ReviewBy.AddDate(0, 0, -1)); strings.Contains(s, "Review overdue") {
 		t.Errorf("card in date says overdue")
+	}
+}
+
+// Buttons of actions that change production are red and ask first;
+// read-only ones are plain and run at once.
+func TestMutatingButtonsAreDangerousAndConfirmed(t *testing.T) {
+	c, err := playbooks.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, _ := c.Get("db-lock-contention") // has read-only and mutating actions
+	_, blocks := Renderer{Location: time.UTC}.RunbookCard(Card{Playbook: pb, All: c.List(), Now: time.Now()})
+	seen := map[bool]int{}
+	for _, b := range blocks {
+		ab, ok := b.(*slack.ActionBlock)
+		if !ok {
+			continue
+		}
+		for _, el := range ab.Elements.ElementSet {
+			btn, ok := el.(*slack.ButtonBlockElement)
+			if !ok {
+				continue
+			}
+			_, id, _ := strings.Cut(btn.Value, "|")
+			spec, _ := actionsLookup(id)
+			seen[spec.Mutates]++
+			if spec.Mutates != (btn.Style == slack.StyleDanger) || spec.Mutates != (btn.Confirm != nil) {
+				t.Errorf("%s: mutates=%v style=%q confirm=%v", id, spec.Mutates, btn.Style, btn.Confirm != nil)
+			}
+		}
+	}
+	if seen[true] == 0 || seen[false] == 0 {
+		t.Fatalf("card lacks one kind of button: %v", seen)
 	}
 }

@@ -39,6 +39,11 @@ func NewRunner(c *cron.Cron, sched *Scheduler, clock Clock, log *zap.Logger) (*R
 	return r, nil
 }
 
+// Start sweeps once at once, without waiting for cron's first tick:
+// timers that fell due while the bot was down fire now. Call it after
+// starting the cron.
+func (r *Runner) Start() { go r.Sweep() }
+
 // Sweep runs one sweep now, unless one is already running.
 func (r *Runner) Sweep() {
 	if !r.sweeping.TryLock() {

@@ -109,7 +109,7 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 			since := HumanLag(now.Sub(inc.LastStatusUpdateAt))
 			ev := s.svc.event(inc.ID, now, ActorBot, EventReminder,
 				fmt.Sprintf("Reminder: no status update for %s", since),
-				map[string]string{"commander": inc.Commander, "due": inc.RemindAt.Format(time.RFC3339)})
+				map[string]string{"commander": inc.Commander, "due": inc.RemindAt.Format(time.RFC3339Nano)})
 			fired = append(fired, firing{ev: ev})
 			inc.ReminderSnoozed = false
 			s.svc.policy.scheduleReminder(inc, now) // from now: one reminder however late
@@ -120,7 +120,7 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 			inc.EscalationLevel++
 			ev := s.svc.event(inc.ID, now, ActorBot, EventEscalated,
 				fmt.Sprintf("Escalated (level %d): not resolved %s after it was declared", inc.EscalationLevel, HumanLag(lv.After)),
-				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339)})
+				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339Nano)})
 			fired = append(fired, firing{ev: ev, level: &lv})
 			s.svc.policy.scheduleEscalation(inc)
 		}

@@ -72,7 +72,9 @@ func newTimerWorld(t *testing.T, st incidents.Store, p incidents.Policy) *timerW
 	return w
 }
 
-func sqliteStore(t *testing.T, path string) incidents.Store {
+func sqliteStore(t *testing.T, path string) incidents.Store { return sqliteStoreB(t, path) }
+
+func sqliteStoreB(t testing.TB, path string) incidents.Store {
 	t.Helper()
 	st, err := sqlite.New(context.Background(), sqlite.Options{Path: path})
 	if err != nil {

@@ -39,7 +39,7 @@ func Tokenize(s string) []string {
 var negators = map[string]bool{
 	"no": true, "not": true, "never": true, "without": true, "cannot": true, "cant": true,
 	"dont": true, "doesnt": true, "didnt": true, "isnt": true, "arent": true, "wasnt": true, "werent": true,
-	"wont": true, "couldnt": true, "nothing": false,
+	"wont": true, "couldnt": true,
 }
 
 // splitWords breaks s at anything that is not a letter or digit and at
@@ -140,7 +140,7 @@ func isAlpha(w string) bool {
 var canonical = map[string]string{
 	"db": "database", "postgres": "postgresql", "pg": "postgresql", "psql": "postgresql",
 	"cert": "certificate", "certs": "certificate", "certificat": "certificate", "ssl": "tls",
-	"fail": "fail", "failur": "fail", "failure": "fail", "fails": "fail", "failing": "fail", "failed": "fail",
+	"failur": "fail", "failure": "fail", "fails": "fail", "failing": "fail", "failed": "fail",
 	"err": "error", "errors": "error", "erroring": "error",
 	"timeout": "timeout", "timed": "timeout", "timing": "timeout",
 	"oom": "oom", "oomkilled": "oom",
@@ -166,8 +166,8 @@ var stopwords = map[string]bool{
 	"for": true, "with": true, "is": true, "are": true, "was": true, "be": true, "been": true, "it": true, "its": true,
 	"at": true, "by": true, "from": true, "as": true, "this": true, "that": true, "we": true, "our": true, "my": true,
 	"i": true, "me": true, "you": true, "your": true, "they": true, "there": true, "all": true, "any": true,
-	"some": true, "has": true, "have": true, "had": true, "not": true, "no": true, "but": true, "if": true, "so": true,
-	"do": true, "does": true, "did": true, "can": true, "cant": true, "cannot": true, "will": true, "just": true,
+	"some": true, "has": true, "have": true, "had": true, "but": true, "if": true, "so": true,
+	"do": true, "does": true, "did": true, "can": true, "will": true, "just": true,
 	"now": true, "again": true, "still": true, "very": true, "please": true, "than": true, "then": true,
 	"when": true, "what": true, "why": true, "how": true, "who": true, "which": true, "over": true, "out": true,
 	"up": true, "get": true, "got": true, "getting": true, "keep": true, "since": true, "after": true,

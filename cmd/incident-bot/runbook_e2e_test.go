@@ -232,3 +232,13 @@ func newReplica(t *testing.T, h *harness) *Main {
 	t.Cleanup(m.Close)
 	return m
 }
+
+// The digest's schedule really runs inside `serve` (here every second).
+func TestReviewDigestRunsOnSchedule(t *testing.T) {
+	h := newHarness(t, "sqlite", nil)
+	review := h.slack.AddChannel("playbook-review")
+	h.stop()
+	h.env["PLAYBOOK_REVIEW_CHANNEL"], h.env["PLAYBOOK_REVIEW_SCHEDULE"] = review, "@every 1s"
+	h.start()
+	h.messageContaining(review, "past their review date")
+}

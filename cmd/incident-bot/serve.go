@@ -142,7 +142,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	m.log.Info("incident-bot serving", zap.String("store", m.cfg.StoreDescription()), zap.String("http_addr", m.HTTPAddr()),
 		zap.String("slack_api", redactURL(m.cfg.SlackAPIURL)))
+	if m.cfg.DatabaseURL == "" {
+		m.log.Info("embedded store: run a single replica; set DATABASE_URL to share PostgreSQL between replicas")
+	}
 	m.cron.Start()
+	m.timers.Start()
 	runErr := m.listener.Run(ctx)
 	m.log.Info("shutting down: finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
