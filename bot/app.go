@@ -14,6 +14,7 @@ import (
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/playbooks"
+	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
 // AppOptions configures NewApp.
@@ -31,6 +32,9 @@ type AppOptions struct {
 	BotUserID        string         // never invited to its own channels
 	// Catalog holds the playbooks; nil means no runbook cards.
 	Catalog *playbooks.Catalog
+	// Executor runs the cards' actions; nil (no targets file) means the
+	// buttons explain that they cannot run.
+	Executor *actions.Executor
 }
 
 // App runs /incident commands and header-button clicks against the
@@ -46,6 +50,7 @@ type App struct {
 	prefix   string
 	botUser  string
 	catalog  *playbooks.Catalog
+	exec     *actions.Executor
 	locks    [64]sync.Mutex
 }
 
@@ -74,7 +79,7 @@ func NewApp(opts AppOptions) (*App, error) {
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
-		catalog: opts.Catalog,
+		catalog: opts.Catalog, exec: opts.Executor,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
@@ -23,7 +24,14 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	if isCardControl(act.ActionID) {
 		return a.runCardAction(ctx, o, o.MessageTS, act)
 	}
-	id, err := uuid.Parse(act.Value)
+	if act.ActionID == ActionConfirmRun || act.ActionID == ActionCancelRun {
+		if a.exec == nil {
+			return incidents.Errorf(incidents.EINVALID, "Actions are not configured any more (no targets file).")
+		}
+		return a.confirmRun(ctx, o, act, act.ActionID == ActionCancelRun)
+	}
+	idPart, extra, _ := strings.Cut(act.Value, "|")
+	id, err := uuid.Parse(idPart)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "that button does not belong to an incident")
 	}
@@ -46,7 +54,8 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, "")
 	case ActionSnooze:
 		by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
-		return a.Snooze(ctx, o, inc.ID, by)
+		cycle, _ := time.Parse(time.RFC3339Nano, extra)
+		return a.Snooze(ctx, o, inc.ID, by, cycle)
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
 }

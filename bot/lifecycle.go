@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
@@ -253,8 +254,8 @@ func (a *App) refresh(ctx context.Context, inc incidents.Incident, f *failures) 
 }
 
 // Snooze puts the update reminder off once and says so in the channel.
-func (a *App) Snooze(ctx context.Context, o Origin, id uuid.UUID, by incidents.By) error {
-	return a.change(ctx, o, id, func() (incidents.Incident, error) { return a.svc.Snooze(ctx, id, by) },
+func (a *App) Snooze(ctx context.Context, o Origin, id uuid.UUID, by incidents.By, cycle time.Time) error {
+	return a.change(ctx, o, id, func() (incidents.Incident, error) { return a.svc.Snooze(ctx, id, by, cycle) },
 		func(_, inc incidents.Incident) (string, []slack.Block) {
 			return fmt.Sprintf(":zzz: <@%s> snoozed the update reminder until %s", by.User, inc.RemindAt.In(a.render.Location).Format("15:04")), nil
 		})

@@ -201,7 +201,7 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 		return incidents.Errorf(incidents.ENOTFOUND, "No playbooks are loaded.")
 	}
 	if strings.HasPrefix(act.ActionID, ActionRunPrefix) {
-		return a.actionUnavailable(ctx, o, act)
+		return a.runCardButton(ctx, o, act)
 	}
 	inc, err := a.incidentHere(ctx, o.Channel)
 	if err != nil {

@@ -13,6 +13,7 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 	"DeleteMessageContext":             {"chat.delete", "chat:write"},
 	"PostEphemeralContext":             {"chat.postEphemeral", "chat:write"},
 	"OpenViewContext":                  {"views.open", ""},
+	"GetUserGroupMembersContext":       {"usergroups.users.list", "usergroups:read"},
 }
 
 // extraScopes are needed for reasons other than a method of API:

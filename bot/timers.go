@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -28,7 +29,9 @@ func (a *App) Remind(ctx context.Context, inc incidents.Incident, ev incidents.E
 		slack.NewSectionBlock(mrkdwn(text), nil, nil),
 		slack.NewActionBlock("incident_reminder_actions",
 			slack.NewButtonBlockElement(ActionUpdate, id, plain("Post update")).WithStyle(slack.StylePrimary),
-			slack.NewButtonBlockElement(ActionSnooze, id, plain("Snooze "+incidents.HumanLag(a.svc.Policy().For(inc.Severity).UpdateInterval))),
+			// The value names this reminder's cycle, so a Snooze clicked on an
+			// old reminder (after an update started a new cycle) is refused.
+			slack.NewButtonBlockElement(ActionSnooze, id+"|"+inc.RemindAt.Format(time.RFC3339Nano), plain("Snooze "+incidents.HumanLag(a.svc.Policy().For(inc.Severity).UpdateInterval))),
 		),
 	}
 	_, _, err := a.api.PostMessageContext(ctx, inc.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
@@ -40,13 +43,13 @@ func (a *App) Remind(ctx context.Context, inc incidents.Incident, ev incidents.E
 
 // Escalate pages the level's user group in the incident channel and
 // announces the escalation in INCIDENTS_CHANNEL.
-func (a *App) Escalate(ctx context.Context, inc incidents.Incident, level incidents.Level, ev incidents.Event) error {
+func (a *App) Escalate(ctx context.Context, inc incidents.Incident, number int, level incidents.Level, ev incidents.Event) error {
 	who := "No escalation group is configured (ESCALATION_USERGROUP)."
 	if level.Group != "" {
 		who = "<!subteam^" + level.Group + ">"
 	}
 	text := fmt.Sprintf(":rotating_light: %s %s %s *%s* is not resolved after %s — escalating (level %d). Commander: <@%s>.",
-		who, inc.Severity.Label(), inc.Ref(), Quiet(inc.Title), incidents.HumanLag(level.After), inc.EscalationLevel, inc.Commander)
+		who, inc.Severity.Label(), inc.Ref(), Quiet(inc.Title), incidents.HumanLag(level.After), number, inc.Commander)
 	var errs []error
 	if inc.ChannelID != "" {
 		if _, _, err := a.api.PostMessageContext(ctx, inc.ChannelID, slack.MsgOptionText(text, false)); err != nil {
@@ -59,7 +62,7 @@ func (a *App) Escalate(ctx context.Context, inc incidents.Incident, level incide
 			where = " — <#" + inc.ChannelID + ">"
 		}
 		ann := fmt.Sprintf(":rotating_light: Incident %s *%s* (%s) escalated to level %d: not resolved after %s%s",
-			inc.Ref(), Quiet(inc.Title), inc.Severity.Label(), inc.EscalationLevel, incidents.HumanLag(level.After), where)
+			inc.Ref(), Quiet(inc.Title), inc.Severity.Label(), number, incidents.HumanLag(level.After), where)
 		if _, _, err := a.api.PostMessageContext(ctx, a.announce, slack.MsgOptionText(ann, false)); err != nil {
 			errs = append(errs, fmt.Errorf("announce escalation: %s", DescribeSlackError(SlackErrorCode(err))))
 		}

@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -19,6 +20,9 @@ type Runner struct {
 	clock Clock
 	log   *zap.Logger
 
+	ctx    context.Context // cancelled by Stop: sweeps in flight give up
+	cancel context.CancelFunc
+
 	sweeping sync.Mutex // one sweep at a time in this process
 
 	mu      sync.Mutex
@@ -29,10 +33,17 @@ type Runner struct {
 // NewRunner adds the every-second sweep to c; c's Start and Stop start
 // and stop it.
 func NewRunner(c *cron.Cron, sched *Scheduler, clock Clock, log *zap.Logger) (*Runner, error) {
+	if c == nil || sched == nil {
+		return nil, errors.New("incidents: a runner needs a cron and a scheduler")
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	r := &Runner{sched: sched, clock: clock, log: log}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Runner{sched: sched, clock: clock, log: log, ctx: ctx, cancel: cancel}
 	if _, err := c.AddFunc("@every 1s", r.Sweep); err != nil {
 		return nil, err
 	}
@@ -50,15 +61,22 @@ func (r *Runner) Sweep() {
 		return
 	}
 	defer r.sweeping.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	now := r.clock.Now()
-	res, err := r.sched.Sweep(ctx, now)
-	if err != nil {
-		r.log.Warn("timer sweep failed; the next one retries", zap.Error(err))
+	if r.isStopped() {
 		return
 	}
-	r.arm(res.Next, now)
+	ctx, cancel := context.WithTimeout(r.ctx, 30*time.Second)
+	defer cancel()
+	res, err := r.sched.Sweep(ctx, r.clock.Now())
+	if err != nil {
+		r.log.Warn("timer sweep had errors; the next one retries", zap.Error(err))
+	}
+	r.arm(res.Next, r.clock.Now()) // measured after the sweep, which took time
+}
+
+func (r *Runner) isStopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped
 }
 
 // arm schedules an extra sweep for a timer due before the next tick.
@@ -78,15 +96,25 @@ func (r *Runner) arm(next, now time.Time) {
 	r.wake = time.AfterFunc(max(d, 0), r.Sweep)
 }
 
-// Stop cancels a pending extra sweep; stop the cron too. A sweep in
-// progress finishes (Stop waits for it).
-func (r *Runner) Stop() {
+// Stop ends sweeping: no new sweep starts (stop the cron first), a
+// pending extra sweep is cancelled, and a sweep in flight is told to give
+// up and waited for until ctx ends.
+func (r *Runner) Stop(ctx context.Context) {
 	r.mu.Lock()
 	r.stopped = true
 	if r.wake != nil {
 		r.wake.Stop()
 	}
 	r.mu.Unlock()
-	r.sweeping.Lock() // wait for a sweep in flight
-	r.sweeping.Unlock()
+	r.cancel()
+	done := make(chan struct{})
+	go func() {
+		r.sweeping.Lock() // wait for a sweep in flight
+		r.sweeping.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }

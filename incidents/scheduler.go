@@ -14,7 +14,8 @@ import (
 // Slack messages; the event is already in the timeline when it is called.
 type Notifier interface {
 	Remind(ctx context.Context, inc Incident, ev Event) error
-	Escalate(ctx context.Context, inc Incident, level Level, ev Event) error
+	// Escalate announces escalation level number (1, 2…).
+	Escalate(ctx context.Context, inc Incident, number int, level Level, ev Event) error
 }
 
 // Scheduler fires due reminders and escalations. Due times live in the
@@ -45,6 +46,9 @@ type SweepResult struct {
 	Next  time.Time // zero: nothing scheduled
 }
 
+// noticeTimeout bounds one reminder or escalation notice.
+const noticeTimeout = 30 * time.Second
+
 // errNotDue aborts an Update when another scheduler fired first.
 var errNotDue = errors.New("no timer due")
 
@@ -59,16 +63,24 @@ func (s *Scheduler) Sweep(ctx context.Context, now time.Time) (SweepResult, erro
 			return res, fmt.Errorf("find due timers: %w", err)
 		}
 		res.Next = earliest(res.Next, next)
+		var errs []error
 		for _, id := range ids {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
 			n, after, err := s.fire(ctx, id, now)
 			if err != nil {
-				return res, err
+				// One incident that cannot be written must not hold up the
+				// timers of every other one.
+				s.log.Error("could not fire timers", zap.String("incident_id", id.String()), zap.Error(err))
+				errs = append(errs, err)
+				continue
 			}
 			res.Fired += n
 			res.Next = earliest(res.Next, after)
 		}
-		if len(ids) < s.batch {
-			return res, nil
+		if len(ids) < s.batch || len(errs) == len(ids) {
+			return res, errors.Join(errs...)
 		}
 	}
 }
@@ -83,8 +95,9 @@ func earliest(a, b time.Time) time.Time {
 
 // firing is one timer that fired, to announce after the commit.
 type firing struct {
-	ev    Event
-	level *Level // nil for a reminder
+	ev     Event
+	level  *Level // nil for a reminder
+	number int    // the escalation level's number (1, 2…)
 }
 
 // fire fires the incident's due timers and returns how many fired and
@@ -121,7 +134,7 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 			ev := s.svc.event(inc.ID, now, ActorBot, EventEscalated,
 				fmt.Sprintf("Escalated (level %d): not resolved %s after it was declared", inc.EscalationLevel, HumanLag(lv.After)),
 				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339Nano)})
-			fired = append(fired, firing{ev: ev, level: &lv})
+			fired = append(fired, firing{ev: ev, level: &lv, number: inc.EscalationLevel})
 			s.svc.policy.scheduleEscalation(inc)
 		}
 		evs := make([]Event, len(fired))
@@ -137,12 +150,16 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 		return 0, time.Time{}, fmt.Errorf("fire timers of incident %s: %w", id, err)
 	}
 	for _, f := range fired {
+		// Each notice has its own time (not what is left of the sweep's):
+		// after downtime many fall due at once, and Slack may ask to wait.
+		nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
 		var nerr error
 		if f.level == nil {
-			nerr = s.notify.Remind(ctx, inc, f.ev)
+			nerr = s.notify.Remind(nctx, inc, f.ev)
 		} else {
-			nerr = s.notify.Escalate(ctx, inc, *f.level, f.ev)
+			nerr = s.notify.Escalate(nctx, inc, f.number, *f.level, f.ev)
 		}
+		cancel()
 		if nerr != nil {
 			s.log.Warn("timer fired but the notice failed", zap.String("incident_id", id.String()), zap.String("kind", string(f.ev.Kind)), zap.Error(nerr))
 			if rerr := s.svc.RecordFailure(context.WithoutCancel(ctx), id, "announce the "+string(f.ev.Kind), nerr.Error()); rerr != nil {

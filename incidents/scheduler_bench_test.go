@@ -55,7 +55,7 @@ func cpuTime() time.Duration {
 func BenchmarkSweepNothingDue10k(b *testing.B) {
 	stores := map[string]func(b *testing.B) incidents.Store{
 		"sqlite": func(b *testing.B) incidents.Store {
-			return sqliteStoreB(b, filepath.Join(b.TempDir(), "s.db"))
+			return sqliteStore(b, filepath.Join(b.TempDir(), "s.db"))
 		},
 		"postgres": func(b *testing.B) incidents.Store {
 			st, err := postgres.New(context.Background(), postgres.Options{URL: testpg.URL(b)})
@@ -91,7 +91,7 @@ func BenchmarkSweepNothingDue10k(b *testing.B) {
 // due at random moments over the next 4 seconds. Reports how late they
 // fired. Target: p99 under 1 second.
 func BenchmarkTimerLateness(b *testing.B) {
-	st := sqliteStoreB(b, filepath.Join(b.TempDir(), "s.db"))
+	st := sqliteStore(b, filepath.Join(b.TempDir(), "s.db"))
 	const n = 200
 	var lat []time.Duration
 	for b.Loop() {
@@ -118,8 +118,8 @@ func BenchmarkTimerLateness(b *testing.B) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		runner.Stop()
 		<-c.Stop().Done()
+		runner.Stop(context.Background())
 		lat = append(lat, rec.lat...)
 	}
 	slices.Sort(lat)
@@ -144,7 +144,7 @@ func (l *lateness) Remind(_ context.Context, inc incidents.Incident, ev incident
 	return nil
 }
 
-func (l *lateness) Escalate(context.Context, incidents.Incident, incidents.Level, incidents.Event) error {
+func (l *lateness) Escalate(context.Context, incidents.Incident, int, incidents.Level, incidents.Event) error {
 	return nil
 }
 

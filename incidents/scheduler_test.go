@@ -27,7 +27,7 @@ func (r *recorder) Remind(_ context.Context, _ incidents.Incident, ev incidents.
 	return nil
 }
 
-func (r *recorder) Escalate(_ context.Context, _ incidents.Incident, l incidents.Level, _ incidents.Event) error {
+func (r *recorder) Escalate(_ context.Context, _ incidents.Incident, _ int, l incidents.Level, _ incidents.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.escalated = append(r.escalated, l)
@@ -72,9 +72,7 @@ func newTimerWorld(t *testing.T, st incidents.Store, p incidents.Policy) *timerW
 	return w
 }
 
-func sqliteStore(t *testing.T, path string) incidents.Store { return sqliteStoreB(t, path) }
-
-func sqliteStoreB(t testing.TB, path string) incidents.Store {
+func sqliteStore(t testing.TB, path string) incidents.Store {
 	t.Helper()
 	st, err := sqlite.New(context.Background(), sqlite.Options{Path: path})
 	if err != nil {
@@ -247,21 +245,23 @@ func TestSnoozeOnce(t *testing.T) {
 	inc := w.declare(t, incidents.Sev2)
 	w.sweepAt(t, 15*time.Minute)
 	w.clock.t = t0.Add(16 * time.Minute)
-	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}); err != nil {
+	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}); incidents.ErrorCode(err) != incidents.ECONFLICT {
+	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}, time.Time{}); incidents.ErrorCode(err) != incidents.ECONFLICT {
 		t.Fatalf("second snooze: %v", err)
 	}
-	if n := w.sweepAt(t, 30*time.Minute); n != 0 {
+	// The reminder fired at 15m set the next for 30m; the snooze adds
+	// another interval from that: 45m.
+	if n := w.sweepAt(t, 44*time.Minute); n != 0 {
 		t.Fatal("reminder fired during the snooze")
 	}
-	if n := w.sweepAt(t, 31*time.Minute); n != 1 {
+	if n := w.sweepAt(t, 45*time.Minute); n != 1 {
 		t.Fatal("no reminder when the snooze ended")
 	}
 	// A new reminder may be snoozed again.
-	w.clock.t = t0.Add(32 * time.Minute)
-	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}); err != nil {
+	w.clock.t = t0.Add(46 * time.Minute)
+	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}, time.Time{}); err != nil {
 		t.Fatalf("snoozing the next reminder: %v", err)
 	}
 }
@@ -277,8 +277,9 @@ func TestSeverityChangeReschedules(t *testing.T) {
 	if !got.EscalateAt.Equal(t0.Add(30 * time.Minute)) {
 		t.Fatalf("escalation after upgrade due %v, want 30m after the declaration", got.EscalateAt)
 	}
-	if n := w.sweepAt(t, 40*time.Minute); n < 1 {
-		t.Fatal("the overdue level did not fire after the upgrade")
+	w.sweepAt(t, 40*time.Minute)
+	if _, e := w.rec.counts(); e != 1 || w.rec.escalated[0].Group != "S0ONCALL1" {
+		t.Fatalf("escalations after the upgrade: %+v, want level 1 once", w.rec.escalated)
 	}
 }
 
@@ -359,5 +360,40 @@ func TestSweepReportsNextTimer(t *testing.T) {
 	}
 	if want := t0.Add(30 * time.Minute); !res.Next.Equal(want) {
 		t.Fatalf("next = %v, want %v", res.Next, want)
+	}
+}
+
+// A Snooze from an older reminder, after an update began a new cycle, is
+// refused instead of pushing the new cycle back.
+func TestStaleSnoozeRefused(t *testing.T) {
+	w := newTimerWorld(t, sqliteStore(t, filepath.Join(t.TempDir(), "t.db")), incidents.Policy{Default: incidents.Rules{UpdateInterval: 15 * time.Minute}})
+	inc := w.declare(t, incidents.Sev2)
+	w.sweepAt(t, 15*time.Minute)
+	old, _ := w.svc.Store().Get(context.Background(), inc.ID) // the reminder offered this cycle
+	w.clock.t = t0.Add(20 * time.Minute)
+	if _, err := w.svc.PostUpdate(context.Background(), inc.ID, incidents.By{User: "U1"}, "still digging"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Snooze(context.Background(), inc.ID, incidents.By{User: "U1"}, old.RemindAt); incidents.ErrorCode(err) != incidents.ECONFLICT {
+		t.Fatalf("stale snooze: %v", err)
+	}
+}
+
+// Going back to investigating resumes reminders from the last update; it
+// does not start a fresh interval.
+func TestReopeningKeepsTheReminderClock(t *testing.T) {
+	p := policy()
+	p.RemindWhenMitigated = false
+	w := newTimerWorld(t, sqliteStore(t, filepath.Join(t.TempDir(), "t.db")), p)
+	inc := w.declare(t, incidents.Sev2)
+	w.clock.t = t0.Add(10 * time.Minute)
+	w.svc.SetStatus(context.Background(), inc.ID, incidents.By{User: "U1"}, incidents.StatusMitigated, "")
+	w.clock.t = t0.Add(14 * time.Minute)
+	got, err := w.svc.SetStatus(context.Background(), inc.ID, incidents.By{User: "U1"}, incidents.StatusInvestigating, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(15 * time.Minute); !got.RemindAt.Equal(want) {
+		t.Fatalf("reminder due %v after reopening, want %v (15m after the last update)", got.RemindAt, want)
 	}
 }

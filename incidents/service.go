@@ -250,8 +250,18 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, by By, next Statu
 		from := inc.Status
 		inc.Status = next
 		// Resolving clears every timer in this same transaction; mitigating
-		// may pause reminders; going back to investigating restarts them.
-		if next != StatusMitigated || s.policy.remindingPaused(inc) {
+		// may pause reminders; going back to investigating resumes them
+		// from the last update (it is not an update itself), never earlier
+		// than now.
+		switch {
+		case next == StatusInvestigating && inc.RemindAt.IsZero():
+			iv := s.policy.For(inc.Severity).UpdateInterval
+			start := inc.LastStatusUpdateAt
+			if start.Add(iv).Before(now) {
+				start = now.Add(-iv)
+			}
+			s.policy.scheduleReminder(inc, start)
+		case next != StatusInvestigating && (next != StatusMitigated || s.policy.remindingPaused(inc)):
 			s.policy.scheduleReminder(inc, now)
 		}
 		s.policy.scheduleEscalation(inc)
@@ -298,20 +308,28 @@ func (s *Service) Record(ctx context.Context, id uuid.UUID, by By, kind EventKin
 	})
 }
 
-// Snooze puts the current update reminder off by one interval. Each
-// reminder can be snoozed once; after that, only an update quiets it.
-func (s *Service) Snooze(ctx context.Context, id uuid.UUID, by By) (Incident, error) {
+// Snooze puts the current update reminder off by one more interval. It
+// names the reminder cycle it was offered for (its due time): a Snooze
+// from an older reminder, after an update began a new cycle, is refused.
+// Each reminder can be snoozed once; after that, only an update quiets it.
+func (s *Service) Snooze(ctx context.Context, id uuid.UUID, by By, cycle time.Time) (Incident, error) {
 	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
 		iv := s.policy.For(inc.Severity).UpdateInterval
 		switch {
 		case inc.RemindAt.IsZero() || iv <= 0:
 			return nil, Errorf(ECONFLICT, "incident %s has no update reminder to snooze", inc.Ref())
+		case !cycle.IsZero() && !cycle.Equal(inc.RemindAt):
+			return nil, Errorf(ECONFLICT, "that reminder is out of date: an update or a later reminder came since")
 		case inc.ReminderSnoozed:
 			return nil, Errorf(ECONFLICT, "the reminder for %s was already snoozed once; post an update to reset it", inc.Ref())
 		}
 		inc.ReminderSnoozed = true
-		inc.RemindAt = now.Add(iv)
-		return []Event{s.event(inc.ID, now, by.User, EventSnoozed, fmt.Sprintf("Snoozed the update reminder for %s", iv),
+		base := inc.RemindAt
+		if now.After(base) {
+			base = now
+		}
+		inc.RemindAt = base.Add(iv)
+		return []Event{s.event(inc.ID, now, by.User, EventSnoozed, fmt.Sprintf("Snoozed the update reminder by %s", HumanLag(iv)),
 			map[string]string{"until": inc.RemindAt.Format(time.RFC3339)})}, nil
 	})
 }

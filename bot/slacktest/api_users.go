@@ -2,8 +2,23 @@ package slacktest
 
 func userMethods() map[string]method {
 	return map[string]method{
-		"users.info": {handle: usersInfo},
+		"users.info":            {handle: usersInfo},
+		"usergroups.users.list": {handle: usergroupsUsersList},
 	}
+}
+
+// usergroupsUsersList answers like slack_usergroups_users_list.json; an
+// unknown group is no_such_subteam, as in Slack.
+func usergroupsUsersList(s *Server, req *request) (map[string]any, *apiError) {
+	id := req.args.Get("usergroup")
+	if id == "" {
+		return nil, fail("invalid_arguments")
+	}
+	members, ok := s.store.groups[id]
+	if !ok {
+		return nil, fail("no_such_subteam")
+	}
+	return map[string]any{"users": append([]string{}, members...)}, nil
 }
 
 func usersInfo(s *Server, req *request) (map[string]any, *apiError) {

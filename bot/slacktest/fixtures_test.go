@@ -253,3 +253,24 @@ func TestSameShapeNoticesDifferences(t *testing.T) {
 		t.Fatalf("differences = %q, want 4", d)
 	}
 }
+
+// The copies in testdata must not drift from the shared samples they were
+// taken from (../../../shared/fixtures beside the repository, when present).
+func TestFixtureCopiesMatchShared(t *testing.T) {
+	shared := filepath.Join("..", "..", "..", "shared", "fixtures")
+	if _, err := os.Stat(shared); err != nil {
+		t.Skip("shared fixtures not beside the repository")
+	}
+	copies, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	for _, c := range copies {
+		mine, _ := os.ReadFile(c)
+		theirs, err := os.ReadFile(filepath.Join(shared, filepath.Base(c)))
+		if err != nil {
+			t.Errorf("%s has no shared original: %v", c, err)
+			continue
+		}
+		if string(mine) != string(theirs) {
+			t.Errorf("%s differs from the shared original; copy it again", c)
+		}
+	}
+}

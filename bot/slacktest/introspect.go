@@ -52,6 +52,14 @@ func (s *Server) AddUser(id, name string) {
 	s.store.addUser(&user{id: id, name: name})
 }
 
+// AddUsergroup creates a user group (ID like S0123ABCD) with members, for
+// usergroups.users.list.
+func (s *Server) AddUsergroup(id string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.store.groups[id] = append([]string{}, members...)
+}
+
 // AddChannel creates a pre-existing public channel and returns its ID. The bot is a member only
 // if its user ID is among members. It panics on a name Slack would refuse or that is taken:
 // that is a mistake in the test, not a behaviour under test.

@@ -18,8 +18,9 @@ type store struct {
 	viewIDs  []string            // creation order
 	stacks   map[string][]string // user ID → open modal stack, root first
 	triggers map[string]*trigger
-	hooks    map[string]*hook // response_url token → context
-	posts    []ResponsePost   // every post made to a response_url
+	hooks    map[string]*hook    // response_url token → context
+	posts    []ResponsePost      // every post made to a response_url
+	groups   map[string][]string // user group ID → member user IDs
 
 	seq    int   // source of channel, view and DM IDs
 	lastTS int64 // last message timestamp handed out, in microseconds
@@ -33,6 +34,7 @@ func newStore() store {
 		stacks:   map[string][]string{},
 		triggers: map[string]*trigger{},
 		hooks:    map[string]*hook{},
+		groups:   map[string][]string{},
 	}
 }
 

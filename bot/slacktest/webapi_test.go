@@ -2,6 +2,7 @@ package slacktest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -177,5 +178,26 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if n := len(s.Messages(ch)); n != 8 {
 		t.Errorf("messages = %d", n)
+	}
+}
+
+func TestUsergroupsUsersList(t *testing.T) {
+	s := newServer(t, slacktest.Options{})
+	api := newAPI(s)
+	s.AddUsergroup("S0ONCALL1", "U0FAKEUSER1", "U0FAKEUSER2")
+	got, err := api.GetUserGroupMembers("S0ONCALL1")
+	if err != nil || len(got) != 2 || got[0] != "U0FAKEUSER1" {
+		t.Fatalf("members = %v, %v", got, err)
+	}
+	resp, err := http.PostForm(s.APIURL()+"usergroups.users.list", url.Values{"token": {"xoxb-test"}, "usergroup": {"S0ONCALL1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	assertShape(t, "slack_usergroups_users_list", body)
+	if _, err := api.GetUserGroupMembers("S0NOPE0001"); slackError(err) != "no_such_subteam" {
+		t.Fatalf("unknown group: %v", err)
 	}
 }

@@ -84,7 +84,8 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, err
 	}
-	m.cron = cron.New(cron.WithLocation(cfg.Location))
+	// Recover: a panic in a scheduled job is logged, not fatal.
+	m.cron = cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(cronLogger{log})))
 	sched, err := incidents.NewScheduler(svc, app, log.Named("timers"))
 	if err != nil {
 		return nil, err
@@ -151,9 +152,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("shutting down: finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 	defer cancel()
-	m.timers.Stop()
-	select { // scheduled jobs finish too; cron starts no new ones
-	case <-m.cron.Stop().Done():
+	// Cron first, so no new sweep or digest starts; then the timers,
+	// whose sweep in flight gives up; only then is the store closed.
+	cronDone := m.cron.Stop()
+	m.timers.Stop(sctx)
+	select {
+	case <-cronDone.Done():
 	case <-sctx.Done():
 	}
 	if err := m.pool.Shutdown(sctx); err != nil {
@@ -189,4 +193,13 @@ func redactURL(s string) string {
 	}
 	u.RawQuery = ""
 	return u.String()
+}
+
+// cronLogger lets robfig/cron log through zap.
+type cronLogger struct{ log *zap.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug(msg, zap.Any("details", kv)) }
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error(msg, zap.Error(err), zap.Any("details", kv))
 }

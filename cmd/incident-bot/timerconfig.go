@@ -56,6 +56,8 @@ func loadPolicy(getenv func(string) string) (incidents.Policy, error) {
 	}
 	g1, g2 := group("ESCALATION_USERGROUP"), group("ESCALATION_USERGROUP_2")
 	second := g2 != "" || strings.TrimSpace(getenv("INCIDENT_ESCALATE_AFTER_2")) != ""
+	// A severity whose INCIDENT_ESCALATE_AFTER is off never escalates,
+	// whatever the second level says.
 	rules := func(suffix string, base incidents.Rules) incidents.Rules {
 		r := incidents.Rules{UpdateInterval: dur("INCIDENT_UPDATE_INTERVAL"+suffix, base.UpdateInterval)}
 		var after1, after2 time.Duration
@@ -65,9 +67,11 @@ func loadPolicy(getenv func(string) string) (incidents.Policy, error) {
 		if len(base.Escalation) > 1 {
 			after2 = base.Escalation[1].After
 		}
-		if a := dur("INCIDENT_ESCALATE_AFTER"+suffix, after1); a > 0 {
-			r.Escalation = append(r.Escalation, incidents.Level{After: a, Group: g1})
+		a1 := dur("INCIDENT_ESCALATE_AFTER"+suffix, after1)
+		if a1 <= 0 {
+			return r
 		}
+		r.Escalation = append(r.Escalation, incidents.Level{After: a1, Group: g1})
 		if a := dur("INCIDENT_ESCALATE_AFTER_2"+suffix, after2); a > 0 && second {
 			r.Escalation = append(r.Escalation, incidents.Level{After: a, Group: g2})
 		}
@@ -78,6 +82,9 @@ func loadPolicy(getenv func(string) string) (incidents.Policy, error) {
 	p := incidents.Policy{Default: rules("", base), BySeverity: map[incidents.Severity]incidents.Rules{}}
 	for sev := incidents.Sev1; sev <= incidents.Sev4; sev++ {
 		suffix := "_" + strings.ToUpper(sev.String())
+		if !second && strings.TrimSpace(getenv("INCIDENT_ESCALATE_AFTER_2"+suffix)) != "" {
+			errs = append(errs, fmt.Errorf("INCIDENT_ESCALATE_AFTER_2%s needs a second level: set ESCALATION_USERGROUP_2 (or INCIDENT_ESCALATE_AFTER_2)", suffix))
+		}
 		if r := rules(suffix, p.Default); !sameRules(r, p.Default) {
 			p.BySeverity[sev] = r
 		}

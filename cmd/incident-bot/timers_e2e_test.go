@@ -15,7 +15,7 @@ import (
 // future times, so nothing waits for a real timer.
 func TestReminderSnoozeAndEscalationInSlack(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		h := newHarness(t, kind, map[string]string{"ESCALATION_USERGROUP": "S0ONCALL1"})
+		h := newHarness(t, kind, map[string]string{"ESCALATION_USERGROUP": "S0ONCALL1", "ESCALATION_USERGROUP_2": "S0LEADS01"})
 		inc, ch := h.declare(rita, "start sev1 Checkout is failing", "Checkout is failing")
 		replica := newReplica(t, h)
 		sweep := func(d time.Duration) int {
@@ -38,7 +38,8 @@ func TestReminderSnoozeAndEscalationInSlack(t *testing.T) {
 			}
 		}
 
-		h.send("interactive", h.slack.BlockAction(rita, ch.ID, reminder.TS, "incident_snooze", inc.ID.String()))
+		cur, _ := h.openStore(t).Get(context.Background(), inc.ID)
+		h.send("interactive", h.slack.BlockAction(rita, ch.ID, reminder.TS, "incident_snooze", inc.ID.String()+"|"+cur.RemindAt.Format(time.RFC3339Nano)))
 		h.messageContaining(ch.ID, "snoozed the update reminder")
 		// (The live bot snoozes on the real clock while this replica sweeps
 		// at simulated times, so when the snoozed reminder falls due is
@@ -46,6 +47,11 @@ func TestReminderSnoozeAndEscalationInSlack(t *testing.T) {
 		sweep(30 * time.Minute)
 		h.messageContaining(ch.ID, "<!subteam^S0ONCALL1>")
 		h.messageContaining(h.announce, "escalated to level 1")
+		sweep(61 * time.Minute)
+		if m := h.messageContaining(ch.ID, "<!subteam^S0LEADS01>"); !strings.Contains(m.Text, "escalating (level 2)") {
+			t.Errorf("second level message: %q", m.Text)
+		}
+		h.messageContaining(h.announce, "escalated to level 2")
 
 		evs, err := h.openStore(t).Timeline(context.Background(), inc.ID)
 		if err != nil {
@@ -58,7 +64,7 @@ func TestReminderSnoozeAndEscalationInSlack(t *testing.T) {
 				t.Errorf("snooze recorded for %s, want %s", e.Actor, rita)
 			}
 		}
-		if count[incidents.EventReminder] < 1 || count[incidents.EventSnoozed] != 1 || count[incidents.EventEscalated] != 1 {
+		if count[incidents.EventReminder] < 1 || count[incidents.EventSnoozed] != 1 || count[incidents.EventEscalated] != 2 {
 			t.Fatalf("timeline counts: %v", count)
 		}
 	})
@@ -82,15 +88,15 @@ func TestTimerSettings(t *testing.T) {
 	if s1 := p.For(incidents.Sev1); s1.UpdateInterval != 5*time.Minute || len(s1.Escalation) != 2 {
 		t.Fatalf("sev1 = %+v", s1)
 	}
-	if s4 := p.For(incidents.Sev4); len(s4.Escalation) != 1 || s4.Escalation[0].Group != "S0LEADS01" {
-		// INCIDENT_ESCALATE_AFTER_SEV4=off removes level 1 only.
-		t.Fatalf("sev4 = %+v", s4)
+	if s4 := p.For(incidents.Sev4); len(s4.Escalation) != 0 {
+		t.Fatalf("sev4 escalates although INCIDENT_ESCALATE_AFTER_SEV4=off: %+v", s4)
 	}
 	for name, bad := range map[string]map[string]string{
-		"handle not ID":   {"ESCALATION_USERGROUP": "@oncall"},
-		"bad duration":    {"INCIDENT_UPDATE_INTERVAL": "soon"},
-		"too short":       {"INCIDENT_UPDATE_INTERVAL": "10s"},
-		"levels reversed": {"INCIDENT_ESCALATE_AFTER": "90m", "ESCALATION_USERGROUP_2": "S0LEADS01"},
+		"handle not ID":    {"ESCALATION_USERGROUP": "@oncall"},
+		"bad duration":     {"INCIDENT_UPDATE_INTERVAL": "soon"},
+		"too short":        {"INCIDENT_UPDATE_INTERVAL": "10s"},
+		"levels reversed":  {"INCIDENT_ESCALATE_AFTER": "90m", "ESCALATION_USERGROUP_2": "S0LEADS01"},
+		"_2 without level": {"INCIDENT_ESCALATE_AFTER_2_SEV1": "45m"},
 	} {
 		if _, err := loadPolicy(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("%s: accepted %v", name, bad)

@@ -1,0 +1,149 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Executor runs actions against the targets file with the guardrails
+// that do not depend on who asks: parameters resolved to real resources,
+// a timeout, one mutating action at a time per resource, and the global
+// dry-run switch. Who may run what, and the confirmation, are the bot's.
+type Executor struct {
+	reg     *Registry
+	targets *Targets
+
+	mu   sync.Mutex
+	busy map[string]string // resource → action ID running on it
+}
+
+// NewExecutor builds an executor over the registered runners.
+func NewExecutor(reg *Registry, targets *Targets) (*Executor, error) {
+	if reg == nil || targets == nil {
+		return nil, errors.New("actions: an executor needs a registry and targets")
+	}
+	return &Executor{reg: reg, targets: targets, busy: map[string]string{}}, nil
+}
+
+// Targets returns the targets file the executor acts on.
+func (e *Executor) Targets() *Targets { return e.targets }
+
+// Prepared is an action ready to preview and run.
+type Prepared struct {
+	Spec   Spec
+	runner Runner
+	Req    Request
+}
+
+// Describe is the action and its target for people: "Scale service on web".
+func (p Prepared) Describe() string {
+	switch {
+	case p.Req.Service != nil:
+		return p.Spec.Title + " on " + p.Req.Service.Name
+	case p.Req.Database != nil:
+		return p.Spec.Title + " on " + p.Req.Database.Name
+	}
+	return p.Spec.Title
+}
+
+// Prepare resolves an action and its parameters to the targets file.
+func (e *Executor) Prepare(id string, params map[string]any) (Prepared, error) {
+	spec, ok := Lookup(id)
+	if !ok {
+		return Prepared{}, fmt.Errorf("unknown action %q", id)
+	}
+	run, ok := e.reg.Runner(id)
+	if !ok {
+		return Prepared{}, fmt.Errorf("action %s is not available in this deployment", id)
+	}
+	req := Request{Params: params, Limits: e.targets.Limits()}
+	if name, ok := params["service"].(string); ok {
+		s, err := e.targets.Service(name)
+		if err != nil {
+			return Prepared{}, err
+		}
+		req.Service = s
+	}
+	if name, ok := params["database"].(string); ok {
+		d, err := e.targets.Database(name)
+		if err != nil {
+			return Prepared{}, err
+		}
+		req.Database = d
+	}
+	return Prepared{Spec: spec, runner: run, Req: req}, nil
+}
+
+// DryRun reports whether mutating actions only preview.
+func (e *Executor) DryRun() bool { return e.targets.Guardrails.DryRun }
+
+// Timeout bounds one preview or run.
+func (e *Executor) Timeout() time.Duration { return e.targets.Guardrails.Timeout.Duration }
+
+// Preview shows what a mutating action would change.
+func (e *Executor) Preview(ctx context.Context, p Prepared) (Preview, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout())
+	defer cancel()
+	pv, err := p.runner.Preview(ctx, p.Req)
+	if err != nil {
+		return Preview{}, timeoutErr(ctx, err)
+	}
+	return pv, nil
+}
+
+// ErrBusy is returned when another mutating action is changing the same
+// resource.
+var ErrBusy = errors.New("another action is changing this resource")
+
+// Run runs a prepared action. A mutating one runs only with the preview
+// that was confirmed, one at a time per resource, and not at all in dry
+// run (the result then says what would have happened).
+func (e *Executor) Run(ctx context.Context, p Prepared, confirmed *Preview) (Result, time.Duration, error) {
+	start := time.Now()
+	if p.Spec.Mutates {
+		if confirmed == nil {
+			return Result{}, 0, errors.New("a mutating action needs a confirmed preview")
+		}
+		if e.DryRun() {
+			return Result{Summary: "Dry run: would " + confirmed.Change + " (nothing was changed)"}, time.Since(start), nil
+		}
+		release, err := e.claim(confirmed.Resource, p.Spec.ID)
+		if err != nil {
+			return Result{}, 0, err
+		}
+		defer release()
+		p.Req.Confirmed = confirmed
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout())
+	defer cancel()
+	res, err := p.runner.Run(ctx, p.Req)
+	return res, time.Since(start), timeoutErr(ctx, err)
+}
+
+// claim takes the resource for one mutating action; release gives it back.
+func (e *Executor) claim(resource, action string) (func(), error) {
+	if resource == "" {
+		return func() {}, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if other, ok := e.busy[resource]; ok {
+		return nil, fmt.Errorf("%w: %s is running on %s; try again when it has finished", ErrBusy, other, resource)
+	}
+	e.busy[resource] = action
+	return func() {
+		e.mu.Lock()
+		delete(e.busy, resource)
+		e.mu.Unlock()
+	}, nil
+}
+
+func timeoutErr(ctx context.Context, err error) error {
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Code: "timeout", Message: "the action did not finish within the configured timeout: " + err.Error()}
+	}
+	return err
+}

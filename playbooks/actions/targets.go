@@ -1,0 +1,265 @@
+package actions
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Targets is the targets file: which AWS resources and databases the
+// names in playbooks ("service: web", "database: main") stand for, and
+// the guardrails on changing them. Its path is TARGETS_FILE.
+type Targets struct {
+	Region     string               `yaml:"region"` // default for services without one
+	Services   map[string]*Service  `yaml:"services"`
+	Databases  map[string]*Database `yaml:"databases"`
+	Guardrails Guardrails           `yaml:"guardrails"`
+}
+
+// Service maps a service name to its AWS resources. Only the fields an
+// action needs must be set; the action says which is missing.
+type Service struct {
+	Name             string `yaml:"-"`
+	Region           string `yaml:"region"`
+	RoleARN          string `yaml:"role_arn"` // assumed for every call when set
+	Cluster          string `yaml:"cluster"`  // ECS cluster
+	ECSService       string `yaml:"ecs_service"`
+	TargetGroupARN   string `yaml:"target_group_arn"`
+	LoadBalancerARN  string `yaml:"load_balancer_arn"`
+	DistributionID   string `yaml:"distribution_id"` // CloudFront
+	LogGroup         string `yaml:"log_group"`
+	WebACLARN        string `yaml:"web_acl_arn"`
+	ReplicationGroup string `yaml:"replication_group"` // ElastiCache
+	HostedZoneID     string `yaml:"hosted_zone_id"`
+	Domain           string `yaml:"domain"`
+	ImageParameter   string `yaml:"image_parameter"` // SSM parameter holding the deployed image tag
+	ECRRepository    string `yaml:"ecr_repository"`
+}
+
+// Database maps a database name to its RDS instance and how to connect.
+type Database struct {
+	Name        string `yaml:"-"`
+	Region      string `yaml:"region"`
+	RoleARN     string `yaml:"role_arn"`
+	Instance    string `yaml:"rds_instance"`
+	URLEnv      string `yaml:"url_env"`       // variable holding a read-only connection string
+	AdminURLEnv string `yaml:"admin_url_env"` // variable for ending queries (pg_terminate_backend); optional
+	AppRole     string `yaml:"app_role"`      // the application's role, for the grants check
+}
+
+// Guardrails limit what mutating actions may do and who may run them.
+type Guardrails struct {
+	// Approvers are Slack user group IDs whose members may run mutating
+	// actions; the incident commander always may.
+	Approvers       []string `yaml:"approvers"`
+	DryRun          bool     `yaml:"dry_run"`
+	Timeout         Duration `yaml:"timeout"`
+	MaxScale        int      `yaml:"max_scale"`         // ecs.scale cap
+	MaxReadReplicas int      `yaml:"max_read_replicas"` // rds.add_replica cap
+}
+
+// Limits are the caps an action applies.
+type Limits struct {
+	MaxScale        int
+	MaxReadReplicas int
+}
+
+// Duration is a time.Duration written like "45s".
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("line %d: %q is not a duration such as 60s", n.Line, n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Defaults from the team's runbook: scale to 15.
+const (
+	defaultTimeout     = 60 * time.Second
+	defaultMaxScale    = 15
+	defaultMaxReplicas = 15
+)
+
+var (
+	nameRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	usergroupRE = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
+	envRE       = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+	lineRE      = regexp.MustCompile(`line (\d+): (.*)`)
+)
+
+// LoadTargets reads and checks the targets file; problems name the file
+// and line.
+func LoadTargets(path string) (*Targets, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
+	}
+	return ParseTargets(path, data)
+}
+
+// ParseTargets decodes a targets file strictly (unknown fields are
+// errors) and validates it.
+func ParseTargets(file string, data []byte) (*Targets, error) {
+	var t Targets
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&t); err != nil && !errors.Is(err, io.EOF) {
+		var msgs []string
+		if te, ok := errors.AsType[*yaml.TypeError](err); ok {
+			msgs = te.Errors
+		} else {
+			msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+		}
+		var out []string
+		for _, m := range msgs {
+			if sm := lineRE.FindStringSubmatch(m); sm != nil {
+				n, _ := strconv.Atoi(sm[1])
+				m = fmt.Sprintf("%s:%d: %s", file, n, sm[2])
+			} else {
+				m = file + ": " + m
+			}
+			out = append(out, m)
+		}
+		return nil, errors.New(strings.Join(out, "\n"))
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
+	if err := t.validate(file, &root); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (t *Targets) validate(file string, root *yaml.Node) error {
+	var errs []string
+	bad := func(line int, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
+	}
+	for _, name := range sortedKeys(t.Services) {
+		s := t.Services[name]
+		if s == nil {
+			s = &Service{}
+			t.Services[name] = s
+		}
+		s.Name = name
+		if !nameRE.MatchString(name) {
+			bad(keyLine(root, "services", name), "service name %q must be lowercase letters, digits, - and _", name)
+		}
+		if s.Region == "" {
+			s.Region = t.Region
+		}
+		if s.Region == "" {
+			bad(keyLine(root, "services", name), "service %s has no region (set region: at the top or on the service)", name)
+		}
+	}
+	for _, name := range sortedKeys(t.Databases) {
+		d := t.Databases[name]
+		if d == nil {
+			d = &Database{}
+			t.Databases[name] = d
+		}
+		d.Name = name
+		if !nameRE.MatchString(name) {
+			bad(keyLine(root, "databases", name), "database name %q must be lowercase letters, digits, - and _", name)
+		}
+		if d.Region == "" {
+			d.Region = t.Region
+		}
+		for field, env := range map[string]string{"url_env": d.URLEnv, "admin_url_env": d.AdminURLEnv} {
+			if env != "" && !envRE.MatchString(env) {
+				// The value is not repeated: it may be a pasted connection string.
+				bad(keyLine(root, "databases", name, field), "database %s: %s must name an environment variable such as MAIN_DATABASE_URL, not hold the connection string", name, field)
+			}
+		}
+	}
+	g := &t.Guardrails
+	for _, a := range g.Approvers {
+		if !usergroupRE.MatchString(a) {
+			bad(keyLine(root, "guardrails", "approvers"), "approver %q must be a Slack user group ID such as S0123ABCD", a)
+		}
+	}
+	if g.Timeout.Duration == 0 {
+		g.Timeout.Duration = defaultTimeout
+	}
+	if g.MaxScale == 0 {
+		g.MaxScale = defaultMaxScale
+	}
+	if g.MaxReadReplicas == 0 {
+		g.MaxReadReplicas = defaultMaxReplicas
+	}
+	if g.MaxScale < 0 || g.MaxReadReplicas < 0 {
+		bad(keyLine(root, "guardrails"), "caps must be positive")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// Limits returns the caps actions apply.
+func (t *Targets) Limits() Limits {
+	return Limits{MaxScale: t.Guardrails.MaxScale, MaxReadReplicas: t.Guardrails.MaxReadReplicas}
+}
+
+// Service returns the named service, or an error naming the file's
+// services.
+func (t *Targets) Service(name string) (*Service, error) {
+	if s, ok := t.Services[name]; ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("the targets file has no service %q (it has: %s)", name, strings.Join(sortedKeys(t.Services), ", "))
+}
+
+// Database returns the named database.
+func (t *Targets) Database(name string) (*Database, error) {
+	if d, ok := t.Databases[name]; ok {
+		return d, nil
+	}
+	return nil, fmt.Errorf("the targets file has no database %q (it has: %s)", name, strings.Join(sortedKeys(t.Databases), ", "))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// keyLine finds the line of a key path in the parsed file.
+func keyLine(root *yaml.Node, path ...string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, key := range path {
+		found := false
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					line, n, found = n.Content[i].Line, n.Content[i+1], true
+					break
+				}
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return line
+}
