@@ -133,8 +133,10 @@ func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, c
 	if err := a.authorise(ctx, o.User, inc); err != nil {
 		return err
 	}
-	var params map[string]any
-	_ = json.Unmarshal([]byte(ev.Data["params"]), &params)
+	params, err := decodeParams(ev.Data["params"])
+	if err != nil {
+		return fmt.Errorf("read recorded parameters: %w", err)
+	}
 	p, err := a.exec.Prepare(ev.Data["action"], params)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "%s cannot run any more: %s", ev.Data["action"], err)
@@ -152,10 +154,32 @@ func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, c
 	}
 	a.settleConfirmation(ctx, inc, o.MessageTS, fmt.Sprintf(":hourglass_flowing_sand: <@%s> confirmed *%s* — running…", o.User, p.Describe()))
 	res, took, err := a.exec.Run(ctx, p, &pv)
-	if err == nil && pv.Undo != "" {
+	if err == nil && res.Changed && pv.Undo != "" {
 		res.Details = strings.TrimSpace(res.Details + "\n_To undo: " + Escape(pv.Undo) + "_")
 	}
 	return a.finish(ctx, o, inc, p, runID, o.MessageTS, res, took, err)
+}
+
+// decodeParams reads parameters recorded as JSON back into the types
+// YAML gave them: whole numbers as int (JSON alone would make them
+// float64, which an action checking "count" rightly refuses).
+func decodeParams(raw string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var params map[string]any
+	if err := dec.Decode(&params); err != nil {
+		return nil, err
+	}
+	for k, v := range params {
+		if n, ok := v.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				params[k] = int(i)
+			} else if f, err := n.Float64(); err == nil {
+				params[k] = f
+			}
+		}
+	}
+	return params, nil
 }
 
 func alreadyDecided(err error) error {

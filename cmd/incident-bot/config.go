@@ -34,6 +34,10 @@ type Config struct {
 	ReviewChannel    string           // PLAYBOOK_REVIEW_CHANNEL: where overdue playbooks are listed
 	ReviewSchedule   string           // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
 	Timers           incidents.Policy // update reminders and escalation (timerconfig.go)
+	TargetsFile      string           // TARGETS_FILE: what actions act on; unset, actions are off
+	// Getenv reads the variables the targets file names (database URLs);
+	// kept so the process environment is read in one place.
+	Getenv func(string) string
 }
 
 // Defaults, as documented in README.
@@ -73,6 +77,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PlaybooksDir:     env("PLAYBOOKS_DIR", ""),
 		ReviewChannel:    env("PLAYBOOK_REVIEW_CHANNEL", ""),
 		ReviewSchedule:   env("PLAYBOOK_REVIEW_SCHEDULE", defaultReviewSchedule),
+		TargetsFile:      env("TARGETS_FILE", ""),
+		Getenv:           getenv,
 	}
 	if c.AppToken == "" || c.BotToken == "" {
 		return c, errMissingTokens

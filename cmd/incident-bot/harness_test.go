@@ -175,7 +175,16 @@ func (h *harness) eventually(what string, cond func() bool) {
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for %s; logs:\n%s", what, tail(h.logs.String(), 4000))
+			var msgs []string
+			for _, c := range []string{h.general, h.announce} {
+				for _, m := range h.slack.Messages(c) {
+					msgs = append(msgs, m.Text)
+				}
+			}
+			for _, p := range h.slack.ResponseURLPosts() {
+				msgs = append(msgs, "(ephemeral) "+p.Text)
+			}
+			h.t.Fatalf("timed out waiting for %s; logs:\n%s\nephemeral replies and messages:\n%s", what, tail(h.logs.String(), 4000), tail(strings.Join(msgs, "\n"), 3000))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -25,6 +25,8 @@ Usage:
   incident-bot migrate   apply database migrations and exit
   incident-bot playbooks check [DIR] | list | match TEXT
                          validate, list and try the playbooks offline
+  incident-bot iam-policy
+                         print the least-privilege IAM policy for the actions
   incident-bot version   print the version
   incident-bot help      this text
 `
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, getenv, stdout, stderr)
 	case "playbooks":
 		return playbooksCmd(args[1:], getenv, stdout, stderr)
+	case "iam-policy":
+		return iamPolicy(getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "incident-bot", version)
 		return 0

@@ -53,6 +53,10 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 			m.Close()
 		}
 	}()
+	exec, err := loadExecutor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
+	}
 	catalog, err := playbooks.Load(cfg.PlaybooksDir)
 	if err != nil {
 		return nil, fmt.Errorf("load playbooks (fix these, or check them offline with `incident-bot playbooks check`):\n%w", err)
@@ -79,7 +83,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	app, err := bot.NewApp(bot.AppOptions{
 		Service: svc, API: client, HTTP: hc, Logger: log, Metrics: metrics,
 		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
-		BotUserID: auth.UserID, Catalog: catalog,
+		BotUserID: auth.UserID, Catalog: catalog, Executor: exec,
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+	awsactions "github.com/incident-bot/incident-bot/playbooks/actions/aws"
+	"github.com/incident-bot/incident-bot/playbooks/actions/pgaction"
+)
+
+// actionRegistry registers every action this build can run. Building it
+// makes no network call.
+func actionRegistry(getenv func(string) string) (*actions.Registry, error) {
+	reg := actions.NewRegistry()
+	if err := awsactions.Register(reg, awsactions.NewClients(awsactions.Options{})); err != nil {
+		return nil, err
+	}
+	if err := pgaction.Register(reg, getenv); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// loadExecutor reads TARGETS_FILE; without one, actions are off (their
+// buttons say why) and the executor is nil.
+func loadExecutor(cfg Config) (*actions.Executor, error) {
+	if cfg.TargetsFile == "" {
+		return nil, nil
+	}
+	targets, err := actions.LoadTargets(cfg.TargetsFile)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := actionRegistry(cfg.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return actions.NewExecutor(reg, targets)
+}
+
+// iamPolicy prints the least-privilege IAM policy for the registered
+// actions (deploy/aws/iam-policy.json is this output).
+func iamPolicy(getenv func(string) string, stdout, stderr io.Writer) int {
+	reg, err := actionRegistry(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
+		return 1
+	}
+	doc, err := actions.IAMPolicy(reg.IDs())
+	if err != nil {
+		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
+		return 1
+	}
+	_, _ = stdout.Write(doc)
+	return 0
+}

@@ -1,0 +1,61 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// cacheHealth is elasticache.health: the replication group's state, its
+// shards and which node is primary in each.
+type cacheHealth struct{ c *Clients }
+
+func (cacheHealth) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+func (r cacheHealth) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	a, s, err := r.c.service(ctx, req, "replication_group")
+	if err != nil {
+		return actions.Result{}, err
+	}
+	out, err := a.elasticache.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{
+		ReplicationGroupId: aws.String(s.ReplicationGroup),
+	})
+	if err != nil {
+		return actions.Result{}, apiError("elasticache DescribeReplicationGroups", err)
+	}
+	id := requestID(out.ResultMetadata)
+	if len(out.ReplicationGroups) == 0 {
+		return actions.Result{}, &actions.Error{Code: "ReplicationGroupNotFoundFault", Message: "no replication group " + s.ReplicationGroup}
+	}
+	g := out.ReplicationGroups[0]
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s*: %s, %s, automatic failover %s, Multi-AZ %s\n", esc(s.ReplicationGroup), esc(aws.ToString(g.Status)),
+		esc(aws.ToString(g.CacheNodeType)), esc(string(g.AutomaticFailover)), esc(string(g.MultiAZ)))
+	members := 0
+	var unavailable []string
+	for _, ng := range g.NodeGroups {
+		status := aws.ToString(ng.Status)
+		if status != "available" {
+			unavailable = append(unavailable, aws.ToString(ng.NodeGroupId)+" "+status)
+		}
+		var nodes []string
+		for _, m := range ng.NodeGroupMembers {
+			members++
+			nodes = append(nodes, fmt.Sprintf("%s %s (%s)", aws.ToString(m.CacheClusterId), aws.ToString(m.CurrentRole), aws.ToString(m.PreferredAvailabilityZone)))
+		}
+		fmt.Fprintf(&b, "• shard %s %s: %s\n", esc(aws.ToString(ng.NodeGroupId)), esc(status), esc(strings.Join(nodes, ", ")))
+	}
+	summary := fmt.Sprintf("%s %s: %s, %s", s.ReplicationGroup, aws.ToString(g.Status),
+		plural(len(g.NodeGroups), "shard"), plural(members, "node"))
+	if len(unavailable) > 0 {
+		summary += "; not available: " + strings.Join(unavailable, ", ")
+	}
+	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+}

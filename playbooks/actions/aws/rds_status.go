@@ -1,0 +1,183 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// rdsTarget is a database's RDS instance, resolved from the targets file.
+type rdsTarget struct {
+	a  *apis
+	db *actions.Database
+	id string // DB instance identifier
+}
+
+func (t rdsTarget) resource() string { return "rds:" + t.id }
+
+func (c *Clients) rdsTarget(ctx context.Context, req actions.Request) (rdsTarget, error) {
+	a, d, err := c.database(ctx, req)
+	if err != nil {
+		return rdsTarget{}, err
+	}
+	return rdsTarget{a: a, db: d, id: d.Instance}, nil
+}
+
+// describe returns the instance and the request ID.
+func (t rdsTarget) describe(ctx context.Context) (types.DBInstance, string, error) {
+	out, err := t.a.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(t.id)})
+	if err != nil {
+		return types.DBInstance{}, "", apiError("rds DescribeDBInstances", err)
+	}
+	if len(out.DBInstances) == 0 { // the API answers DBInstanceNotFound instead; be safe
+		return types.DBInstance{}, "", &actions.Error{Code: "DBInstanceNotFound", Message: "no RDS instance " + t.id}
+	}
+	return out.DBInstances[0], requestID(out.ResultMetadata), nil
+}
+
+// instanceLine is the one-line state of an instance.
+func instanceLine(d types.DBInstance) string {
+	line := fmt.Sprintf("%s, %s, %s %s, %d GiB %s", aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass),
+		aws.ToString(d.Engine), aws.ToString(d.EngineVersion), aws.ToInt32(d.AllocatedStorage), aws.ToString(d.StorageType))
+	if aws.ToBool(d.MultiAZ) {
+		line += ", Multi-AZ"
+	}
+	return strings.TrimRight(line, " ")
+}
+
+// rdsStatus is rds.status: the instance's state and its CPU over the
+// last 15 minutes.
+type rdsStatus struct{ c *Clients }
+
+// cpuWindow is how far back rds.status looks at CPU.
+const cpuWindow = 15 * time.Minute
+
+func (rdsStatus) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+func (r rdsStatus) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	t, err := r.c.rdsTarget(ctx, req)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	d, id, err := t.describe(ctx)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	cpuText, cpuErr := r.cpu(ctx, t)
+	if cpuErr != nil {
+		// The instance's state is worth reporting without its CPU (a
+		// policy without cloudwatch:GetMetricStatistics, throttling).
+		cpuText = "CPU unknown"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s*: %s\n%s", esc(t.id), esc(instanceLine(d)), cpuText)
+	if cpuErr != nil {
+		fmt.Fprintf(&b, ": %s", esc(clip(cpuErr.Error(), 400)))
+	}
+	if n := len(d.ReadReplicaDBInstanceIdentifiers); n > 0 {
+		fmt.Fprintf(&b, "\n%s: %s", plural(n, "read replica"), esc(strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ")))
+	}
+	return actions.Result{
+		Summary:   fmt.Sprintf("%s %s, %s; %s", t.id, aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass), cpuText),
+		Details:   b.String(),
+		RequestID: id,
+	}, nil
+}
+
+// cpu describes the instance's CPU over the last cpuWindow.
+func (r rdsStatus) cpu(ctx context.Context, t rdsTarget) (string, error) {
+	now := r.c.now()
+	out, err := t.a.cloudwatch.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
+		Namespace:  aws.String("AWS/RDS"),
+		MetricName: aws.String("CPUUtilization"),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String("DBInstanceIdentifier"), Value: aws.String(t.id)}},
+		StartTime:  aws.Time(now.Add(-cpuWindow)),
+		EndTime:    aws.Time(now),
+		Period:     aws.Int32(60),
+		Statistics: []cwtypes.Statistic{cwtypes.StatisticAverage, cwtypes.StatisticMaximum},
+	})
+	if err != nil {
+		return "", apiError("cloudwatch GetMetricStatistics", err)
+	}
+	avg, peak, n := cpuStats(out.Datapoints)
+	if n == 0 {
+		return "no CPU data in the last 15 minutes", nil
+	}
+	return fmt.Sprintf("CPU %.0f%% average, %.0f%% peak over the last 15 minutes", avg, peak), nil
+}
+
+// cpuStats averages the per-minute averages (each minute weighs the same)
+// and takes the highest maximum.
+func cpuStats(points []cwtypes.Datapoint) (avg, peak float64, n int) {
+	var sum float64
+	for _, p := range points {
+		if p.Average == nil {
+			continue
+		}
+		sum += *p.Average
+		n++
+		peak = max(peak, aws.ToFloat64(p.Maximum), *p.Average)
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return sum / float64(n), peak, n
+}
+
+// replicas is rds.replicas: the instance's read replicas and their state.
+type replicas struct{ c *Clients }
+
+func (replicas) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+func (r replicas) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	t, err := r.c.rdsTarget(ctx, req)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	d, id, err := t.describe(ctx)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	ids := d.ReadReplicaDBInstanceIdentifiers
+	if len(ids) == 0 {
+		return actions.Result{Summary: t.id + " has no read replicas", RequestID: id}, nil
+	}
+	// One call for all of them; the filter takes identifiers or ARNs
+	// (cross-region replicas are listed by ARN).
+	out, err := t.a.rds.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{
+		Filters: []types.Filter{{Name: aws.String("db-instance-id"), Values: ids}},
+	})
+	if err != nil {
+		return actions.Result{}, apiError("rds DescribeDBInstances", err)
+	}
+	byStatus := map[string]int{}
+	var lines []string
+	for _, rep := range out.DBInstances {
+		status := aws.ToString(rep.DBInstanceStatus)
+		byStatus[status]++
+		lines = append(lines, fmt.Sprintf("• *%s*: %s (%s)", esc(aws.ToString(rep.DBInstanceIdentifier)),
+			esc(instanceLine(rep)), esc(aws.ToString(rep.AvailabilityZone))))
+	}
+	var parts []string
+	for _, s := range sortedKeys(byStatus) {
+		parts = append(parts, fmt.Sprintf("%d %s", byStatus[s], s))
+	}
+	return actions.Result{
+		Summary:   fmt.Sprintf("%s has %s: %s", t.id, plural(len(ids), "read replica"), strings.Join(parts, ", ")),
+		Details:   strings.Join(lines, "\n"),
+		RequestID: requestID(out.ResultMetadata),
+	}, nil
+}

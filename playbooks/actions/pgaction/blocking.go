@@ -1,0 +1,140 @@
+package pgaction
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// blockingTree is pg.blocking_tree: the lock waits and who blocks them,
+// root blockers first.
+type blockingTree struct{ c *connector }
+
+func (*blockingTree) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+func (r *blockingTree) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	conn, err := r.c.open(ctx, req, false)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	defer closeConn(ctx, conn)
+	g, err := loadGraph(ctx, conn)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	return actions.Result{Summary: g.summary(), Details: g.details()}, nil
+}
+
+// summary is one line: how many wait and on whom.
+func (g *lockGraph) summary() string {
+	if len(g.waits) == 0 {
+		return "No queries are waiting on locks."
+	}
+	waiting := plural(len(g.waits), "query is", "queries are") + " waiting on locks"
+	roots := g.roots()
+	if len(roots) == 0 {
+		return waiting + "; no blocker found (the locks were probably just released)."
+	}
+	n, _ := g.blocked(roots[0])
+	top := "a prepared transaction"
+	if s := g.sessions[roots[0]]; s != nil && roots[0] != 0 {
+		top = fmt.Sprintf("pid %d (%s, %s)", s.PID, who(s.App, s.User), stateOf(s))
+	}
+	more := ""
+	if len(roots) > 1 {
+		more = fmt.Sprintf(" (%d root blockers)", len(roots))
+	}
+	return fmt.Sprintf("%s; root blocker %s blocks %s%s.", waiting, top, plural(n, "query", "queries"), more)
+}
+
+// details is the tree, root blockers first, each with whom it blocks.
+func (g *lockGraph) details() string {
+	if len(g.waits) == 0 {
+		return "No session in this database is waiting for a lock."
+	}
+	var b strings.Builder
+	shown := map[int32]bool{}
+	hidden := false
+	for _, p := range g.roots() {
+		n, _ := g.blocked(p)
+		s := g.sessions[p]
+		switch {
+		case p == 0 || s == nil:
+			fmt.Fprintf(&b, "*Root blocker: a prepared transaction* (pid 0; see pg_prepared_xacts) blocks %s\n", plural(n, "query", "queries"))
+		default:
+			hidden = hidden || s.BackendStart == "" || s.Query == insufficientPriv
+			fmt.Fprintf(&b, "*Root blocker pid %d* (%s): %s; blocks %s\n", s.PID, esc(who(s.App, s.User)), blockerState(s), plural(n, "query", "queries"))
+			fmt.Fprintf(&b, "    %s\n", code(s.Query))
+		}
+		shown[p] = true
+		g.writeVictims(&b, p, 1, shown)
+	}
+	if lost := g.unblocked(); len(lost) > 0 {
+		b.WriteString("*Waiting with no blocker left* (the lock was probably just released):\n")
+		for _, w := range lost {
+			fmt.Fprintf(&b, "• %s\n", waiterLine(w))
+		}
+	}
+	if hidden {
+		b.WriteString("_Some sessions belong to other roles and their details are hidden: grant pg_monitor to the role in url_env to see them._\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeVictims writes the sessions waiting on pid, indented by depth.
+func (g *lockGraph) writeVictims(b *strings.Builder, pid int32, depth int, shown map[int32]bool) {
+	indent := strings.Repeat("    ", depth)
+	for _, v := range g.victims(pid) {
+		if shown[v.PID] {
+			fmt.Fprintf(b, "%s↳ pid %d (shown above)\n", indent, v.PID)
+			continue
+		}
+		shown[v.PID] = true
+		fmt.Fprintf(b, "%s↳ %s\n", indent, waiterLine(v))
+		g.writeVictims(b, v.PID, depth+1, shown)
+	}
+}
+
+// waiterLine describes a blocked session: pid, client, wait, query.
+func waiterLine(s *session) string {
+	by := ""
+	if len(s.BlockedBy) > 1 {
+		pids := make([]string, len(s.BlockedBy))
+		for i, p := range s.BlockedBy {
+			pids[i] = fmt.Sprint(p)
+		}
+		by = ", blocked by pids " + strings.Join(pids, ", ")
+	}
+	return fmt.Sprintf("blocked pid %d (%s) waiting %s for a %s lock%s: %s",
+		s.PID, esc(who(s.App, s.User)), dur(s.QueryAge), esc(s.WaitEvent), by, code(s.Query))
+}
+
+// blockerState describes what a blocker is doing and since when.
+func blockerState(s *session) string {
+	var parts []string
+	switch s.State {
+	case "active":
+		parts = append(parts, fmt.Sprintf("active, query started %s (%s ago)", clock(s.QueryStart), dur(s.QueryAge)))
+	case "":
+		parts = append(parts, "state hidden")
+	default:
+		parts = append(parts, fmt.Sprintf("%s since %s (%s)", esc(s.State), clock(s.StateChange), dur(s.StateAge)),
+			"last query started "+clock(s.QueryStart))
+	}
+	if s.XactAge > 0 {
+		parts = append(parts, "transaction open "+dur(s.XactAge))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// stateOf is a session's state in a few words.
+func stateOf(s *session) string {
+	if s.State == "" {
+		return "state hidden"
+	}
+	return s.State
+}

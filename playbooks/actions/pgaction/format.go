@@ -1,0 +1,68 @@
+package pgaction
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// esc escapes text for Slack mrkdwn, where <, > and & are markup.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// clip puts s on one line and cuts it to n characters.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// code shows query text as inline code, clipped.
+func code(q string) string {
+	q = clip(q, queryClip)
+	if q == "" {
+		return "_(no query text)_"
+	}
+	return "`" + esc(strings.ReplaceAll(q, "`", "'")) + "`"
+}
+
+// dur formats seconds for people: 4m12s, 850ms.
+func dur(secs float64) string {
+	d := time.Duration(secs * float64(time.Second))
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// clock formats a time of day in UTC: 03:02:11 UTC.
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "?"
+	}
+	return t.UTC().Format("15:04:05") + " UTC"
+}
+
+// who names a session's client: application name, else user.
+func who(app, user string) string {
+	switch {
+	case app != "" && user != "":
+		return fmt.Sprintf("%s, user %s", app, user)
+	case app != "":
+		return app
+	case user != "":
+		return "user " + user
+	}
+	return "unknown client"
+}
+
+// plural returns "1 query", "3 queries".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

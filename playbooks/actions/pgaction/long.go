@@ -1,0 +1,83 @@
+package pgaction
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// longTransactions is pg.long_transactions: transactions in this database
+// open longer than minAge, oldest first.
+type longTransactions struct {
+	c      *connector
+	minAge time.Duration
+}
+
+func (*longTransactions) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+func (r *longTransactions) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	conn, err := r.c.open(ctx, req, false)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	defer closeConn(ctx, conn)
+	rows, err := conn.Query(ctx, `
+		SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), coalesce(state, ''),
+			xact_start, extract(epoch FROM now() - xact_start)::float8,
+			CASE WHEN wait_event_type NOT IN ('Client', 'Activity')
+				THEN wait_event_type || '/' || wait_event ELSE '' END,
+			coalesce(query, ''),
+			count(*) OVER ()
+		FROM pg_stat_activity
+		WHERE xact_start IS NOT NULL AND datname = current_database() AND pid <> pg_backend_pid()
+			AND now() - xact_start > $1::float8 * interval '1 second'
+		ORDER BY xact_start
+		LIMIT $2`, r.minAge.Seconds(), maxListed)
+	if err != nil {
+		return actions.Result{}, queryError("list long transactions", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	var listed, total int
+	var oldest float64
+	for rows.Next() {
+		var pid int32
+		var user, app, state, wait, query string
+		var start time.Time
+		var age float64
+		if err := rows.Scan(&pid, &user, &app, &state, &start, &age, &wait, &query, &total); err != nil {
+			return actions.Result{}, queryError("list long transactions", err)
+		}
+		if listed == 0 {
+			oldest = age
+		}
+		listed++
+		if state == "" {
+			state = "state hidden"
+		}
+		if wait != "" {
+			state += ", waiting on " + wait
+		}
+		fmt.Fprintf(&b, "• pid %d (%s): transaction open %s (since %s), %s: %s\n",
+			pid, esc(who(app, user)), dur(age), clock(start), esc(state), code(query))
+	}
+	if err := rows.Err(); err != nil {
+		return actions.Result{}, queryError("list long transactions", err)
+	}
+	if listed == 0 {
+		msg := fmt.Sprintf("No transactions open longer than %s.", r.minAge)
+		return actions.Result{Summary: msg, Details: msg}, nil
+	}
+	if total > listed {
+		fmt.Fprintf(&b, "…and %d more.\n", total-listed)
+	}
+	return actions.Result{
+		Summary: fmt.Sprintf("%s open longer than %s; the oldest for %s.", plural(total, "transaction", "transactions"), r.minAge, dur(oldest)),
+		Details: strings.TrimRight(b.String(), "\n"),
+	}, nil
+}
