@@ -64,6 +64,11 @@ type Store interface {
 	// day) runs once. Claims never expire.
 	Claim(ctx context.Context, key string) (bool, error)
 
+	// TryLock takes a named lock shared by every replica on the store —
+	// the resource an action is changing — and returns its release
+	// function. When someone else holds it, it returns ErrLocked at once.
+	TryLock(ctx context.Context, name string) (release func(), err error)
+
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 
@@ -79,6 +84,9 @@ type ListFilter struct {
 // ErrDuplicate is returned (wrapped or not) by Store.Create when the
 // idempotency key was used before.
 var ErrDuplicate = errors.New("incident already created for this request")
+
+// ErrLocked is returned by TryLock when the lock is held elsewhere.
+var ErrLocked = errors.New("held by another")
 
 // ErrChannelTaken is returned when a channel is already mapped to another
 // incident: one channel belongs to at most one incident.

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+
+	"github.com/incident-bot/incident-bot/incidents"
 
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 	awsactions "github.com/incident-bot/incident-bot/playbooks/actions/aws"
@@ -22,9 +26,24 @@ func actionRegistry(getenv func(string) string) (*actions.Registry, error) {
 	return reg, nil
 }
 
+// storeLocks lets the executor lock resources through the incident store,
+// so replicas sharing PostgreSQL never change one resource at once.
+type storeLocks struct{ store incidents.Store }
+
+func (s storeLocks) TryLock(ctx context.Context, name string) (func(), bool, error) {
+	release, err := s.store.TryLock(ctx, name)
+	if errors.Is(err, incidents.ErrLocked) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return release, true, nil
+}
+
 // loadExecutor reads TARGETS_FILE; without one, actions are off (their
 // buttons say why) and the executor is nil.
-func loadExecutor(cfg Config) (*actions.Executor, error) {
+func loadExecutor(cfg Config, store incidents.Store) (*actions.Executor, error) {
 	if cfg.TargetsFile == "" {
 		return nil, nil
 	}
@@ -36,7 +55,7 @@ func loadExecutor(cfg Config) (*actions.Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return actions.NewExecutor(reg, targets)
+	return actions.NewExecutor(reg, targets, storeLocks{store})
 }
 
 // iamPolicy prints the least-privilege IAM policy for the registered

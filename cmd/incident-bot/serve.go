@@ -53,10 +53,6 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 			m.Close()
 		}
 	}()
-	exec, err := loadExecutor(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
-	}
 	catalog, err := playbooks.Load(cfg.PlaybooksDir)
 	if err != nil {
 		return nil, fmt.Errorf("load playbooks (fix these, or check them offline with `incident-bot playbooks check`):\n%w", err)
@@ -66,6 +62,10 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 		return nil, fmt.Errorf("open store (%s): %w", cfg.StoreDescription(), err)
 	}
 	m.store = store
+	exec, err := loadExecutor(cfg, store)
+	if err != nil {
+		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
+	}
 	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store, Policy: cfg.Timers})
 	if err != nil {
 		return nil, err

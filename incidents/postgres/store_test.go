@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/incident-bot/incident-bot/incidents"
@@ -44,4 +46,24 @@ func TestNewValidates(t *testing.T) {
 // incidents with future timers: it must stay an index range scan.
 func BenchmarkDueNothing10k(b *testing.B) {
 	storetest.BenchmarkDueNothing(b, open(b, testpg.URL(b)), 10_000, 8)
+}
+
+// Two replicas (two pools on one database) share TryLock's locks, and a
+// lock dies with its holder's connection.
+func TestTryLockAcrossReplicas(t *testing.T) {
+	url := testpg.URL(t)
+	a, b := open(t, url), open(t, url)
+	release, err := a.TryLock(context.Background(), "ecs:prod/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.TryLock(context.Background(), "ecs:prod/web"); !errors.Is(err, incidents.ErrLocked) {
+		t.Fatalf("the other replica took a held lock: %v", err)
+	}
+	release()
+	rb, err := b.TryLock(context.Background(), "ecs:prod/web")
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	rb()
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -28,6 +29,9 @@ type Options struct {
 // use by many goroutines.
 type Store struct {
 	db *sql.DB
+
+	lockMu sync.Mutex
+	locks  map[string]bool // TryLock's named locks
 }
 
 var _ incidents.Store = (*Store)(nil)
@@ -79,7 +83,7 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", opts.Path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, locks: map[string]bool{}}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)

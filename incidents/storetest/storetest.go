@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Claim/KeysIndependent", testClaimKeysIndependent},
 		{"Claim/EmptyKey", testClaimEmptyKey},
 		{"Claim/Concurrent", testClaimConcurrent},
+		{"TryLock", testTryLock},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {

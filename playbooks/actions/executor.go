@@ -15,17 +15,25 @@ import (
 type Executor struct {
 	reg     *Registry
 	targets *Targets
-
-	mu   sync.Mutex
-	busy map[string]string // resource → action ID running on it
+	locks   Locker
 }
 
-// NewExecutor builds an executor over the registered runners.
-func NewExecutor(reg *Registry, targets *Targets) (*Executor, error) {
+// Locker takes a named lock that every replica sees (the incident store
+// provides one). ok is false when another holder has it.
+type Locker interface {
+	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
+}
+
+// NewExecutor builds an executor over the registered runners. A nil
+// locker locks within this process only.
+func NewExecutor(reg *Registry, targets *Targets, locks Locker) (*Executor, error) {
 	if reg == nil || targets == nil {
 		return nil, errors.New("actions: an executor needs a registry and targets")
 	}
-	return &Executor{reg: reg, targets: targets, busy: map[string]string{}}, nil
+	if locks == nil {
+		locks = &localLocks{held: map[string]bool{}}
+	}
+	return &Executor{reg: reg, targets: targets, locks: locks}, nil
 }
 
 // Targets returns the targets file the executor acts on.
@@ -110,7 +118,7 @@ func (e *Executor) Run(ctx context.Context, p Prepared, confirmed *Preview) (Res
 		if e.DryRun() {
 			return Result{Summary: "Dry run: would " + confirmed.Change + " (nothing was changed)"}, time.Since(start), nil
 		}
-		release, err := e.claim(confirmed.Resource, p.Spec.ID)
+		release, err := e.claim(ctx, confirmed.Resource)
 		if err != nil {
 			return Result{}, 0, err
 		}
@@ -123,22 +131,40 @@ func (e *Executor) Run(ctx context.Context, p Prepared, confirmed *Preview) (Res
 	return res, time.Since(start), timeoutErr(ctx, err)
 }
 
-// claim takes the resource for one mutating action; release gives it back.
-func (e *Executor) claim(resource, action string) (func(), error) {
+// claim takes the resource for one mutating action, across replicas;
+// release gives it back.
+func (e *Executor) claim(ctx context.Context, resource string) (func(), error) {
 	if resource == "" {
 		return func() {}, nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if other, ok := e.busy[resource]; ok {
-		return nil, fmt.Errorf("%w: %s is running on %s; try again when it has finished", ErrBusy, other, resource)
+	release, ok, err := e.locks.TryLock(ctx, "action:"+resource)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", resource, err)
 	}
-	e.busy[resource] = action
+	if !ok {
+		return nil, fmt.Errorf("%w: another action is changing %s; try again when it has finished", ErrBusy, resource)
+	}
+	return release, nil
+}
+
+// localLocks is the in-process Locker.
+type localLocks struct {
+	mu   sync.Mutex
+	held map[string]bool
+}
+
+func (l *localLocks) TryLock(_ context.Context, name string) (func(), bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held[name] {
+		return nil, false, nil
+	}
+	l.held[name] = true
 	return func() {
-		e.mu.Lock()
-		delete(e.busy, resource)
-		e.mu.Unlock()
-	}, nil
+		l.mu.Lock()
+		delete(l.held, name)
+		l.mu.Unlock()
+	}, true, nil
 }
 
 func timeoutErr(ctx context.Context, err error) error {

@@ -54,7 +54,7 @@ func newExec(t *testing.T, yaml string, run *fakeRunner) *Executor {
 	if err := reg.Register("ecs.scale", run); err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewExecutor(reg, tg)
+	e, err := NewExecutor(reg, tg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
