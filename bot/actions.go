@@ -76,7 +76,8 @@ func (a *App) runNow(ctx context.Context, o Origin, inc incidents.Incident, p ac
 		return ignoreDuplicate(err) // a redelivered click runs nothing
 	}
 	res, took, err := a.exec.Run(ctx, p, nil)
-	return a.finish(ctx, o, inc, p, runID, thread, res, took, err)
+	a.finish(ctx, o, inc, p, runID, thread, res, took, err)
+	return nil
 }
 
 // preview shows what a mutating action would change and asks for a
@@ -89,7 +90,8 @@ func (a *App) preview(ctx context.Context, o Origin, inc incidents.Incident, p a
 	runID := uuid.NewString()
 	data := runData(runID, p, o.User)
 	raw, _ := json.Marshal(pv)
-	data["preview"], data["resource"] = string(raw), pv.Resource
+	data["preview"], data["resource"], data["thread"] = string(raw), pv.Resource, thread
+	data["dry_run"] = fmt.Sprint(a.exec.DryRun())
 	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, EventActionPreviewed,
 		fmt.Sprintf("<@%s> asked to run %s: %s", o.User, p.Describe(), pv.Change), data); err != nil {
 		return ignoreDuplicate(err)
@@ -123,6 +125,11 @@ func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, c
 		return err
 	}
 	if cancel {
+		if o.User != ev.Data["requested_by"] {
+			if err := a.authorise(ctx, o.User, inc); err != nil {
+				return incidents.Errorf(incidents.EFORBIDDEN, "Only the person who asked, the commander or an approver may cancel it.")
+			}
+		}
 		if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + runID}, EventActionCancelled,
 			fmt.Sprintf("<@%s> cancelled %s", o.User, ev.Data["target"]), ev.Data); err != nil {
 			return alreadyDecided(err)
@@ -141,8 +148,13 @@ func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, c
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "%s cannot run any more: %s", ev.Data["action"], err)
 	}
+	if ev.Data["dry_run"] != fmt.Sprint(a.exec.DryRun()) {
+		return incidents.Errorf(incidents.ECONFLICT, "The dry-run setting changed since this was previewed; nothing was done. Preview again from the card.")
+	}
 	var pv actions.Preview
-	_ = json.Unmarshal([]byte(ev.Data["preview"]), &pv)
+	if err := json.Unmarshal([]byte(ev.Data["preview"]), &pv); err != nil || pv.Resource == "" {
+		return incidents.Errorf(incidents.EINVALID, "The recorded preview cannot be read; nothing was done. Preview again from the card.")
+	}
 	data := map[string]string{}
 	for k, v := range ev.Data {
 		data[k] = v
@@ -154,10 +166,13 @@ func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, c
 	}
 	a.settleConfirmation(ctx, inc, o.MessageTS, fmt.Sprintf(":hourglass_flowing_sand: <@%s> confirmed *%s* — running…", o.User, p.Describe()))
 	res, took, err := a.exec.Run(ctx, p, &pv)
-	if err == nil && res.Changed && pv.Undo != "" {
-		res.Details = strings.TrimSpace(res.Details + "\n_To undo: " + Escape(pv.Undo) + "_")
+	thread := ev.Data["thread"]
+	if thread == "" {
+		thread = o.MessageTS
 	}
-	return a.finish(ctx, o, inc, p, runID, o.MessageTS, res, took, err)
+	outcome := a.finish(ctx, o, inc, p, runID, thread, res, took, err)
+	a.settleConfirmation(ctx, inc, o.MessageTS, fmt.Sprintf("<@%s> confirmed *%s*: %s", o.User, p.Describe(), outcome))
+	return nil
 }
 
 // decodeParams reads parameters recorded as JSON back into the types
@@ -202,16 +217,27 @@ func (a *App) previewEvent(ctx context.Context, inc incidents.Incident, runID st
 	return evs[i], nil
 }
 
-// finish records the outcome and posts it in the thread.
-func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p actions.Prepared, runID, thread string, res actions.Result, took time.Duration, runErr error) error {
-	data := map[string]string{"run_id": runID, "action": p.Spec.ID, "target": p.Describe(), "duration": took.Round(time.Millisecond).String()}
-	var text string
+// finish records the outcome (even if the incident was resolved
+// meanwhile) and posts it in the card's thread. It returns a one-line
+// outcome for the confirmation message.
+func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p actions.Prepared, runID, thread string, res actions.Result, took time.Duration, runErr error) string {
+	data := map[string]string{"run_id": runID, "action": p.Spec.ID, "target": p.Describe(), "duration": took.Round(time.Millisecond).String(),
+		"changed": fmt.Sprint(res.Changed)}
+	if res.RequestID != "" {
+		data["request_id"] = res.RequestID // kept on failure too: the change may have happened
+	}
+	var text, outcome string
 	if runErr != nil {
 		code, msg := actionErrorParts(runErr)
 		data["outcome"], data["error_code"], data["error"] = "failed", code, msg
+		outcome = fmt.Sprintf(":x: failed: `%s`", code)
 		text = fmt.Sprintf(":x: *%s* failed: `%s` %s", p.Describe(), code, Escape(clipRunes(msg, 1500)))
+		if res.Changed {
+			text += "\n_Something was changed before it failed (" + Escape(res.RequestID) + "); check the state._"
+		}
 	} else {
-		data["outcome"], data["summary"], data["request_id"] = "ok", res.Summary, res.RequestID
+		data["outcome"], data["summary"] = "ok", res.Summary
+		outcome = ":white_check_mark: " + Escape(clipRunes(res.Summary, 200))
 		text = fmt.Sprintf(":white_check_mark: *%s*: %s", p.Describe(), Escape(res.Summary))
 		if res.Details != "" {
 			text += "\n" + clipRunes(res.Details, 2500)
@@ -222,7 +248,7 @@ func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p ac
 	}
 	rctx, cancel := detached(ctx)
 	defer cancel()
-	if _, err := a.svc.Record(rctx, inc.ID, incidents.By{User: o.User}, EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data); err != nil {
+	if err := a.svc.Audit(rctx, inc.ID, o.User, EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data); err != nil {
 		a.log.Error("could not record an action result", zap.String("incident_id", inc.ID.String()), zap.String("run_id", runID), zap.Error(err))
 	}
 	if _, _, err := a.api.PostMessageContext(rctx, inc.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionTS(thread)); err != nil {
@@ -230,7 +256,7 @@ func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p ac
 		a.stepFailed(rctx, inc, "post the action result", err, &f)
 		f.report(a, rctx, o, "The action result is recorded.")
 	}
-	return nil
+	return outcome
 }
 
 // settleConfirmation replaces the confirmation's buttons with what happened.
@@ -250,14 +276,19 @@ func (a *App) authorise(ctx context.Context, user string, inc incidents.Incident
 		return nil
 	}
 	groups := a.exec.Targets().Guardrails.Approvers
+	var lookupErr error
 	for _, g := range groups {
 		members, err := a.api.GetUserGroupMembersContext(ctx, g)
 		if err != nil {
-			return incidents.Errorf(incidents.EFORBIDDEN, "I could not check who may run this (user group %s: %s).", g, DescribeSlackError(SlackErrorCode(err)))
+			lookupErr = fmt.Errorf("user group %s: %s", g, DescribeSlackError(SlackErrorCode(err)))
+			continue // a later group may still include them
 		}
 		if slices.Contains(members, user) {
 			return nil
 		}
+	}
+	if lookupErr != nil {
+		return incidents.Errorf(incidents.EFORBIDDEN, "I could not check who may run this (%s).", lookupErr)
 	}
 	who := "the incident commander"
 	for _, g := range groups {

@@ -288,6 +288,16 @@ func (s *Service) SetHeader(ctx context.Context, id uuid.UUID, ts string) (Incid
 	})
 }
 
+// Audit appends an event even to a resolved incident: the outcome of
+// something that began while it was open (an action's result) belongs in
+// its record whenever it arrives.
+func (s *Service) Audit(ctx context.Context, id uuid.UUID, actor string, kind EventKind, text string, data map[string]string) error {
+	_, err := s.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
+		return []Event{s.event(inc.ID, s.clock.Now(), actor, kind, text, data)}, nil
+	})
+	return err
+}
+
 // RecordFailure notes in the timeline that a side effect did not happen,
 // so the record says what was and was not done.
 func (s *Service) RecordFailure(ctx context.Context, id uuid.UUID, step, reason string) error {

@@ -22,6 +22,13 @@ import (
 // ecsInMoto creates a cluster and a service "web" with 4 desired tasks in
 // moto, and returns the cluster name and a reader of the desired count.
 func ecsInMoto(t *testing.T) (string, func() int32) {
+	c, desired, _ := ecsInMotoSet(t)
+	return c, desired
+}
+
+// ecsInMotoSet is ecsInMoto with a setter of the desired count, standing
+// in for an autoscaler that moves it behind the bot's back.
+func ecsInMotoSet(t *testing.T) (string, func() int32, func(int32)) {
 	t.Helper()
 	testmoto.Endpoint(t)
 	cfg, err := config.LoadDefaultConfig(context.Background())
@@ -44,20 +51,29 @@ func ecsInMoto(t *testing.T) (string, func() int32) {
 		t.Fatal(err)
 	}
 	return cluster, func() int32 {
-		out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{"web"}})
-		if err != nil || len(out.Services) != 1 {
-			t.Fatalf("describe: %v", err)
+			out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{"web"}})
+			if err != nil || len(out.Services) != 1 {
+				t.Fatalf("describe: %v", err)
+			}
+			return out.Services[0].DesiredCount
+		}, func(n int32) {
+			if _, err := api.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String("web"), DesiredCount: aws.Int32(n)}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		return out.Services[0].DesiredCount
-	}
 }
 
 // actionsHarness starts the bot with a targets file for a moto-backed ECS
 // service and an approver group, and declares an incident whose card
 // offers "Scale service" (ECS capacity).
 func actionsHarness(t *testing.T, dryRun bool) (*harness, func() int32, string, slacktest.Message) {
+	h, desired, _, ch, card := actionsHarnessSet(t, dryRun)
+	return h, desired, ch, card
+}
+
+func actionsHarnessSet(t *testing.T, dryRun bool) (*harness, func() int32, func(int32), string, slacktest.Message) {
 	t.Helper()
-	cluster, desired := ecsInMoto(t)
+	cluster, desired, set := ecsInMotoSet(t)
 	targets := filepath.Join(t.TempDir(), "targets.yaml")
 	body := fmt.Sprintf("region: %s\nservices:\n  web: {cluster: %s, ecs_service: web}\nguardrails:\n  approvers: [S0SRE0001]\n  dry_run: %v\n", testmoto.Region, cluster, dryRun)
 	if err := os.WriteFile(targets, []byte(body), 0o644); err != nil {
@@ -66,7 +82,7 @@ func actionsHarness(t *testing.T, dryRun bool) (*harness, func() int32, string, 
 	h := newHarness(t, "sqlite", map[string]string{"TARGETS_FILE": targets})
 	h.slack.AddUsergroup("S0SRE0001", bob)
 	_, ch := h.declare(rita, "start sev1 ECS cluster CPU over 80%, traffic surge", "ECS cluster CPU over 80%, traffic surge")
-	return h, desired, ch.ID, h.card(ch.ID)
+	return h, desired, set, ch.ID, h.card(ch.ID)
 }
 
 // buttonValue finds the value of the card's button for an action.
@@ -108,8 +124,22 @@ func TestScaleActionFromCard(t *testing.T) {
 	h.send("interactive", h.slack.BlockAction(outsider, ch, confirm.TS, "action_confirm", runID))
 	h.responseContaining("Only the incident commander, <!subteam^S0SRE0001> may run actions")
 
+	h.send("interactive", h.slack.BlockAction(outsider, ch, confirm.TS, "action_cancel", runID))
+	h.responseContaining("Only the person who asked, the commander or an approver may cancel it")
+
 	h.send("interactive", h.slack.BlockAction(bob, ch, confirm.TS, "action_confirm", runID))
-	h.messageContaining(ch, ":white_check_mark: *Scale service on web*")
+	result := h.messageContaining(ch, ":white_check_mark: *Scale service on web*")
+	if result.ThreadTS != card.TS {
+		t.Errorf("result posted in thread %q, want the card's thread %q", result.ThreadTS, card.TS)
+	}
+	h.eventually("confirmation settled with the outcome", func() bool {
+		for _, m := range h.slack.Messages(ch) {
+			if m.TS == confirm.TS && strings.Contains(m.Text, "confirmed *Scale service on web*: :white_check_mark:") {
+				return true
+			}
+		}
+		return false
+	})
 	if got := desired(); got != 15 {
 		t.Fatalf("desired count after the action = %d, want 15", got)
 	}
@@ -195,4 +225,19 @@ func confirmRunID(t *testing.T, m slacktest.Message) string {
 	}
 	t.Fatalf("no confirm button: %s", m.Blocks)
 	return ""
+}
+
+// A preview confirmed after the state moved is refused: "desired 4 → 15"
+// must not run once an autoscaler has taken the service to 25.
+func TestStalePreviewIsRefused(t *testing.T) {
+	h, desired, set, ch, card := actionsHarnessSet(t, false)
+	id, value := buttonValue(t, card, "ecs.scale")
+	h.send("interactive", h.slack.BlockAction(rita, ch, card.TS, id, value))
+	confirm := h.messageContaining(ch, "wants to run *Scale service on web*")
+	set(25)
+	h.send("interactive", h.slack.BlockAction(rita, ch, confirm.TS, "action_confirm", confirmRunID(t, confirm)))
+	h.messageContaining(ch, "`changed` the state changed since the preview")
+	if got := desired(); got != 25 {
+		t.Fatalf("desired = %d after a refused stale confirmation, want 25 untouched", got)
+	}
 }

@@ -11,7 +11,7 @@ func TestExampleTargetsFile(t *testing.T) {
 	if s, _ := tg.Service("web"); s.Region != "eu-west-2" || s.Cluster != "prod" {
 		t.Fatalf("web = %+v", s)
 	}
-	if tg.Guardrails.Timeout.Seconds() != 60 || tg.Limits().MaxScale != 15 {
+	if tg.Guardrails.Timeout.Seconds() != 45 || tg.Limits().MaxScale != 15 {
 		t.Fatalf("guardrails = %+v", tg.Guardrails)
 	}
 }

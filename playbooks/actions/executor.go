@@ -112,8 +112,8 @@ var ErrBusy = errors.New("another action is changing this resource")
 func (e *Executor) Run(ctx context.Context, p Prepared, confirmed *Preview) (Result, time.Duration, error) {
 	start := time.Now()
 	if p.Spec.Mutates {
-		if confirmed == nil {
-			return Result{}, 0, errors.New("a mutating action needs a confirmed preview")
+		if confirmed == nil || confirmed.Resource == "" {
+			return Result{}, 0, errors.New("a mutating action needs a confirmed preview naming its resource")
 		}
 		if e.DryRun() {
 			return Result{Summary: "Dry run: would " + confirmed.Change + " (nothing was changed)"}, time.Since(start), nil
@@ -123,12 +123,41 @@ func (e *Executor) Run(ctx context.Context, p Prepared, confirmed *Preview) (Res
 			return Result{}, 0, err
 		}
 		defer release()
+		// What was confirmed must still be what would happen: a preview of
+		// "desired 4 → 15" confirmed after the autoscaler moved to 25 would
+		// otherwise scale down in the middle of an incident.
+		fresh, err := e.Preview(ctx, p)
+		if err != nil {
+			return Result{}, time.Since(start), err
+		}
+		if stale(*confirmed, fresh) {
+			return Result{}, time.Since(start), &Error{Code: "changed",
+				Message: fmt.Sprintf("the state changed since the preview (now: %s); nothing was done — preview again from the card", fresh.Change)}
+		}
 		p.Req.Confirmed = confirmed
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout())
 	defer cancel()
 	res, err := p.runner.Run(ctx, p.Req)
 	return res, time.Since(start), timeoutErr(ctx, err)
+}
+
+// stale reports whether a fresh preview no longer matches the confirmed
+// one: its data (the state an action depends on) when it has any, else
+// the change it describes.
+func stale(confirmed, fresh Preview) bool {
+	if confirmed.Resource != fresh.Resource {
+		return true
+	}
+	if len(confirmed.Data) > 0 {
+		for k, v := range confirmed.Data {
+			if fresh.Data[k] != v {
+				return true
+			}
+		}
+		return false
+	}
+	return confirmed.Change != fresh.Change
 }
 
 // claim takes the resource for one mutating action, across replicas;

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // fakeRunner is a Runner for the executor's own rules; real runners are
@@ -15,6 +14,7 @@ type fakeRunner struct {
 	mu      sync.Mutex
 	runs    int
 	block   chan struct{}
+	started chan struct{} // closed when Run begins, if set
 	preview Preview
 }
 
@@ -24,6 +24,9 @@ func (f *fakeRunner) Run(ctx context.Context, req Request) (Result, error) {
 	f.mu.Lock()
 	f.runs++
 	f.mu.Unlock()
+	if f.started != nil {
+		close(f.started)
+	}
 	if f.block != nil {
 		select {
 		case <-f.block:
@@ -77,16 +80,9 @@ func TestExecutorGuardrails(t *testing.T) {
 	pv, _ := e.Preview(context.Background(), p)
 	// One mutating action at a time per resource.
 	done := make(chan error, 1)
+	run.started = make(chan struct{})
 	go func() { _, _, err := e.Run(context.Background(), p, &pv); done <- err }()
-	for {
-		run.mu.Lock()
-		n := run.runs
-		run.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	<-run.started
 	if _, _, err := e.Run(context.Background(), p, &pv); !errors.Is(err, ErrBusy) {
 		t.Fatalf("second run on the same resource: %v", err)
 	}
@@ -116,7 +112,7 @@ func TestExecutorTimeoutAndDryRun(t *testing.T) {
 
 	dry := newExec(t, targetsYAML+"  dry_run: true\n", &fakeRunner{})
 	p, _ = dry.Prepare("ecs.scale", map[string]any{"service": "web"})
-	res, _, err := dry.Run(context.Background(), p, &Preview{Change: "desired 4 → 15"})
+	res, _, err := dry.Run(context.Background(), p, &Preview{Resource: "ecs:prod/web", Change: "desired 4 → 15"})
 	if err != nil || !strings.HasPrefix(res.Summary, "Dry run: would desired 4 → 15") || res.Changed {
 		t.Fatalf("dry run: %+v %v", res, err)
 	}
@@ -130,6 +126,7 @@ func TestParseTargetsRejects(t *testing.T) {
 		{"region: x\ndatabases:\n  main: {url_env: postgres://u:p@h/db}\n", "targets.yaml:3: database main: url_env must name an environment variable"},
 		{"guardrails:\n  approvers: [oncall]\n", `targets.yaml:2: approver "oncall" must be a Slack user group ID`},
 		{"guardrails:\n  timeout: soon\n", "targets.yaml:2: \"soon\" is not a duration"},
+		{"guardrails:\n  timeout: 5m\n", "targets.yaml:2: timeout 5m0s is above 55s"},
 	} {
 		_, err := ParseTargets("targets.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -138,5 +135,18 @@ func TestParseTargetsRejects(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "u:p@") {
 			t.Errorf("the error repeats a connection string: %v", err)
 		}
+	}
+}
+
+// A confirmed preview that no longer matches the state is refused.
+func TestExecutorRefusesStalePreview(t *testing.T) {
+	run := &fakeRunner{preview: Preview{Resource: "ecs:prod/web", Change: "desired 25 → 15", Data: map[string]string{"previous": "25"}}}
+	e := newExec(t, targetsYAML, run)
+	p, _ := e.Prepare("ecs.scale", map[string]any{"service": "web"})
+	confirmed := &Preview{Resource: "ecs:prod/web", Change: "desired 4 → 15", Data: map[string]string{"previous": "4"}}
+	_, _, err := e.Run(context.Background(), p, confirmed)
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Code != "changed" || run.runs != 0 {
+		t.Fatalf("stale preview: %v (runs %d)", err, run.runs)
 	}
 }

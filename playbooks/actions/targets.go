@@ -86,9 +86,13 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MaxTimeout is the longest guardrails.timeout: a preview and a run must
+// both fit in the bot's two-minute budget for one click.
+const MaxTimeout = 55 * time.Second
+
 // Defaults from the team's runbook: scale to 15.
 const (
-	defaultTimeout     = 60 * time.Second
+	defaultTimeout     = 45 * time.Second
 	defaultMaxScale    = 15
 	defaultMaxReplicas = 15
 )
@@ -193,6 +197,9 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 	}
 	if g.Timeout.Duration == 0 {
 		g.Timeout.Duration = defaultTimeout
+	}
+	if g.Timeout.Duration > MaxTimeout {
+		bad(keyLine(root, "guardrails", "timeout"), "timeout %s is above %s, what one action may take in the bot", g.Timeout.Duration, MaxTimeout)
 	}
 	if g.MaxScale == 0 {
 		g.MaxScale = defaultMaxScale

@@ -2,6 +2,7 @@ package pgaction
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -20,9 +21,17 @@ func clip(s string, n int) string {
 	return s
 }
 
-// code shows query text as inline code, clipped.
+// literals matches SQL string literals: '…' (with ” inside) and
+// dollar-quoted $tag$…$tag$ bodies.
+var literals = regexp.MustCompile(`(?s)'(?:[^']|'')*'|\$[A-Za-z_]*\$.*?\$[A-Za-z_]*\$`)
+
+// hideLiterals hides a query's string literals before it is shown or stored:
+// "ALTER ROLE app PASSWORD 'hunter2'" must not reach a channel.
+func hideLiterals(q string) string { return literals.ReplaceAllString(q, "'…'") }
+
+// code shows query text as inline code, clipped, without its literals.
 func code(q string) string {
-	q = clip(q, queryClip)
+	q = clip(hideLiterals(q), queryClip)
 	if q == "" {
 		return "_(no query text)_"
 	}
