@@ -1,8 +1,9 @@
 // Package aws runs the playbook actions that read or change AWS: ECS,
-// Application Auto Scaling, RDS, CloudWatch, CloudFront, ELB, ElastiCache,
-// CloudWatch Logs, ECR and SSM. Each action is a small Runner registered
-// under its Spec ID; every SDK client sits behind a narrow interface
-// (api.go) listing only the calls the actions make.
+// Application Auto Scaling, RDS, CloudWatch, CloudFront, S3, ELB, ACM,
+// ElastiCache, CloudWatch Logs, ECR, SSM, IAM (policy simulation),
+// Route 53 (with public DNS) and WAF. Each action is a small Runner
+// registered under its Spec ID; every SDK client sits behind a narrow
+// interface (api.go) listing only the calls the actions make.
 package aws
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -22,9 +24,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -36,6 +42,10 @@ type Options struct {
 	// APIOptions are added to every SDK client's middleware stack (tests
 	// record which operations each action calls).
 	APIOptions []func(*middleware.Stack) error
+	// Resolver is the DNS server route53.delegation asks for public DNS,
+	// as "host:port" (the first nameserver in /etc/resolv.conf when
+	// empty).
+	Resolver string
 }
 
 // Clients builds and caches SDK clients per (region, role). Credentials
@@ -45,6 +55,7 @@ type Options struct {
 type Clients struct {
 	now  func() time.Time
 	opts []func(*middleware.Stack) error
+	dns  dnsConfig
 
 	mu    sync.Mutex
 	cache map[clientKey]*apis
@@ -64,6 +75,11 @@ type apis struct {
 	logs        logsAPI
 	ecr         ecrAPI
 	ssm         ssmAPI
+	s3          s3API
+	acm         acmAPI
+	iam         iamAPI
+	route53     route53API
+	waf         wafAPI
 }
 
 // NewClients returns an empty client cache.
@@ -72,7 +88,7 @@ func NewClients(opts Options) *Clients {
 	if now == nil {
 		now = time.Now
 	}
-	return &Clients{now: now, opts: opts.APIOptions, cache: map[clientKey]*apis{}}
+	return &Clients{now: now, opts: opts.APIOptions, dns: newDNSConfig(opts.Resolver), cache: map[clientKey]*apis{}}
 }
 
 // get returns the clients for region, assuming role when it is set.
@@ -113,6 +129,11 @@ func (c *Clients) get(ctx context.Context, region, role string) (*apis, error) {
 		logs:        cloudwatchlogs.NewFromConfig(cfg),
 		ecr:         ecr.NewFromConfig(cfg),
 		ssm:         ssm.NewFromConfig(cfg),
+		s3:          s3.NewFromConfig(cfg),
+		acm:         acm.NewFromConfig(cfg),
+		iam:         iam.NewFromConfig(cfg),
+		route53:     route53.NewFromConfig(cfg),
+		waf:         wafv2.NewFromConfig(cfg),
 	}
 	c.cache[key] = a
 	return a, nil

@@ -15,10 +15,12 @@ func TestRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"autoscaling.resume_scale_in", "autoscaling.suspend_scale_in", "cloudfront.invalidate",
+		"acm.listener_certs", "autoscaling.resume_scale_in", "autoscaling.suspend_scale_in",
+		"cloudfront.invalidate", "cloudfront.origins",
 		"ecr.image_exists", "ecs.force_deploy", "ecs.rollback", "ecs.scale", "ecs.service_status",
 		"ecs.stopped_tasks", "elasticache.health", "elb.target_health", "logs.recent_errors",
 		"rds.add_replica", "rds.reboot", "rds.replicas", "rds.snapshot", "rds.status",
+		"route53.delegation", "secrets.execution_role_access", "waf.blocked_requests",
 	}
 	if got := reg.IDs(); !slices.Equal(got, want) {
 		t.Errorf("registered %v", got)

@@ -57,6 +57,14 @@ func serviceField(s *actions.Service, name string) (string, error) {
 		return s.ImageParameter, nil
 	case "ecr_repository":
 		return s.ECRRepository, nil
+	case "load_balancer_arn":
+		return s.LoadBalancerARN, nil
+	case "web_acl_arn":
+		return s.WebACLARN, nil
+	case "hosted_zone_id":
+		return s.HostedZoneID, nil
+	case "domain":
+		return s.Domain, nil
 	}
 	return "", fmt.Errorf("internal: no service field %q", name)
 }

@@ -3,20 +3,28 @@ package aws
 // Test helpers. The tests run the actions against moto_server
 // (scripts/test starts one) and check AWS's state afterwards with the
 // SDK. Where moto lacks something, a test says so at the top of its file
-// and either asserts what moto does provide or uses fakeJSON below, a
-// small server speaking the service's real JSON 1.1 protocol for just the
-// operations involved.
+// and either asserts what moto does provide or uses a small server below
+// speaking the service's real protocol for just the operations involved:
+// fakeJSON (JSON 1.1, optionally passing the service's other operations
+// on to moto), fakeQuery (the query protocol, form in and XML out) and
+// fakeCBOR (Smithy RPC v2 CBOR).
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,6 +150,16 @@ var iamPrefix = map[string]string{
 	"CloudWatch Logs":           "logs",
 	"ECR":                       "ecr",
 	"SSM":                       "ssm",
+	"S3":                        "s3",
+	"ACM":                       "acm",
+	"IAM":                       "iam",
+	"Route 53":                  "route53",
+	"WAFV2":                     "wafv2",
+}
+
+// iamAction maps the operations whose IAM action is not named after them.
+var iamAction = map[string]string{
+	"S3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
 }
 
 // checkIAM fails the test if the action called an operation its Spec's
@@ -159,7 +177,11 @@ func (f *fixture) checkIAM(id string) {
 			f.t.Errorf("%s called %s: add its service to iamPrefix", id, op)
 			continue
 		}
-		if perm := prefix + ":" + name; !slices.Contains(spec.IAM, perm) {
+		perm := prefix + ":" + name
+		if p, ok := iamAction[op]; ok {
+			perm = p
+		}
+		if !slices.Contains(spec.IAM, perm) {
 			f.t.Errorf("%s calls %s, which its Spec's IAM list %v lacks", id, perm, spec.IAM)
 		}
 	}
@@ -221,18 +243,43 @@ func contains(t *testing.T, what, got, want string) {
 }
 
 // fakeJSON serves AWS JSON 1.1 operations (X-Amz-Target "Prefix.Op") for
-// operations moto lacks or answers unusably. A handler returns the
-// response body, or an *actions.Error to send as an AWS error.
+// operations moto lacks or answers unusably, and points the SDK at it. A
+// handler returns the response body, or an *actions.Error to send as an
+// AWS error.
 func fakeJSON(t *testing.T, handlers map[string]func(in map[string]any) (any, error)) string {
 	t.Helper()
+	u := fakeJSONOver(t, "", handlers)
+	testmoto.Use(t, u)
+	return u
+}
+
+// fakeJSONOver is fakeJSON for one service alongside moto: operations
+// without a handler go on to upstream (moto) as they came, so a test
+// points just that service at it (AWS_ENDPOINT_URL_<SERVICE>) and the
+// operations moto has stay real.
+func fakeJSONOver(t *testing.T, upstream string, handlers map[string]func(in map[string]any) (any, error)) string {
+	t.Helper()
+	var proxy *httputil.ReverseProxy
+	if upstream != "" {
+		u, err := url.Parse(upstream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxy = httputil.NewSingleHostReverseProxy(u)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("X-Amz-Target")
 		body, _ := io.ReadAll(r.Body)
+		h, ok := handlers[target]
+		if !ok && proxy != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			proxy.ServeHTTP(w, r)
+			return
+		}
 		var in map[string]any
 		_ = json.Unmarshal(body, &in)
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("X-Amzn-Requestid", "fake-"+target)
-		h, ok := handlers[target]
 		if !ok {
 			t.Errorf("fake AWS: unexpected call %s", target)
 			w.WriteHeader(http.StatusBadRequest)
@@ -248,8 +295,51 @@ func fakeJSON(t *testing.T, handlers map[string]func(in map[string]any) (any, er
 		_ = json.NewEncoder(w).Encode(out)
 	}))
 	t.Cleanup(srv.Close)
-	testmoto.Use(t, srv.URL)
 	return srv.URL
+}
+
+// fakeQuery serves AWS query-protocol operations (a form with Action=Op,
+// an XML answer) for one service and returns its URL: point the service
+// at it with AWS_ENDPOINT_URL_<SERVICE>. signing is the service's signing
+// name, checked in each request's credential scope; xmlns its namespace.
+// A handler returns the inner XML of <OpResult>, or an *actions.Error to
+// send as an AWS error with status 400.
+func fakeQuery(t *testing.T, signing, xmlns string, handlers map[string]func(form url.Values) (string, error)) string {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		op := r.PostForm.Get("Action")
+		id := fmt.Sprintf("fake-%s-%d", op, n.Add(1))
+		w.Header().Set("Content-Type", "text/xml")
+		w.Header().Set("X-Amzn-Requestid", id)
+		if auth := r.Header.Get("Authorization"); !strings.Contains(auth, "/"+signing+"/aws4_request") {
+			t.Errorf("fake AWS: %s signed for another service: %s", op, auth)
+		}
+		h, ok := handlers[op]
+		if !ok {
+			t.Errorf("fake AWS: unexpected call %s", op)
+			h = func(url.Values) (string, error) { return "", &actions.Error{Code: "InvalidAction", Message: op} }
+		}
+		inner, err := h(r.PostForm)
+		if ae, ok := err.(*actions.Error); ok {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+				xmlns, ae.Code, xmlText(ae.Message), id)
+			return
+		}
+		fmt.Fprintf(w, `<%[1]sResponse xmlns="%[2]s"><%[1]sResult>%[3]s</%[1]sResult><ResponseMetadata><RequestId>%[4]s</RequestId></ResponseMetadata></%[1]sResponse>`,
+			op, xmlns, inner, id)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// xmlText escapes s for an XML element.
+func xmlText(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 // fakeCBOR serves one operation in Smithy RPC v2 CBOR and returns its URL.

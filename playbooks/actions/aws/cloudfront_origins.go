@@ -1,0 +1,289 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// origins is cloudfront.origins: where each of the distribution's origins
+// really points and, for S3 origins, the bucket's policy and public access
+// block — the runbook's "media links return access denied" check. A
+// missing policy or block is a finding, not a failure.
+type origins struct{ c *Clients }
+
+func (origins) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+// policyClip is how much of a bucket policy the details show.
+const policyClip = 1500
+
+func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	a, s, err := r.c.service(ctx, req, "distribution_id")
+	if err != nil {
+		return actions.Result{}, err
+	}
+	out, err := a.cloudfront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(s.DistributionID)})
+	if err != nil {
+		return actions.Result{}, apiError("cloudfront GetDistribution", err)
+	}
+	id := requestID(out.ResultMetadata)
+	d := out.Distribution
+	if d == nil {
+		d = &cftypes.Distribution{}
+	}
+	var list []cftypes.Origin
+	routes := map[string][]string{} // origin ID → the paths it serves
+	if cfg := d.DistributionConfig; cfg != nil {
+		if cfg.Origins != nil {
+			list = cfg.Origins.Items
+		}
+		if cfg.DefaultCacheBehavior != nil {
+			o := aws.ToString(cfg.DefaultCacheBehavior.TargetOriginId)
+			routes[o] = append(routes[o], "default")
+		}
+		if cfg.CacheBehaviors != nil {
+			for _, b := range cfg.CacheBehaviors.Items {
+				o := aws.ToString(b.TargetOriginId)
+				routes[o] = append(routes[o], aws.ToString(b.PathPattern))
+			}
+		}
+	}
+	if len(list) == 0 {
+		return actions.Result{Summary: fmt.Sprintf("%s: distribution %s has no origins", s.Name, s.DistributionID), RequestID: id}, nil
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Distribution `%s` (%s)\n", esc(s.DistributionID), esc(aws.ToString(d.DomainName)))
+	var buckets, findings []string
+	for _, o := range list {
+		domain := strings.ToLower(aws.ToString(o.DomainName))
+		fmt.Fprintf(&b, "*Origin `%s`* → `%s%s`", esc(aws.ToString(o.Id)), esc(domain), esc(aws.ToString(o.OriginPath)))
+		if paths := routes[aws.ToString(o.Id)]; len(paths) > 0 {
+			fmt.Fprintf(&b, " (serves %s)", esc(strings.Join(paths, ", ")))
+		}
+		b.WriteByte('\n')
+		bucket, region, website, ok := s3Origin(domain)
+		if !ok {
+			b.WriteString("• not an S3 bucket\n")
+			continue
+		}
+		buckets = append(buckets, bucket)
+		if region == "" {
+			region = s.Region // S3 redirects to the bucket's own region
+		}
+		found, err := r.bucket(ctx, &b, s, d, o, bucket, region, website)
+		if err != nil {
+			return actions.Result{}, err
+		}
+		for _, f := range found {
+			fmt.Fprintf(&b, "• ⚠ %s\n", esc(f))
+			findings = append(findings, "bucket "+bucket+": "+f)
+		}
+	}
+
+	summary := fmt.Sprintf("%s: %s", s.Name, plural(len(list), "origin"))
+	switch {
+	case len(buckets) == 0:
+		summary += ", none of them an S3 bucket"
+	case len(findings) == 0:
+		summary += fmt.Sprintf("; S3 %s: %s (policy and public access block below)", pluralWord(len(buckets), "bucket"), strings.Join(buckets, ", "))
+	default:
+		summary += "; " + findings[0]
+		if len(findings) > 1 {
+			summary += fmt.Sprintf(" (+%d more)", len(findings)-1)
+		}
+	}
+	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+}
+
+// bucket writes an S3 origin's bucket, policy and public access block to
+// b and returns what looks wrong. S3 errors other than a missing bucket,
+// policy or block fail the action with their code.
+func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Service, d *cftypes.Distribution, o cftypes.Origin, bucket, region string, website bool) ([]string, error) {
+	var found []string
+	access := originAccess(o)
+	fmt.Fprintf(b, "• S3 bucket `%s`", esc(bucket))
+	switch {
+	case website:
+		b.WriteString(", website endpoint: CloudFront reads anonymously, so the bucket policy must allow public s3:GetObject")
+	case access == "":
+		b.WriteString(", no origin access control or identity: CloudFront reads anonymously")
+	default:
+		b.WriteString(", read through " + esc(access))
+	}
+	b.WriteByte('\n')
+
+	pol, region, err := inBucketRegion(ctx, r.c, region, s.RoleARN, func(api s3API) (*s3.GetBucketPolicyOutput, error) {
+		return api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+	})
+	var policy string
+	switch {
+	case isCode(err, "NoSuchBucket"):
+		return append(found, "does not exist (NoSuchBucket): CloudFront gets errors from this origin"), nil
+	case isCode(err, "NoSuchBucketPolicy"):
+		b.WriteString("• Bucket policy: none (NoSuchBucketPolicy)\n")
+		if access != "" {
+			found = append(found, "has no bucket policy, so nothing grants CloudFront's "+access+" read access")
+		} else {
+			found = append(found, "has no bucket policy, so only public object ACLs could allow CloudFront's anonymous reads")
+		}
+	case err != nil:
+		return nil, apiError("s3 GetBucketPolicy "+bucket, err)
+	default:
+		policy = aws.ToString(pol.Policy)
+		fmt.Fprintf(b, "• Bucket policy (%s):\n%s\n", esc(region), codeBlock(strings.Split(prettyJSON(policy, policyClip), "\n")))
+		if f := policyGrants(policy, access, d); f != "" {
+			found = append(found, f)
+		}
+	}
+
+	pab, _, err := inBucketRegion(ctx, r.c, region, s.RoleARN, func(api s3API) (*s3.GetPublicAccessBlockOutput, error) {
+		return api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
+	})
+	switch {
+	case isCode(err, "NoSuchPublicAccessBlockConfiguration"):
+		b.WriteString("• Public access block: none on the bucket (NoSuchPublicAccessBlockConfiguration; the account's own setting may still apply)\n")
+	case err != nil:
+		return nil, apiError("s3 GetPublicAccessBlock "+bucket, err)
+	default:
+		c := pab.PublicAccessBlockConfiguration
+		if c == nil {
+			c = &s3types.PublicAccessBlockConfiguration{}
+		}
+		fmt.Fprintf(b, "• Public access block: BlockPublicAcls %s, IgnorePublicAcls %s, BlockPublicPolicy %s, RestrictPublicBuckets %s\n",
+			onOff(c.BlockPublicAcls), onOff(c.IgnorePublicAcls), onOff(c.BlockPublicPolicy), onOff(c.RestrictPublicBuckets))
+		if (website || access == "") && aws.ToBool(c.RestrictPublicBuckets) {
+			found = append(found, "RestrictPublicBuckets is on, so the anonymous reads this origin relies on are denied")
+		}
+	}
+	return found, nil
+}
+
+// s3OriginRE matches S3 bucket endpoints: bucket.s3.amazonaws.com,
+// bucket.s3.REGION.amazonaws.com, the older bucket.s3-REGION.amazonaws.com,
+// dualstack, website endpoints (bucket.s3-website-REGION… and
+// bucket.s3-website.REGION…) and China's amazonaws.com.cn. Access points
+// and other endpoints do not match.
+var s3OriginRE = regexp.MustCompile(`^(.+?)\.s3(-website)?(?:[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d+|external-1))?\.amazonaws\.com(?:\.cn)?$`)
+
+// s3Origin names the bucket an origin domain points at and its region
+// when the domain says.
+func s3Origin(domain string) (bucket, region string, website, ok bool) {
+	m := s3OriginRE.FindStringSubmatch(strings.TrimSuffix(strings.ToLower(domain), "."))
+	if m == nil {
+		return "", "", false, false
+	}
+	region = m[3]
+	if region == "external-1" {
+		region = "us-east-1"
+	}
+	return m[1], region, m[2] != "", true
+}
+
+// originAccess says how CloudFront authenticates to an S3 origin: "origin
+// access control E2…", "origin access identity E1…", or "" (anonymously).
+func originAccess(o cftypes.Origin) string {
+	if id := aws.ToString(o.OriginAccessControlId); id != "" {
+		return "origin access control " + id
+	}
+	if o.S3OriginConfig != nil {
+		if oai := aws.ToString(o.S3OriginConfig.OriginAccessIdentity); oai != "" {
+			return "origin access identity " + oai[strings.LastIndex(oai, "/")+1:]
+		}
+	}
+	return ""
+}
+
+// policyGrants says what is missing when the policy cannot be granting
+// the origin's access: an OAC is granted to the cloudfront.amazonaws.com
+// service principal for this distribution's ARN, an OAI by its ID. It
+// only looks for the names, so "" does not prove access is allowed.
+func policyGrants(policy, access string, d *cftypes.Distribution) string {
+	id, arn := aws.ToString(d.Id), aws.ToString(d.ARN)
+	switch {
+	case strings.HasPrefix(access, "origin access control "):
+		if !strings.Contains(policy, "cloudfront.amazonaws.com") {
+			return "the bucket policy has no statement for the cloudfront.amazonaws.com service principal, which " + access + " needs"
+		}
+		if !strings.Contains(policy, id) && (arn == "" || !strings.Contains(policy, arn)) {
+			return "the bucket policy grants CloudFront, but not this distribution (" + id + "): another distribution's ARN?"
+		}
+	case strings.HasPrefix(access, "origin access identity "):
+		oai := strings.TrimPrefix(access, "origin access identity ")
+		if !strings.Contains(policy, oai) {
+			return "the bucket policy does not mention " + access
+		}
+	}
+	return ""
+}
+
+// inBucketRegion calls S3 in region; when S3 answers that the bucket is
+// in another region (its X-Amz-Bucket-Region header, as for a legacy
+// bucket.s3.amazonaws.com origin), it asks once more there. It returns
+// the region that answered.
+func inBucketRegion[T any](ctx context.Context, c *Clients, region, role string, call func(s3API) (T, error)) (T, string, error) {
+	var zero T
+	a, err := c.get(ctx, region, role)
+	if err != nil {
+		return zero, region, err
+	}
+	out, err := call(a.s3)
+	if other := bucketRegion(err); other != "" && other != region {
+		if a, err = c.get(ctx, other, role); err != nil {
+			return zero, region, err
+		}
+		out, err = call(a.s3)
+		return out, other, err
+	}
+	return out, region, err
+}
+
+// bucketRegion is the region S3 says a bucket is in, from an error's
+// response.
+func bucketRegion(err error) string {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
+}
+
+// prettyJSON indents a JSON document (or returns it as it is) and clips
+// it to n runes.
+func prettyJSON(doc string, n int) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, []byte(doc), "", "  "); err == nil {
+		doc = buf.String()
+	}
+	return clip(doc, n)
+}
+
+func onOff(b *bool) string {
+	if aws.ToBool(b) {
+		return "on"
+	}
+	return "off"
+}
+
+// pluralWord writes "bucket", "buckets".
+func pluralWord(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,232 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// secretsAccess is secrets.execution_role_access: whether the service's
+// task execution role may read each secret its current task definition
+// references (container secrets, log driver secret options, private
+// registry credentials), by simulating the call ECS makes for it
+// (secretsmanager:GetSecretValue, ssm:GetParameters) with IAM's policy
+// simulator — the runbook's "execution role lacks Secrets Manager
+// permissions" check.
+type secretsAccess struct{ c *Clients }
+
+func (secretsAccess) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+// secretRef is one secret a task definition references.
+type secretRef struct {
+	container string
+	name      string // the environment variable, log option or "registry credentials"
+	valueFrom string
+	action    string // what ECS calls to fetch it
+	resource  string // the ARN it calls it on
+}
+
+// The IAM actions ECS uses to fetch secrets for a task.
+const (
+	getSecretValue = "secretsmanager:GetSecretValue"
+	getParameters  = "ssm:GetParameters"
+)
+
+func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	a, s, err := r.c.service(ctx, req, "cluster", "ecs_service")
+	if err != nil {
+		return actions.Result{}, err
+	}
+	t := ecsTarget{api: a.ecs, svc: s, cluster: s.Cluster, name: s.ECSService}
+	svc, _, err := t.describe(ctx)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	out, err := t.api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.TaskDefinition})
+	if err != nil {
+		return actions.Result{}, apiError("ecs DescribeTaskDefinition", err)
+	}
+	id := requestID(out.ResultMetadata)
+	td := out.TaskDefinition
+	if td == nil {
+		td = &ecstypes.TaskDefinition{}
+	}
+	tdName := taskDefName(aws.ToString(td.TaskDefinitionArn))
+	partition, account := arnPartitionAccount(aws.ToString(td.TaskDefinitionArn))
+	refs := secretRefs(td, partition, t.svc.Region, account)
+	role := aws.ToString(td.ExecutionRoleArn)
+	if role != "" && !strings.HasPrefix(role, "arn:") {
+		role = fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, role)
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Task definition `%s`, execution role `%s`\n", esc(tdName), esc(orNone(role)))
+	switch {
+	case len(refs) == 0:
+		return actions.Result{Summary: fmt.Sprintf("%s: task definition %s references no secrets", t.name, tdName),
+			Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	case role == "":
+		for _, ref := range refs {
+			fmt.Fprintf(&b, "• ❌ %s ← `%s`\n", refLabel(ref), esc(ref.valueFrom))
+		}
+		return actions.Result{
+			Summary:   fmt.Sprintf("%s: task definition %s references %s but has no execution role, so ECS cannot fetch them", t.name, tdName, plural(len(refs), "secret")),
+			Details:   strings.TrimSpace(b.String()),
+			RequestID: id,
+		}, nil
+	}
+
+	// One simulation per IAM action, over all the resources it is used on.
+	byAction := map[string][]string{}
+	for _, ref := range refs {
+		if ref.resource != "" && !slices.Contains(byAction[ref.action], ref.resource) {
+			byAction[ref.action] = append(byAction[ref.action], ref.resource)
+		}
+	}
+	decisions := map[string]iamtypes.EvaluationResult{} // action + " " + resource
+	for _, action := range sortedKeys(byAction) {
+		pages := iam.NewSimulatePrincipalPolicyPaginator(a.iam, &iam.SimulatePrincipalPolicyInput{
+			PolicySourceArn: aws.String(role),
+			ActionNames:     []string{action},
+			ResourceArns:    byAction[action],
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return actions.Result{}, apiError("iam SimulatePrincipalPolicy", err)
+			}
+			if rid := requestID(page.ResultMetadata); rid != "" {
+				id = rid // the simulation's, which decided
+			}
+			for _, res := range page.EvaluationResults {
+				act := aws.ToString(res.EvalActionName)
+				decisions[act+" "+aws.ToString(res.EvalResourceName)] = res
+				for _, rs := range res.ResourceSpecificResults {
+					decisions[act+" "+aws.ToString(rs.EvalResourceName)] = iamtypes.EvaluationResult{
+						EvalActionName: res.EvalActionName, EvalResourceName: rs.EvalResourceName,
+						EvalDecision: rs.EvalResourceDecision, MatchedStatements: rs.MatchedStatements,
+					}
+				}
+			}
+		}
+	}
+
+	var denied []string
+	for _, ref := range refs {
+		if ref.resource == "" {
+			fmt.Fprintf(&b, "• ❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked\n", refLabel(ref), esc(ref.valueFrom))
+			continue
+		}
+		res, ok := decisions[ref.action+" "+ref.resource]
+		switch {
+		case !ok:
+			fmt.Fprintf(&b, "• ❓ %s ← `%s`: no simulation result for %s\n", refLabel(ref), esc(ref.valueFrom), ref.action)
+		case res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeAllowed:
+			fmt.Fprintf(&b, "• ✅ %s ← `%s`: %s allowed\n", refLabel(ref), esc(ref.valueFrom), ref.action)
+		default:
+			denied = append(denied, ref.name)
+			why := "no policy of the role allows it"
+			if res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeExplicitDeny {
+				why = "a policy statement denies it"
+				for _, st := range res.MatchedStatements {
+					if p := aws.ToString(st.SourcePolicyId); p != "" {
+						why += " (" + p + ")"
+						break
+					}
+				}
+			}
+			fmt.Fprintf(&b, "• ❌ %s ← `%s`: %s %s — %s\n", refLabel(ref), esc(ref.valueFrom), ref.action, esc(string(res.EvalDecision)), esc(why))
+		}
+	}
+	b.WriteString("_Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny._")
+
+	roleName := role[strings.LastIndex(role, "/")+1:]
+	summary := fmt.Sprintf("%s: execution role %s may read all %s of %s", t.name, roleName, plural(len(refs), "secret"), tdName)
+	if len(denied) > 0 {
+		names := denied
+		if len(names) > 3 {
+			names = append(names[:3:3], "…")
+		}
+		summary = fmt.Sprintf("%s: execution role %s is DENIED %d of %s: %s", t.name, roleName, len(denied), plural(len(refs), "secret"), strings.Join(names, ", "))
+	}
+	return actions.Result{Summary: summary, Details: b.String(), RequestID: id}, nil
+}
+
+// secretRefs lists the secrets a task definition references, with the
+// IAM action and resource ECS needs for each. A Parameter Store name
+// (not an ARN) is in the task's own region and account.
+func secretRefs(td *ecstypes.TaskDefinition, partition, region, account string) []secretRef {
+	var refs []secretRef
+	add := func(container, name, valueFrom string) {
+		ref := secretRef{container: container, name: name, valueFrom: valueFrom}
+		ref.action, ref.resource = secretTarget(valueFrom, partition, region, account)
+		refs = append(refs, ref)
+	}
+	for _, c := range td.ContainerDefinitions {
+		name := aws.ToString(c.Name)
+		for _, s := range c.Secrets {
+			add(name, aws.ToString(s.Name), aws.ToString(s.ValueFrom))
+		}
+		if c.LogConfiguration != nil {
+			for _, s := range c.LogConfiguration.SecretOptions {
+				add(name, "log option "+aws.ToString(s.Name), aws.ToString(s.ValueFrom))
+			}
+		}
+		if rc := c.RepositoryCredentials; rc != nil && aws.ToString(rc.CredentialsParameter) != "" {
+			add(name, "registry credentials", aws.ToString(rc.CredentialsParameter))
+		}
+	}
+	return refs
+}
+
+// secretTarget is the IAM action and resource ARN ECS needs to fetch
+// valueFrom: a Secrets Manager ARN (less any JSON key, version stage or
+// version ID after the secret's name), a Parameter Store ARN, or a
+// parameter name. Anything else gives "", "".
+func secretTarget(valueFrom, partition, region, account string) (action, resource string) {
+	if strings.HasPrefix(valueFrom, "arn:") {
+		parts := strings.Split(valueFrom, ":")
+		switch {
+		case len(parts) >= 7 && parts[2] == "secretsmanager" && parts[5] == "secret":
+			return getSecretValue, strings.Join(parts[:7], ":")
+		case len(parts) == 6 && parts[2] == "ssm" && strings.HasPrefix(parts[5], "parameter/"):
+			return getParameters, valueFrom
+		}
+		return "", ""
+	}
+	if valueFrom == "" || account == "" {
+		return "", ""
+	}
+	return getParameters, fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", partition, region, account, strings.TrimPrefix(valueFrom, "/"))
+}
+
+// arnPartitionAccount reads an ARN's partition and account.
+func arnPartitionAccount(arn string) (partition, account string) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return "aws", ""
+	}
+	return parts[1], parts[4]
+}
+
+func refLabel(ref secretRef) string {
+	return fmt.Sprintf("`%s` %s", esc(ref.container), esc(ref.name))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,240 @@
+package aws
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
+	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
+
+// blockedRequests is waf.blocked_requests: the web ACL's rules and, from
+// WAF's request samples over the last wafWindow, which of them blocked
+// what — the runbook's "identify which rules are blocking requests" for
+// users getting 403s.
+type blockedRequests struct{ c *Clients }
+
+const (
+	wafWindow  = 15 * time.Minute
+	wafSamples = 100 // per rule, of the first 5,000 requests in the window
+)
+
+func (blockedRequests) Preview(context.Context, actions.Request) (actions.Preview, error) {
+	return actions.Preview{}, nil
+}
+
+// webACL is a web ACL ARN's parts: GetWebACL takes the name, ID and scope.
+type webACL struct {
+	region, scope, name, id string
+}
+
+// parseWebACL reads arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID
+// (global/webacl/… for CloudFront, which WAF serves from us-east-1).
+func parseWebACL(arn string) (webACL, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "wafv2" {
+		return webACL{}, false
+	}
+	res := strings.Split(parts[5], "/")
+	if len(res) != 4 || res[1] != "webacl" || res[2] == "" || res[3] == "" {
+		return webACL{}, false
+	}
+	w := webACL{region: parts[3], name: res[2], id: res[3]}
+	switch res[0] {
+	case "regional":
+		w.scope = string(waftypes.ScopeRegional)
+	case "global":
+		w.scope, w.region = string(waftypes.ScopeCloudfront), "us-east-1"
+	default:
+		return webACL{}, false
+	}
+	return w, w.region != ""
+}
+
+// ruleSample is what one rule's (or the default action's) samples show.
+type ruleSample struct {
+	name       string // the rule's name, or "the default action"
+	label      string // "`RateLimit` (priority 0, block)"
+	blocked    int
+	sampled    int
+	population int64
+	uris       map[string]int
+	countries  map[string]int
+	inner      map[string]int // rules within a rule group that blocked
+	example    string         // one blocked request
+	note       string         // why there is no sample
+}
+
+func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	_, s, err := r.c.service(ctx, req, "web_acl_arn")
+	if err != nil {
+		return actions.Result{}, err
+	}
+	w, ok := parseWebACL(s.WebACLARN)
+	if !ok {
+		return actions.Result{}, fmt.Errorf("service %s: web_acl_arn %q in the targets file is not a WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID)", s.Name, s.WebACLARN)
+	}
+	a, err := r.c.get(ctx, w.region, s.RoleARN)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	out, err := a.waf.GetWebACL(ctx, &wafv2.GetWebACLInput{Name: aws.String(w.name), Id: aws.String(w.id), Scope: waftypes.Scope(w.scope)})
+	if err != nil {
+		return actions.Result{}, apiError("wafv2 GetWebACL", err)
+	}
+	id := requestID(out.ResultMetadata)
+	acl := out.WebACL
+	if acl == nil {
+		acl = &waftypes.WebACL{}
+	}
+	rules := slices.Clone(acl.Rules)
+	slices.SortFunc(rules, func(a, b waftypes.Rule) int { return cmp.Compare(a.Priority, b.Priority) })
+
+	end := r.c.now().UTC().Truncate(time.Second)
+	window := &waftypes.TimeWindow{StartTime: aws.Time(end.Add(-wafWindow)), EndTime: aws.Time(end)}
+	sample := func(name, label string, vc *waftypes.VisibilityConfig) (ruleSample, error) {
+		rs := ruleSample{name: name, label: label, uris: map[string]int{}, countries: map[string]int{}, inner: map[string]int{}}
+		if vc == nil || !vc.SampledRequestsEnabled || aws.ToString(vc.MetricName) == "" {
+			rs.note = "request sampling is off"
+			return rs, nil
+		}
+		out, err := a.waf.GetSampledRequests(ctx, &wafv2.GetSampledRequestsInput{
+			WebAclArn: aws.String(s.WebACLARN), RuleMetricName: vc.MetricName, Scope: waftypes.Scope(w.scope),
+			TimeWindow: window, MaxItems: aws.Int64(wafSamples),
+		})
+		if err != nil {
+			return rs, apiError("wafv2 GetSampledRequests "+aws.ToString(vc.MetricName), err)
+		}
+		rs.sampled, rs.population = len(out.SampledRequests), out.PopulationSize
+		for _, sr := range out.SampledRequests {
+			if !strings.EqualFold(aws.ToString(sr.Action), "BLOCK") {
+				continue
+			}
+			rs.blocked++
+			hr := sr.Request
+			if hr == nil {
+				hr = &waftypes.HTTPRequest{}
+			}
+			rs.uris[aws.ToString(hr.URI)]++
+			rs.countries[cmp.Or(aws.ToString(hr.Country), "?")]++
+			if n := aws.ToString(sr.RuleNameWithinRuleGroup); n != "" {
+				rs.inner[n]++
+			}
+			if rs.example == "" {
+				rs.example = fmt.Sprintf("%s %s from %s (%s) at %s", aws.ToString(hr.Method), aws.ToString(hr.URI),
+					aws.ToString(hr.ClientIP), cmp.Or(aws.ToString(hr.Country), "?"), clock(sr.Timestamp))
+			}
+		}
+		return rs, nil
+	}
+
+	var samples []ruleSample
+	for _, rule := range rules {
+		label := fmt.Sprintf("`%s` (priority %d, %s)", esc(aws.ToString(rule.Name)), rule.Priority, ruleAction(rule))
+		rs, err := sample(aws.ToString(rule.Name), label, rule.VisibilityConfig)
+		if err != nil {
+			return actions.Result{}, err
+		}
+		samples = append(samples, rs)
+	}
+	defaultAction := "allow"
+	if acl.DefaultAction != nil && acl.DefaultAction.Block != nil {
+		defaultAction = "block"
+		// The web ACL's own metric samples the requests its default action
+		// applied to.
+		rs, err := sample("the default action", "default action (block)", acl.VisibilityConfig)
+		if err != nil {
+			return actions.Result{}, err
+		}
+		samples = append(samples, rs)
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Web ACL `%s` (%s, default action %s), %s to %s\n", esc(aws.ToString(acl.Name)), w.scope, defaultAction,
+		clock(window.StartTime), clock(window.EndTime))
+	total := 0
+	var top *ruleSample
+	for i := range samples {
+		rs := &samples[i]
+		total += rs.blocked
+		if rs.blocked > 0 && (top == nil || rs.blocked > top.blocked) {
+			top = rs
+		}
+		b.WriteString("• " + rs.label + ": ")
+		switch {
+		case rs.note != "":
+			b.WriteString(rs.note)
+		case rs.sampled == 0:
+			b.WriteString("no requests sampled")
+		default:
+			fmt.Fprintf(&b, "%d blocked of %d sampled (of %d requests)", rs.blocked, rs.sampled, rs.population)
+		}
+		if rs.blocked > 0 {
+			if len(rs.inner) > 0 {
+				b.WriteString("; rules " + topCounts(rs.inner, 3))
+			}
+			b.WriteString("; URIs " + topCounts(rs.uris, 3) + "; countries " + topCounts(rs.countries, 3))
+			b.WriteString("\n    e.g. " + esc(rs.example))
+		}
+		b.WriteByte('\n')
+	}
+	if len(samples) == 0 {
+		b.WriteString("• no rules\n")
+	}
+
+	since := fmt.Sprintf("in the last %d minutes", int(wafWindow/time.Minute))
+	summary := fmt.Sprintf("%s: no blocked requests sampled %s by web ACL %s (%s)", s.Name, since, aws.ToString(acl.Name), plural(len(rules), "rule"))
+	if total > 0 {
+		summary = fmt.Sprintf("%s: %s sampled %s by web ACL %s, most by %s (%d)", s.Name, plural(total, "blocked request"), since,
+			aws.ToString(acl.Name), top.name, top.blocked)
+	}
+	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+}
+
+// ruleAction is what a rule does on a match: its action, or for a rule
+// group what overrides it.
+func ruleAction(r waftypes.Rule) string {
+	if a := r.Action; a != nil {
+		switch {
+		case a.Block != nil:
+			return "block"
+		case a.Allow != nil:
+			return "allow"
+		case a.Count != nil:
+			return "count"
+		case a.Captcha != nil:
+			return "CAPTCHA"
+		case a.Challenge != nil:
+			return "challenge"
+		}
+	}
+	if o := r.OverrideAction; o != nil {
+		if o.Count != nil {
+			return "rule group, count only"
+		}
+		return "rule group"
+	}
+	return "no action"
+}
+
+// topCounts writes the n most frequent values: "/login ×12, /api ×3".
+func topCounts(m map[string]int, n int) string {
+	keys := sortedKeys(m)
+	slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	var parts []string
+	for i, k := range keys {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("+%d more", len(keys)-n))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", esc(clip(k, 80)), m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
