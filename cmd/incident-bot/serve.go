@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -152,6 +153,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.cron.Start()
 	m.timers.Start()
+	// Start-up (package initialisation, migrations, the playbook index)
+	// leaves garbage the idle bot never needs again; hand it back now
+	// rather than whenever the scavenger gets to it.
+	go func() {
+		time.Sleep(2 * time.Second)
+		debug.FreeOSMemory()
+	}()
 	runErr := m.listener.Run(ctx)
 	m.log.Info("shutting down: finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
