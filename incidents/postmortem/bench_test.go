@@ -1,0 +1,50 @@
+package postmortem
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// BenchmarkAssemble20k assembles and renders a 20,000-message channel
+// (a fifth of them thread replies, some edited, pinned, with files) and
+// 500 recorded events. Targets: under 1 s of CPU and 200 MB of memory.
+func BenchmarkAssemble20k(b *testing.B) {
+	inc, events, ch := realistic()
+	inc.ResolvedAt = t0.Add(48 * time.Hour)
+	for i := range 500 {
+		e := events[4]
+		e.At = t0.Add(time.Duration(i) * 5 * time.Minute)
+		events = append(events, e)
+	}
+	users := []string{"U0RITA", "U0BOB", "U0CAROL", "U0DAVE"}
+	var parent string
+	for i := range 20_000 {
+		at := t0.Add(time.Duration(i) * 8 * time.Second)
+		m := Message{TS: tsOf(at), At: at, User: users[i%len(users)], Text: fmt.Sprintf("message %d about <@U0BOB> and the deploy &amp; rollback", i)}
+		switch {
+		case i%5 == 0:
+			parent = m.TS
+			m.ThreadTS = m.TS
+		case i%5 == 1:
+			m.ThreadTS = parent
+		}
+		m.Edited = i%17 == 0
+		m.Pinned = i%997 == 0
+		if i%1000 == 0 {
+			m.Files = []File{{Name: "graph.png", URL: "https://x/f.png"}}
+		}
+		ch.Messages = append(ch.Messages, m)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	var size int
+	for b.Loop() {
+		size = len(Assemble(inc, events, ch, Options{}).Markdown())
+	}
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.TotalAlloc-before)/float64(b.N)/1e6, "MB-alloc/op")
+	b.ReportMetric(float64(size)/1e6, "MB-draft")
+}

@@ -1,0 +1,48 @@
+// Package postmortem assembles a postmortem draft — timeline, actions
+// taken, key figures, a five-whys scaffold — from an incident's record and
+// its channel, in the shape of the team's own postmortems. It is pure:
+// the bot (or the Slack export reader) fetches, this package writes.
+package postmortem
+
+import "time"
+
+// Message is one channel message, whatever it was read from (the Web
+// API's conversations.history/replies or a workspace export).
+type Message struct {
+	TS        string    // Slack ts, unique in the channel
+	At        time.Time // the ts as a time
+	User      string    // user ID ("" for some bot posts)
+	BotID     string    // set for bot messages
+	Subtype   string    // "", "channel_join", "bot_message", "thread_broadcast", …
+	Text      string    // latest text (edits applied)
+	ThreadTS  string    // set on replies (and on a thread's parent)
+	Edited    bool
+	Pinned    bool
+	Reactions []Reaction
+	Files     []File
+}
+
+// Reaction is an emoji reaction and who added it.
+type Reaction struct {
+	Name  string
+	Users []string
+}
+
+// File is a file shared in a message.
+type File struct {
+	Name string
+	URL  string // permalink
+}
+
+// Channel is an incident channel's messages (threads included, in any
+// order) and who is who.
+type Channel struct {
+	ID, Name string
+	Messages []Message
+	// Users maps user IDs to display names; unknown IDs are shown as
+	// <@U…> so nothing is lost.
+	Users map[string]string
+	// BotUserIDs are the incident bot's own user IDs: its reminders and
+	// notices are counted, not narrated.
+	BotUserIDs []string
+}
