@@ -109,7 +109,7 @@ func TestDraftContent(t *testing.T) {
 		"## Non-technical Description", "## Trigger", "## Detection", "## Resolution\n\nRolled back web to v41.",
 		"| Time to mitigate | 1h10m |", "| Time to resolve | 1h35m |", "| Status updates | 1 |", "| Escalations | 1 |",
 		"2026-11-20 22:50 - **Declared SEV1: Users see 502 errors (Rita)**", // multi-day: dates shown
-		"  - 2026-11-20 23:00 - Bob: yes, web v42 at 22:40",                  // a reply, indented
+		"  - 2026-11-20 23:00 - Bob: yes, web v42 at 22:40",                 // a reply, indented
 		"v42 changed the DB pool size & the health check path _(edited)_",
 		"**Bob: Decision: roll back to v41 @Carol please confirm**", // pinned
 		"**Carol: Errors gone on the dashboard**",                   // key emoji
