@@ -35,6 +35,9 @@ type AppOptions struct {
 	// Executor runs the cards' actions; nil (no targets file) means the
 	// buttons explain that they cannot run.
 	Executor *actions.Executor
+	// KeyEmoji marks a message as a key event for the postmortem
+	// (default "key"; pinned messages always are).
+	KeyEmoji string
 }
 
 // App runs /incident commands and header-button clicks against the
@@ -51,7 +54,11 @@ type App struct {
 	botUser  string
 	catalog  *playbooks.Catalog
 	exec     *actions.Executor
+	keyEmoji string
 	locks    [64]sync.Mutex
+
+	namesMu sync.Mutex
+	names   map[string]string // user ID → display name, for drafts
 }
 
 // NewApp validates opts and builds the App.
@@ -79,7 +86,7 @@ func NewApp(opts AppOptions) (*App, error) {
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
-		catalog: opts.Catalog, exec: opts.Executor,
+		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, names: map[string]string{},
 	}, nil
 }
 
@@ -161,6 +168,8 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 		})
 	case VerbRunbook:
 		return a.runRunbook(ctx, o, c.Text)
+	case VerbPostmortem:
+		return a.Postmortem(ctx, o)
 	case VerbList:
 		incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true})
 		if err != nil {

@@ -27,6 +27,7 @@ const (
 	VerbResolve     Verb = "resolve"
 	VerbList        Verb = "list"
 	VerbRunbook     Verb = "runbook"
+	VerbPostmortem  Verb = "postmortem"
 	VerbHelp        Verb = "help"
 )
 
@@ -58,6 +59,7 @@ var aliases = map[string]Verb{
 	"resolve": VerbResolve, "resolved": VerbResolve, "close": VerbResolve,
 	"list": VerbList, "ls": VerbList,
 	"runbook": VerbRunbook, "playbook": VerbRunbook, "rb": VerbRunbook,
+	"postmortem": VerbPostmortem, "pm": VerbPostmortem, "retro": VerbPostmortem,
 	"help": VerbHelp, "?": VerbHelp,
 }
 
@@ -73,10 +75,11 @@ var usage = map[Verb]string{
 	VerbResolve:     "`/incident resolve [summary]` — resolve and close the incident",
 	VerbList:        "`/incident list` — list open incidents (only to you)",
 	VerbRunbook:     "`/incident runbook [symptom or id]` — post the matching runbook card",
+	VerbPostmortem:  "`/incident postmortem` — assemble the postmortem draft from this channel and upload it",
 	VerbHelp:        "`/incident help` — this help",
 }
 
-var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbList, VerbHelp}
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbPostmortem, VerbList, VerbHelp}
 
 // HelpText is the full usage, with the default severity spelled out.
 func HelpText() string {
@@ -127,7 +130,7 @@ func Parse(text string) Parsed {
 			return usageError(verb, "Name the new commander by mentioning them, like `@rita`.")
 		}
 		return ok1(Command{Verb: verb, User: m[1]})
-	case VerbStatus, VerbList, VerbHelp:
+	case VerbStatus, VerbList, VerbHelp, VerbPostmortem:
 		if rest != "" {
 			return usageError(verb, fmt.Sprintf("`%s` takes no arguments.", verb))
 		}

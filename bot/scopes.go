@@ -14,6 +14,14 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 	"PostEphemeralContext":             {"chat.postEphemeral", "chat:write"},
 	"OpenViewContext":                  {"views.open", ""},
 	"GetUserGroupMembersContext":       {"usergroups.users.list", "usergroups:read"},
+	"GetConversationHistoryContext":    {"conversations.history", "channels:history"},
+	"GetConversationRepliesContext":    {"conversations.replies", "channels:history"},
+	"GetUserInfoContext":               {"users.info", "users:read"},
+	"UploadFileContext":                {"files.getUploadURLExternal", "files:write"},
+	"GetFileInfoContext":               {"files.info", "files:read"},
+	"DeleteFileContext":                {"files.delete", "files:write"},
+	"AddBookmarkContext":               {"bookmarks.add", "bookmarks:write"},
+	"EditBookmarkContext":              {"bookmarks.edit", "bookmarks:write"},
 }
 
 // extraScopes are needed for reasons other than a method of API:

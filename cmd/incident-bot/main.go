@@ -25,6 +25,8 @@ Usage:
   incident-bot migrate   apply database migrations and exit
   incident-bot playbooks check [DIR] | list | match TEXT
                          validate, list and try the playbooks offline
+  incident-bot postmortem --incident ID | --slack-export DIR --channel NAME
+                         print a postmortem draft
   incident-bot iam-policy
                          print the least-privilege IAM policy for the actions
   incident-bot version   print the version
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, getenv, stdout, stderr)
 	case "playbooks":
 		return playbooksCmd(args[1:], getenv, stdout, stderr)
+	case "postmortem":
+		return postmortemCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "iam-policy":
 		return iamPolicy(getenv, stdout, stderr)
 	case "version", "--version", "-v":

@@ -263,7 +263,11 @@ func eventLine(e incidents.Event, name func(string) string) string {
 // readable replaces Slack mentions with names and unescapes &lt; etc.
 func readable(s string, name func(string) string) string {
 	s = mention.ReplaceAllStringFunc(s, func(m string) string {
-		return "@" + strings.TrimPrefix(name(mention.FindStringSubmatch(m)[1]), "@")
+		n := name(mention.FindStringSubmatch(m)[1])
+		if strings.HasPrefix(n, "<@") { // unknown person: keep the mention
+			return n
+		}
+		return "@" + n
 	})
 	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 	return strings.Join(strings.Fields(s), " ")

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+)
+
+// The offline draft from the store: declare and resolve through Slack,
+// stop the bot, then `incident-bot postmortem --incident 1`.
+func TestPostmortemFromStore(t *testing.T) {
+	h := newHarness(t, "sqlite", nil)
+	_, ch := h.declare(rita, "start sev2 Search returns nothing", "Search returns nothing")
+	h.slash(rita, ch.ID, "update reindexing")
+	h.messageContaining(ch.ID, "reindexing")
+	h.slash(rita, ch.ID, "resolve index rebuilt")
+	h.messageContaining(ch.ID, "*resolved*")
+	h.stop()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"postmortem", "--incident", "#1"}, func(k string) string { return h.env[k] }, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"# Search returns nothing", "**Status:** Draft", "Status update (<@" + rita + ">): reindexing", "## Resolution\n\nindex rebuilt", "## Root Cause(s)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("draft lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code := run(context.Background(), []string{"postmortem", "--incident", "#99"}, func(k string) string { return h.env[k] }, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "no incident #99") {
+		t.Fatalf("unknown incident: %d %s", code, errb.String())
+	}
+}
+
+// The draft from a Slack workspace export, for incidents before the bot.
+func TestPostmortemFromSlackExport(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"postmortem", "--slack-export", "../../incidents/postmortem/slackexport/testdata/export", "--channel", "ops"},
+		func(string) string { return "" }, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "# ops") || !strings.Contains(out.String(), "## Timeline") || strings.Contains(out.String(), "@<@") {
+		t.Fatalf("draft:\n%s", out.String())
+	}
+	code = run(context.Background(), []string{"postmortem", "--slack-export", "../../incidents/postmortem/slackexport/testdata/export", "--channel", "nope"},
+		func(string) string { return "" }, io.Discard, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "ops") {
+		t.Fatalf("unknown channel: %d %s", code, errb.String())
+	}
+}
