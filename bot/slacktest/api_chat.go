@@ -78,6 +78,9 @@ func chatPostMessage(s *Server, req *request) (map[string]any, *apiError) {
 		TS: s.store.nextTS(s.now()), Channel: c.id, User: s.opts.BotUserID,
 		Text: body.text, Blocks: body.blocks, ThreadTS: req.args.Get("thread_ts"),
 	}}
+	if m.ThreadTS != "" && boolArg(req.args, "reply_broadcast") {
+		m.Subtype = "thread_broadcast"
+	}
 	c.messages = append(c.messages, m)
 	return map[string]any{"channel": c.id, "ts": m.TS, "message": s.wireMessage(m)}, nil
 }
@@ -132,7 +135,7 @@ func chatUpdate(s *Server, req *request) (map[string]any, *apiError) {
 		return nil, err
 	}
 	m.Text, m.Blocks = body.text, body.blocks
-	m.Edited, m.editedTS = true, s.store.nextTS(s.now())
+	s.store.markEdited(m, s.opts.BotUserID, s.now())
 	return map[string]any{"channel": c.id, "ts": m.TS, "text": m.Text, "message": s.wireMessage(m)}, nil
 }
 
@@ -161,25 +164,4 @@ func chatGetPermalink(s *Server, req *request) (map[string]any, *apiError) {
 		link += "?" + url.Values{"thread_ts": {m.ThreadTS}, "cid": {c.id}}.Encode()
 	}
 	return map[string]any{"channel": c.id, "permalink": link}, nil
-}
-
-// wireMessage renders a message as Slack returns it in chat.* answers and interaction payloads.
-func (s *Server) wireMessage(m *message) map[string]any {
-	out := map[string]any{"type": "message", "text": m.Text, "ts": m.TS, "team": s.opts.TeamID, "user": m.User}
-	if m.User == s.opts.BotUserID {
-		// As in Slack's chat.postMessage reference and the block_actions fixture.
-		out["subtype"] = "bot_message"
-		out["bot_id"] = s.botID
-		out["app_id"] = s.opts.AppID
-	}
-	if hasBlocks(m.Blocks) {
-		out["blocks"] = m.Blocks
-	}
-	if m.ThreadTS != "" {
-		out["thread_ts"] = m.ThreadTS
-	}
-	if m.Edited {
-		out["edited"] = map[string]any{"user": m.User, "ts": m.editedTS}
-	}
-	return out
 }

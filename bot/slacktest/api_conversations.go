@@ -140,6 +140,7 @@ func conversationsInvite(s *Server, req *request) (map[string]any, *apiError) {
 	}
 	for _, id := range ids {
 		c.addMember(id)
+		s.store.addJoin(c, id, s.opts.BotUserID, s.now())
 	}
 	return map[string]any{"channel": s.wireChannel(c, false)}, nil
 }
@@ -157,8 +158,10 @@ func conversationsJoin(s *Server, req *request) (map[string]any, *apiError) {
 		// Joining twice succeeds with a warning, as in Slack's reference.
 		out["warning"] = "already_in_channel"
 		out["response_metadata"] = map[string]any{"warnings": []string{"already_in_channel"}}
+	} else {
+		c.addMember(s.opts.BotUserID)
+		s.store.addJoin(c, s.opts.BotUserID, "", s.now())
 	}
-	c.addMember(s.opts.BotUserID)
 	out["channel"] = s.wireChannel(c, false)
 	return out, nil
 }

@@ -30,7 +30,7 @@ func TestPostMessageStoresAndAnswersLikeSlack(t *testing.T) {
 	if err != nil || ts2 <= ts1 {
 		t.Fatalf("second post = %q %v (first %q)", ts2, err, ts1)
 	}
-	msgs := s.Messages(ch)
+	msgs := posts(s.Messages(ch))
 	if len(msgs) != 2 || msgs[0].Text != "first" || msgs[0].User != botUser || msgs[1].ThreadTS != ts1 {
 		t.Fatalf("messages = %+v", msgs)
 	}
@@ -118,7 +118,7 @@ func TestUpdateDeleteEphemeralPermalink(t *testing.T) {
 	if err != nil || text != "SEV2 resolved" {
 		t.Fatalf("update = %q %v", text, err)
 	}
-	if m := s.Messages(ch)[0]; m.Text != "SEV2 resolved" || !m.Edited {
+	if m := posts(s.Messages(ch))[0]; m.Text != "SEV2 resolved" || !m.Edited {
 		t.Errorf("after update = %+v", m)
 	}
 	userTS := s.AddMessage(ch, humanUser, "mine", "")
@@ -146,7 +146,7 @@ func TestUpdateDeleteEphemeralPermalink(t *testing.T) {
 	if _, _, err := api.DeleteMessage(ch, ts); err != nil {
 		t.Fatal(err)
 	}
-	msgs := s.Messages(ch)
+	msgs := posts(s.Messages(ch))
 	if len(msgs) != 2 || msgs[1].Text != "only you" || !msgs[1].Ephemeral || msgs[1].For != humanUser {
 		t.Errorf("messages = %+v", msgs)
 	}

@@ -159,7 +159,8 @@ func TestUsersInfo(t *testing.T) {
 	api := newAPI(s)
 	s.AddUser(humanUser, "rita")
 	u, err := api.GetUserInfo(humanUser)
-	if err != nil || u.ID != humanUser || u.Name != "rita" || u.Profile.DisplayName != "rita" || u.TZ == "" || u.IsBot {
+	if err != nil || u.ID != humanUser || u.Name != "rita" || u.RealName != "rita" || u.Profile.RealName != "rita" ||
+		u.Profile.DisplayName != "rita" || u.TZ == "" || u.IsBot {
 		t.Errorf("user = %+v, %v", u, err)
 	}
 	u, err = api.GetUserInfo(botUser)

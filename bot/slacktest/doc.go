@@ -3,11 +3,11 @@
 // uses, so tests drive the production code through the real slack-go client and fake nothing but
 // the network edge.
 //
-// The fake keeps state (users, channels, members, messages, views, trigger_ids, response URLs) and
-// enforces the rules real Slack enforces for these methods, answering with Slack's own error codes
-// (`{"ok":false,"error":"name_taken"}`, HTTP 429 + Retry-After, `invalid_arguments` with
-// response_metadata.messages, ...). A test that passes against it should fail against it for the
-// same reasons it would fail against Slack.
+// The fake keeps state (users, channels, members, messages, threads, views, trigger_ids, response
+// URLs, files, bookmarks) and enforces the rules real Slack enforces for these methods, answering
+// with Slack's own error codes (`{"ok":false,"error":"name_taken"}`, HTTP 429 + Retry-After,
+// `invalid_arguments` with response_metadata.messages, ...). A test that passes against it should
+// fail against it for the same reasons it would fail against Slack.
 //
 // Where the fake is deliberately more lenient than Slack, or had to pick a behaviour Slack does
 // not document, it says so here:
@@ -36,6 +36,32 @@
 //   - A slash command acknowledged with a payload shows that payload to the user, as Slack does
 //     (an ephemeral message, or a channel message for "in_channel"); Messages shows it.
 //   - Like Slack, the fake fills in missing block_ids (and action_ids) of stored messages and views.
+//   - Joining a channel posts Slack's channel_join message ("<@U> has joined the channel", with
+//     inviter when invited): for the creator on conversations.create, for each member AddChannel
+//     is given, for each user conversations.invite adds and for the bot on conversations.join.
+//     Messages includes them (Subtype "channel_join").
+//   - conversations.history and conversations.replies need the bot in the conversation
+//     (not_in_channel otherwise; Slack lists that error for history only, the fake answers it for
+//     both). Without latest there is no upper bound (Slack's default is "now", which a test clock
+//     would cut short). history: limit 100 by default, at most 999; replies: 1000 and 1000; a limit
+//     that is not a number is invalid_limit. Cursors look like the sample's (base64 of
+//     "next_ts:<ts without its dot>"). replies puts the parent on the first page only and applies
+//     oldest/latest to the replies.
+//   - File uploads: the upload_url (/upload/v1/<secret>) takes raw bytes or a multipart file part
+//     and answers 200 "OK - <n>"; bytes that do not match the announced length get 400 and the
+//     file stays unuploaded. Completing an unknown, unuploaded or already completed file is
+//     file_not_found. Sharing needs membership (not_in_channel), unlike chat.postMessage. Files
+//     are shared at once (Slack processes them asynchronously), and are capped at 64 MiB
+//     (file_upload_size_restricted). url_private(_download) serve the bytes to the bot token and
+//     answer 403 to anyone else. The invalid_arguments messages of the files.* and bookmarks.*
+//     methods are worded by the fake.
+//   - Bookmarks: only type "link" (invalid_bookmark_type otherwise); the bot may bookmark public
+//     channels it is not in; emoji is not validated and the per-channel limit is not enforced.
+//   - pins.list and reactions.get cover messages, not files.
+//
+// Tests build realistic channels with AddMessage, AddReply, AddBotMessage, AddFile, EditMessage,
+// Pin and React; the MessageOptions At (post at a given time, for channels spanning days),
+// InThread and Broadcast adjust what they add.
 //
 // Options.Now sets the clock behind timestamps and trigger_id expiry (3 seconds), so tests can
 // expire a trigger without sleeping.

@@ -142,3 +142,14 @@ func (b *socketBot) next(t *testing.T) socketmode.Event {
 		return socketmode.Event{}
 	}
 }
+
+// posts leaves out the channel_join messages Slack adds when people join a channel.
+func posts(msgs []slacktest.Message) []slacktest.Message {
+	var out []slacktest.Message
+	for _, m := range msgs {
+		if m.Subtype != "channel_join" {
+			out = append(out, m)
+		}
+	}
+	return out
+}

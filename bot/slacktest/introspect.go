@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,17 +22,23 @@ type Channel struct {
 }
 
 // Message is a snapshot of a posted message. Ephemeral messages are kept too, marked and
-// addressed (For) to the one user who saw them.
+// addressed (For) to the one user who saw them; so are the channel_join messages Slack posts
+// when someone joins a channel.
 type Message struct {
-	TS        string
-	Channel   string
-	User      string
+	TS      string
+	Channel string
+	User    string // empty for a message of a bot that has no user (AddBotMessage)
+	// Subtype is Slack's: "bot_message" (the app's own posts and AddBotMessage),
+	// "channel_join", "thread_broadcast", or empty for a person's message.
+	Subtype   string
+	BotID     string // set on bot messages
 	Text      string
 	Blocks    json.RawMessage
-	ThreadTS  string
+	ThreadTS  string // set on replies: the parent's ts
 	Edited    bool
 	Ephemeral bool
 	For       string
+	Files     []string // IDs of the files shared with the message
 }
 
 // View is a snapshot of a modal the app opened (or pushed), in its latest state.
@@ -61,7 +68,8 @@ func (s *Server) AddUsergroup(id string, members ...string) {
 }
 
 // AddChannel creates a pre-existing public channel and returns its ID. The bot is a member only
-// if its user ID is among members. It panics on a name Slack would refuse or that is taken:
+// if its user ID is among members. Each member joins with a channel_join message, at the server
+// clock's now. It panics on a name Slack would refuse or that is taken:
 // that is a mistake in the test, not a behaviour under test.
 func (s *Server) AddChannel(name string, members ...string) string {
 	return s.addChannel(name, false, members)
@@ -90,19 +98,173 @@ func (s *Server) addChannel(name string, private bool, members []string) string 
 }
 
 // AddMessage stores a message a user (not the bot) posted in a channel (ID or name) and returns
-// its ts; threadTS makes it a reply. Users need not be members, as with Slack's own clients the
-// test decides what happened. It panics if the channel does not exist.
-func (s *Server) AddMessage(channel, user, text, threadTS string) string {
+// its ts; threadTS makes it a reply (AddReply checks the thread exists, AddMessage does not).
+// Users need not be members, as with Slack's own clients the test decides what happened. It
+// panics if the channel does not exist. Options: At, Broadcast.
+func (s *Server) AddMessage(channel, user, text, threadTS string, opts ...MessageOption) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c := s.mustChannel("AddMessage", channel)
+	s.store.lookupUser(user)
+	o := messageOptions{threadTS: threadTS}
+	return s.addLocked(c, Message{User: user, Text: text}, o.apply(opts))
+}
+
+// AddReply stores a user's reply in the thread under threadTS (a reply's ts means its thread)
+// and returns its ts. It panics if the channel or the message does not exist. Options: At,
+// Broadcast.
+func (s *Server) AddReply(channel, threadTS, user, text string, opts ...MessageOption) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.mustChannel("AddReply", channel)
+	s.store.lookupUser(user)
+	o := messageOptions{threadTS: s.mustMessage("AddReply", c, threadTS).TS}
+	return s.addLocked(c, Message{User: user, Text: text}, o.apply(opts))
+}
+
+// AddBotMessage stores a message posted by a bot (bot ID like "B0123ABCD") and returns its ts.
+// Slack shows it with subtype bot_message, the bot_id and no user; with the app's own bot ID it
+// is a message of the app's bot user, like the ones it posts with chat.postMessage. Options:
+// At, InThread, Broadcast.
+func (s *Server) AddBotMessage(channel, botID, text string, opts ...MessageOption) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.mustChannel("AddBotMessage", channel)
+	m := Message{Subtype: "bot_message", BotID: botID, Text: text}
+	if botID == s.botID {
+		m = Message{User: s.opts.BotUserID, Text: text}
+	}
+	return s.addLocked(c, m, messageOptions{}.apply(opts))
+}
+
+// AddFile stores a message in which user shares a file called name (content empty; title the
+// name) and returns the message's ts; Files lists the file. Options: At, InThread, Broadcast.
+func (s *Server) AddFile(channel, user, name string, opts ...MessageOption) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.mustChannel("AddFile", channel)
+	s.store.lookupUser(user)
+	o := messageOptions{}.apply(opts)
+	at := s.now()
+	if !o.at.IsZero() {
+		at = o.at
+	}
+	f := s.store.addFile(name, user, 0, at)
+	f.title, f.complete = name, true
+	f.channels = []string{c.id}
+	return s.addLocked(c, Message{User: user, Files: []string{f.id}}, o)
+}
+
+// EditMessage changes a message's text as its author would, so Slack marks it edited. It panics
+// if the message does not exist.
+func (s *Server) EditMessage(channel, ts, newText string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.mustMessage("EditMessage", s.mustChannel("EditMessage", channel), ts)
+	m.Text = newText
+	s.store.markEdited(m, s.authorOf(m), s.now())
+}
+
+// Pin pins a message to its channel (pinned_to, pins.list, pin_count); pinning twice is a no-op.
+// The pin is credited to the message's author. It panics if the message does not exist.
+func (s *Server) Pin(channel, ts string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.mustMessage("Pin", s.mustChannel("Pin", channel), ts)
+	if !m.pinned {
+		m.pinned, m.pinnedBy, m.pinnedAt = true, s.authorOf(m), s.now()
+	}
+}
+
+// React adds user's emoji reaction (":eyes:" or "eyes") to a message; reacting twice with the
+// same emoji is a no-op, as in Slack's client. It panics if the message does not exist.
+func (s *Server) React(channel, ts, user, emoji string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.mustMessage("React", s.mustChannel("React", channel), ts)
+	s.store.lookupUser(user)
+	name := strings.Trim(emoji, ":")
+	for _, r := range m.reactions {
+		if r.name == name {
+			if !slices.Contains(r.users, user) {
+				r.users = append(r.users, user)
+			}
+			return
+		}
+	}
+	m.reactions = append(m.reactions, &reaction{name: name, users: []string{user}})
+}
+
+// MessageOption adjusts a message a test adds with AddMessage, AddReply, AddBotMessage or AddFile.
+type MessageOption func(*messageOptions)
+
+type messageOptions struct {
+	at        time.Time
+	threadTS  string
+	broadcast bool
+}
+
+func (o messageOptions) apply(opts []MessageOption) messageOptions {
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// At posts the message at t instead of the server clock's now, so tests can build channels
+// spanning days. Its ts is t (moved on by microseconds if taken); history and replies order by
+// ts, Messages keeps the order of posting.
+func At(t time.Time) MessageOption { return func(o *messageOptions) { o.at = t } }
+
+// InThread posts the message as a reply in the thread under threadTS (AddBotMessage, AddFile).
+func InThread(threadTS string) MessageOption {
+	return func(o *messageOptions) { o.threadTS = threadTS }
+}
+
+// Broadcast makes a reply also appear in the channel (subtype thread_broadcast), like a reply
+// sent with "Also send to channel".
+func Broadcast() MessageOption { return func(o *messageOptions) { o.broadcast = true } }
+
+func (s *Server) mustChannel(helper, channel string) *channel {
 	c := s.store.findChannel(channel)
 	if c == nil {
-		panic(fmt.Sprintf("slacktest: AddMessage: no channel %q", channel))
+		panic(fmt.Sprintf("slacktest: %s: no channel %q", helper, channel))
 	}
-	s.store.lookupUser(user)
-	m := &message{Message: Message{TS: s.store.nextTS(s.now()), Channel: c.id, User: user, Text: text, ThreadTS: threadTS}}
-	c.messages = append(c.messages, m)
-	return m.TS
+	return c
+}
+
+func (s *Server) mustMessage(helper string, c *channel, ts string) *message {
+	m := c.findMessage(ts)
+	if m == nil {
+		panic(fmt.Sprintf("slacktest: %s: no message %s in %s", helper, ts, c.id))
+	}
+	return m
+}
+
+// addLocked stores a message a test added, at the options' time or now.
+func (s *Server) addLocked(c *channel, msg Message, o messageOptions) string {
+	msg.Channel, msg.ThreadTS = c.id, o.threadTS
+	if parent := c.findMessage(o.threadTS); parent != nil && parent.isReply() {
+		msg.ThreadTS = parent.ThreadTS // a reply's ts means its thread
+	}
+	if o.at.IsZero() {
+		msg.TS = s.store.nextTS(s.now())
+	} else {
+		msg.TS = s.store.tsAt(o.at)
+	}
+	if o.broadcast && msg.ThreadTS != "" {
+		msg.Subtype = "thread_broadcast"
+	}
+	c.messages = append(c.messages, &message{Message: msg})
+	return msg.TS
+}
+
+// authorOf is who Slack credits with a message: its user, or its bot.
+func (s *Server) authorOf(m *message) string {
+	if m.User != "" {
+		return m.User
+	}
+	return m.BotID
 }
 
 // Channel looks a channel up by ID, name or "#name".
@@ -116,7 +278,8 @@ func (s *Server) Channel(idOrName string) (Channel, bool) {
 	return c.exported(), true
 }
 
-// Messages returns a channel's messages in posting order, ephemeral ones included.
+// Messages returns a channel's messages in posting order, ephemeral ones and channel_join
+// messages included.
 func (s *Server) Messages(channelID string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,7 +289,65 @@ func (s *Server) Messages(channelID string) []Message {
 	}
 	out := make([]Message, 0, len(c.messages))
 	for _, m := range c.messages {
-		out = append(out, m.exported())
+		e := m.exported()
+		e.Subtype, e.BotID = s.kindOf(m)
+		out = append(out, e)
+	}
+	return out
+}
+
+// UploadedFile is a snapshot of a file: one the app uploaded and completed with
+// files.completeUploadExternal, or one a test added with AddFile.
+type UploadedFile struct {
+	ID      string
+	Name    string // the filename given to files.getUploadURLExternal
+	Title   string // the title given on completion, else the name
+	Content []byte
+	Channel string   // the first conversation it was shared in; empty if it was not shared
+	User    string   // who uploaded it (the bot user for uploads)
+	Shares  []string // every conversation it was shared in
+}
+
+// Files returns the completed files in the order they were created. Uploads that were never
+// completed are left out, as Slack aborts them.
+func (s *Server) Files() []UploadedFile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []UploadedFile
+	for _, id := range s.store.fileIDs {
+		f := s.store.files[id]
+		if !f.complete || f.deleted {
+			continue
+		}
+		u := UploadedFile{ID: f.id, Name: f.name, Title: f.title, Content: slices.Clone(f.content), User: f.user, Shares: slices.Clone(f.channels)}
+		if len(f.channels) > 0 {
+			u.Channel = f.channels[0]
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// Bookmark is a snapshot of a channel bookmark.
+type Bookmark struct {
+	ID    string
+	Title string
+	Type  string // "link"
+	Link  string
+	Emoji string
+}
+
+// Bookmarks returns a channel's (ID or name) bookmarks in their order.
+func (s *Server) Bookmarks(channel string) []Bookmark {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.store.findChannel(channel)
+	if c == nil {
+		return nil
+	}
+	out := make([]Bookmark, 0, len(c.bookmarks))
+	for _, b := range c.bookmarks {
+		out = append(out, Bookmark{ID: b.id, Title: b.title, Type: b.typ, Link: b.link, Emoji: b.emoji})
 	}
 	return out
 }

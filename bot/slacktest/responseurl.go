@@ -103,7 +103,7 @@ func (s *Server) applyHookLocked(h *hook, body hookBody, blocks json.RawMessage)
 		}
 	case body.ReplaceOriginal && original != nil:
 		original.Text, original.Blocks = body.Text, blocks
-		original.Edited, original.editedTS = true, s.store.nextTS(s.now())
+		s.store.markEdited(original, s.opts.BotUserID, s.now())
 	default:
 		m := &message{Message: Message{
 			TS: s.store.nextTS(s.now()), Channel: c.id, User: s.opts.BotUserID,

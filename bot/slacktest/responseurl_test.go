@@ -30,7 +30,7 @@ func TestResponseURLActsOnTheInteraction(t *testing.T) {
 	if _, _, err := api.PostMessage("", slack.MsgOptionReplaceOriginal(hookURL), slack.MsgOptionText("Approved by rita", false)); err != nil {
 		t.Fatal(err)
 	}
-	msgs := s.Messages(ch)
+	msgs := posts(s.Messages(ch))
 	if len(msgs) != 3 || msgs[0].Text != "Approved by rita" || !msgs[0].Edited ||
 		!msgs[1].Ephemeral || msgs[1].For != humanUser || msgs[2].Ephemeral || msgs[2].Text != "rita approved" {
 		t.Fatalf("messages = %+v", msgs)
@@ -38,7 +38,7 @@ func TestResponseURLActsOnTheInteraction(t *testing.T) {
 	if _, _, err := api.PostMessage("", slack.MsgOptionDeleteOriginal(hookURL)); err != nil {
 		t.Fatal(err)
 	}
-	if msgs := s.Messages(ch); len(msgs) != 2 || msgs[0].TS == ts {
+	if msgs := posts(s.Messages(ch)); len(msgs) != 2 || msgs[0].TS == ts {
 		t.Errorf("after delete_original = %+v", msgs)
 	}
 

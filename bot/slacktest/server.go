@@ -107,6 +107,8 @@ func New(opts Options) *Server {
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/link/", s.serveLink)
 	mux.HandleFunc("/response/", s.serveResponseURL)
+	mux.HandleFunc("/upload/v1/", s.serveUpload)
+	mux.HandleFunc("/files-pri/", s.serveFile)
 	s.httpSrv = httptest.NewServer(mux)
 	s.base = s.httpSrv.URL
 	return s

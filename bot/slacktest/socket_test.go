@@ -51,7 +51,7 @@ func TestSlashCommandRoundTripThroughSlackGo(t *testing.T) {
 		t.Errorf("ack payload = %s (%v)", ack.Payload, err)
 	}
 	// Slack shows a slash command's response payload to the user who typed it.
-	msgs := s.Messages(ch)
+	msgs := posts(s.Messages(ch))
 	if len(msgs) != 1 || !msgs[0].Ephemeral || msgs[0].For != humanUser || msgs[0].Text != "Opening incident..." {
 		t.Errorf("messages after ack = %+v", msgs)
 	}

@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -21,9 +22,13 @@ type store struct {
 	hooks    map[string]*hook    // response_url token → context
 	posts    []ResponsePost      // every post made to a response_url
 	groups   map[string][]string // user group ID → member user IDs
+	files    map[string]*file    // by ID
+	fileIDs  []string            // creation order
+	uploads  map[string]string   // upload URL secret → file ID, until the upload is completed
 
-	seq    int   // source of channel, view and DM IDs
-	lastTS int64 // last message timestamp handed out, in microseconds
+	seq    int            // source of channel, view, DM, file and bookmark IDs
+	lastTS int64          // last timestamp nextTS handed out, in microseconds
+	usedTS map[int64]bool // every timestamp handed out, so none is handed out twice
 }
 
 func newStore() store {
@@ -35,6 +40,9 @@ func newStore() store {
 		triggers: map[string]*trigger{},
 		hooks:    map[string]*hook{},
 		groups:   map[string][]string{},
+		files:    map[string]*file{},
+		uploads:  map[string]string{},
+		usedTS:   map[int64]bool{},
 	}
 }
 
@@ -56,15 +64,29 @@ type channel struct {
 	created        time.Time
 	members        []string
 	topic, purpose textSetting
-	messages       []*message
-	imUser         string // for a DM: the human on the other side
+	messages       []*message // in posting order; see byTS for Slack's order
+	imUser         string     // for a DM: the human on the other side
+	bookmarks      []*bookmark
 }
 
 // message is a stored message plus what the exported Message does not carry.
 type message struct {
 	Message
-	editedTS string
+	editedTS, editedBy string
+	pinned             bool
+	pinnedBy           string
+	pinnedAt           time.Time
+	reactions          []*reaction // in the order they were first added
+	inviter            string      // channel_join: who invited the user, if anyone
 }
+
+type reaction struct {
+	name  string   // emoji name without colons
+	users []string // in the order they reacted
+}
+
+// isReply reports whether m sits in a thread under another message (broadcast replies too).
+func (m *message) isReply() bool { return m.ThreadTS != "" && m.ThreadTS != m.TS }
 
 // newID returns IDs shaped like Slack's: a type letter, then ten upper-case base-36 characters.
 func (st *store) newID(prefix string) string {
@@ -76,12 +98,53 @@ func (st *store) newID(prefix string) string {
 // nextTS hands out message timestamps: Slack's "seconds.microseconds", strictly increasing
 // because a channel's ts doubles as the message's ID.
 func (st *store) nextTS(now time.Time) string {
-	us := now.UnixMicro()
-	if us <= st.lastTS {
-		us = st.lastTS + 1
-	}
+	us := max(now.UnixMicro(), st.lastTS+1)
+	us = st.takeTS(us)
 	st.lastTS = us
-	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
+	return formatTS(us)
+}
+
+// tsAt hands out the timestamp of a message posted at t (a test's explicit time), moved on by
+// a microsecond at a time while it is taken.
+func (st *store) tsAt(t time.Time) string { return formatTS(st.takeTS(t.UnixMicro())) }
+
+func (st *store) takeTS(us int64) int64 {
+	for st.usedTS[us] {
+		us++
+	}
+	st.usedTS[us] = true
+	return us
+}
+
+// formatTS writes microseconds since the epoch as a Slack timestamp.
+func formatTS(us int64) string { return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000) }
+
+// parseTS reads a Slack timestamp ("1767693900.000200", or whole seconds) as microseconds;
+// digits beyond the sixth decimal are ignored.
+func parseTS(ts string) (int64, bool) {
+	sec, frac, _ := strings.Cut(ts, ".")
+	if sec == "" || !allDigits(sec) || !allDigits(frac) || len(sec) > 12 {
+		return 0, false
+	}
+	s, _ := strconv.ParseInt(sec, 10, 64)
+	frac = (frac + "000000")[:6]
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	return s*1_000_000 + f, true
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// tsKey orders messages by timestamp; every stored ts parses.
+func tsKey(m *message) int64 {
+	us, _ := parseTS(m.TS)
+	return us
 }
 
 func (st *store) addUser(u *user) { st.users[u.id] = u }
@@ -127,10 +190,33 @@ func (st *store) addChannel(name string, private bool, creator string, now time.
 		created: now.Truncate(time.Second),
 	}
 	for _, m := range members {
-		c.addMember(m)
+		if !c.isMember(m) {
+			c.addMember(m)
+			st.addJoin(c, m, "", now)
+		}
 	}
 	st.channels[c.id] = c
 	return c
+}
+
+// addJoin records the channel_join message Slack posts when someone joins a channel (creating
+// it included); inviter is set when they were invited.
+func (st *store) addJoin(c *channel, userID, inviter string, now time.Time) {
+	c.messages = append(c.messages, &message{Message: Message{
+		TS: st.nextTS(now), Channel: c.id, User: userID, Subtype: "channel_join",
+		Text: "<@" + userID + "> has joined the channel",
+	}, inviter: inviter})
+}
+
+// markEdited records an edit of m by a user at now, or just after m was posted if a test
+// posted it later than now (At).
+func (st *store) markEdited(m *message, by string, now time.Time) {
+	m.Edited, m.editedBy = true, by
+	if posted := tsKey(m); now.UnixMicro() <= posted {
+		m.editedTS = formatTS(st.takeTS(posted + 1))
+	} else {
+		m.editedTS = st.nextTS(now)
+	}
 }
 
 // dm returns the bot's direct-message channel with a user, opening it on first use, as posting
@@ -169,6 +255,33 @@ func (c *channel) deleteMessage(ts string) {
 	c.messages = slices.DeleteFunc(c.messages, func(m *message) bool { return m.TS == ts && !m.Ephemeral })
 }
 
+// replies returns the visible replies in the thread under parentTS, oldest first.
+func (c *channel) replies(parentTS string) []*message {
+	var out []*message
+	for _, m := range c.messages {
+		if !m.Ephemeral && m.isReply() && m.ThreadTS == parentTS {
+			out = append(out, m)
+		}
+	}
+	byTS(out)
+	return out
+}
+
+func (c *channel) pinCount() int {
+	n := 0
+	for _, m := range c.messages {
+		if m.pinned && !m.Ephemeral {
+			n++
+		}
+	}
+	return n
+}
+
+// byTS sorts messages oldest first, the order of their timestamps (tests may post back in time).
+func byTS(ms []*message) {
+	slices.SortStableFunc(ms, func(a, b *message) int { return cmp.Compare(tsKey(a), tsKey(b)) })
+}
+
 func (c *channel) exported() Channel {
 	return Channel{
 		ID:        c.id,
@@ -186,6 +299,7 @@ func (c *channel) exported() Channel {
 func (m *message) exported() Message {
 	out := m.Message
 	out.Blocks = slices.Clone(m.Blocks)
+	out.Files = slices.Clone(m.Files)
 	return out
 }
 

@@ -25,7 +25,8 @@ type method struct {
 func methodTable() map[string]method {
 	t := map[string]method{}
 	for _, family := range []map[string]method{
-		authMethods(), conversationMethods(), chatMethods(), viewMethods(), userMethods(),
+		authMethods(), conversationMethods(), historyMethods(), chatMethods(), viewMethods(),
+		userMethods(), fileMethods(), bookmarkMethods(),
 	} {
 		maps.Copy(t, family)
 	}

@@ -176,7 +176,7 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(s.Messages(ch)); n != 8 {
+	if n := len(posts(s.Messages(ch))); n != 8 {
 		t.Errorf("messages = %d", n)
 	}
 }

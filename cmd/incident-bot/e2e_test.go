@@ -77,7 +77,7 @@ func TestDeclareEndToEnd(t *testing.T) {
 		if !slices.Contains(ch.Members, rita) {
 			t.Errorf("reporter not invited: members %v", ch.Members)
 		}
-		header := h.slack.Messages(ch.ID)[0]
+		header := h.posts(ch.ID)[0]
 		for _, want := range []string{"Users see 502 errors", "SEV1", "Investigating", "incident_update", "incident_resolve", "<@" + rita + ">"} {
 			if !strings.Contains(string(header.Blocks), want) {
 				t.Errorf("header lacks %q: %s", want, header.Blocks)
@@ -375,7 +375,7 @@ func TestHeaderButtons(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
 		inc, ch := h.declare(rita, "start sev2 Queue backlog", "Queue backlog")
-		header := h.slack.Messages(ch.ID)[0]
+		header := h.posts(ch.ID)[0]
 
 		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_update", inc.ID.String()))
 		view := h.viewOpened("incident_update")
@@ -489,7 +489,7 @@ func TestRedeliveredInteractionsRunOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
 		inc, ch := h.declare(rita, "start sev2 Disk filling", "Disk filling")
-		header := h.slack.Messages(ch.ID)[0]
+		header := h.posts(ch.ID)[0]
 
 		click := h.slack.BlockAction(bob, ch.ID, header.TS, "incident_mitigate", inc.ID.String())
 		h.send("interactive", click)

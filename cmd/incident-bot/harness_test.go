@@ -319,3 +319,14 @@ func (h *harness) startBinary(bin string, extra ...string) (*exec.Cmd, string, *
 	})
 	return cmd, addr, logs
 }
+
+// posts are the channel's messages without the joins Slack adds.
+func (h *harness) posts(channel string) []slacktest.Message {
+	var out []slacktest.Message
+	for _, m := range h.slack.Messages(channel) {
+		if m.Subtype != "channel_join" {
+			out = append(out, m)
+		}
+	}
+	return out
+}

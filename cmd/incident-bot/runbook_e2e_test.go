@@ -113,7 +113,7 @@ func TestRunbookCardOnDeclare(t *testing.T) {
 func TestRunbookOnDemand(t *testing.T) {
 	h := newHarness(t, "sqlite", nil)
 	inc, ch := h.declare(rita, "start Quarterly numbers look odd", "Quarterly numbers look odd")
-	if n := len(h.slack.Messages(ch.ID)); n != 1 {
+	if n := len(h.posts(ch.ID)); n != 1 {
 		t.Fatalf("%d messages in a channel whose title matches no runbook; want only the header", n)
 	}
 	h.slash(rita, ch.ID, "runbook users get 403 forbidden from the WAF")

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incident-bot/incident-bot/bot/slacktest"
+)
+
+// /incident postmortem reads the real channel through the fake Slack's
+// paginated history and replies, and uploads the draft as a file with a
+// bookmark; running it again replaces the draft and keeps one bookmark.
+func TestPostmortemThroughSlack(t *testing.T) {
+	h := newHarness(t, "sqlite", nil)
+	h.slack.AddUser("U0CAROL001", "carol")
+	_, ch := h.declare(rita, "start sev1 Users see 502 errors", "Users see 502 errors")
+	// A channel longer than one history page (200), with a thread, an
+	// edit, a pin, a key reaction, a file and an action item.
+	for i := range 230 {
+		h.slack.AddMessage(ch.ID, bob, "checking pod "+string(rune('a'+i%26)), "")
+	}
+	parent := h.slack.AddMessage(ch.ID, "U0CAROL001", "was there a deploy tonight?", "")
+	h.slack.AddReply(ch.ID, parent, bob, "yes, web v42")
+	edited := h.slack.AddMessage(ch.ID, bob, "v42 changed the pool size", "")
+	h.slack.EditMessage(ch.ID, edited, "v42 changed the DB pool size and the health check")
+	pinned := h.slack.AddMessage(ch.ID, bob, "Decision: roll back to v41", "")
+	h.slack.Pin(ch.ID, pinned)
+	key := h.slack.AddMessage(ch.ID, "U0CAROL001", "errors gone", "")
+	h.slack.React(ch.ID, key, bob, "key")
+	h.slack.AddFile(ch.ID, bob, "errors.png")
+	h.slack.AddMessage(ch.ID, bob, "action: add a canary stage <@U0CAROL001>", "", slacktest.At(time.Now().Add(time.Minute)))
+	h.slash(rita, ch.ID, "resolve rolled back")
+	h.messageContaining(ch.ID, "*resolved*")
+
+	h.slash(rita, ch.ID, "postmortem")
+	var draft string
+	h.eventually("draft uploaded", func() bool {
+		fs := h.slack.Files()
+		for _, f := range fs {
+			if strings.HasPrefix(f.Name, "postmortem-incident-") {
+				draft = string(f.Content)
+				return true
+			}
+		}
+		return false
+	})
+	for _, want := range []string{
+		"# Users see 502 errors", "**Authors:**", "carol", "rita",
+		"carol: was there a deploy tonight?", "  - ", "bob: yes, web v42",
+		"v42 changed the DB pool size and the health check _(edited)_",
+		"**bob: Decision: roll back to v41**", "**carol: errors gone**", "[file: errors.png]",
+		"| add a canary stage @carol | carol |", "checking pod",
+	} {
+		if !strings.Contains(draft, want) {
+			t.Errorf("draft lacks %q", want)
+		}
+	}
+	if n := strings.Count(draft, "checking pod"); n != 230 {
+		t.Errorf("draft has %d of the 230 messages (pagination?)", n)
+	}
+	if h.slack.CallCount("conversations.history") < 2 {
+		t.Error("history was not paginated")
+	}
+	bms := h.slack.Bookmarks(ch.ID)
+	if len(bms) != 1 || bms[0].Title != "Postmortem draft" {
+		t.Fatalf("bookmarks = %+v", bms)
+	}
+
+	h.slash(rita, ch.ID, "postmortem")
+	h.eventually("draft replaced", func() bool {
+		n := 0
+		for _, f := range h.slack.Files() {
+			if strings.HasPrefix(f.Name, "postmortem-incident-") {
+				n++
+			}
+		}
+		return n == 1 && h.slack.CallCount("files.delete") == 1
+	})
+	if bms := h.slack.Bookmarks(ch.ID); len(bms) != 1 {
+		t.Fatalf("bookmarks after a re-run = %+v", bms)
+	}
+}
