@@ -13,8 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/incident-bot/incident-bot/incidents"
 )
@@ -84,11 +86,38 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", opts.Path, err)
 	}
 	s := &Store{db: db, locks: map[string]bool{}}
-	if err := s.Ping(ctx); err != nil {
+	if err := s.firstPing(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return s, nil
+}
+
+// firstPing opens the first connection. When several processes open a new
+// file at once (the bot and `incident-bot migrate`), switching it to WAL
+// can fail with SQLITE_BUSY without SQLite waiting on its busy handler, so
+// a busy start is retried for a few seconds.
+func (s *Store) firstPing(ctx context.Context) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := s.Ping(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// isBusy reports SQLITE_BUSY (and its extended codes).
+func isBusy(err error) bool {
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		return se.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	return false
 }
 
 // Ping checks that the database file can be read.
