@@ -38,24 +38,27 @@ type AppOptions struct {
 	// KeyEmoji marks a message as a key event for the postmortem
 	// (default "key"; pinned messages always are).
 	KeyEmoji string
+	// AutoPostmortem assembles the draft as soon as an incident is resolved.
+	AutoPostmortem bool
 }
 
 // App runs /incident commands and header-button clicks against the
 // incidents domain and mirrors the result into Slack.
 type App struct {
-	svc      *incidents.Service
-	api      API
-	reply    replier
-	log      *zap.Logger
-	m        *Metrics
-	render   Renderer
-	announce string
-	prefix   string
-	botUser  string
-	catalog  *playbooks.Catalog
-	exec     *actions.Executor
-	keyEmoji string
-	locks    [64]sync.Mutex
+	svc            *incidents.Service
+	api            API
+	reply          replier
+	log            *zap.Logger
+	m              *Metrics
+	render         Renderer
+	announce       string
+	prefix         string
+	botUser        string
+	catalog        *playbooks.Catalog
+	exec           *actions.Executor
+	keyEmoji       string
+	autoPostmortem bool
+	locks          [64]sync.Mutex
 
 	namesMu sync.Mutex
 	names   map[string]string // user ID → display name, for drafts
@@ -86,7 +89,7 @@ func NewApp(opts AppOptions) (*App, error) {
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
-		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, names: map[string]string{},
+		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, autoPostmortem: opts.AutoPostmortem, names: map[string]string{},
 	}, nil
 }
 

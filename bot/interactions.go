@@ -39,10 +39,16 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	if err != nil {
 		return err
 	}
+	meta := viewMeta{IncidentID: inc.ID.String(), Channel: o.Channel, ResponseURL: o.ResponseURL}
+	switch act.ActionID { // these work on resolved incidents too
+	case ActionPostmortem:
+		return a.Postmortem(ctx, Origin{User: o.User, Channel: inc.ChannelID, ResponseURL: o.ResponseURL})
+	case ActionAddItem:
+		return a.openModal(ctx, o, ActionItemModal(inc, meta))
+	}
 	if !inc.Status.Open() {
 		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 	}
-	meta := viewMeta{IncidentID: inc.ID.String(), Channel: o.Channel, ResponseURL: o.ResponseURL}
 	switch act.ActionID {
 	case ActionUpdate:
 		return a.openModal(ctx, o, UpdateModal(inc, meta))
@@ -80,6 +86,10 @@ func ValidateSubmission(v slack.View) map[string]string {
 			if _, ok := incidents.ParseSeverity(s); !ok {
 				return map[string]string{blockSeverity: "Pick a severity."}
 			}
+		}
+	case ViewActionItem:
+		if inputValue(v.State, blockText) == "" {
+			return map[string]string{blockText: "Say what should be done."}
 		}
 	case ViewUpdate, ViewResolve:
 		text := inputValue(v.State, blockText)
@@ -127,6 +137,14 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 	switch v.CallbackID {
 	case ViewUpdate:
 		return a.PostUpdate(ctx, o, id, by, text)
+	case ViewActionItem:
+		owner := inputValue(v.State, blockOwner)
+		data := map[string]string{"text": text, "owner": owner}
+		if err := a.svc.Audit(ctx, id, o.User, EventActionItem, "Action item: "+text, data); err != nil {
+			return err
+		}
+		a.reply.ephemeral(ctx, o, ":memo: Action item recorded; it will be in the postmortem draft.")
+		return nil
 	case ViewResolve:
 		return a.SetStatus(ctx, o, id, by, incidents.StatusResolved, text)
 	}

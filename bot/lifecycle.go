@@ -152,7 +152,7 @@ func (a *App) PostUpdate(ctx context.Context, o Origin, id uuid.UUID, by inciden
 // SetStatus moves the incident through its lifecycle and tells the channel;
 // a resolution is also announced in the incidents channel.
 func (a *App) SetStatus(ctx context.Context, o Origin, id uuid.UUID, by incidents.By, next incidents.Status, note string) error {
-	return a.change(ctx, o, id, func() (incidents.Incident, error) { return a.svc.SetStatus(ctx, id, by, next, note) },
+	err := a.change(ctx, o, id, func() (incidents.Incident, error) { return a.svc.SetStatus(ctx, id, by, next, note) },
 		func(_, inc incidents.Incident) (string, []slack.Block) {
 			var s string
 			switch next {
@@ -166,8 +166,26 @@ func (a *App) SetStatus(ctx context.Context, o Origin, id uuid.UUID, by incident
 			if note != "" {
 				s += ": " + Quiet(note)
 			}
-			return s, nil
+			if next != incidents.StatusResolved {
+				return s, nil
+			}
+			// The resolution message leads to the postmortem.
+			return s, []slack.Block{
+				slack.NewSectionBlock(mrkdwn(s), nil, nil),
+				slack.NewActionBlock("incident_resolved_actions",
+					slack.NewButtonBlockElement(ActionPostmortem, inc.ID.String(), plain("Postmortem draft")).WithStyle(slack.StylePrimary),
+					slack.NewButtonBlockElement(ActionAddItem, inc.ID.String(), plain("Add action item"))),
+			}
 		})
+	if err == nil && next == incidents.StatusResolved && a.autoPostmortem {
+		if inc, gerr := a.svc.Store().Get(ctx, id); gerr == nil && inc.ChannelID != "" {
+			po := Origin{User: o.User, Channel: inc.ChannelID, ResponseURL: o.ResponseURL}
+			if perr := a.Postmortem(ctx, po); perr != nil {
+				a.fail(ctx, po, perr)
+			}
+		}
+	}
+	return err
 }
 
 // SetSeverity changes the severity and tells the channel.

@@ -14,11 +14,14 @@ const (
 	ViewDeclare = "incident_declare"
 	ViewUpdate  = "incident_update"
 	ViewResolve = "incident_resolve"
+	// ViewActionItem records an action item for the postmortem.
+	ViewActionItem = "incident_action_item"
 
 	blockTitle       = "title"
 	blockSeverity    = "severity"
 	blockDescription = "description"
 	blockText        = "text"
+	blockOwner       = "owner"
 	inputAction      = "value"
 )
 
@@ -120,5 +123,27 @@ func inputValue(state *slack.ViewState, block string) string {
 	if a.SelectedOption.Value != "" {
 		return a.SelectedOption.Value
 	}
+	if a.SelectedUser != "" {
+		return a.SelectedUser
+	}
 	return strings.TrimSpace(a.Value)
+}
+
+// ActionItemModal asks for an action item and, optionally, its owner.
+func ActionItemModal(inc incidents.Incident, meta viewMeta) slack.ModalViewRequest {
+	owner := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Who owns it"), inputAction)
+	ownerBlock := slack.NewInputBlock(blockOwner, plain("Owner"), nil, owner)
+	ownerBlock.Optional = true
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: ViewActionItem,
+		Title:      plain("Action item " + inc.Ref()),
+		Submit:     plain("Add"),
+		Close:      plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			textInput(blockText, "What should be done?", "Alert on crash-looping tasks", true, 1000, false),
+			ownerBlock,
+		}},
+		PrivateMetadata: meta.encode(),
+	}
 }

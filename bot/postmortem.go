@@ -15,8 +15,18 @@ import (
 )
 
 // EventPostmortem records a posted draft: its file and bookmark, so the
-// next run replaces them instead of adding more.
-const EventPostmortem incidents.EventKind = "postmortem_posted"
+// next run replaces them instead of adding more. EventActionItem is an
+// action item added with the resolution message's button.
+const (
+	EventPostmortem incidents.EventKind = "postmortem_posted"
+	EventActionItem incidents.EventKind = "action_item"
+)
+
+// Buttons on the resolution message; the value is the incident ID.
+const (
+	ActionPostmortem = "incident_postmortem"
+	ActionAddItem    = "incident_action_item"
+)
 
 // historyPage is how many messages one history or replies call asks for.
 const historyPage = 200

@@ -35,6 +35,8 @@ type Config struct {
 	ReviewSchedule   string           // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
 	Timers           incidents.Policy // update reminders and escalation (timerconfig.go)
 	TargetsFile      string           // TARGETS_FILE: what actions act on; unset, actions are off
+	AutoPostmortem   bool             // POSTMORTEM_ON_RESOLVE
+	KeyEmoji         string           // POSTMORTEM_KEY_EMOJI
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -78,6 +80,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ReviewChannel:    env("PLAYBOOK_REVIEW_CHANNEL", ""),
 		ReviewSchedule:   env("PLAYBOOK_REVIEW_SCHEDULE", defaultReviewSchedule),
 		TargetsFile:      env("TARGETS_FILE", ""),
+		KeyEmoji:         strings.Trim(env("POSTMORTEM_KEY_EMOJI", "key"), ":"),
 		Getenv:           getenv,
 	}
 	if c.AppToken == "" || c.BotToken == "" {
@@ -114,6 +117,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be a duration such as 30s, got %q", getenv("SHUTDOWN_TIMEOUT"))
+	}
+	if v := env("POSTMORTEM_ON_RESOLVE", "false"); v != "" {
+		if c.AutoPostmortem, err = strconv.ParseBool(v); err != nil {
+			bad("POSTMORTEM_ON_RESOLVE must be true or false, got %q", v)
+		}
 	}
 	if c.Timers, err = loadPolicy(getenv); err != nil {
 		errs = append(errs, err)

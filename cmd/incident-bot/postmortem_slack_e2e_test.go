@@ -62,10 +62,11 @@ func TestPostmortemThroughSlack(t *testing.T) {
 	if h.slack.CallCount("conversations.history") < 2 {
 		t.Error("history was not paginated")
 	}
-	bms := h.slack.Bookmarks(ch.ID)
-	if len(bms) != 1 || bms[0].Title != "Postmortem draft" {
-		t.Fatalf("bookmarks = %+v", bms)
-	}
+	h.eventually("bookmark", func() bool {
+		bms := h.slack.Bookmarks(ch.ID)
+		return len(bms) == 1 && bms[0].Title == "Postmortem draft"
+	})
+	first := h.slack.Bookmarks(ch.ID)[0]
 
 	h.slash(rita, ch.ID, "postmortem")
 	h.eventually("draft replaced", func() bool {
@@ -77,7 +78,35 @@ func TestPostmortemThroughSlack(t *testing.T) {
 		}
 		return n == 1 && h.slack.CallCount("files.delete") == 1
 	})
-	if bms := h.slack.Bookmarks(ch.ID); len(bms) != 1 {
-		t.Fatalf("bookmarks after a re-run = %+v", bms)
-	}
+	h.eventually("bookmark moved to the new draft", func() bool {
+		bms := h.slack.Bookmarks(ch.ID)
+		return len(bms) == 1 && bms[0].ID == first.ID && bms[0].Link != first.Link
+	})
+}
+
+// With POSTMORTEM_ON_RESOLVE the draft comes with the resolution; the
+// resolution message's "Add action item" records one for the draft, and
+// its "Postmortem draft" button refreshes the draft.
+func TestPostmortemOnResolveAndActionItems(t *testing.T) {
+	h := newHarness(t, "sqlite", map[string]string{"POSTMORTEM_ON_RESOLVE": "true"})
+	_, ch := h.declare(rita, "start sev2 Queue backlog", "Queue backlog")
+	h.slash(rita, ch.ID, "resolve workers restarted")
+	h.eventually("draft on resolve", func() bool { return len(h.slack.Files()) == 1 })
+	res := h.messageContaining(ch.ID, "*resolved* the incident")
+	incs := h.openStore(t)
+	inc, _ := incs.ByChannel(t.Context(), ch.ID)
+
+	h.send("interactive", h.slack.BlockAction(bob, ch.ID, res.TS, "incident_action_item", inc.ID.String()))
+	view := h.viewOpened("incident_action_item")
+	h.send("interactive", h.slack.ViewSubmission(bob, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
+		"text":  {"value": map[string]any{"type": "plain_text_input", "value": "alert on queue depth"}},
+		"owner": {"value": map[string]any{"type": "users_select", "selected_user": rita}},
+	}))
+	h.responseContaining("Action item recorded")
+
+	h.send("interactive", h.slack.BlockAction(bob, ch.ID, res.TS, "incident_postmortem", inc.ID.String()))
+	h.eventually("refreshed draft with the item", func() bool {
+		fs := h.slack.Files()
+		return len(fs) == 1 && strings.Contains(string(fs[0].Content), "| alert on queue depth | rita |")
+	})
 }

@@ -133,6 +133,8 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 			}
 		case "action_started":
 			actionStart[e.Data["run_id"]] = e
+		case "action_item": // added with the resolution message's button
+			d.Items = append(d.Items, Item{Owner: name(firstNonEmpty(e.Data["owner"], e.Actor)), Text: readable(e.Data["text"], name)})
 		case "action_finished":
 			start := actionStart[e.Data["run_id"]]
 			d.Actions = append(d.Actions, ActionTaken{
@@ -250,7 +252,8 @@ func eventLine(e incidents.Event, name func(string) string) string {
 		by = " (" + who + ")"
 	}
 	switch e.Kind {
-	case incidents.EventChannelCreated, incidents.EventRunbookSwitched, incidents.EventCheckUndone, "action_previewed", "action_started":
+	case incidents.EventChannelCreated, incidents.EventRunbookSwitched, incidents.EventCheckUndone, "action_previewed", "action_started",
+		"action_item", "postmortem_posted":
 		return ""
 	case incidents.EventStatusUpdate:
 		return "Status update" + by + ": " + readable(e.Text, name)
