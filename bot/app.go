@@ -38,6 +38,9 @@ type AppOptions struct {
 	// KeyEmoji marks a message as a key event for the postmortem
 	// (default "key"; pinned messages always are).
 	KeyEmoji string
+	// PostmortemGap marks silences longer than this in the draft's
+	// timeline (default 20m).
+	PostmortemGap time.Duration
 	// AutoPostmortem assembles the draft as soon as an incident is resolved.
 	AutoPostmortem bool
 }
@@ -57,6 +60,7 @@ type App struct {
 	catalog        *playbooks.Catalog
 	exec           *actions.Executor
 	keyEmoji       string
+	postmortemGap  time.Duration
 	autoPostmortem bool
 	locks          [64]sync.Mutex
 
@@ -89,7 +93,7 @@ func NewApp(opts AppOptions) (*App, error) {
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
-		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, autoPostmortem: opts.AutoPostmortem, names: map[string]string{},
+		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, postmortemGap: opts.PostmortemGap, autoPostmortem: opts.AutoPostmortem, names: map[string]string{},
 	}, nil
 }
 

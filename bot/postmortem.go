@@ -39,16 +39,30 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	if err != nil {
 		return err
 	}
-	defer a.lock(inc.ID)()
-	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
-	if err != nil {
-		return err
-	}
+	// Reading a long channel takes a while and changes nothing: it runs
+	// before the lock, so buttons and commands in the incident stay quick.
 	ch, err := a.readChannel(ctx, inc)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "I could not read the channel history: %s", DescribeSlackError(SlackErrorCode(err)))
 	}
-	opts := postmortem.Options{Location: a.render.Location, KeyEmoji: a.keyEmoji}
+	// The lock keeps two runs from each replacing the same previous draft
+	// and leaving two bookmarks behind.
+	defer a.lock(inc.ID)()
+	if inc, err = a.svc.Store().Get(ctx, inc.ID); err != nil {
+		return err
+	}
+	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range postmortem.People(inc, evs, ch.Messages) {
+		if _, ok := ch.Users[id]; !ok {
+			if n := a.userName(ctx, id); n != "" {
+				ch.Users[id] = n
+			}
+		}
+	}
+	opts := postmortem.Options{Location: a.render.Location, KeyEmoji: a.keyEmoji, GapAfter: a.postmortemGap}
 	if a.catalog != nil {
 		for i := len(evs) - 1; i >= 0; i-- {
 			if evs[i].Kind == incidents.EventRunbookPosted || evs[i].Kind == incidents.EventRunbookSwitched {
@@ -74,35 +88,42 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 		link = info.Permalink
 	}
 	bookmarkID := prev["bookmark_id"]
+	moved := false
 	if link != "" {
-		bookmarkID = a.bookmark(ctx, inc, bookmarkID, link)
+		bookmarkID, moved = a.bookmark(ctx, inc, bookmarkID, link)
 	}
-	if old := prev["file_id"]; old != "" && old != file.ID {
+	// The old draft goes only once the bookmark points at the new one, so
+	// the bookmark never leads to a deleted file.
+	if old := prev["file_id"]; old != "" && old != file.ID && (moved || prev["bookmark_id"] == "") {
 		if err := a.api.DeleteFileContext(ctx, old); err != nil {
 			a.log.Warn("could not delete the previous draft", zap.String("file_id", old), zap.String("slack_error", SlackErrorCode(err)))
 		}
 	}
 	data := map[string]string{"file_id": file.ID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
 	if err := a.svc.Audit(ctx, inc.ID, o.User, EventPostmortem, "Postmortem draft posted", data); err != nil {
+		// The draft is in the channel, but the next run would not know to
+		// replace it: say so rather than pretend all is well.
 		a.log.Error("could not record the postmortem draft", zap.Error(err))
+		return fmt.Errorf("the draft is posted but could not be recorded (a re-run will add another): %w", err)
 	}
 	return nil
 }
 
 // bookmark points the channel's "Postmortem draft" bookmark at link,
-// creating it the first time; it returns the bookmark's ID.
-func (a *App) bookmark(ctx context.Context, inc incidents.Incident, id, link string) string {
+// creating it the first time (or again, if someone removed it); it
+// returns the bookmark's ID and whether it now points at link.
+func (a *App) bookmark(ctx context.Context, inc incidents.Incident, id, link string) (string, bool) {
 	if id != "" {
 		if _, err := a.api.EditBookmarkContext(ctx, inc.ChannelID, id, slack.EditBookmarkParameters{Link: link}); err == nil {
-			return id
+			return id, true
 		}
 	}
 	bm, err := a.api.AddBookmarkContext(ctx, inc.ChannelID, slack.AddBookmarkParameters{Title: "Postmortem draft", Type: "link", Link: link})
 	if err != nil {
 		a.log.Warn("could not bookmark the draft", zap.String("slack_error", SlackErrorCode(err)))
-		return id
+		return id, false
 	}
-	return bm.ID
+	return bm.ID, true
 }
 
 func lastPostmortem(evs []incidents.Event) map[string]string {
@@ -115,9 +136,18 @@ func lastPostmortem(evs []incidents.Event) map[string]string {
 }
 
 // readChannel reads the whole channel, threads included, page by page
-// (the client waits out rate limits), and names its people.
+// (the client waits out rate limits).
 func (a *App) readChannel(ctx context.Context, inc incidents.Incident) (postmortem.Channel, error) {
 	ch := postmortem.Channel{ID: inc.ChannelID, Name: inc.ChannelName, Users: map[string]string{}, BotUserIDs: []string{a.botUser}}
+	// A reply "also sent to the channel" comes back from both history and
+	// replies: keep it once.
+	seen := map[string]bool{}
+	add := func(m postmortem.Message) {
+		if !seen[m.TS] {
+			seen[m.TS] = true
+			ch.Messages = append(ch.Messages, m)
+		}
+	}
 	cursor := ""
 	for {
 		page, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: inc.ChannelID, Cursor: cursor, Limit: historyPage})
@@ -125,24 +155,21 @@ func (a *App) readChannel(ctx context.Context, inc incidents.Incident) (postmort
 			return ch, err
 		}
 		for _, m := range page.Messages {
-			ch.Messages = append(ch.Messages, fromSlack(m))
+			add(fromSlack(m))
 			if m.ReplyCount > 0 {
 				replies, err := a.replies(ctx, inc.ChannelID, m.Timestamp)
 				if err != nil {
 					return ch, err
 				}
-				ch.Messages = append(ch.Messages, replies...)
+				for _, r := range replies {
+					add(r)
+				}
 			}
 		}
 		if !page.HasMore || page.ResponseMetaData.NextCursor == "" {
 			break
 		}
 		cursor = page.ResponseMetaData.NextCursor
-	}
-	for _, m := range ch.Messages {
-		if _, ok := ch.Users[m.User]; !ok && m.User != "" {
-			ch.Users[m.User] = a.userName(ctx, m.User)
-		}
 	}
 	return ch, nil
 }
@@ -193,10 +220,27 @@ func (a *App) userName(ctx context.Context, id string) string {
 	return n
 }
 
-// fromSlack converts a Web API message.
+// fromSlack converts a Web API message. Alert bots often post only
+// attachments: their fallback text stands in, so the alert is not lost.
 func fromSlack(m slack.Message) postmortem.Message {
 	pm := postmortem.Message{TS: m.Timestamp, At: tsTime(m.Timestamp), User: m.User, BotID: m.BotID, Subtype: m.SubType,
-		Text: m.Text, ThreadTS: m.ThreadTimestamp, Edited: m.Edited != nil, Pinned: len(m.PinnedTo) > 0}
+		Text: m.Text, ThreadTS: m.ThreadTimestamp, Edited: m.Edited != nil, Pinned: len(m.PinnedTo) > 0, Name: m.Username}
+	if pm.Name == "" && m.BotProfile != nil {
+		pm.Name = m.BotProfile.Name
+	}
+	if strings.TrimSpace(pm.Text) == "" {
+		var parts []string
+		for _, at := range m.Attachments {
+			t := at.Fallback
+			if t == "" {
+				t = strings.TrimSpace(at.Title + " " + at.Text)
+			}
+			if t != "" {
+				parts = append(parts, t)
+			}
+		}
+		pm.Text = strings.Join(parts, "\n")
+	}
 	for _, r := range m.Reactions {
 		pm.Reactions = append(pm.Reactions, postmortem.Reaction{Name: r.Name, Users: r.Users})
 	}

@@ -37,6 +37,7 @@ type Config struct {
 	TargetsFile      string           // TARGETS_FILE: what actions act on; unset, actions are off
 	AutoPostmortem   bool             // POSTMORTEM_ON_RESOLVE
 	KeyEmoji         string           // POSTMORTEM_KEY_EMOJI
+	PostmortemGap    time.Duration    // POSTMORTEM_GAP: silences longer than this are marked in the draft
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -122,6 +123,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if c.AutoPostmortem, err = strconv.ParseBool(v); err != nil {
 			bad("POSTMORTEM_ON_RESOLVE must be true or false, got %q", v)
 		}
+	}
+	if c.PostmortemGap, err = time.ParseDuration(env("POSTMORTEM_GAP", "20m")); err != nil || c.PostmortemGap < time.Minute {
+		bad("POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q", getenv("POSTMORTEM_GAP"))
 	}
 	if c.Timers, err = loadPolicy(getenv); err != nil {
 		errs = append(errs, err)

@@ -44,6 +44,25 @@ func TestPostmortemFromSlackExport(t *testing.T) {
 	if !strings.Contains(out.String(), "# ops") || !strings.Contains(out.String(), "## Timeline") || strings.Contains(out.String(), "@<@") {
 		t.Fatalf("draft:\n%s", out.String())
 	}
+	// POSTMORTEM_GAP marks shorter silences; a bad value is refused by name.
+	var fine bytes.Buffer
+	gap := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "POSTMORTEM_GAP" {
+				return v
+			}
+			return ""
+		}
+	}
+	if code := run(context.Background(), []string{"postmortem", "--slack-export", "../../incidents/postmortem/slackexport/testdata/export", "--channel", "ops"},
+		gap("1m"), &fine, &errb); code != 0 || strings.Count(fine.String(), "??:??") <= strings.Count(out.String(), "??:??") {
+		t.Errorf("POSTMORTEM_GAP=1m: exit %d, %d gap lines vs %d by default", code, strings.Count(fine.String(), "??:??"), strings.Count(out.String(), "??:??"))
+	}
+	errb.Reset()
+	if code := run(context.Background(), []string{"postmortem", "--slack-export", "../../incidents/postmortem/slackexport/testdata/export", "--channel", "ops"},
+		gap("soon"), io.Discard, &errb); code != 2 || !strings.Contains(errb.String(), "POSTMORTEM_GAP") {
+		t.Errorf("POSTMORTEM_GAP=soon: exit %d, %s", code, errb.String())
+	}
 	code = run(context.Background(), []string{"postmortem", "--slack-export", "../../incidents/postmortem/slackexport/testdata/export", "--channel", "nope"},
 		func(string) string { return "" }, io.Discard, &errb)
 	if code == 0 || !strings.Contains(errb.String(), "ops") {

@@ -22,6 +22,9 @@ func TestPostmortemThroughSlack(t *testing.T) {
 	}
 	parent := h.slack.AddMessage(ch.ID, "U0CAROL001", "was there a deploy tonight?", "")
 	h.slack.AddReply(ch.ID, parent, bob, "yes, web v42")
+	// A reply also sent to the channel comes back from both history and
+	// replies; it must appear once.
+	h.slack.AddReply(ch.ID, parent, "U0CAROL001", "rolling back v42 now", slacktest.Broadcast())
 	edited := h.slack.AddMessage(ch.ID, bob, "v42 changed the pool size", "")
 	h.slack.EditMessage(ch.ID, edited, "v42 changed the DB pool size and the health check")
 	pinned := h.slack.AddMessage(ch.ID, bob, "Decision: roll back to v41", "")
@@ -47,7 +50,7 @@ func TestPostmortemThroughSlack(t *testing.T) {
 	})
 	for _, want := range []string{
 		"# Users see 502 errors", "**Authors:**", "carol", "rita",
-		"carol: was there a deploy tonight?", "  - ", "bob: yes, web v42",
+		"carol: was there a deploy tonight?\n  - ", "bob: yes, web v42",
 		"v42 changed the DB pool size and the health check _(edited)_",
 		"**bob: Decision: roll back to v41**", "**carol: errors gone**", "[file: errors.png]",
 		"| add a canary stage @carol | carol |", "checking pod",
@@ -55,6 +58,14 @@ func TestPostmortemThroughSlack(t *testing.T) {
 		if !strings.Contains(draft, want) {
 			t.Errorf("draft lacks %q", want)
 		}
+	}
+	for _, line := range strings.Split(draft, "\n") {
+		if strings.Contains(line, "bob: yes, web v42") && !strings.HasPrefix(line, "  - ") {
+			t.Errorf("reply not indented: %q", line)
+		}
+	}
+	if n := strings.Count(draft, "rolling back v42 now"); n != 1 {
+		t.Errorf("the broadcast reply appears %d times, want 1", n)
 	}
 	if n := strings.Count(draft, "checking pod"); n != 230 {
 		t.Errorf("draft has %d of the 230 messages (pagination?)", n)

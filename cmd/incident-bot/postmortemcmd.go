@@ -44,9 +44,18 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 		}
 		loc = l
 	}
+	opts := postmortem.Options{Location: loc}
+	if v := strings.TrimSpace(getenv("POSTMORTEM_GAP")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			fmt.Fprintf(stderr, "POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q\n", v)
+			return 2
+		}
+		opts.GapAfter = d
+	}
 	switch {
 	case *id != "" && *export == "":
-		return draftFromStore(ctx, *id, getenv, loc, stdout, stderr)
+		return draftFromStore(ctx, *id, getenv, opts, stdout, stderr)
 	case *export != "" && *channel != "" && *id == "":
 		ch, err := slackexport.Read(os.DirFS(*export), *channel)
 		if err != nil {
@@ -56,7 +65,7 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 		// Before the bot existed every bot in the channel was someone
 		// else's (alerts, deploys): all of them belong in the narrative.
 		ch.BotUserIDs = nil
-		fmt.Fprint(stdout, postmortem.Assemble(incidentFromChannel(ch), nil, &ch, postmortem.Options{Location: loc}).Markdown())
+		fmt.Fprint(stdout, postmortem.Assemble(incidentFromChannel(ch), nil, &ch, opts).Markdown())
 		return 0
 	default:
 		fmt.Fprint(stderr, postmortemUsage)
@@ -64,7 +73,7 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 	}
 }
 
-func draftFromStore(ctx context.Context, ref string, getenv func(string) string, loc *time.Location, stdout, stderr io.Writer) int {
+func draftFromStore(ctx context.Context, ref string, getenv func(string) string, opts postmortem.Options, stdout, stderr io.Writer) int {
 	cfg := Config{DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")), SQLitePath: strings.TrimSpace(getenv("SQLITE_PATH"))}
 	if cfg.SQLitePath == "" {
 		cfg.SQLitePath = defaultSQLitePath
@@ -85,7 +94,6 @@ func draftFromStore(ctx context.Context, ref string, getenv func(string) string,
 		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
 		return 1
 	}
-	opts := postmortem.Options{Location: loc}
 	if cat, err := playbooks.Load(strings.TrimSpace(getenv("PLAYBOOKS_DIR"))); err == nil {
 		opts.Runbook, opts.LikelyCauses = runbookOf(cat, evs)
 	}
@@ -132,7 +140,13 @@ func incidentFromChannel(ch postmortem.Channel) incidents.Incident {
 	inc := incidents.Incident{Title: ch.Name, Status: incidents.StatusResolved, Severity: incidents.DefaultSeverity}
 	if n := len(ch.Messages); n > 0 {
 		inc.DeclaredAt, inc.ResolvedAt = ch.Messages[0].At, ch.Messages[n-1].At
-		inc.Reporter = ch.Messages[0].User
+	}
+	// The reporter is whoever spoke first: not a join, not an alert bot.
+	for _, m := range ch.Messages {
+		if m.User != "" && m.BotID == "" && m.Subtype != "channel_join" && m.Subtype != "channel_leave" && m.Subtype != "bot_message" {
+			inc.Reporter = m.User
+			break
+		}
 	}
 	return inc
 }

@@ -85,7 +85,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 		Service: svc, API: client, HTTP: hc, Logger: log, Metrics: metrics,
 		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
 		BotUserID: auth.UserID, Catalog: catalog, Executor: exec,
-		KeyEmoji: cfg.KeyEmoji, AutoPostmortem: cfg.AutoPostmortem,
+		KeyEmoji: cfg.KeyEmoji, PostmortemGap: cfg.PostmortemGap, AutoPostmortem: cfg.AutoPostmortem,
 	})
 	if err != nil {
 		return nil, err

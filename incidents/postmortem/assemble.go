@@ -35,6 +35,9 @@ type Entry struct {
 	Gap   bool   // nothing recorded for a while
 	Reply bool   // a thread reply, shown under its parent
 	order int    // tie-break: events before messages at the same instant
+	ts    string // the message's ts, and its thread's, to group replies
+	th    string
+	auto  bool // written by the bot on its own: does not count as activity for gaps
 }
 
 // ActionTaken is one action run from a runbook card.
@@ -143,8 +146,12 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 				RequestID: e.Data["request_id"], Took: e.Data["duration"], ConfirmedBy: name(start.Data["confirmed_by"]),
 			})
 		}
+		if e.Kind == incidents.EventReminder || e.Kind == incidents.EventSnoozed {
+			d.Omitted["update reminders and snoozes"]++
+			continue
+		}
 		if text := eventLine(e, name); text != "" {
-			d.Timeline = append(d.Timeline, Entry{At: e.At, Text: text, Who: name(e.Actor), Key: keyEvent(e.Kind)})
+			d.Timeline = append(d.Timeline, Entry{At: e.At, Text: text, Who: name(e.Actor), Key: keyEvent(e.Kind), auto: e.Actor == incidents.ActorBot})
 		}
 	}
 
@@ -159,7 +166,9 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 				d.Omitted["the incident bot's own messages"]++
 				continue
 			}
-			addAuthor(m.User)
+			if m.BotID == "" {
+				addAuthor(m.User) // other bots (alerts) are narrated, not authors
+			}
 			text := m.Text
 			if itemPrefix.MatchString(text) {
 				owner := m.User
@@ -174,10 +183,15 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 			if m.Edited {
 				text += " _(edited)_"
 			}
+			who := name(m.User)
+			if m.Name != "" && (m.User == "" || strings.HasPrefix(who, "<@")) {
+				who = m.Name
+			}
 			d.Timeline = append(d.Timeline, Entry{
-				At: m.At, Text: readable(text, name), Who: name(m.User), order: 1,
+				At: m.At, Text: readable(text, name), Who: who, order: 1,
 				Key:   m.Pinned || reacted(m, opts.KeyEmoji),
 				Reply: m.ThreadTS != "" && m.ThreadTS != m.TS,
+				ts:    m.TS, th: m.ThreadTS,
 			})
 		}
 	}
@@ -188,7 +202,7 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 		}
 		return a.order < b.order
 	})
-	d.Timeline = withGaps(d.Timeline, inc, opts.GapAfter)
+	d.Timeline = threaded(withGaps(d.Timeline, inc, opts.GapAfter))
 	if len(d.Timeline) > 0 {
 		first, last := d.Timeline[0].At.In(opts.Location), d.Timeline[len(d.Timeline)-1].At.In(opts.Location)
 		d.MultiDay = first.Format("2006-01-02") != last.Format("2006-01-02")
@@ -198,7 +212,10 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 		d.Authors = append(d.Authors, a)
 	}
 	sort.Strings(d.Authors)
-	d.Summary = fmt.Sprintf("%s incident %s: %s.", inc.Severity.Label(), inc.Ref(), inc.Title)
+	d.Summary = inc.Title + "."
+	if inc.Number > 0 { // an incident the bot recorded (not one rebuilt from an export)
+		d.Summary = fmt.Sprintf("%s incident %s: %s.", inc.Severity.Label(), inc.Ref(), inc.Title)
+	}
 	if !inc.ResolvedAt.IsZero() {
 		d.Summary += fmt.Sprintf(" Resolved after %s.", humanDur(inc.ResolvedAt.Sub(inc.DeclaredAt)))
 	} else {
@@ -208,6 +225,9 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 	d.NonTechnical = "???"
 	d.Trigger = "???"
 	d.Detection = fmt.Sprintf("Declared by %s at %s.", name(inc.Reporter), clock(inc.DeclaredAt, opts.Location, true))
+	if inc.Number == 0 {
+		d.Detection = fmt.Sprintf("??? (the channel starts at %s with %s)", clock(inc.DeclaredAt, opts.Location, true), name(inc.Reporter))
+	}
 	d.Resolution = orUnknown(inc.Summary)
 	d.Figures = figures(inc, firstUpdate, updates, reminders, escalations)
 	d.Whys = whys(inc, opts)
@@ -263,8 +283,58 @@ func eventLine(e incidents.Event, name func(string) string) string {
 	return readable(e.Text, name) + by
 }
 
-// readable replaces Slack mentions with names and unescapes &lt; etc.
+// threaded moves each thread reply right under its parent (they were in
+// time order, where a late reply would sit under an unrelated line);
+// replies whose parent is not in the timeline stay where they are.
+func threaded(es []Entry) []Entry {
+	parents := map[string]bool{}
+	replies := map[string][]Entry{}
+	for _, e := range es {
+		if !e.Reply && e.ts != "" {
+			parents[e.ts] = true
+		}
+	}
+	out := make([]Entry, 0, len(es))
+	for _, e := range es {
+		if e.Reply && parents[e.th] {
+			replies[e.th] = append(replies[e.th], e)
+			continue
+		}
+		if e.Reply {
+			e.Reply = false
+			e.Text = "(in a thread) " + e.Text
+		}
+		out = append(out, e)
+	}
+	grouped := make([]Entry, 0, len(es))
+	for _, e := range out {
+		grouped = append(grouped, e)
+		if e.ts != "" {
+			grouped = append(grouped, replies[e.ts]...)
+		}
+	}
+	return grouped
+}
+
+// slackLink matches <https://…|label>, <https://…>, <#C…|name> and <!here>.
+var slackLink = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>|<#[CG][A-Z0-9]+\|([^>]*)>|<!(here|channel|everyone)>`)
+
+// readable replaces Slack mentions with names and Slack links with
+// Markdown ones. &lt; and &gt; stay escaped (the draft must not carry raw
+// HTML from the channel); &amp; becomes &.
 func readable(s string, name func(string) string) string {
+	s = slackLink.ReplaceAllStringFunc(s, func(m string) string {
+		sm := slackLink.FindStringSubmatch(m)
+		switch {
+		case sm[1] != "" && sm[2] != "":
+			return "[" + sm[2] + "](" + sm[1] + ")"
+		case sm[1] != "":
+			return sm[1]
+		case sm[3] != "":
+			return "#" + sm[3]
+		}
+		return "@" + sm[4]
+	})
 	s = mention.ReplaceAllStringFunc(s, func(m string) string {
 		n := name(mention.FindStringSubmatch(m)[1])
 		if strings.HasPrefix(n, "<@") { // unknown person: keep the mention
@@ -272,7 +342,7 @@ func readable(s string, name func(string) string) string {
 		}
 		return "@" + n
 	})
-	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	s = strings.ReplaceAll(s, "&amp;", "&")
 	return strings.Join(strings.Fields(s), " ")
 }
 
@@ -286,11 +356,11 @@ func withGaps(es []Entry, inc incidents.Incident, gap time.Duration) []Entry {
 	out := make([]Entry, 0, len(es)+8)
 	prev := inc.DeclaredAt
 	for _, e := range es {
-		if !e.At.Before(inc.DeclaredAt) && !e.At.After(end) && e.At.Sub(prev) > gap {
+		if !e.auto && !e.At.Before(inc.DeclaredAt) && !e.At.After(end) && e.At.Sub(prev) > gap {
 			out = append(out, Entry{At: prev.Add(time.Second), Gap: true,
 				Text: fmt.Sprintf("??:?? - %s with nothing recorded: what happened? (manual changes?)", humanDur(e.At.Sub(prev)))})
 		}
-		if e.At.After(prev) {
+		if e.At.After(prev) && !e.auto {
 			prev = e.At
 		}
 		out = append(out, e)
@@ -347,4 +417,42 @@ func clock(t time.Time, loc *time.Location, withDate bool) string {
 		return t.In(loc).Format("2006-01-02 15:04 MST")
 	}
 	return t.In(loc).Format("15:04")
+}
+
+// People lists every user the draft may name: authors, event actors and
+// the people their data and texts mention, so the caller can look up all
+// the names at once.
+func People(inc incidents.Incident, events []incidents.Event, msgs []Message) []string {
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && id != incidents.ActorBot {
+			seen[id] = true
+		}
+	}
+	scan := func(text string) {
+		for _, m := range mention.FindAllStringSubmatch(text, -1) {
+			add(m[1])
+		}
+	}
+	add(inc.Reporter)
+	add(inc.Commander)
+	for _, e := range events {
+		add(e.Actor)
+		scan(e.Text)
+		for _, k := range []string{"requested_by", "confirmed_by", "owner", "from", "to", "commander"} {
+			if v := e.Data[k]; strings.HasPrefix(v, "U") || strings.HasPrefix(v, "W") {
+				add(v)
+			}
+		}
+	}
+	for _, m := range msgs {
+		add(m.User)
+		scan(m.Text)
+	}
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -13,6 +13,7 @@ type Message struct {
 	At        time.Time // the ts as a time
 	User      string    // user ID ("" for some bot posts)
 	BotID     string    // set for bot messages
+	Name      string    // the sender's name when User cannot give one (a bot's username)
 	Subtype   string    // "", "channel_join", "bot_message", "thread_broadcast", …
 	Text      string    // latest text (edits applied)
 	ThreadTS  string    // set on replies (and on a thread's parent)

@@ -111,19 +111,45 @@ func TestDraftContent(t *testing.T) {
 		"2026-11-20 22:50 - **Declared SEV1: Users see 502 errors (Rita)**", // multi-day: dates shown
 		"  - 2026-11-20 23:00 - Bob: yes, web v42 at 22:40",                 // a reply, indented
 		"v42 changed the DB pool size & the health check path _(edited)_",
+		"- 2026-11-20 22:59 - Carol: was there a deploy tonight?\n  - 2026-11-20 23:00 - Bob: yes, web v42 at 22:40\n",
 		"**Bob: Decision: roll back to v41 @Carol please confirm**", // pinned
 		"**Carol: Errors gone on the dashboard**",                   // key emoji
 		"[file: errors.png](https://acme.slack.com/files/U0BOB/F1/errors.png)",
 		"| 23:52 | Bob (confirmed by Carol) | Roll back task definition on web | ok | web rolled back to rev 41 · req-123 · 2.1s |",
 		"- Why did Users see 502 errors happen?", "| add a canary stage before prod deploys @Carol | Carol |", "| alert on crash-looping tasks | Carol |",
-		"_Left out of the timeline: 1 joins and leaves, 1 the incident bot's own messages._",
-		"??:?? - 28m with nothing recorded: what happened?",
+		"_Left out of the timeline: 1 joins and leaves, 1 the incident bot's own messages, 1 update reminders and snoozes._",
+		// The bot's escalation at 23:20 is not activity: the silence runs 23:02 → 23:48.
+		"??:?? - 46m with nothing recorded: what happened?",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("draft lacks %q", want)
 		}
 	}
-	if strings.Contains(md, "no status update for 15m @Bob") || strings.Contains(md, "has joined the channel") {
+	if strings.Contains(md, "alarm_clock") || strings.Contains(md, "Reminder:") || strings.Contains(md, "has joined the channel") {
 		t.Error("bot reminder or join narrated")
+	}
+}
+
+// A late reply goes under its own parent, not under whatever came before
+// it in time; Slack links become Markdown; raw HTML stays escaped.
+func TestThreadsLinksAndEscaping(t *testing.T) {
+	inc, events, ch := realistic()
+	late := Message{TS: tsOf(at(85 * time.Minute)), At: at(85 * time.Minute), User: "U0BOB", ThreadTS: ch.Messages[1].TS,
+		Text: "late answer, see <https://grafana.example/d/1|the dashboard> and <#C9|ops> &lt;script&gt;"}
+	ch.Messages = append(ch.Messages, late)
+	md := Assemble(inc, events, ch, Options{}).Markdown()
+	want := "  - 2026-11-20 23:00 - Bob: yes, web v42 at 22:40\n  - 2026-11-21 00:15 - Bob: late answer, see [the dashboard](https://grafana.example/d/1) and #ops &lt;script&gt;\n"
+	if !strings.Contains(md, want) {
+		t.Fatalf("late reply not under its parent, or links/escaping wrong:\n%s", md)
+	}
+}
+
+func TestPeopleListsEveryoneNamed(t *testing.T) {
+	inc, events, ch := realistic()
+	got := strings.Join(People(inc, events, ch.Messages), ",")
+	for _, id := range []string{"U0RITA", "U0BOB", "U0CAROL", "U0DAVE"} {
+		if !strings.Contains(got, id) {
+			t.Errorf("People lacks %s: %s", id, got)
+		}
 	}
 }
