@@ -1,0 +1,62 @@
+package alerts
+
+import "testing"
+
+// Whatever a sender posts, parsers return alerts that validate, or an
+// error; they never panic.
+func checkAlerts(t *testing.T, as []Alert) {
+	for _, a := range as {
+		if err := a.Validate(); err != nil {
+			t.Fatalf("parsed alert does not validate: %v (%+v)", err, a)
+		}
+		if a.Fingerprint == "" || a.At.IsZero() || len(a.Title) > maxTitle+len("…") || len(a.Text) > maxText+len("…") || len(a.Links) > maxLinks {
+			t.Fatalf("unbounded or incomplete alert: %+v", a)
+		}
+	}
+}
+
+func FuzzAlertmanager(f *testing.F) {
+	f.Add(fixture(f, "alertmanager_webhook.json"))
+	f.Add([]byte(`{"version":"4","alerts":[{"status":"firing","labels":{"a":"b"}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		as, err := ParseAlertmanager(b, now)
+		if err == nil {
+			checkAlerts(t, as)
+		}
+	})
+}
+
+func FuzzUptimeRobot(f *testing.F) {
+	f.Add(fixture(f, "uptimerobot_webhook.json"))
+	f.Add(fixture(f, "uptimerobot_webhook_up.json"))
+	f.Add([]byte(`{"monitorID":7,"alertType":3,"sslExpiryDate":"x"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := ParseUptimeRobot(b, now)
+		if err == nil {
+			checkAlerts(t, []Alert{a})
+		}
+	})
+}
+
+func FuzzWebhook(f *testing.F) {
+	f.Add([]byte(`{"title":"Queue backlog","severity":"critical","labels":{"s":"o"},"links":["https://x"]}`))
+	f.Add([]byte(`[{"text":"a\nb","severity":"warning","status":"resolved"}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		as, err := ParseWebhook(b, now)
+		if err == nil {
+			checkAlerts(t, as)
+		}
+	})
+}
+
+func FuzzSNSMessage(f *testing.F) {
+	f.Add("ALARM", string(fixture(f, "cloudwatch_alarm_message.json")))
+	f.Add("", string(fixture(f, "aws_health_retirement.json")))
+	f.Add("subject", "plain text")
+	f.Fuzz(func(t *testing.T, subject, msg string) {
+		a, err := ParseSNSMessage(subject, msg, "arn:aws:sns:us-east-1:1:t", now)
+		if err == nil {
+			checkAlerts(t, []Alert{a})
+		}
+	})
+}

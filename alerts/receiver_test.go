@@ -1,0 +1,180 @@
+package alerts_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/incident-bot/incident-bot/alerts"
+	"github.com/incident-bot/incident-bot/alerts/sns/snstest"
+)
+
+const topic = "arn:aws:sns:us-east-1:123456789012:ops-alerts"
+
+type memSink struct {
+	mu   sync.Mutex
+	got  []alerts.Alert
+	fail error
+}
+
+func (s *memSink) Receive(_ context.Context, as []alerts.Alert) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	s.got = append(s.got, as...)
+	return nil
+}
+
+func (s *memSink) all() []alerts.Alert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]alerts.Alert(nil), s.got...)
+}
+
+func setup(t *testing.T) (*httptest.Server, *memSink, *snstest.Server) {
+	fake := snstest.New(t)
+	sink := &memSink{}
+	r := &alerts.Receiver{Sink: sink, Secret: "s3cret", SNS: fake.Verifier(), Topics: []string{topic}, MaxBody: 64 << 10}
+	mux := http.NewServeMux()
+	r.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, sink, fake
+}
+
+func post(t *testing.T, url, body string, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	msg, _ := out["error"].(string)
+	if msg == "" {
+		msg, _ = out["message"].(string)
+	}
+	return resp.StatusCode, msg
+}
+
+func jsonOf(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A real-shape CloudWatch alarm inside a signed SNS envelope is stored;
+// forgeries get 403 and store nothing.
+func TestSNSReceiver(t *testing.T) {
+	srv, sink, fake := setup(t)
+	alarm, err := os.ReadFile("testdata/cloudwatch_alarm_message.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := fake.Notification(topic, `ALARM: "web-cpu-high" in US East (N. Virginia)`, string(alarm))
+	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, env), map[string]string{"x-amz-sns-message-type": "Notification", "Content-Type": "text/plain; charset=UTF-8"}); code != 200 {
+		t.Fatalf("genuine: %d %s", code, msg)
+	}
+	got := sink.all()
+	if len(got) != 1 || got[0].Source != alerts.SourceCloudWatch || got[0].Fingerprint != "cloudwatch:arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-cpu-high" {
+		t.Fatalf("stored %+v", got)
+	}
+
+	forged := env
+	forged.Message = strings.Replace(forged.Message, "web-cpu-high", "db-down", -1)
+	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, forged), nil); code != 403 || !strings.Contains(msg, "signature") {
+		t.Errorf("tampered: %d %s", code, msg)
+	}
+	evil := env
+	evil.SigningCertURL = "https://sns.us-east-1.amazonaws.com.evil.example/cert.pem"
+	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, evil), nil); code != 403 || !strings.Contains(msg, "not trusted") {
+		t.Errorf("foreign certificate host: %d %s", code, msg)
+	}
+	other := fake.Notification("arn:aws:sns:us-east-1:999999999999:someone-else", "hi", "spam")
+	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, other), nil); code != 403 || !strings.Contains(msg, "ALERT_SNS_TOPICS") {
+		t.Errorf("other topic: %d %s", code, msg)
+	}
+	if code, msg := post(t, srv.URL+alerts.PathSNS, `{"Type":"Notification"`, nil); code != 400 || msg == "" {
+		t.Errorf("bad JSON: %d %s", code, msg)
+	}
+	if n := len(sink.all()); n != 1 {
+		t.Errorf("forgeries stored: %d alerts", n)
+	}
+
+	// A subscription is confirmed by visiting its SubscribeURL, once.
+	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, fake.Confirmation(topic)), nil); code != 200 || fake.Confirmed() != 1 {
+		t.Errorf("confirmation: %d %s, confirmed %d", code, msg, fake.Confirmed())
+	}
+	conf := fake.Confirmation(topic)
+	conf.SubscribeURL = "https://attacker.example/?Action=ConfirmSubscription&Token=x"
+	conf = fake.Sign(conf, "1")
+	if code, _ := post(t, srv.URL+alerts.PathSNS, jsonOf(t, conf), nil); code < 400 || fake.Confirmed() != 1 {
+		t.Errorf("SubscribeURL off SNS was visited or accepted: %d, confirmed %d", code, fake.Confirmed())
+	}
+
+	// When the store fails, the sender is told to retry.
+	sink.mu.Lock()
+	sink.fail = errors.New("disk full")
+	sink.mu.Unlock()
+	if code, _ := post(t, srv.URL+alerts.PathSNS, jsonOf(t, fake.Notification(topic, "x", string(alarm))), nil); code != 503 {
+		t.Errorf("store failure: %d, want 503", code)
+	}
+}
+
+func TestSecretReceivers(t *testing.T) {
+	srv, sink, _ := setup(t)
+	am, _ := os.ReadFile("testdata/alertmanager_webhook.json")
+	ur, _ := os.ReadFile("testdata/uptimerobot_webhook.json")
+	ok := map[string]string{alerts.SecretHeader: "s3cret"}
+	for _, c := range []struct {
+		name, path, body string
+		hdr              map[string]string
+		code             int
+		want             string
+	}{
+		{"alertmanager", alerts.PathAlertmanager, string(am), map[string]string{"Authorization": "Bearer s3cret"}, 200, ""},
+		{"uptimerobot", alerts.PathUptimeRobot, string(ur), ok, 200, ""},
+		{"webhook", alerts.PathWebhook, `{"title":"Queue backlog","severity":"critical"}`, ok, 200, ""},
+		{"no secret", alerts.PathWebhook, `{"title":"x","severity":"critical"}`, nil, 401, "secret"},
+		{"wrong secret", alerts.PathAlertmanager, string(am), map[string]string{alerts.SecretHeader: "s3cre"}, 401, "secret"},
+		{"bad JSON", alerts.PathAlertmanager, `{"version":"4",`, ok, 400, "invalid JSON"},
+		{"bad field", alerts.PathWebhook, `{"title":"x","severity":"urgent-ish"}`, ok, 400, `"severity"`},
+		{"too big", alerts.PathWebhook, `{"title":"` + strings.Repeat("x", 70<<10) + `","severity":"warning"}`, ok, 413, "larger than"},
+	} {
+		code, msg := post(t, srv.URL+c.path, c.body, c.hdr)
+		if code != c.code || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: %d %q, want %d mentioning %q", c.name, code, msg, c.code, c.want)
+		}
+	}
+	if n := len(sink.all()); n != 4 {
+		t.Errorf("stored %d alerts, want 4 (2 Alertmanager, 1 Uptime Robot, 1 webhook)", n)
+	}
+	resp, err := http.Get(srv.URL + alerts.PathWebhook)
+	if err != nil || resp.StatusCode != 405 {
+		t.Errorf("GET: %v %v", resp.StatusCode, err)
+	}
+
+	off := &alerts.Receiver{Sink: sink}
+	mux := http.NewServeMux()
+	off.Register(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, alerts.PathWebhook, strings.NewReader(`{}`)))
+	if rec.Code != 403 || !strings.Contains(rec.Body.String(), "ALERT_WEBHOOK_SECRET") {
+		t.Errorf("without a secret configured: %d %s", rec.Code, rec.Body.String())
+	}
+}
