@@ -64,6 +64,20 @@ type Store interface {
 	// day) runs once. Claims never expire.
 	Claim(ctx context.Context, key string) (bool, error)
 
+	// AddAlerts stores alerts, all or none, in one transaction. An alert
+	// whose ID is already stored is skipped, so a retried delivery does
+	// not count twice.
+	AddAlerts(ctx context.Context, alerts []AlertRecord) error
+
+	// AlertIncident returns the open incident that an alert with this
+	// fingerprint was attached to, the most recently declared if several,
+	// or ErrNotFound.
+	AlertIncident(ctx context.Context, fingerprint string) (Incident, error)
+
+	// AlertStats counts the alerts with this fingerprint received at or
+	// after since.
+	AlertStats(ctx context.Context, fingerprint string, since time.Time) (AlertStats, error)
+
 	// TryLock takes a named lock shared by every replica on the store —
 	// the resource an action is changing — and returns its release
 	// function. When someone else holds it, it returns ErrLocked at once.

@@ -57,6 +57,9 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Claim/KeysIndependent", testClaimKeysIndependent},
 		{"Claim/EmptyKey", testClaimEmptyKey},
 		{"Claim/Concurrent", testClaimConcurrent},
+		{"Alerts/AddAndStats", testAlertsAddAndStats},
+		{"Alerts/AllOrNothing", testAlertsAllOrNothing},
+		{"Alerts/OpenIncident", testAlertIncident},
 		{"TryLock", testTryLock},
 		{"Ping", testPing},
 	}

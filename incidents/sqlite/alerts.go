@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
+)
+
+// AddAlerts stores alerts in one transaction with one prepared statement:
+// a storm of thousands is one write lock, not thousands.
+func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	labels, links, err := storeutil.PrepareAlerts(alerts, time.Now())
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("add alerts: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO alerts (id, received_at, source, fingerprint, status, severity,
+		title, text, labels, links, at, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("add alerts: %w", err)
+	}
+	defer stmt.Close()
+	for i, a := range alerts {
+		var inc any
+		if a.IncidentID != uuid.Nil {
+			inc = a.IncidentID.String()
+		}
+		if _, err := stmt.ExecContext(ctx, a.ID.String(), formatTime(a.ReceivedAt), a.Source, a.Fingerprint, a.Status, a.Severity,
+			a.Title, a.Text, string(labels[i]), string(links[i]), formatTime(a.At), inc); err != nil {
+			return fmt.Errorf("add alert %s: %w", a.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("add alerts: commit: %w", err)
+	}
+	return nil
+}
+
+// AlertIncident returns the newest open incident an alert with
+// fingerprint is attached to.
+func (s *Store) AlertIncident(ctx context.Context, fingerprint string) (incidents.Incident, error) {
+	inc, err := scanIncident(s.db.QueryRowContext(ctx, "SELECT "+incidentColumns+` FROM incidents
+		WHERE status <> ? AND id IN (SELECT incident_id FROM alerts WHERE fingerprint = ? AND incident_id IS NOT NULL)
+		ORDER BY declared_at DESC, number DESC LIMIT 1`, string(incidents.StatusResolved), fingerprint))
+	if err != nil {
+		return incidents.Incident{}, fmt.Errorf("open incident for alert %q: %w", fingerprint, err)
+	}
+	return inc, nil
+}
+
+// AlertStats counts the alerts with fingerprint received since.
+func (s *Store) AlertStats(ctx context.Context, fingerprint string, since time.Time) (incidents.AlertStats, error) {
+	var st incidents.AlertStats
+	var first, last sql.NullString
+	err := s.db.QueryRowContext(ctx, "SELECT count(*), min(received_at), max(received_at) FROM alerts WHERE fingerprint = ? AND received_at >= ?",
+		fingerprint, formatTime(since)).Scan(&st.Count, &first, &last)
+	if err != nil {
+		return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
+	}
+	if first.Valid {
+		if st.First, err = time.Parse(timeLayout, first.String); err != nil {
+			return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
+		}
+		if st.Last, err = time.Parse(timeLayout, last.String); err != nil {
+			return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
+		}
+	}
+	return st, nil
+}

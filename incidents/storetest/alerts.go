@@ -1,0 +1,101 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+func newAlert(fp string, received time.Time, inc uuid.UUID) incidents.AlertRecord {
+	return incidents.AlertRecord{ID: uuid.New(), ReceivedAt: received, Source: "alertmanager", Fingerprint: fp,
+		Status: "firing", Severity: "critical", Title: "ProbeFailure " + fp, Text: "down for 5m",
+		Labels: map[string]string{"alertname": "ProbeFailure"}, Links: []string{"https://grafana.example.org/d/1"}, At: received, IncidentID: inc}
+}
+
+func mustStats(t *testing.T, s incidents.Store, fp string, since time.Time) incidents.AlertStats {
+	t.Helper()
+	st, err := s.AlertStats(t.Context(), fp, since)
+	if err != nil {
+		t.Fatalf("AlertStats(%q): %v", fp, err)
+	}
+	return st
+}
+
+// Every alert is kept and counted; a redelivered ID counts once; stats
+// follow the since bound.
+func testAlertsAddAndStats(t *testing.T, s incidents.Store) {
+	t0 := us(time.Now().Add(-time.Hour))
+	var batch []incidents.AlertRecord
+	for i := range 50 {
+		batch = append(batch, newAlert(fmt.Sprintf("fp-%d", i%3), t0.Add(time.Duration(i)*time.Second), uuid.Nil))
+	}
+	if err := s.AddAlerts(t.Context(), batch); err != nil {
+		t.Fatalf("AddAlerts: %v", err)
+	}
+	if err := s.AddAlerts(t.Context(), batch[:5]); err != nil {
+		t.Fatalf("AddAlerts again: %v", err)
+	}
+	st := mustStats(t, s, "fp-0", t0)
+	if st.Count != 17 || !st.First.Equal(t0) || !st.Last.Equal(t0.Add(48*time.Second)) {
+		t.Errorf("stats fp-0 = %+v, want 17 from %v to %v", st, t0, t0.Add(48*time.Second))
+	}
+	if st := mustStats(t, s, "fp-0", t0.Add(30*time.Second)); st.Count != 7 {
+		t.Errorf("stats since +30s = %d, want 7", st.Count)
+	}
+	if st := mustStats(t, s, "nope", t0); st.Count != 0 || !st.First.IsZero() {
+		t.Errorf("stats of an unknown fingerprint = %+v", st)
+	}
+}
+
+// A bad alert in a batch stores none of it.
+func testAlertsAllOrNothing(t *testing.T, s incidents.Store) {
+	now := us(time.Now())
+	bad := newAlert("fp-bad", now, uuid.Nil)
+	bad.Status = "maybe"
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-bad", now, uuid.Nil), bad}); err == nil {
+		t.Fatal("AddAlerts with status maybe succeeded")
+	}
+	orphan := newAlert("fp-bad", now, uuid.New()) // no such incident
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-bad", now, uuid.Nil), orphan}); err == nil {
+		t.Fatal("AddAlerts attached to a missing incident succeeded")
+	}
+	if st := mustStats(t, s, "fp-bad", now.Add(-time.Hour)); st.Count != 0 {
+		t.Errorf("a failed batch left %d alerts", st.Count)
+	}
+}
+
+// AlertIncident finds the open incident a fingerprint is attached to, the
+// newest if several, and forgets it once resolved.
+func testAlertIncident(t *testing.T, s incidents.Store) {
+	now := us(time.Now())
+	if _, err := s.AlertIncident(t.Context(), "fp-1"); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("AlertIncident with no alerts: %v, want ErrNotFound", err)
+	}
+	old, _ := mustCreate(t, s, newIncident("old", now.Add(-2*time.Hour)), "")
+	cur, _ := mustCreate(t, s, newIncident("current", now.Add(-time.Hour)), "")
+	other, _ := mustCreate(t, s, newIncident("other", now), "")
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{
+		newAlert("fp-1", now.Add(-2*time.Hour), old.ID), newAlert("fp-1", now.Add(-time.Hour), cur.ID),
+		newAlert("fp-2", now, other.ID), newAlert("fp-1", now, uuid.Nil),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AlertIncident(t.Context(), "fp-1")
+	if err != nil || got.ID != cur.ID {
+		t.Fatalf("AlertIncident = %q, %v; want %q", got.Title, err, cur.Title)
+	}
+	if _, err := s.Update(t.Context(), cur.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+		inc.Status, inc.ResolvedAt = incidents.StatusResolved, now
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AlertIncident(t.Context(), "fp-1"); err != nil || got.ID != old.ID {
+		t.Fatalf("after resolving the newest: %q, %v; want %q", got.Title, err, old.Title)
+	}
+}
