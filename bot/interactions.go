@@ -21,6 +21,9 @@ func (a *App) RunAction(ctx context.Context, o Origin, act slack.BlockAction) {
 }
 
 func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) error {
+	if isTriage(act.ActionID) {
+		return a.triage(ctx, o, act)
+	}
 	if isCardControl(act.ActionID) {
 		return a.runCardAction(ctx, o, o.MessageTS, act)
 	}

@@ -59,6 +59,15 @@ func (a *App) Declare(ctx context.Context, o Origin, d incidents.Declaration) er
 		log.Info("declaration already handled; not repeating it")
 		return nil
 	}
+	a.setup(ctx, o, inc, a.suggestRunbook)
+	return nil
+}
+
+// setup gives a recorded incident its Slack presence: channel, topic,
+// reporter invited, header, runbook card (posted by runbook) and the
+// announcement. Failed steps are recorded and reported to o.
+func (a *App) setup(ctx context.Context, o Origin, inc incidents.Incident, runbook func(context.Context, incidents.Incident, *failures)) {
+	log := a.log.With(zap.String("incident_id", inc.ID.String()), zap.Int64("incident", inc.Number))
 	// Commands typed in the new channel wait until the header exists.
 	defer a.lock(inc.ID)()
 	a.m.Declared.WithLabelValues(inc.Severity.String()).Inc()
@@ -90,7 +99,7 @@ func (a *App) Declare(ctx context.Context, o Origin, d incidents.Declaration) er
 		} else {
 			inc = withHeader
 		}
-		a.suggestRunbook(ctx, inc, &failed)
+		runbook(ctx, inc, &failed)
 	}
 	a.announceMsg(ctx, inc, a.render.Announcement(inc), &failed)
 	where := "It has no channel."
@@ -98,7 +107,6 @@ func (a *App) Declare(ctx context.Context, o Origin, d incidents.Declaration) er
 		where = "Its channel is <#" + inc.ChannelID + ">."
 	}
 	failed.report(a, ctx, o, fmt.Sprintf("Incident %s is recorded. %s", inc.Ref(), where))
-	return nil
 }
 
 // createChannel tries inc-YYYYMMDD-slug, then -2, -3 … while the name is taken.

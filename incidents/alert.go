@@ -31,3 +31,19 @@ type AlertStats struct {
 	Count       int
 	First, Last time.Time // by received time
 }
+
+// Triage is a person's decision on a warning alert.
+type Triage struct {
+	Fingerprint string
+	Decision    string // TriageDeclared, TriageMonitor or TriageDismissed
+	By          string // Slack user ID
+	At          time.Time
+	IncidentID  uuid.UUID // the incident declared, for TriageDeclared
+}
+
+// Triage decisions.
+const (
+	TriageDeclared  = "declared"
+	TriageMonitor   = "monitor"
+	TriageDismissed = "dismissed"
+)

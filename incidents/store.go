@@ -78,6 +78,16 @@ type Store interface {
 	// after since.
 	AlertStats(ctx context.Context, fingerprint string, since time.Time) (AlertStats, error)
 
+	// LatestAlert returns the alert with this fingerprint received last,
+	// or ErrNotFound.
+	LatestAlert(ctx context.Context, fingerprint string) (AlertRecord, error)
+
+	// TriageAlerts records a person's triage decision on a fingerprint.
+	// With a non-nil incident, the fingerprint's alerts not yet attached
+	// to any incident are attached to it, in the same transaction, so
+	// the next alert of that condition joins the incident.
+	TriageAlerts(ctx context.Context, t Triage) error
+
 	// TryLock takes a named lock shared by every replica on the store —
 	// the resource an action is changing — and returns its release
 	// function. When someone else holds it, it returns ErrLocked at once.

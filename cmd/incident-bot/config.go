@@ -17,27 +17,32 @@ import (
 // Config is every setting of `serve`, read from the environment. README
 // documents each variable and its default; keep them in step.
 type Config struct {
-	AppToken         string // SLACK_APP_TOKEN, xapp-…
-	BotToken         string // SLACK_BOT_TOKEN, xoxb-…
-	SlackAPIURL      string // SLACK_API_URL
-	DatabaseURL      string // DATABASE_URL: postgres:// selects PostgreSQL
-	SQLitePath       string // SQLITE_PATH: the embedded store when DATABASE_URL is unset
-	HTTPAddr         string // HTTP_ADDR
-	IncidentsChannel string // INCIDENTS_CHANNEL
-	ChannelPrefix    string // INCIDENT_CHANNEL_PREFIX
-	LogLevel         zapcore.Level
-	LogFormat        string // LOG_FORMAT: json or console
-	Location         *time.Location
-	Workers          int              // WORKERS
-	ShutdownTimeout  time.Duration    // SHUTDOWN_TIMEOUT
-	PlaybooksDir     string           // PLAYBOOKS_DIR: team playbooks over the built-in ones
-	ReviewChannel    string           // PLAYBOOK_REVIEW_CHANNEL: where overdue playbooks are listed
-	ReviewSchedule   string           // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
-	Timers           incidents.Policy // update reminders and escalation (timerconfig.go)
-	TargetsFile      string           // TARGETS_FILE: what actions act on; unset, actions are off
-	AutoPostmortem   bool             // POSTMORTEM_ON_RESOLVE
-	KeyEmoji         string           // POSTMORTEM_KEY_EMOJI
-	PostmortemGap    time.Duration    // POSTMORTEM_GAP: silences longer than this are marked in the draft
+	AppToken           string // SLACK_APP_TOKEN, xapp-…
+	BotToken           string // SLACK_BOT_TOKEN, xoxb-…
+	SlackAPIURL        string // SLACK_API_URL
+	DatabaseURL        string // DATABASE_URL: postgres:// selects PostgreSQL
+	SQLitePath         string // SQLITE_PATH: the embedded store when DATABASE_URL is unset
+	HTTPAddr           string // HTTP_ADDR
+	IncidentsChannel   string // INCIDENTS_CHANNEL
+	ChannelPrefix      string // INCIDENT_CHANNEL_PREFIX
+	LogLevel           zapcore.Level
+	LogFormat          string // LOG_FORMAT: json or console
+	Location           *time.Location
+	Workers            int                // WORKERS
+	ShutdownTimeout    time.Duration      // SHUTDOWN_TIMEOUT
+	PlaybooksDir       string             // PLAYBOOKS_DIR: team playbooks over the built-in ones
+	ReviewChannel      string             // PLAYBOOK_REVIEW_CHANNEL: where overdue playbooks are listed
+	ReviewSchedule     string             // PLAYBOOK_REVIEW_SCHEDULE: cron spec in DISPLAY_TIMEZONE
+	Timers             incidents.Policy   // update reminders and escalation (timerconfig.go)
+	TargetsFile        string             // TARGETS_FILE: what actions act on; unset, actions are off
+	AutoPostmortem     bool               // POSTMORTEM_ON_RESOLVE
+	KeyEmoji           string             // POSTMORTEM_KEY_EMOJI
+	PostmortemGap      time.Duration      // POSTMORTEM_GAP: silences longer than this are marked in the draft
+	AlertSecret        string             // ALERT_WEBHOOK_SECRET: shared secret of the non-SNS alert receivers
+	AlertSNSTopics     []string           // ALERT_SNS_TOPICS: the SNS topic ARNs accepted (empty: any, signed)
+	AlertWindow        time.Duration      // ALERT_MERGE_WINDOW: same-runbook alerts join one incident within this
+	AlertSeverity      incidents.Severity // ALERT_INCIDENT_SEVERITY: severity of incidents opened from alerts
+	AlertTriageChannel string             // ALERT_TRIAGE_CHANNEL: where warning alerts ask for triage (default INCIDENTS_CHANNEL)
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -126,6 +131,27 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.PostmortemGap, err = time.ParseDuration(env("POSTMORTEM_GAP", "20m")); err != nil || c.PostmortemGap < time.Minute {
 		bad("POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q", getenv("POSTMORTEM_GAP"))
+	}
+	c.AlertTriageChannel = env("ALERT_TRIAGE_CHANNEL", c.IncidentsChannel)
+	c.AlertSecret = strings.TrimSpace(getenv("ALERT_WEBHOOK_SECRET"))
+	if c.AlertSecret != "" && len(c.AlertSecret) < 16 {
+		bad("ALERT_WEBHOOK_SECRET must be at least 16 characters (it is the only thing between the internet and your incidents)")
+	}
+	for _, t := range strings.Split(getenv("ALERT_SNS_TOPICS"), ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		} else if !strings.HasPrefix(t, "arn:aws") || strings.Count(t, ":") != 5 {
+			bad("ALERT_SNS_TOPICS must be comma-separated SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME), got %q", t)
+		} else {
+			c.AlertSNSTopics = append(c.AlertSNSTopics, t)
+		}
+	}
+	if c.AlertWindow, err = time.ParseDuration(env("ALERT_MERGE_WINDOW", "30m")); err != nil || c.AlertWindow <= 0 {
+		bad("ALERT_MERGE_WINDOW must be a duration such as 30m, got %q", getenv("ALERT_MERGE_WINDOW"))
+	}
+	var sevOK bool
+	if c.AlertSeverity, sevOK = incidents.ParseSeverity(env("ALERT_INCIDENT_SEVERITY", "sev2")); !sevOK {
+		bad("ALERT_INCIDENT_SEVERITY must be sev1, sev2, sev3 or sev4, got %q", getenv("ALERT_INCIDENT_SEVERITY"))
 	}
 	if c.Timers, err = loadPolicy(getenv); err != nil {
 		errs = append(errs, err)

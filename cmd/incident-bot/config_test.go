@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/incident-bot/incident-bot/incidents"
 )
 
 func TestLoadConfigDefaults(t *testing.T) {
@@ -39,6 +41,31 @@ func TestLoadConfigPostmortemGap(t *testing.T) {
 			t.Errorf("%s: gap %v, err %v", v, c.PostmortemGap, err)
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), v)):
 			t.Errorf("%s: err %v, want %q naming the value", v, err, want)
+		}
+	}
+}
+
+func TestLoadConfigAlerts(t *testing.T) {
+	base := map[string]string{"SLACK_APP_TOKEN": testAppToken, "SLACK_BOT_TOKEN": testBotToken, "INCIDENTS_CHANNEL": "C0INCIDENTS"}
+	load := func(extra map[string]string) (Config, error) {
+		return LoadConfig(func(k string) string {
+			if v, ok := extra[k]; ok {
+				return v
+			}
+			return base[k]
+		})
+	}
+	c, err := load(nil)
+	if err != nil || c.AlertWindow != 30*time.Minute || c.AlertSeverity != incidents.Sev2 || c.AlertTriageChannel != "C0INCIDENTS" || c.AlertSecret != "" {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = load(map[string]string{"ALERT_SNS_TOPICS": "arn:aws:sns:us-east-1:123456789012:ops, arn:aws:sns:eu-west-1:123456789012:db", "ALERT_INCIDENT_SEVERITY": "sev1"})
+	if err != nil || len(c.AlertSNSTopics) != 2 || c.AlertSeverity != incidents.Sev1 {
+		t.Fatalf("topics: %+v, %v", c.AlertSNSTopics, err)
+	}
+	for k, v := range map[string]string{"ALERT_WEBHOOK_SECRET": "short", "ALERT_SNS_TOPICS": "ops-alerts", "ALERT_MERGE_WINDOW": "soon", "ALERT_INCIDENT_SEVERITY": "sev9"} {
+		if _, err := load(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v", k, v, err)
 		}
 	}
 }

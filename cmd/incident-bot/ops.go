@@ -11,7 +11,7 @@ import (
 
 // opsHandler serves /healthz (the process is alive), /readyz (it can do
 // its job: ready returns nil) and /metrics (Prometheus).
-func opsHandler(reg *prometheus.Registry, ready func(context.Context) error) http.Handler {
+func opsHandler(reg *prometheus.Registry, ready func(context.Context) error) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
 
+	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/bot"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/postgres"
@@ -35,6 +36,7 @@ type Main struct {
 	digest   *bot.ReviewDigest
 	http     *http.Server
 	httpLn   net.Listener
+	alerts   *bot.AlertRouter
 }
 
 // openStore picks PostgreSQL when DATABASE_URL is set, else the embedded
@@ -120,7 +122,12 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	m.http = &http.Server{Handler: opsHandler(reg, m.ready), ReadHeaderTimeout: 5 * time.Second}
+	mux := opsHandler(reg, m.ready)
+	m.alerts = app.NewAlertRouter(bot.AlertOptions{Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, TriageChannel: cfg.AlertTriageChannel})
+	receiver := &alerts.Receiver{Sink: m.alerts, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: log.Named("alerts")}
+	receiver.Register(mux)
+	// Bounded so a slow sender cannot hold connections open.
+	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	return m, nil
 }
 
@@ -154,6 +161,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.cron.Start()
 	m.timers.Start()
+	alertsCtx, stopAlerts := context.WithCancel(context.Background())
+	defer stopAlerts()
+	go m.alerts.Run(alertsCtx)
 	// Start-up (package initialisation, migrations, the playbook index)
 	// leaves garbage the idle bot never needs again; hand it back now
 	// rather than whenever the scavenger gets to it.

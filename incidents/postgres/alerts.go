@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,10 +25,18 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) e
 		return err
 	}
 	batch := &pgx.Batch{}
+	attached := map[string]map[uuid.UUID]bool{}
 	for i, a := range alerts {
 		var inc *uuid.UUID
 		if a.IncidentID != uuid.Nil {
 			inc = &a.IncidentID
+			if attached[a.Fingerprint] == nil {
+				attached[a.Fingerprint] = map[uuid.UUID]bool{}
+			}
+			if !attached[a.Fingerprint][a.IncidentID] {
+				attached[a.Fingerprint][a.IncidentID] = true
+				batch.Queue("INSERT INTO alert_incidents (fingerprint, incident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", a.Fingerprint, a.IncidentID)
+			}
 		}
 		batch.Queue(`INSERT INTO alerts (id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
@@ -45,7 +55,7 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) e
 // fingerprint is attached to.
 func (s *Store) AlertIncident(ctx context.Context, fingerprint string) (incidents.Incident, error) {
 	inc, err := scanIncident(s.pool.QueryRow(ctx, "SELECT "+incidentColumns+` FROM incidents
-		WHERE status <> $1 AND id IN (SELECT incident_id FROM alerts WHERE fingerprint = $2 AND incident_id IS NOT NULL)
+		WHERE status <> $1 AND id IN (SELECT incident_id FROM alert_incidents WHERE fingerprint = $2)
 		ORDER BY declared_at DESC, number DESC LIMIT 1`, string(incidents.StatusResolved), fingerprint))
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("open incident for alert %q: %w", fingerprint, err)
@@ -65,4 +75,60 @@ func (s *Store) AlertStats(ctx context.Context, fingerprint string, since time.T
 		st.First, st.Last = first.UTC(), last.UTC()
 	}
 	return st, nil
+}
+
+// LatestAlert returns the alert with fingerprint received last.
+func (s *Store) LatestAlert(ctx context.Context, fingerprint string) (incidents.AlertRecord, error) {
+	var a incidents.AlertRecord
+	var inc *uuid.UUID
+	var labels, links []byte
+	err := s.pool.QueryRow(ctx, `SELECT id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id
+		FROM alerts WHERE fingerprint = $1 ORDER BY received_at DESC, seq DESC LIMIT 1`, fingerprint).
+		Scan(&a.ID, &a.ReceivedAt, &a.Source, &a.Fingerprint, &a.Status, &a.Severity, &a.Title, &a.Text, &labels, &links, &a.At, &inc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, fmt.Errorf("latest alert %q: %w", fingerprint, incidents.ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("latest alert %q: %w", fingerprint, err)
+	}
+	if inc != nil {
+		a.IncidentID = *inc
+	}
+	a.ReceivedAt, a.At = a.ReceivedAt.UTC(), a.At.UTC()
+	if err := json.Unmarshal(labels, &a.Labels); err != nil {
+		return a, fmt.Errorf("latest alert %q: labels: %w", fingerprint, err)
+	}
+	if err := json.Unmarshal(links, &a.Links); err != nil {
+		return a, fmt.Errorf("latest alert %q: links: %w", fingerprint, err)
+	}
+	return a, nil
+}
+
+// TriageAlerts records a triage decision, attaching the fingerprint's
+// loose alerts to the declared incident in the same transaction.
+func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage) error {
+	if err := storeutil.CheckTriage(&t, time.Now()); err != nil {
+		return err
+	}
+	var inc *uuid.UUID
+	if t.IncidentID != uuid.Nil {
+		inc = &t.IncidentID
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if inc != nil {
+			if _, err := tx.Exec(ctx, "UPDATE alerts SET incident_id = $1 WHERE fingerprint = $2 AND incident_id IS NULL", inc, t.Fingerprint); err != nil {
+				return fmt.Errorf("attach alerts: %w", err)
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO alert_incidents (fingerprint, incident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", t.Fingerprint, inc); err != nil {
+				return fmt.Errorf("attach alerts: %w", err)
+			}
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO alert_triage (fingerprint, decision, decided_by, decided_at, incident_id) VALUES ($1, $2, $3, $4, $5)",
+			t.Fingerprint, t.Decision, t.By, t.At, inc)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
+	}
+	return nil
 }

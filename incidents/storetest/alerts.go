@@ -99,3 +99,56 @@ func testAlertIncident(t *testing.T, s incidents.Store) {
 		t.Fatalf("after resolving the newest: %q, %v; want %q", got.Title, err, old.Title)
 	}
 }
+
+// LatestAlert returns the last received, with everything stored.
+func testAlertsLatest(t *testing.T, s incidents.Store) {
+	now := us(time.Now())
+	if _, err := s.LatestAlert(t.Context(), "fp-x"); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("LatestAlert of nothing: %v, want ErrNotFound", err)
+	}
+	first, second := newAlert("fp-x", now, uuid.Nil), newAlert("fp-x", now, uuid.Nil)
+	second.Title, second.Status = "second", "resolved"
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{first, second}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LatestAlert(t.Context(), "fp-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != second.ID || got.Title != "second" || got.Status != "resolved" || got.Labels["alertname"] != "ProbeFailure" ||
+		len(got.Links) != 1 || !got.At.Equal(now) || !got.ReceivedAt.Equal(now) || got.IncidentID != uuid.Nil {
+		t.Errorf("LatestAlert = %+v, want the second of one batch", got)
+	}
+}
+
+// Declaring from triage attaches the loose alerts, so the next alert of
+// the condition finds the incident; other decisions attach nothing.
+func testAlertsTriage(t *testing.T, s incidents.Store) {
+	now := us(time.Now())
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-w", now, uuid.Nil), newAlert("fp-w", now, uuid.Nil)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageMonitor, By: "U0BOB"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AlertIncident(t.Context(), "fp-w"); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("monitor attached the alerts: %v", err)
+	}
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: "maybe", By: "U0BOB"}); err == nil {
+		t.Error("unknown decision accepted")
+	}
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageDeclared, By: "U0BOB"}); err == nil {
+		t.Error("declared without an incident accepted")
+	}
+	inc, _ := mustCreate(t, s, newIncident("from triage", now), "")
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageDeclared, By: "U0BOB", IncidentID: inc.ID}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AlertIncident(t.Context(), "fp-w")
+	if err != nil || got.ID != inc.ID {
+		t.Fatalf("after declaring: %q, %v", got.Title, err)
+	}
+	if l, err := s.LatestAlert(t.Context(), "fp-w"); err != nil || l.IncidentID != inc.ID {
+		t.Errorf("latest alert incident = %v, %v", l.IncidentID, err)
+	}
+}

@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Alerts/AddAndStats", testAlertsAddAndStats},
 		{"Alerts/AllOrNothing", testAlertsAllOrNothing},
 		{"Alerts/OpenIncident", testAlertIncident},
+		{"Alerts/Latest", testAlertsLatest},
+		{"Alerts/Triage", testAlertsTriage},
 		{"TryLock", testTryLock},
 		{"Ping", testPing},
 	}

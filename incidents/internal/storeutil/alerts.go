@@ -49,3 +49,42 @@ func PrepareAlerts(alerts []incidents.AlertRecord, now time.Time) (labels, links
 	}
 	return labels, links, nil
 }
+
+// DecodeAlert fills what a text-typed store keeps as strings.
+func DecodeAlert(a *incidents.AlertRecord, id, received, at string, labels, links []byte, layout string) error {
+	var err error
+	if a.ID, err = uuid.Parse(id); err != nil {
+		return err
+	}
+	if a.ReceivedAt, err = time.Parse(layout, received); err != nil {
+		return err
+	}
+	if a.At, err = time.Parse(layout, at); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(labels, &a.Labels); err != nil {
+		return fmt.Errorf("labels: %w", err)
+	}
+	if err := json.Unmarshal(links, &a.Links); err != nil {
+		return fmt.Errorf("links: %w", err)
+	}
+	return nil
+}
+
+// CheckTriage validates a triage decision and fills its time.
+func CheckTriage(t *incidents.Triage, now time.Time) error {
+	switch {
+	case t.Fingerprint == "":
+		return fmt.Errorf("triage: no fingerprint")
+	case t.By == "":
+		return fmt.Errorf("triage %q: no person", t.Fingerprint)
+	case t.Decision != incidents.TriageDeclared && t.Decision != incidents.TriageMonitor && t.Decision != incidents.TriageDismissed:
+		return fmt.Errorf("triage %q: unknown decision %q", t.Fingerprint, t.Decision)
+	case t.Decision == incidents.TriageDeclared && t.IncidentID == uuid.Nil:
+		return fmt.Errorf("triage %q: declared, but no incident", t.Fingerprint)
+	}
+	if t.At.IsZero() {
+		t.At = now
+	}
+	return nil
+}

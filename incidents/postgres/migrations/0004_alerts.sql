@@ -7,6 +7,7 @@
 
 CREATE TABLE alerts (
     id          uuid PRIMARY KEY,
+    seq         bigint GENERATED ALWAYS AS IDENTITY, -- order of arrival within one received_at
     received_at timestamptz NOT NULL,
     source      text NOT NULL,
     fingerprint text NOT NULL,
@@ -21,3 +22,22 @@ CREATE TABLE alerts (
 );
 
 CREATE INDEX alerts_fingerprint_idx ON alerts (fingerprint, received_at);
+
+-- Triage of warning alerts (Store.TriageAlerts): who chose what, when.
+-- incident_id is set when the choice was to declare an incident.
+CREATE TABLE alert_triage (
+    fingerprint text NOT NULL,
+    decision    text NOT NULL CHECK (decision IN ('declared', 'monitor', 'dismissed')),
+    decided_by  text NOT NULL,
+    decided_at  timestamptz NOT NULL,
+    incident_id uuid REFERENCES incidents (id),
+    PRIMARY KEY (fingerprint, decided_at, decided_by)
+);
+
+-- Which incidents each fingerprint was attached to: AlertIncident reads
+-- this small table instead of every alert a fingerprint ever sent.
+CREATE TABLE alert_incidents (
+    fingerprint text NOT NULL,
+    incident_id uuid NOT NULL REFERENCES incidents (id),
+    PRIMARY KEY (fingerprint, incident_id)
+);

@@ -21,3 +21,22 @@ CREATE TABLE alerts (
 );
 
 CREATE INDEX alerts_fingerprint_idx ON alerts (fingerprint, received_at);
+
+-- Triage of warning alerts (Store.TriageAlerts): who chose what, when.
+-- incident_id is set when the choice was to declare an incident.
+CREATE TABLE alert_triage (
+    fingerprint TEXT NOT NULL,
+    decision    TEXT NOT NULL CHECK (decision IN ('declared', 'monitor', 'dismissed')),
+    decided_by  TEXT NOT NULL,
+    decided_at  TEXT NOT NULL,
+    incident_id TEXT REFERENCES incidents (id),
+    PRIMARY KEY (fingerprint, decided_at, decided_by)
+);
+
+-- Which incidents each fingerprint was attached to: AlertIncident reads
+-- this small table instead of every alert a fingerprint ever sent.
+CREATE TABLE alert_incidents (
+    fingerprint TEXT NOT NULL,
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    PRIMARY KEY (fingerprint, incident_id)
+);

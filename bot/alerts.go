@@ -1,0 +1,387 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/alerts"
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/playbooks"
+)
+
+// EventAlert records in an incident's timeline that an alert fired into
+// it or resolved.
+const EventAlert incidents.EventKind = "alert"
+
+// AlertOptions configure how alerts become incidents.
+type AlertOptions struct {
+	// Window: a critical alert whose runbook matches an incident this
+	// router opened less than Window ago joins it instead of opening
+	// another (default 30m).
+	Window time.Duration
+	// Severity of incidents opened from alerts (default sev2).
+	Severity incidents.Severity
+	// Pace is the least time between two messages in one channel
+	// (default 1s, Slack's per-channel rate).
+	Pace time.Duration
+	// MaxLines bounds one grouped notice; the rest are counted.
+	MaxLines int
+	// TriageChannel receives the triage cards of warning alerts.
+	TriageChannel string
+}
+
+// AlertRouter turns alerts into incidents (alerts.Sink). Decisions and
+// storage happen in Receive, so the sender's 2xx means every alert is
+// stored; Slack work happens afterwards in Run, grouped per channel and
+// paced, so a storm of thousands of alerts is a bounded number of
+// messages.
+type AlertRouter struct {
+	app  *App
+	opts AlertOptions
+
+	mu sync.Mutex // serialises decisions: two alerts of one condition open one incident
+	// opened remembers, per playbook, the incident this router last
+	// opened, for the same-playbook window.
+	opened map[string]openedIncident
+	// told remembers which fingerprints each incident has been told
+	// about, so repeats are counted, not reposted.
+	told map[uuid.UUID]map[string]bool
+	// carded remembers when each warning fingerprint got a triage card.
+	carded map[string]time.Time
+
+	outMu   sync.Mutex
+	setups  []func(context.Context)
+	notices map[string][]string // channel → lines waiting
+	wake    chan struct{}
+}
+
+type openedIncident struct {
+	id uuid.UUID
+	at time.Time
+}
+
+// NewAlertRouter returns a router posting through a.
+func (a *App) NewAlertRouter(opts AlertOptions) *AlertRouter {
+	if opts.Window <= 0 {
+		opts.Window = 30 * time.Minute
+	}
+	if opts.Severity == 0 {
+		opts.Severity = incidents.Sev2
+	}
+	if opts.Pace <= 0 {
+		opts.Pace = time.Second
+	}
+	if opts.MaxLines <= 0 {
+		opts.MaxLines = 10
+	}
+	return &AlertRouter{app: a, opts: opts, opened: map[string]openedIncident{}, told: map[uuid.UUID]map[string]bool{}, carded: map[string]time.Time{},
+		notices: map[string][]string{}, wake: make(chan struct{}, 1)}
+}
+
+// fpState is what one batch decided for one fingerprint.
+type fpState struct {
+	inc      incidents.Incident
+	has      bool
+	isNew    bool
+	pb       *playbooks.Playbook
+	why      string
+	first    alerts.Alert
+	last     alerts.Alert
+	firing   int
+	resolved int
+	warning  bool
+}
+
+// Receive decides and stores; see AlertRouter.
+func (r *AlertRouter) Receive(ctx context.Context, as []alerts.Alert) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	store := r.app.svc.Store()
+	now := r.app.svc.Now()
+	states := map[string]*fpState{}
+	var order []string
+	recs := make([]incidents.AlertRecord, len(as))
+	for i, al := range as {
+		st := states[al.Fingerprint]
+		if st == nil {
+			st = &fpState{first: al}
+			inc, err := store.AlertIncident(ctx, al.Fingerprint)
+			switch {
+			case err == nil:
+				st.inc, st.has = inc, true
+			case !errors.Is(err, incidents.ErrNotFound):
+				return err
+			}
+			states[al.Fingerprint] = st
+			order = append(order, al.Fingerprint)
+		}
+		st.last = al
+		if al.Status == alerts.Firing && al.Severity == alerts.Critical && !st.has {
+			if err := r.open(ctx, st, al, now); err != nil {
+				return err
+			}
+		}
+		switch {
+		case al.Status == alerts.Resolved:
+			st.resolved++
+		case al.Severity == alerts.Warning && !st.has:
+			st.warning = true
+		default:
+			st.firing++
+		}
+		recs[i] = incidents.AlertRecord{ReceivedAt: now, Source: al.Source, Fingerprint: al.Fingerprint, Status: string(al.Status),
+			Severity: string(al.Severity), Title: al.Title, Text: al.Text, Labels: al.Labels, Links: al.Links, At: al.At}
+		if st.has {
+			recs[i].IncidentID = st.inc.ID
+		}
+	}
+	if err := store.AddAlerts(ctx, recs); err != nil {
+		return err
+	}
+	for _, fp := range order {
+		r.follow(ctx, fp, states[fp])
+	}
+	r.kick()
+	return nil
+}
+
+// open finds the incident a new critical alert belongs to — one opened
+// for the same runbook within the window — or declares one.
+func (r *AlertRouter) open(ctx context.Context, st *fpState, al alerts.Alert, now time.Time) error {
+	a := r.app
+	if a.catalog != nil {
+		rk := a.catalog.Match(playbooks.Query{Text: al.Title + "\n" + al.Text, Labels: al.Labels}, candidatesShown)
+		if best, ok := rk.Best(); ok {
+			st.pb, st.why = best.Playbook, whyMatched(best)
+		}
+	}
+	if st.pb != nil {
+		if o, ok := r.opened[st.pb.ID]; ok && now.Sub(o.at) < r.opts.Window {
+			if inc, err := a.svc.Store().Get(ctx, o.id); err == nil && inc.Status != incidents.StatusResolved {
+				st.inc, st.has = inc, true
+				return nil
+			}
+		}
+	}
+	inc, created, err := a.svc.Declare(ctx, incidents.Declaration{
+		Title: clipText(al.Title, incidents.MaxTitleLen-1), Description: alertDescription(al), Severity: r.opts.Severity,
+		Reporter: a.botUser, Source: "alert (" + al.Source + ")", Key: "alert:" + al.Fingerprint + ":" + al.At.Format(time.RFC3339Nano),
+	})
+	if err != nil {
+		return fmt.Errorf("open an incident for alert %q: %w", al.Title, err)
+	}
+	st.inc, st.has, st.isNew = inc, true, created
+	if st.pb != nil {
+		r.opened[st.pb.ID] = openedIncident{inc.ID, now}
+	}
+	return nil
+}
+
+// follow records and queues what the batch means for one fingerprint.
+func (r *AlertRouter) follow(ctx context.Context, fp string, st *fpState) {
+	a := r.app
+	log := a.log.With(zap.String("fingerprint", fp))
+	switch {
+	case st.isNew:
+		inc, pb, why, al := st.inc, st.pb, st.why, st.first
+		r.told[inc.ID] = map[string]bool{fp: true}
+		r.queueSetup(func(ctx context.Context) {
+			a.setup(ctx, Origin{}, inc, func(ctx context.Context, inc incidents.Incident, f *failures) {
+				r.postAlertIntro(ctx, inc, al, f)
+				if pb != nil {
+					if err := a.postCard(ctx, inc, incidents.By{User: incidents.ActorBot}, pb, why, nil); err != nil {
+						a.stepFailed(ctx, inc, "post the runbook card", err, f)
+					}
+				}
+			})
+		})
+		log.Info("alert opened an incident", zap.Int64("incident", st.inc.Number))
+	case st.has:
+		seen := r.told[st.inc.ID]
+		if seen == nil {
+			seen = map[string]bool{}
+			r.told[st.inc.ID] = seen
+		}
+		if st.firing > 0 && !seen[fp] {
+			seen[fp] = true
+			r.audit(ctx, st.inc, fmt.Sprintf("Alert firing: %s (%s)", st.last.Title, st.last.Source), st.last)
+			r.notice(st.inc, fmt.Sprintf(":rotating_light: Alert joined this incident: *%s* (%s)", Escape(st.last.Title), st.last.Source))
+		}
+		if st.resolved > 0 {
+			delete(seen, fp)
+			at := st.last.At.In(a.render.Location).Format("15:04")
+			r.audit(ctx, st.inc, fmt.Sprintf("Alert resolved at %s: %s", at, st.last.Title), st.last)
+			r.notice(st.inc, fmt.Sprintf(":white_check_mark: *%s* is back to OK at %s — resolve the incident? `/incident resolve <what fixed it>`", Escape(st.last.Title), at))
+		}
+	case st.warning:
+		now := a.svc.Now()
+		if at, ok := r.carded[fp]; ok && now.Sub(at) < triageWindow {
+			return // counted in the store, not reposted
+		}
+		if r.opts.TriageChannel == "" {
+			log.Warn("warning alert stored; no ALERT_TRIAGE_CHANNEL or INCIDENTS_CHANNEL to ask about it", zap.String("title", st.last.Title))
+			return
+		}
+		r.carded[fp] = now
+		al := st.first
+		r.queueSetup(func(ctx context.Context) {
+			text, blocks := a.render.TriageCard(al)
+			if _, _, err := a.api.PostMessageContext(ctx, r.opts.TriageChannel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+				a.log.Warn("could not post a triage card", zap.String("slack_error", SlackErrorCode(err)))
+			}
+		})
+	default:
+		log.Info("alert stored without an incident", zap.String("status", string(st.last.Status)))
+	}
+}
+
+func (r *AlertRouter) audit(ctx context.Context, inc incidents.Incident, text string, al alerts.Alert) {
+	data := map[string]string{"source": al.Source, "fingerprint": al.Fingerprint, "status": string(al.Status), "at": al.At.Format(time.RFC3339)}
+	if err := r.app.svc.Audit(ctx, inc.ID, incidents.ActorBot, EventAlert, text, data); err != nil {
+		r.app.log.Error("could not record an alert in the timeline", zap.String("incident_id", inc.ID.String()), zap.Error(err))
+	}
+}
+
+// postAlertIntro says, first thing in a channel opened by an alert, what
+// fired and that someone must take command.
+func (r *AlertRouter) postAlertIntro(ctx context.Context, inc incidents.Incident, al alerts.Alert, f *failures) {
+	var b strings.Builder
+	fmt.Fprintf(&b, ":rotating_light: Opened automatically from a %s alert at %s.\n*%s*", al.Source,
+		al.At.In(r.app.render.Location).Format("15:04 MST"), Escape(al.Title))
+	if al.Text != "" {
+		fmt.Fprintf(&b, "\n%s", Escape(clipText(al.Text, 1500)))
+	}
+	for _, l := range al.Links {
+		fmt.Fprintf(&b, "\n<%s>", l)
+	}
+	b.WriteString("\nWho is taking command? `/incident commander @you`")
+	if _, _, err := r.app.api.PostMessageContext(ctx, inc.ChannelID, slack.MsgOptionText(b.String(), false)); err != nil {
+		r.app.stepFailed(ctx, inc, "post the alert", err, f)
+	}
+}
+
+func (r *AlertRouter) queueSetup(fn func(context.Context)) {
+	r.outMu.Lock()
+	r.setups = append(r.setups, fn)
+	r.outMu.Unlock()
+}
+
+// notice queues a line for the incident's channel; lines are grouped.
+func (r *AlertRouter) notice(inc incidents.Incident, line string) {
+	ch := inc.ChannelID
+	if ch == "" {
+		// Not set up yet: its setup posts the alert; later lines wait for
+		// the channel under the incident's ID and are re-read on send.
+		ch = "incident:" + inc.ID.String()
+	}
+	r.outMu.Lock()
+	r.notices[ch] = append(r.notices[ch], line)
+	r.outMu.Unlock()
+}
+
+func (r *AlertRouter) kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run does the Slack work until ctx ends: new incidents' setup first,
+// then at most one grouped message per channel per Pace.
+func (r *AlertRouter) Run(ctx context.Context) {
+	last := map[string]time.Time{}
+	timer := time.NewTimer(r.opts.Pace)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-timer.C:
+		}
+		r.outMu.Lock()
+		setups := r.setups
+		r.setups = nil
+		r.outMu.Unlock()
+		for _, fn := range setups {
+			fn(ctx)
+		}
+		r.outMu.Lock()
+		due := map[string][]string{}
+		now := time.Now()
+		for ch, lines := range r.notices {
+			if now.Sub(last[ch]) >= r.opts.Pace {
+				due[ch] = lines
+				delete(r.notices, ch)
+			}
+		}
+		pending := len(r.notices) > 0
+		r.outMu.Unlock()
+		chans := make([]string, 0, len(due))
+		for ch := range due {
+			chans = append(chans, ch)
+		}
+		sort.Strings(chans)
+		for _, ch := range chans {
+			target := ch
+			if id, ok := strings.CutPrefix(ch, "incident:"); ok {
+				inc, err := r.app.svc.Store().Get(ctx, uuid.MustParse(id))
+				if err != nil || inc.ChannelID == "" {
+					continue // no channel: the lines are in the timeline
+				}
+				target = inc.ChannelID
+			}
+			last[ch] = time.Now()
+			if _, _, err := r.app.api.PostMessageContext(ctx, target, slack.MsgOptionText(groupLines(due[ch], r.opts.MaxLines), false)); err != nil {
+				r.app.log.Warn("could not post alert notices", zap.String("channel", target), zap.String("slack_error", SlackErrorCode(err)))
+			}
+		}
+		if pending {
+			timer.Reset(r.opts.Pace)
+		} else {
+			timer.Reset(time.Minute)
+		}
+	}
+}
+
+// groupLines joins lines, at most max, counting the rest.
+func groupLines(lines []string, max int) string {
+	if len(lines) <= max {
+		return strings.Join(lines, "\n")
+	}
+	return strings.Join(lines[:max], "\n") + fmt.Sprintf("\n…and %d more alert notices (all in the timeline).", len(lines)-max)
+}
+
+func alertDescription(al alerts.Alert) string {
+	var b strings.Builder
+	b.WriteString(clipText(al.Text, 1500))
+	keys := make([]string, 0, len(al.Labels))
+	for k := range al.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if b.Len() > 2500 {
+			break
+		}
+		fmt.Fprintf(&b, "\n%s=%s", k, al.Labels[k])
+	}
+	return clipText(strings.TrimSpace(b.String()), incidents.MaxDescriptionLen-1)
+}
+
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incident-bot/incident-bot/bot"
+	"github.com/incident-bot/incident-bot/bot/slacktest"
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+const testAlertSecret = "alert-secret-0123456789"
+
+// alertmanagerBody is the Alertmanager fixture with its alerts replaced.
+func alertmanagerBody(t *testing.T, edit func(alerts []map[string]any) []map[string]any) string {
+	t.Helper()
+	raw, err := os.ReadFile("../../alerts/testdata/alertmanager_webhook.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	var list []map[string]any
+	for _, a := range p["alerts"].([]any) {
+		list = append(list, a.(map[string]any))
+	}
+	p["alerts"] = edit(list)
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+func (h *harness) postAlert(path, body string) int {
+	h.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+h.httpAddr+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testAlertSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// An Alertmanager critical alert opens an incident with the matching
+// runbook; a repeat attaches instead of duplicating; a second alert of the
+// same runbook joins the same incident; the resolved twin is posted into
+// the incident and recorded in its timeline.
+func TestAlertOpensIncident(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			h := newHarness(t, kind, map[string]string{"ALERT_WEBHOOK_SECRET": testAlertSecret})
+			store := h.openStore(t)
+			firing := alertmanagerBody(t, func(as []map[string]any) []map[string]any { return as[:1] })
+			if code := h.postAlert("/alerts/alertmanager", firing); code != 200 {
+				t.Fatalf("firing alert: HTTP %d", code)
+			}
+			var inc incidents.Incident
+			h.eventually("incident with a channel", func() bool {
+				list, err := store.List(context.Background(), incidents.ListFilter{})
+				if err != nil || len(list) != 1 || list[0].ChannelID == "" {
+					return false
+				}
+				inc = list[0]
+				return true
+			})
+			if !strings.Contains(inc.Title, "BlackBox probe failure") || inc.Severity != incidents.Sev2 {
+				t.Errorf("incident = %q %v", inc.Title, inc.Severity)
+			}
+			h.messageContaining(inc.ChannelID, "Opened automatically from a alertmanager alert")
+			h.messageContaining(inc.ChannelID, "Service outage")
+			h.messageContaining(h.announce, inc.Title)
+
+			// The same alert again (Alertmanager repeats every
+			// repeat_interval) and another instance of the same kind.
+			if code := h.postAlert("/alerts/alertmanager", firing); code != 200 {
+				t.Fatalf("repeat: HTTP %d", code)
+			}
+			other := alertmanagerBody(t, func(as []map[string]any) []map[string]any {
+				a := as[1]
+				a["status"], a["endsAt"] = "firing", "0001-01-01T00:00:00Z"
+				return []map[string]any{a}
+			})
+			if code := h.postAlert("/alerts/alertmanager", other); code != 200 {
+				t.Fatalf("second instance: HTTP %d", code)
+			}
+			h.messageContaining(inc.ChannelID, "Alert joined this incident")
+			resolved := alertmanagerBody(t, func(as []map[string]any) []map[string]any {
+				a := as[0]
+				a["status"], a["endsAt"] = "resolved", "2026-01-06T10:32:00Z"
+				return []map[string]any{a}
+			})
+			if code := h.postAlert("/alerts/alertmanager", resolved); code != 200 {
+				t.Fatalf("resolved: HTTP %d", code)
+			}
+			h.messageContaining(inc.ChannelID, "is back to OK at")
+
+			list, _ := store.List(context.Background(), incidents.ListFilter{})
+			if len(list) != 1 {
+				t.Errorf("%d incidents, want 1", len(list))
+			}
+			st, err := store.AlertStats(context.Background(), "alertmanager:1a30ba71cca2921f", time.Time{})
+			if err != nil || st.Count != 3 {
+				t.Errorf("stored %d alerts of the fingerprint (%v), want 3 (firing, repeat, resolved)", st.Count, err)
+			}
+			evs, _ := store.Timeline(context.Background(), inc.ID)
+			var alertEvents []string
+			for _, e := range evs {
+				if e.Kind == bot.EventAlert {
+					alertEvents = append(alertEvents, e.Text)
+				}
+			}
+			if len(alertEvents) != 2 || !strings.HasPrefix(alertEvents[0], "Alert firing") || !strings.HasPrefix(alertEvents[1], "Alert resolved") {
+				t.Errorf("alert events = %q", alertEvents)
+			}
+			if n := strings.Count(strings.Join(texts(h.posts(inc.ChannelID)), "\n"), "Opened automatically"); n != 1 {
+				t.Errorf("the alert was introduced %d times", n)
+			}
+		})
+	}
+}
+
+// Wrong secret, bad JSON: refused with the reason, nothing opened.
+func TestAlertReceiverRefusals(t *testing.T) {
+	h := newHarness(t, "sqlite", map[string]string{"ALERT_WEBHOOK_SECRET": testAlertSecret})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+h.httpAddr+"/alerts/webhook", strings.NewReader(`{"title":"x","severity":"critical"}`))
+	req.Header.Set("X-Alert-Secret", "wrong-secret-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 401 {
+		t.Fatalf("wrong secret: %v %v", resp.StatusCode, err)
+	}
+	if code := h.postAlert("/alerts/webhook", `{"title":`); code != 400 {
+		t.Errorf("bad JSON: %d", code)
+	}
+	list, _ := h.openStore(t).List(context.Background(), incidents.ListFilter{})
+	if len(list) != 0 {
+		t.Errorf("%d incidents opened by refused alerts", len(list))
+	}
+}
+
+func texts(ms []slacktest.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+// A warning asks for triage once; declaring from the card opens an
+// incident reported by the clicker, and the condition's next alert joins
+// it; dismissing settles the card.
+func TestAlertTriage(t *testing.T) {
+	h := newHarness(t, "sqlite", map[string]string{"ALERT_WEBHOOK_SECRET": testAlertSecret})
+	store := h.openStore(t)
+	warn := `{"title":"orders-db disk 90% full","text":"free space below 10%","severity":"warning","fingerprint":"disk-90","labels":{"db":"orders"}}`
+	for range 3 {
+		if code := h.postAlert("/alerts/webhook", warn); code != 200 {
+			t.Fatalf("warning: HTTP %d", code)
+		}
+	}
+	card := h.messageContaining(h.announce, "Warning alert: orders-db disk 90% full")
+	other := `{"title":"cache hit rate low","severity":"warning","fingerprint":"cache-low"}`
+	if code := h.postAlert("/alerts/webhook", other); code != 200 {
+		t.Fatalf("second warning: HTTP %d", code)
+	}
+	otherCard := h.messageContaining(h.announce, "Warning alert: cache hit rate low")
+	n := 0
+	for _, m := range h.posts(h.announce) {
+		if strings.Contains(m.Text, "orders-db disk") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d triage cards for one warning repeated 3 times, want 1", n)
+	}
+	if list, _ := store.List(context.Background(), incidents.ListFilter{}); len(list) != 0 {
+		t.Fatalf("a warning opened %d incidents", len(list))
+	}
+
+	h.send("interactive", h.slack.BlockAction(bob, h.announce, card.TS, bot.ActionTriageDeclare, "webhook:disk-90"))
+	h.send("interactive", h.slack.BlockAction(bob, h.announce, card.TS, bot.ActionTriageDeclare, "webhook:disk-90")) // a double click
+	var inc incidents.Incident
+	h.eventually("incident from triage", func() bool {
+		list, _ := store.List(context.Background(), incidents.ListFilter{})
+		if len(list) == 1 && list[0].ChannelID != "" {
+			inc = list[0]
+			return true
+		}
+		return false
+	})
+	if inc.Reporter != bob || inc.Title != "orders-db disk 90% full" {
+		t.Errorf("incident = %+v", inc)
+	}
+	h.messageContaining(h.announce, "Declared as incident")
+	if code := h.postAlert("/alerts/webhook", warn); code != 200 {
+		t.Fatal(code)
+	}
+	h.messageContaining(inc.ChannelID, "Alert joined this incident")
+
+	h.send("interactive", h.slack.BlockAction(bob, h.announce, otherCard.TS, bot.ActionTriageDismiss, "webhook:cache-low"))
+	h.messageContaining(h.announce, "Dismissed as a false positive by")
+	time.Sleep(200 * time.Millisecond)
+	if list, _ := store.List(context.Background(), incidents.ListFilter{}); len(list) != 1 {
+		t.Errorf("%d incidents after a double click and a dismissal, want 1", len(list))
+	}
+}
