@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/alerts"
@@ -384,4 +385,62 @@ func clipText(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// ReadAlertChannels makes r read the messages integrations post in
+// channels (Slack channel IDs) as alerts.
+func (a *App) ReadAlertChannels(r *AlertRouter, channels []string) {
+	a.alertRouter = r
+	a.alertChannels = map[string]bool{}
+	for _, c := range channels {
+		a.alertChannels[c] = true
+	}
+}
+
+func (a *App) isAlertChannel(ch string) bool { return a.alertRouter != nil && a.alertChannels[ch] }
+
+// alertMessage reads an integration's message in an alert channel. People
+// talking in the channel, the bot itself, edits, deletions and thread
+// replies are not alerts.
+func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) {
+	if m.BotID == "" && m.SubType != "bot_message" {
+		return
+	}
+	if m.User == a.botUser || (m.ThreadTimeStamp != "" && m.ThreadTimeStamp != m.TimeStamp) || (m.SubType != "" && m.SubType != "bot_message") {
+		return
+	}
+	cm := alerts.ChatMessage{Channel: m.Channel, Sender: m.Username, Text: m.Text, At: tsTime(m.TimeStamp)}
+	if cm.Sender == "" {
+		cm.Sender = m.BotID
+	}
+	var attachments []slack.Attachment
+	if m.Message != nil {
+		attachments = m.Message.Attachments
+	}
+	for _, at := range attachments {
+		if cm.Title == "" {
+			cm.Title = at.Title
+		}
+		if cm.Color == "" {
+			cm.Color = at.Color
+		}
+		cm.Text = strings.TrimSpace(cm.Text + "\n" + firstOf(at.Text, at.Fallback))
+	}
+	al, err := alerts.FromChat(cm, a.svc.Now())
+	if err != nil {
+		a.log.Debug("alert channel message is not an alert", zap.String("channel", m.Channel), zap.String("reason", err.Error()))
+		return
+	}
+	if err := a.alertRouter.Receive(ctx, []alerts.Alert{al}); err != nil {
+		a.log.Error("could not store an alert from an alert channel", zap.String("channel", m.Channel), zap.String("ts", m.TimeStamp), zap.Error(err))
+	}
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -48,19 +48,22 @@ type AppOptions struct {
 // App runs /incident commands and header-button clicks against the
 // incidents domain and mirrors the result into Slack.
 type App struct {
-	svc            *incidents.Service
-	api            API
-	reply          replier
-	log            *zap.Logger
-	m              *Metrics
-	render         Renderer
-	announce       string
-	prefix         string
-	botUser        string
-	catalog        *playbooks.Catalog
-	exec           *actions.Executor
-	keyEmoji       string
-	postmortemGap  time.Duration
+	svc           *incidents.Service
+	api           API
+	reply         replier
+	log           *zap.Logger
+	m             *Metrics
+	render        Renderer
+	announce      string
+	prefix        string
+	botUser       string
+	catalog       *playbooks.Catalog
+	exec          *actions.Executor
+	keyEmoji      string
+	postmortemGap time.Duration
+	// alertRouter reads alertChannels' integration messages (ReadAlertChannels).
+	alertRouter    *AlertRouter
+	alertChannels  map[string]bool
 	autoPostmortem bool
 	locks          [64]sync.Mutex
 

@@ -44,6 +44,9 @@ func TestManifestScopesMatchCode(t *testing.T) {
 				IsEnabled bool `yaml:"is_enabled"`
 			} `yaml:"interactivity"`
 			SocketMode bool `yaml:"socket_mode_enabled"`
+			Events     struct {
+				Bot []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
 		} `yaml:"settings"`
 	}
 	if err := yaml.Unmarshal(raw, &m); err != nil {
@@ -55,6 +58,10 @@ func TestManifestScopesMatchCode(t *testing.T) {
 	}
 	if !m.Settings.SocketMode || !m.Settings.Interactivity.IsEnabled {
 		t.Errorf("manifest must enable socket mode and interactivity")
+	}
+	// Alert channels are read from message events (ALERT_CHANNELS).
+	if !slices.Equal(m.Settings.Events.Bot, []string{"message.channels"}) {
+		t.Errorf("manifest bot events = %v, want [message.channels]", m.Settings.Events.Bot)
 	}
 	// should_escape makes Slack send mentions as <@U…|name>, which the
 	// commander command relies on.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
 
@@ -132,13 +133,25 @@ func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 		payload = l.slashCommand(data)
 	case slack.InteractionCallback:
 		payload = l.interaction(data)
-	default:
-		// Events API: nothing subscribes yet; acknowledging stops redelivery.
+	case slackevents.EventsAPIEvent:
+		l.event(data)
 	}
 	if !req.AcceptsResponsePayload {
 		payload = nil
 	}
 	l.ack(ctx, req, payload, start)
+}
+
+// event hands a message posted in an alert channel to the alert router.
+// Other events are only acknowledged.
+func (l *Listener) event(ev slackevents.EventsAPIEvent) {
+	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
+	if !ok || !l.app.isAlertChannel(msg.Channel) {
+		return
+	}
+	if !l.pool.Submit(func(ctx context.Context) { l.app.alertMessage(ctx, msg) }) {
+		l.log.Warn("queue full: an alert channel message was not read", zap.String("channel", msg.Channel), zap.String("ts", msg.TimeStamp))
+	}
 }
 
 // ackTimeout bounds how long the loop waits to queue an ack. The queue only

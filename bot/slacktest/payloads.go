@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 )
 
@@ -188,5 +189,30 @@ func (s *Server) ViewSubmission(user, viewID, callbackID, privateMetadata string
 		"user": s.payloadUser(user), "api_app_id": s.opts.AppID, "token": verificationToken,
 		"trigger_id": s.store.issueTrigger(user, s.now()), "view": v, "response_urls": []any{},
 		"is_enterprise_install": false, "enterprise": nil,
+	}
+}
+
+// IntegrationMessage stores a message an integration (botID, posting as
+// username) posts in channel — text plus attachments, as AWS Chatbot and
+// Uptime Robot do — and returns the events_api payload of its
+// message.channels event, shaped like socketmode_events_api_app_mention.json.
+func (s *Server) IntegrationMessage(channel, botID, username, text string, attachments ...map[string]any) map[string]any {
+	ts := s.AddBotMessage(channel, botID, text)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	event := map[string]any{
+		"type": "message", "subtype": "bot_message", "bot_id": botID, "username": username, "text": text,
+		"ts": ts, "channel": channel, "channel_type": "channel", "event_ts": ts,
+	}
+	if len(attachments) > 0 {
+		event["attachments"] = attachments
+	}
+	s.eventSeq++
+	return map[string]any{
+		"token": verificationToken, "team_id": s.opts.TeamID, "api_app_id": s.opts.AppID, "event": event,
+		"type": "event_callback", "event_id": fmt.Sprintf("Ev%08d", s.eventSeq), "event_time": s.now().Unix(),
+		"authorizations": []map[string]any{{"enterprise_id": nil, "team_id": s.opts.TeamID, "user_id": s.opts.BotUserID,
+			"is_bot": true, "is_enterprise_install": false}},
+		"is_ext_shared_channel": false, "event_context": "4-" + ts,
 	}
 }

@@ -84,6 +84,8 @@ type Server struct {
 	store   store
 	calls   callLog
 	sock    socketState
+	// eventSeq numbers the event_id of events_api payloads.
+	eventSeq int
 }
 
 // New starts a fake Slack on 127.0.0.1 with a random port. Close stops it.

@@ -43,6 +43,7 @@ type Config struct {
 	AlertWindow        time.Duration      // ALERT_MERGE_WINDOW: same-runbook alerts join one incident within this
 	AlertSeverity      incidents.Severity // ALERT_INCIDENT_SEVERITY: severity of incidents opened from alerts
 	AlertTriageChannel string             // ALERT_TRIAGE_CHANNEL: where warning alerts ask for triage (default INCIDENTS_CHANNEL)
+	AlertChannels      []string           // ALERT_CHANNELS: channel IDs whose integration messages are alerts
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -133,6 +134,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad("POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q", getenv("POSTMORTEM_GAP"))
 	}
 	c.AlertTriageChannel = env("ALERT_TRIAGE_CHANNEL", c.IncidentsChannel)
+	for _, ch := range strings.Split(getenv("ALERT_CHANNELS"), ",") {
+		if ch = strings.TrimSpace(ch); ch == "" {
+			continue
+		} else if !strings.HasPrefix(ch, "C") && !strings.HasPrefix(ch, "G") || strings.ContainsAny(ch, "# ") {
+			bad("ALERT_CHANNELS must be comma-separated channel IDs (C…, from the channel's details), got %q", ch)
+		} else {
+			c.AlertChannels = append(c.AlertChannels, ch)
+		}
+	}
 	c.AlertSecret = strings.TrimSpace(getenv("ALERT_WEBHOOK_SECRET"))
 	if c.AlertSecret != "" && len(c.AlertSecret) < 16 {
 		bad("ALERT_WEBHOOK_SECRET must be at least 16 characters (it is the only thing between the internet and your incidents)")

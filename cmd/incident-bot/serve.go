@@ -124,6 +124,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	}
 	mux := opsHandler(reg, m.ready)
 	m.alerts = app.NewAlertRouter(bot.AlertOptions{Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, TriageChannel: cfg.AlertTriageChannel})
+	app.ReadAlertChannels(m.alerts, cfg.AlertChannels)
 	receiver := &alerts.Receiver{Sink: m.alerts, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: log.Named("alerts")}
 	receiver.Register(mux)
 	// Bounded so a slow sender cannot hold connections open.
