@@ -19,10 +19,6 @@ import (
 	"github.com/incident-bot/incident-bot/playbooks"
 )
 
-// EventAlert records in an incident's timeline that an alert fired into
-// it or resolved.
-const EventAlert incidents.EventKind = "alert"
-
 // AlertOptions configure how alerts become incidents.
 type AlertOptions struct {
 	// Window: a critical alert whose runbook matches an incident this
@@ -195,6 +191,7 @@ func (r *AlertRouter) follow(ctx context.Context, fp string, st *fpState) {
 	case st.isNew:
 		inc, pb, why, al := st.inc, st.pb, st.why, st.first
 		r.told[inc.ID] = map[string]bool{fp: true}
+		r.audit(ctx, inc, fmt.Sprintf("Opened from alert: %s (%s)", al.Title, al.Source), al)
 		r.queueSetup(func(ctx context.Context) {
 			a.setup(ctx, Origin{}, inc, func(ctx context.Context, inc incidents.Incident, f *failures) {
 				r.postAlertIntro(ctx, inc, al, f)
@@ -247,7 +244,7 @@ func (r *AlertRouter) follow(ctx context.Context, fp string, st *fpState) {
 
 func (r *AlertRouter) audit(ctx context.Context, inc incidents.Incident, text string, al alerts.Alert) {
 	data := map[string]string{"source": al.Source, "fingerprint": al.Fingerprint, "status": string(al.Status), "at": al.At.Format(time.RFC3339)}
-	if err := r.app.svc.Audit(ctx, inc.ID, incidents.ActorBot, EventAlert, text, data); err != nil {
+	if err := r.app.svc.Audit(ctx, inc.ID, incidents.ActorBot, incidents.EventAlert, text, data); err != nil {
 		r.app.log.Error("could not record an alert in the timeline", zap.String("incident_id", inc.ID.String()), zap.Error(err))
 	}
 }

@@ -37,6 +37,10 @@ const (
 	EventReminder  EventKind = "reminder"
 	EventSnoozed   EventKind = "reminder_snoozed"
 	EventEscalated EventKind = "escalated"
+
+	// An alert that opened the incident, joined it or resolved; Data has
+	// "source", "fingerprint", "status" and "at" (when it fired, RFC 3339).
+	EventAlert EventKind = "alert"
 )
 
 // Event is one entry in an incident's timeline. Events are append-only.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -112,15 +113,23 @@ func TestAlertOpensIncident(t *testing.T) {
 			evs, _ := store.Timeline(context.Background(), inc.ID)
 			var alertEvents []string
 			for _, e := range evs {
-				if e.Kind == bot.EventAlert {
+				if e.Kind == incidents.EventAlert {
 					alertEvents = append(alertEvents, e.Text)
 				}
 			}
-			if len(alertEvents) != 2 || !strings.HasPrefix(alertEvents[0], "Alert firing") || !strings.HasPrefix(alertEvents[1], "Alert resolved") {
+			if len(alertEvents) != 3 || !strings.HasPrefix(alertEvents[0], "Opened from alert: BlackBox probe failure") ||
+				!strings.HasPrefix(alertEvents[1], "Alert firing: BlackBox probe failure (https://www.example.org/)") || !strings.HasPrefix(alertEvents[2], "Alert resolved") {
 				t.Errorf("alert events = %q", alertEvents)
 			}
 			if n := strings.Count(strings.Join(texts(h.posts(inc.ChannelID)), "\n"), "Opened automatically"); n != 1 {
 				t.Errorf("the alert was introduced %d times", n)
+			}
+			// The postmortem draft knows when monitoring first alerted (the
+			// second instance, firing since 09:40).
+			var out, errb bytes.Buffer
+			if code := run(context.Background(), []string{"postmortem", "--incident", "1"}, func(k string) string { return h.env[k] }, &out, &errb); code != 0 ||
+				!strings.Contains(out.String(), "Monitoring alerted at 2026-01-06 09:40 UTC (alertmanager: BlackBox probe failure (https://www.example.org/))") {
+				t.Errorf("postmortem: exit %d %s\n%s", code, errb.String(), out.String())
 			}
 		})
 	}

@@ -228,8 +228,16 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 	if inc.Number == 0 {
 		d.Detection = fmt.Sprintf("??? (the channel starts at %s with %s)", clock(inc.DeclaredAt, opts.Location, true), name(inc.Reporter))
 	}
+	detect := "??? (from the start of impact to the declaration)"
+	if first, ev, ok := firstAlert(events); ok {
+		d.Detection = fmt.Sprintf("Monitoring alerted at %s (%s: %s); the incident was declared at %s.",
+			clock(first, opts.Location, true), ev.Data["source"], alertTitle(ev.Text, ev.Data["source"]), clock(inc.DeclaredAt, opts.Location, true))
+		if lag := inc.DeclaredAt.Sub(first); lag >= 0 {
+			detect = fmt.Sprintf("??? from the start of impact; %s from the first alert to the declaration", humanDur(lag))
+		}
+	}
 	d.Resolution = orUnknown(inc.Summary)
-	d.Figures = figures(inc, firstUpdate, updates, reminders, escalations)
+	d.Figures = figures(inc, detect, firstUpdate, updates, reminders, escalations)
 	d.Whys = whys(inc, opts)
 	return d
 }
@@ -368,7 +376,36 @@ func withGaps(es []Entry, inc incidents.Incident, gap time.Duration) []Entry {
 	return out
 }
 
-func figures(inc incidents.Incident, firstUpdate time.Time, updates, reminders, escalations int) [][2]string {
+// firstAlert is the earliest time an alert recorded in the timeline
+// fired, and its event.
+func firstAlert(events []incidents.Event) (time.Time, incidents.Event, bool) {
+	var first time.Time
+	var ev incidents.Event
+	for _, e := range events {
+		if e.Kind != incidents.EventAlert || e.Data["status"] == "resolved" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, e.Data["at"])
+		if err != nil {
+			at = e.At
+		}
+		if first.IsZero() || at.Before(first) {
+			first, ev = at, e
+		}
+	}
+	return first, ev, !first.IsZero()
+}
+
+// alertTitle is the alert's title in an alert event's text
+// ("Opened from alert: TITLE (SOURCE)").
+func alertTitle(text, source string) string {
+	if _, t, ok := strings.Cut(text, ": "); ok {
+		text = t
+	}
+	return strings.TrimSuffix(text, " ("+source+")")
+}
+
+func figures(inc incidents.Incident, detect string, firstUpdate time.Time, updates, reminders, escalations int) [][2]string {
 	since := func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -376,7 +413,7 @@ func figures(inc incidents.Incident, firstUpdate time.Time, updates, reminders, 
 		return humanDur(t.Sub(inc.DeclaredAt))
 	}
 	return [][2]string{
-		{"Time to detect", "??? (from the start of impact to the declaration)"},
+		{"Time to detect", detect},
 		{"Time to acknowledge (first status update)", since(firstUpdate)},
 		{"Time to mitigate", since(inc.MitigatedAt)},
 		{"Time to resolve", since(inc.ResolvedAt)},

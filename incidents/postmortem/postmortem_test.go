@@ -153,3 +153,23 @@ func TestPeopleListsEveryoneNamed(t *testing.T) {
 		}
 	}
 }
+
+// An incident opened from an alert says when monitoring knew.
+func TestDetectionFromAlerts(t *testing.T) {
+	inc, evs, ch := realistic()
+	alertAt := inc.DeclaredAt.Add(-6 * time.Minute)
+	evs = append(evs, incidents.Event{ID: uuid.New(), IncidentID: inc.ID, At: inc.DeclaredAt.Add(time.Minute), Actor: incidents.ActorBot,
+		Kind: incidents.EventAlert, Text: "Opened from alert: web 5xx above 5% (cloudwatch)",
+		Data: map[string]string{"source": "cloudwatch", "status": "firing", "at": alertAt.Format(time.RFC3339)}})
+	d := Assemble(inc, evs, ch, Options{Location: time.UTC})
+	if !strings.Contains(d.Detection, alertAt.Format("15:04")+" UTC (cloudwatch: web 5xx above 5%);") {
+		t.Errorf("Detection = %q", d.Detection)
+	}
+	if got := d.Figures[0][1]; !strings.Contains(got, "6m from the first alert to the declaration") {
+		t.Errorf("Time to detect = %q", got)
+	}
+	d = Assemble(inc, evs[:len(evs)-1], ch, Options{Location: time.UTC})
+	if !strings.HasPrefix(d.Figures[0][1], "???") || strings.Contains(d.Detection, "Monitoring") {
+		t.Errorf("without alerts: %q / %q", d.Detection, d.Figures[0][1])
+	}
+}
