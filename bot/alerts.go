@@ -302,6 +302,7 @@ func (r *AlertRouter) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			r.finish()
 			return
 		case <-r.wake:
 		case <-timer.C:
@@ -348,6 +349,21 @@ func (r *AlertRouter) Run(ctx context.Context) {
 		} else {
 			timer.Reset(time.Minute)
 		}
+	}
+}
+
+// finish runs the setups still queued at shutdown: an incident an alert
+// opened must not be left without its channel. Notices are dropped; they
+// are in the timeline.
+func (r *AlertRouter) finish() {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r.outMu.Lock()
+	setups := r.setups
+	r.setups = nil
+	r.outMu.Unlock()
+	for _, fn := range setups {
+		fn(ctx)
 	}
 }
 

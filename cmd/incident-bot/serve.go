@@ -164,7 +164,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.timers.Start()
 	alertsCtx, stopAlerts := context.WithCancel(context.Background())
 	defer stopAlerts()
-	go m.alerts.Run(alertsCtx)
+	alertsDone := make(chan struct{})
+	go func() {
+		defer close(alertsDone)
+		m.alerts.Run(alertsCtx)
+	}()
 	// Start-up (package initialisation, migrations, the playbook index)
 	// leaves garbage the idle bot never needs again; hand it back now
 	// rather than whenever the scavenger gets to it.
@@ -187,7 +191,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.pool.Shutdown(sctx); err != nil {
 		m.log.Warn("shutdown", zap.Error(err))
 	}
+	// No alert arrives after the HTTP server stops; then the router
+	// finishes setting up the incidents alerts opened, so none is left
+	// without a channel.
 	_ = m.http.Shutdown(sctx)
+	stopAlerts()
+	select {
+	case <-alertsDone:
+	case <-sctx.Done():
+	}
 	if err := m.store.Close(); err != nil {
 		m.log.Warn("close store", zap.Error(err))
 	}
