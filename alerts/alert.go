@@ -56,6 +56,9 @@ type Alert struct {
 	Labels      map[string]string
 	Links       []string
 	At          time.Time
+	// DeliveryID, when the sender gives one, identifies this delivery:
+	// the same alert delivered twice (a retry) is stored once.
+	DeliveryID string
 }
 
 // Limits on what one alert keeps, so a hostile or broken sender cannot
@@ -98,7 +101,10 @@ func (a *Alert) normalise(now time.Time) {
 	}
 	var links []string
 	for _, l := range a.Links {
-		if l = strings.TrimSpace(l); (strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")) && len(l) <= 2000 && len(links) < maxLinks {
+		// No <, > or | (nor spaces): a link is written into Slack's <url>
+		// markup, where those would let a sender ping @channel.
+		if l = strings.TrimSpace(l); (strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")) && len(l) <= 2000 && len(links) < maxLinks &&
+			!strings.ContainsAny(l, "<>| \t\n") {
 			links = append(links, l)
 		}
 	}

@@ -137,7 +137,7 @@ func TestOtherSNSMessage(t *testing.T) {
 
 func TestWebhook(t *testing.T) {
 	got, err := ParseWebhook([]byte(`{"title":"Queue backlog","text":"orders queue 50k","severity":"critical","fingerprint":"orders-backlog",
-		"labels":{"service":"orders"},"links":["https://grafana.example.org/d/1","javascript:alert(1)"],"time":"2026-01-06T10:00:00Z"}`), now)
+		"labels":{"service":"orders"},"links":["https://grafana.example.org/d/1","javascript:alert(1)","https://a><!channel><https://b"],"time":"2026-01-06T10:00:00Z"}`), now)
 	if err != nil {
 		t.Fatal(err)
 	}

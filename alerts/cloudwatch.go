@@ -83,7 +83,12 @@ func ParseSNSMessage(subject, message, topicArn string, now time.Time) (Alert, e
 	}
 	a := Alert{Source: SourceSNS, Status: Firing, Severity: Warning, Title: firstOf(subject, msg), Text: msg,
 		Labels: map[string]string{"topic": topicArn}}
-	a.Fingerprint = "sns:" + LabelsFingerprint(map[string]string{"topic": topicArn, "subject": subject})
+	// Without a subject, the text tells messages apart.
+	key := map[string]string{"topic": topicArn, "subject": subject}
+	if strings.TrimSpace(subject) == "" {
+		key["message"] = msg
+	}
+	a.Fingerprint = "sns:" + LabelsFingerprint(key)
 	a.normalise(now)
 	return a, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -40,14 +41,23 @@ type Receiver struct {
 	Secret string
 	// SNS verifies SNS signatures and subscription URLs.
 	SNS *sns.Verifier
-	// Topics, when set, are the only SNS topic ARNs accepted: a valid
-	// signature proves a message came from SNS, not from your topic.
+	// Topics are the only SNS topic ARNs accepted: a valid signature
+	// proves a message came from SNS, not from your topic — anyone can
+	// subscribe this URL to their own topic. With none, the SNS receiver
+	// is off.
 	Topics []string
 	// MaxBody bounds request bodies (default DefaultMaxBody).
 	MaxBody int64
 	Log     *zap.Logger
 	Now     func() time.Time
+
+	once   sync.Once
+	defSNS *sns.Verifier // when SNS is nil: one, so its certificate cache lasts
 }
+
+// MaxSNSAge bounds how old a signed SNS message may be: a captured
+// message replayed later is refused. SNS's own retries end well before.
+const MaxSNSAge = 2 * time.Hour
 
 // Paths of the receivers.
 const (
@@ -166,14 +176,19 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 		reply(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if len(r.Topics) > 0 && !contains(r.Topics, env.TopicArn) {
+	if len(r.Topics) == 0 {
+		reply(w, http.StatusForbidden, "the SNS receiver is off: set ALERT_SNS_TOPICS to the topic ARNs whose messages this bot accepts")
+		return
+	}
+	if !contains(r.Topics, env.TopicArn) {
 		r.log().Warn("SNS message from a topic not in ALERT_SNS_TOPICS", zap.String("topic", env.TopicArn))
 		reply(w, http.StatusForbidden, "topic "+env.TopicArn+" is not one this bot accepts (ALERT_SNS_TOPICS)")
 		return
 	}
 	v := r.SNS
 	if v == nil {
-		v = &sns.Verifier{}
+		r.once.Do(func() { r.defSNS = &sns.Verifier{} })
+		v = r.defSNS
 	}
 	if err := v.Verify(req.Context(), env); err != nil {
 		if errors.Is(err, sns.ErrForged) {
@@ -198,11 +213,19 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 		r.log().Warn("SNS subscription ended", zap.String("topic", env.TopicArn))
 		reply(w, http.StatusOK, "noted")
 	default:
+		sent, err := time.Parse(time.RFC3339, env.Timestamp)
+		if err != nil || r.now().Sub(sent) > MaxSNSAge {
+			r.log().Warn("stale SNS message refused", zap.String("topic", env.TopicArn), zap.String("timestamp", env.Timestamp))
+			reply(w, http.StatusForbidden, "the message is older than "+MaxSNSAge.String()+" (or has no valid Timestamp): refused as a possible replay")
+			return
+		}
 		a, err := ParseSNSMessage(env.Subject, env.Message, env.TopicArn, r.now())
 		if err != nil {
 			reply(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		// SNS redelivers with the same MessageId: the alert is stored once.
+		a.DeliveryID = "sns:" + env.MessageID
 		r.deliver(w, req, []Alert{a})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/alerts/sns/snstest"
@@ -109,11 +110,24 @@ func TestSNSReceiver(t *testing.T) {
 	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, other), nil); code != 403 || !strings.Contains(msg, "ALERT_SNS_TOPICS") {
 		t.Errorf("other topic: %d %s", code, msg)
 	}
+	stale := env
+	stale.Timestamp = time.Now().Add(-3 * time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
+	stale = fake.Sign(stale, "2")
+	if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, stale), nil); code != 403 || !strings.Contains(msg, "replay") {
+		t.Errorf("replayed old message: %d %s", code, msg)
+	}
+	// SNS redelivering the same message: stored once.
+	if code, _ := post(t, srv.URL+alerts.PathSNS, jsonOf(t, env), nil); code != 200 {
+		t.Errorf("redelivery: %d", code)
+	}
+	if got := sink.all(); len(got) != 2 || got[1].DeliveryID != got[0].DeliveryID || got[0].DeliveryID == "" {
+		t.Errorf("redelivery should carry the same delivery ID: %+v", got)
+	}
 	if code, msg := post(t, srv.URL+alerts.PathSNS, `{"Type":"Notification"`, nil); code != 400 || msg == "" {
 		t.Errorf("bad JSON: %d %s", code, msg)
 	}
-	if n := len(sink.all()); n != 1 {
-		t.Errorf("forgeries stored: %d alerts", n)
+	if n := len(sink.all()); n != 2 {
+		t.Errorf("forgeries stored: %d alerts, want the genuine one and its redelivery", n)
 	}
 
 	// A subscription is confirmed by visiting its SubscribeURL, once.
@@ -170,6 +184,13 @@ func TestSecretReceivers(t *testing.T) {
 	}
 
 	off := &alerts.Receiver{Sink: sink}
+	offMux := http.NewServeMux()
+	off.Register(offMux)
+	rec0 := httptest.NewRecorder()
+	offMux.ServeHTTP(rec0, httptest.NewRequest(http.MethodPost, alerts.PathSNS, strings.NewReader(`{"Type":"SubscriptionConfirmation","MessageId":"m","TopicArn":"arn:aws:sns:us-east-1:1:x","Message":"m","Timestamp":"t","SignatureVersion":"1","Signature":"c2ln","SigningCertURL":"https://sns.us-east-1.amazonaws.com/x.pem","Token":"t","SubscribeURL":"https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"}`)))
+	if rec0.Code != 403 || !strings.Contains(rec0.Body.String(), "ALERT_SNS_TOPICS") {
+		t.Errorf("SNS without topics configured: %d %s", rec0.Code, rec0.Body.String())
+	}
 	mux := http.NewServeMux()
 	off.Register(mux)
 	rec := httptest.NewRecorder()

@@ -54,6 +54,10 @@ type AlertRouter struct {
 	told map[uuid.UUID]map[string]bool
 	// carded remembers when each warning fingerprint got a triage card.
 	carded map[string]time.Time
+	// declared: incidents declared for a fingerprint whose alerts are
+	// not stored yet; settingUp: incidents whose channel is queued.
+	declared  map[string]uuid.UUID
+	settingUp map[uuid.UUID]bool
 
 	outMu   sync.Mutex
 	setups  []func(context.Context)
@@ -81,6 +85,7 @@ func (a *App) NewAlertRouter(opts AlertOptions) *AlertRouter {
 		opts.MaxLines = 10
 	}
 	return &AlertRouter{app: a, opts: opts, opened: map[string]openedIncident{}, told: map[uuid.UUID]map[string]bool{}, carded: map[string]time.Time{},
+		declared: map[string]uuid.UUID{}, settingUp: map[uuid.UUID]bool{},
 		notices: map[string][]string{}, wake: make(chan struct{}, 1)}
 }
 
@@ -100,6 +105,10 @@ type fpState struct {
 
 // Receive decides and stores; see AlertRouter.
 func (r *AlertRouter) Receive(ctx context.Context, as []alerts.Alert) error {
+	// A sender hanging up must not cut a decision in half (an incident
+	// declared, its alerts not stored).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	store := r.app.svc.Store()
@@ -117,6 +126,15 @@ func (r *AlertRouter) Receive(ctx context.Context, as []alerts.Alert) error {
 				st.inc, st.has = inc, true
 			case !errors.Is(err, incidents.ErrNotFound):
 				return err
+			default:
+				// Declared by an earlier call whose alerts could not be
+				// stored: the retry joins it instead of opening another.
+				if id, ok := r.declared[al.Fingerprint]; ok {
+					if inc, err := store.Get(ctx, id); err == nil && inc.Status.Open() {
+						st.inc, st.has = inc, true
+						st.isNew = inc.ChannelID == "" && !r.settingUp[inc.ID]
+					}
+				}
 			}
 			states[al.Fingerprint] = st
 			order = append(order, al.Fingerprint)
@@ -135,7 +153,7 @@ func (r *AlertRouter) Receive(ctx context.Context, as []alerts.Alert) error {
 		default:
 			st.firing++
 		}
-		recs[i] = incidents.AlertRecord{ReceivedAt: now, Source: al.Source, Fingerprint: al.Fingerprint, Status: string(al.Status),
+		recs[i] = incidents.AlertRecord{ID: deliveryID(al), ReceivedAt: now, Source: al.Source, Fingerprint: al.Fingerprint, Status: string(al.Status),
 			Severity: string(al.Severity), Title: al.Title, Text: al.Text, Labels: al.Labels, Links: al.Links, At: al.At}
 		if st.has {
 			recs[i].IncidentID = st.inc.ID
@@ -145,10 +163,53 @@ func (r *AlertRouter) Receive(ctx context.Context, as []alerts.Alert) error {
 		return err
 	}
 	for _, fp := range order {
+		delete(r.declared, fp)
+	}
+	for _, fp := range order {
 		r.follow(ctx, fp, states[fp])
 	}
 	r.kick()
 	return nil
+}
+
+// maxMemory bounds each of the router's in-memory maps; past it the
+// oldest knowledge is dropped (at worst a notice or card repeats once).
+const maxMemory = 5000
+
+// prune keeps the router's memory bounded whatever senders do.
+func (r *AlertRouter) prune() {
+	if len(r.told) > maxMemory {
+		r.told = map[uuid.UUID]map[string]bool{}
+	}
+	if len(r.settingUp) > maxMemory {
+		r.settingUp = map[uuid.UUID]bool{}
+	}
+	if len(r.declared) > maxMemory {
+		r.declared = map[string]uuid.UUID{}
+	}
+	if len(r.carded) > maxMemory {
+		cut := r.app.svc.Now().Add(-triageWindow)
+		for fp, at := range r.carded {
+			if at.Before(cut) {
+				delete(r.carded, fp)
+			}
+		}
+		if len(r.carded) > maxMemory {
+			r.carded = map[string]time.Time{}
+		}
+	}
+}
+
+// deliveryNS namespaces record IDs derived from senders' delivery IDs.
+var deliveryNS = uuid.MustParse("6f1c3f0e-2b0a-4d8e-9a51-5b7f0c2d9e41")
+
+// deliveryID makes a redelivered alert (same sender delivery ID) the same
+// record, which the store then keeps once.
+func deliveryID(al alerts.Alert) uuid.UUID {
+	if al.DeliveryID == "" {
+		return uuid.New()
+	}
+	return uuid.NewSHA1(deliveryNS, []byte(al.DeliveryID))
 }
 
 // open finds the incident a new critical alert belongs to — one opened
@@ -176,7 +237,10 @@ func (r *AlertRouter) open(ctx context.Context, st *fpState, al alerts.Alert, no
 	if err != nil {
 		return fmt.Errorf("open an incident for alert %q: %w", al.Title, err)
 	}
-	st.inc, st.has, st.isNew = inc, true, created
+	// Not created: the same occurrence was declared before (a retry, or
+	// another replica). It still needs its channel if it has none.
+	st.inc, st.has, st.isNew = inc, true, created || (inc.ChannelID == "" && !r.settingUp[inc.ID])
+	r.declared[al.Fingerprint] = inc.ID
 	if st.pb != nil {
 		r.opened[st.pb.ID] = openedIncident{inc.ID, now}
 	}
@@ -190,6 +254,8 @@ func (r *AlertRouter) follow(ctx context.Context, fp string, st *fpState) {
 	switch {
 	case st.isNew:
 		inc, pb, why, al := st.inc, st.pb, st.why, st.first
+		r.settingUp[inc.ID] = true
+		r.prune()
 		r.told[inc.ID] = map[string]bool{fp: true}
 		r.audit(ctx, inc, fmt.Sprintf("Opened from alert: %s (%s)", al.Title, al.Source), al)
 		r.queueSetup(func(ctx context.Context) {
@@ -229,6 +295,7 @@ func (r *AlertRouter) follow(ctx context.Context, fp string, st *fpState) {
 			log.Warn("warning alert stored; no ALERT_TRIAGE_CHANNEL or INCIDENTS_CHANNEL to ask about it", zap.String("title", st.last.Title))
 			return
 		}
+		r.prune()
 		r.carded[fp] = now
 		al := st.first
 		r.queueSetup(func(ctx context.Context) {
@@ -296,6 +363,7 @@ func (r *AlertRouter) kick() {
 // Run does the Slack work until ctx ends: new incidents' setup first,
 // then at most one grouped message per channel per Pace.
 func (r *AlertRouter) Run(ctx context.Context) {
+	r.recover(ctx)
 	last := map[string]time.Time{}
 	timer := time.NewTimer(r.opts.Pace)
 	defer timer.Stop()
@@ -312,11 +380,17 @@ func (r *AlertRouter) Run(ctx context.Context) {
 		r.setups = nil
 		r.outMu.Unlock()
 		for _, fn := range setups {
-			fn(ctx)
+			// Started, a setup finishes even if shutdown begins.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			fn(sctx)
+			cancel()
 		}
 		r.outMu.Lock()
 		due := map[string][]string{}
 		now := time.Now()
+		if len(last) > maxMemory {
+			last = map[string]time.Time{}
+		}
 		for ch, lines := range r.notices {
 			if now.Sub(last[ch]) >= r.opts.Pace {
 				due[ch] = lines
@@ -349,6 +423,28 @@ func (r *AlertRouter) Run(ctx context.Context) {
 		} else {
 			timer.Reset(time.Minute)
 		}
+	}
+}
+
+// recover sets up the incidents alerts opened whose setup a crash
+// interrupted: open, reported by the bot, and without a channel.
+func (r *AlertRouter) recover(ctx context.Context) {
+	a := r.app
+	list, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true})
+	if err != nil {
+		a.log.Warn("could not look for alert incidents left without a channel", zap.Error(err))
+		return
+	}
+	for _, inc := range list {
+		if inc.ChannelID != "" || inc.Reporter != a.botUser {
+			continue
+		}
+		a.log.Info("setting up an incident an alert opened before a restart", zap.Int64("incident", inc.Number))
+		r.mu.Lock()
+		r.settingUp[inc.ID] = true
+		r.mu.Unlock()
+		inc := inc
+		r.queueSetup(func(ctx context.Context) { a.setup(ctx, Origin{}, inc, a.suggestRunbook) })
 	}
 }
 
@@ -444,8 +540,22 @@ func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) {
 		a.log.Debug("alert channel message is not an alert", zap.String("channel", m.Channel), zap.String("reason", err.Error()))
 		return
 	}
-	if err := a.alertRouter.Receive(ctx, []alerts.Alert{al}); err != nil {
-		a.log.Error("could not store an alert from an alert channel", zap.String("channel", m.Channel), zap.String("ts", m.TimeStamp), zap.Error(err))
+	al.DeliveryID = "slack:" + m.Channel + ":" + m.TimeStamp
+	// The event is acknowledged already and Slack will not resend it:
+	// retry a store that is briefly away rather than lose the alert.
+	for attempt := 1; ; attempt++ {
+		err := a.alertRouter.Receive(ctx, []alerts.Alert{al})
+		if err == nil {
+			return
+		}
+		if attempt == 4 || ctx.Err() != nil {
+			a.log.Error("could not store an alert from an alert channel", zap.String("channel", m.Channel), zap.String("ts", m.TimeStamp), zap.Error(err))
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * time.Second):
+		}
 	}
 }
 

@@ -150,7 +150,15 @@ func (l *Listener) event(ev slackevents.EventsAPIEvent) {
 		return
 	}
 	if !l.pool.Submit(func(ctx context.Context) { l.app.alertMessage(ctx, msg) }) {
-		l.log.Warn("queue full: an alert channel message was not read", zap.String("channel", msg.Channel), zap.String("ts", msg.TimeStamp))
+		// The event is acknowledged and will not come again: an alert
+		// must not be lost to a full queue. Slack's per-channel rate
+		// bounds how many of these can pile up.
+		l.log.Warn("queue full: reading an alert channel message outside the pool", zap.String("channel", msg.Channel))
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			l.app.alertMessage(ctx, msg)
+		}()
 	}
 }
 

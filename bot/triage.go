@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
@@ -53,6 +54,9 @@ func (r Renderer) TriageCard(al alerts.Alert) (string, []slack.Block) {
 // the clicker as reporter; the click's ts makes it happen once.
 func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error {
 	fp := act.Value
+	// One click on a card at a time: a double click waits for the first
+	// to finish, then finds its incident.
+	defer a.lock(uuid.NewSHA1(deliveryNS, []byte("card:"+o.Channel+":"+o.MessageTS)))()
 	al, err := a.svc.Store().LatestAlert(ctx, fp)
 	if errors.Is(err, incidents.ErrNotFound) {
 		return incidents.Errorf(incidents.ENOTFOUND, "I have no record of that alert")
@@ -68,6 +72,14 @@ func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error
 	case ActionTriageDismiss:
 		t.Decision, settled = incidents.TriageDismissed, fmt.Sprintf(":no_entry_sign: Dismissed as a false positive by <@%s> at %s", o.User, t.At.In(a.render.Location).Format("15:04"))
 	default:
+		if inc, err := a.svc.Store().AlertIncident(ctx, fp); err == nil {
+			if inc.Reporter == o.User && a.svc.Now().Sub(inc.DeclaredAt) < time.Minute {
+				return nil // this person's own click a moment ago: the card already says so
+			}
+			// Meanwhile the condition got an incident of its own.
+			a.settleCard(ctx, o, al.Title, fmt.Sprintf(":link: Already part of incident %s (<#%s>)", inc.Ref(), inc.ChannelID))
+			return nil
+		}
 		inc, created, err := a.svc.Declare(ctx, incidents.Declaration{
 			Title: clipText(al.Title, incidents.MaxTitleLen-1), Description: alertDescription(fromRecord(al)),
 			Reporter: o.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + o.Channel + ":" + o.MessageTS,
@@ -87,11 +99,16 @@ func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error
 	if err := a.svc.Store().TriageAlerts(ctx, t); err != nil {
 		return err
 	}
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, o.Channel, o.MessageTS, slack.MsgOptionText(al.Title+" — "+settled, false),
-		slack.MsgOptionBlocks(slack.NewSectionBlock(mrkdwn(":warning: *"+Escape(al.Title)+"*"), nil, nil), slack.NewContextBlock("", mrkdwn(settled)))); err != nil {
+	a.settleCard(ctx, o, al.Title, settled)
+	return nil
+}
+
+// settleCard replaces a triage card's buttons with what was decided.
+func (a *App) settleCard(ctx context.Context, o Origin, title, settled string) {
+	if _, _, _, err := a.api.UpdateMessageContext(ctx, o.Channel, o.MessageTS, slack.MsgOptionText(title+" — "+settled, false),
+		slack.MsgOptionBlocks(slack.NewSectionBlock(mrkdwn(":warning: *"+Escape(title)+"*"), nil, nil), slack.NewContextBlock("", mrkdwn(settled)))); err != nil {
 		a.log.Warn("could not settle the triage card", zap.String("slack_error", SlackErrorCode(err)))
 	}
-	return nil
 }
 
 // runbookForAlert posts the runbook that best matches the alert, labels
