@@ -291,6 +291,12 @@ func (r *AlertRouter) follow(ctx context.Context, fp string, st *fpState) {
 		if at, ok := r.carded[fp]; ok && now.Sub(at) < triageWindow {
 			return // counted in the store, not reposted
 		}
+		// A person's recent decision (also from before a restart) stands:
+		// a dismissed or monitored warning is counted, not carded again.
+		if t, err := a.svc.Store().LastTriage(ctx, fp); err == nil && now.Sub(t.At) < triageWindow {
+			log.Info("warning alert counted: triaged recently", zap.String("decision", t.Decision))
+			return
+		}
 		if r.opts.TriageChannel == "" {
 			log.Warn("warning alert stored; no ALERT_TRIAGE_CHANNEL or INCIDENTS_CHANNEL to ask about it", zap.String("title", st.last.Title))
 			return

@@ -88,6 +88,10 @@ type Store interface {
 	// the next alert of that condition joins the incident.
 	TriageAlerts(ctx context.Context, t Triage) error
 
+	// LastTriage returns the latest triage decision on a fingerprint, or
+	// ErrNotFound.
+	LastTriage(ctx context.Context, fingerprint string) (Triage, error)
+
 	// TryLock takes a named lock shared by every replica on the store —
 	// the resource an action is changing — and returns its release
 	// function. When someone else holds it, it returns ErrLocked at once.

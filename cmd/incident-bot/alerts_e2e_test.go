@@ -218,4 +218,25 @@ func TestAlertTriage(t *testing.T) {
 	if list, _ := store.List(context.Background(), incidents.ListFilter{}); len(list) != 1 {
 		t.Errorf("%d incidents after a double click and a dismissal, want 1", len(list))
 	}
+
+	// The dismissal stands after a restart: the warning is counted, not
+	// carded again.
+	h.stop()
+	h.start()
+	if code := h.postAlert("/alerts/webhook", other); code != 200 {
+		t.Fatal(code)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cards := 0
+	for _, m := range h.posts(h.announce) {
+		if strings.Contains(m.Text, "cache hit rate low") {
+			cards++
+		}
+	}
+	if cards != 1 {
+		t.Errorf("%d cards for the dismissed warning after a restart, want 1", cards)
+	}
+	if st, _ := store.AlertStats(context.Background(), "webhook:cache-low", time.Time{}); st.Count != 2 {
+		t.Errorf("stored %d of the dismissed warning, want 2", st.Count)
+	}
 }

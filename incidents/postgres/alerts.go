@@ -132,3 +132,22 @@ func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage) error {
 	}
 	return nil
 }
+
+// LastTriage returns the latest triage decision on fingerprint.
+func (s *Store) LastTriage(ctx context.Context, fingerprint string) (incidents.Triage, error) {
+	t := incidents.Triage{Fingerprint: fingerprint}
+	var inc *uuid.UUID
+	err := s.pool.QueryRow(ctx, `SELECT decision, decided_by, decided_at, incident_id FROM alert_triage
+		WHERE fingerprint = $1 ORDER BY decided_at DESC LIMIT 1`, fingerprint).Scan(&t.Decision, &t.By, &t.At, &inc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, fmt.Errorf("triage of %q: %w", fingerprint, incidents.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
+	}
+	t.At = t.At.UTC()
+	if inc != nil {
+		t.IncidentID = *inc
+	}
+	return t, nil
+}

@@ -148,3 +148,27 @@ func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage) error {
 	}
 	return nil
 }
+
+// LastTriage returns the latest triage decision on fingerprint.
+func (s *Store) LastTriage(ctx context.Context, fingerprint string) (incidents.Triage, error) {
+	t := incidents.Triage{Fingerprint: fingerprint}
+	var at string
+	var inc sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT decision, decided_by, decided_at, incident_id FROM alert_triage
+		WHERE fingerprint = ? ORDER BY decided_at DESC LIMIT 1`, fingerprint).Scan(&t.Decision, &t.By, &at, &inc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("triage of %q: %w", fingerprint, incidents.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
+	}
+	if t.At, err = time.Parse(timeLayout, at); err != nil {
+		return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
+	}
+	if inc.Valid {
+		if t.IncidentID, err = uuid.Parse(inc.String); err != nil {
+			return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
+		}
+	}
+	return t, nil
+}

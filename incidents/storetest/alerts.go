@@ -128,8 +128,14 @@ func testAlertsTriage(t *testing.T, s incidents.Store) {
 	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-w", now, uuid.Nil), newAlert("fp-w", now, uuid.Nil)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageMonitor, By: "U0BOB"}); err != nil {
+	if _, err := s.LastTriage(t.Context(), "fp-w"); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("LastTriage before any: %v, want ErrNotFound", err)
+	}
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageMonitor, By: "U0BOB", At: now.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
+	}
+	if got, err := s.LastTriage(t.Context(), "fp-w"); err != nil || got.Decision != incidents.TriageMonitor || got.By != "U0BOB" || !got.At.Equal(now.Add(-time.Minute)) {
+		t.Fatalf("LastTriage = %+v, %v", got, err)
 	}
 	if _, err := s.AlertIncident(t.Context(), "fp-w"); !errors.Is(err, incidents.ErrNotFound) {
 		t.Fatalf("monitor attached the alerts: %v", err)
@@ -150,5 +156,8 @@ func testAlertsTriage(t *testing.T, s incidents.Store) {
 	}
 	if l, err := s.LatestAlert(t.Context(), "fp-w"); err != nil || l.IncidentID != inc.ID {
 		t.Errorf("latest alert incident = %v, %v", l.IncidentID, err)
+	}
+	if got, err := s.LastTriage(t.Context(), "fp-w"); err != nil || got.Decision != incidents.TriageDeclared || got.IncidentID != inc.ID {
+		t.Errorf("LastTriage after declaring = %+v, %v", got, err)
 	}
 }
