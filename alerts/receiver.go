@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -180,7 +181,7 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 		reply(w, http.StatusForbidden, "the SNS receiver is off: set ALERT_SNS_TOPICS to the topic ARNs whose messages this bot accepts")
 		return
 	}
-	if !contains(r.Topics, env.TopicArn) {
+	if !slices.Contains(r.Topics, env.TopicArn) {
 		r.log().Warn("SNS message from a topic not in ALERT_SNS_TOPICS", zap.String("topic", env.TopicArn))
 		reply(w, http.StatusForbidden, "topic "+env.TopicArn+" is not one this bot accepts (ALERT_SNS_TOPICS)")
 		return
@@ -266,13 +267,4 @@ func reply(w http.ResponseWriter, code int, msg string) {
 		key = "message"
 	}
 	json.NewEncoder(w).Encode(map[string]any{"ok": code < 300, key: msg})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -231,7 +231,7 @@ func (r *AlertRouter) open(ctx context.Context, st *fpState, al alerts.Alert, no
 		}
 	}
 	inc, created, err := a.svc.Declare(ctx, incidents.Declaration{
-		Title: clipText(al.Title, incidents.MaxTitleLen-1), Description: alertDescription(al), Severity: r.opts.Severity,
+		Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: alertDescription(al), Severity: r.opts.Severity,
 		Reporter: a.botUser, Source: "alert (" + al.Source + ")", Key: "alert:" + al.Fingerprint + ":" + al.At.Format(time.RFC3339Nano),
 	})
 	if err != nil {
@@ -329,7 +329,7 @@ func (r *AlertRouter) postAlertIntro(ctx context.Context, inc incidents.Incident
 	fmt.Fprintf(&b, ":rotating_light: Opened automatically from a %s alert at %s.\n*%s*", al.Source,
 		al.At.In(r.app.render.Location).Format("15:04 MST"), Escape(al.Title))
 	if al.Text != "" {
-		fmt.Fprintf(&b, "\n%s", Escape(clipText(al.Text, 1500)))
+		fmt.Fprintf(&b, "\n%s", Escape(clipRunes(al.Text, 1500)))
 	}
 	for _, l := range al.Links {
 		fmt.Fprintf(&b, "\n<%s>", l)
@@ -479,7 +479,7 @@ func groupLines(lines []string, max int) string {
 
 func alertDescription(al alerts.Alert) string {
 	var b strings.Builder
-	b.WriteString(clipText(al.Text, 1500))
+	b.WriteString(clipRunes(al.Text, 1500))
 	keys := make([]string, 0, len(al.Labels))
 	for k := range al.Labels {
 		keys = append(keys, k)
@@ -491,15 +491,7 @@ func alertDescription(al alerts.Alert) string {
 		}
 		fmt.Fprintf(&b, "\n%s=%s", k, al.Labels[k])
 	}
-	return clipText(strings.TrimSpace(b.String()), incidents.MaxDescriptionLen-1)
-}
-
-func clipText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
+	return clipRunes(strings.TrimSpace(b.String()), incidents.MaxDescriptionLen)
 }
 
 // ReadAlertChannels makes r read the messages integrations post in
@@ -539,7 +531,11 @@ func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) {
 		if cm.Color == "" {
 			cm.Color = at.Color
 		}
-		cm.Text = strings.TrimSpace(cm.Text + "\n" + firstOf(at.Text, at.Fallback))
+		text := at.Text
+		if strings.TrimSpace(text) == "" {
+			text = at.Fallback
+		}
+		cm.Text = strings.TrimSpace(cm.Text + "\n" + text)
 	}
 	al, err := alerts.FromChat(cm, a.svc.Now())
 	if err != nil {
@@ -563,13 +559,4 @@ func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) {
 		case <-time.After(time.Duration(attempt) * time.Second):
 		}
 	}
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -108,7 +108,7 @@ func Parse(text string) Parsed {
 	word, rest := cut(text)
 	verb, ok := aliases[strings.ToLower(word)]
 	if !ok {
-		return Parsed{Reply: fmt.Sprintf("I don't know the command `%s`.\n\n%s", clip(word, 40), HelpText())}
+		return Parsed{Reply: fmt.Sprintf("I don't know the command `%s`.\n\n%s", clipRunes(word, 41), HelpText())}
 	}
 	switch verb {
 	case VerbStart:
@@ -121,7 +121,7 @@ func Parse(text string) Parsed {
 	case VerbSeverity:
 		sev, good := incidents.ParseSeverity(rest)
 		if !good {
-			return usageError(verb, fmt.Sprintf("`%s` is not a severity.", clip(rest, 40)))
+			return usageError(verb, fmt.Sprintf("`%s` is not a severity.", clipRunes(rest, 41)))
 		}
 		return ok1(Command{Verb: verb, Severity: sev})
 	case VerbCommander:
@@ -185,13 +185,4 @@ func cut(s string) (word, rest string) {
 		return s, ""
 	}
 	return s[:i], strings.TrimSpace(s[i+1:])
-}
-
-// clip shortens user input echoed back in replies.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

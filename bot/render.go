@@ -190,6 +190,7 @@ func HumanDuration(d time.Duration) string {
 	}
 }
 
+// clipRunes shortens s to at most n characters, the last being "…" when cut.
 func clipRunes(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {

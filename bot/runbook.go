@@ -139,7 +139,7 @@ func noMatchText(query string, r playbooks.Ranking) string {
 	var b strings.Builder
 	b.WriteString("No confident runbook match")
 	if query != "" {
-		fmt.Fprintf(&b, " for “%s”", clip(query, 80))
+		fmt.Fprintf(&b, " for “%s”", clipRunes(query, 81))
 	}
 	if r.Doubt != "" {
 		fmt.Fprintf(&b, " (%s)", r.Doubt)

@@ -31,13 +31,15 @@ func (r Renderer) TriageCard(al alerts.Alert) (string, []slack.Block) {
 	text := fmt.Sprintf(":warning: Warning alert: %s", al.Title)
 	body := fmt.Sprintf(":warning: *%s*", Escape(al.Title))
 	if al.Text != "" {
-		body += "\n" + Escape(clipText(al.Text, 1200))
+		body += "\n" + Escape(clipRunes(al.Text, 1200))
 	}
 	for _, l := range al.Links {
 		body += fmt.Sprintf("\n<%s>", l)
 	}
 	ctx := fmt.Sprintf("%s · %s · repeats are counted, not reposted", al.Source, al.At.In(r.Location).Format("15:04 MST"))
-	fp := clipText(al.Fingerprint, 1900)
+	// Fingerprints are bounded by alerts (≤ 500 bytes), well within a
+	// button value's 2,000 characters.
+	fp := al.Fingerprint
 	return text, []slack.Block{
 		slack.NewSectionBlock(mrkdwn(body), nil, nil),
 		slack.NewContextBlock("", mrkdwn(ctx)),
@@ -81,7 +83,7 @@ func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error
 			return nil
 		}
 		inc, created, err := a.svc.Declare(ctx, incidents.Declaration{
-			Title: clipText(al.Title, incidents.MaxTitleLen-1), Description: alertDescription(fromRecord(al)),
+			Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: alertDescription(fromRecord(al)),
 			Reporter: o.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + o.Channel + ":" + o.MessageTS,
 		})
 		if err != nil {
