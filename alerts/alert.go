@@ -72,7 +72,10 @@ const (
 )
 
 // normalise trims and bounds the fields and fills what can be derived.
+// Unstorable characters are replaced first, so the bounds apply to what
+// is stored (U+FFFD is three bytes where a NUL was one).
 func (a *Alert) normalise(now time.Time) {
+	replaced := a.makeStorable()
 	a.Title = clip(strings.TrimSpace(oneLine(a.Title)), maxTitle)
 	a.Text = clip(strings.TrimSpace(a.Text), maxText)
 	if a.Title == "" {
@@ -117,6 +120,7 @@ func (a *Alert) normalise(now time.Time) {
 		a.Fingerprint = a.Source + ":" + LabelsFingerprint(map[string]string{"title": a.Title})
 	}
 	a.Fingerprint = clip(a.Fingerprint, maxLabel)
+	a.noteReplaced(replaced)
 }
 
 // Validate reports what makes an alert unusable.

@@ -50,6 +50,7 @@ func TestFromChat(t *testing.T) {
 func FuzzFromChat(f *testing.F) {
 	f.Add("CloudWatch Alarm | x", "*State changed to ALARM* <https://a|b>", "danger")
 	f.Add("", "Monitor is UP: API ( <https://api.example.org> )", "")
+	f.Add("DOWN\x00", "\xff <https://a/\x00|b>", "danger")
 	f.Fuzz(func(t *testing.T, title, text, color string) {
 		a, err := FromChat(ChatMessage{Channel: "C1", Title: title, Text: text, Color: color}, now)
 		if err == nil {

@@ -5,6 +5,7 @@ import "testing"
 // Whatever a sender posts, parsers return alerts that validate, or an
 // error; they never panic.
 func checkAlerts(t *testing.T, as []Alert) {
+	t.Helper()
 	for _, a := range as {
 		if err := a.Validate(); err != nil {
 			t.Fatalf("parsed alert does not validate: %v (%+v)", err, a)
@@ -12,12 +13,18 @@ func checkAlerts(t *testing.T, as []Alert) {
 		if a.Fingerprint == "" || a.At.IsZero() || len(a.Title) > maxTitle+len("…") || len(a.Text) > maxText+len("…") || len(a.Links) > maxLinks {
 			t.Fatalf("unbounded or incomplete alert: %+v", a)
 		}
+		for _, f := range stringFields(a) {
+			if unstorable(f) {
+				t.Fatalf("field %q holds NUL or invalid UTF-8, which the store refuses: %+v", f, a)
+			}
+		}
 	}
 }
 
 func FuzzAlertmanager(f *testing.F) {
 	f.Add(fixture(f, "alertmanager_webhook.json"))
 	f.Add([]byte(`{"version":"4","alerts":[{"status":"firing","labels":{"a":"b"}}]}`))
+	f.Add([]byte(`{"version":"4","alerts":[{"status":"firing","labels":{"a\u0000":"b\u0000` + "\xff" + `"}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		as, err := ParseAlertmanager(b, now)
 		if err == nil {
@@ -30,6 +37,7 @@ func FuzzUptimeRobot(f *testing.F) {
 	f.Add(fixture(f, "uptimerobot_webhook.json"))
 	f.Add(fixture(f, "uptimerobot_webhook_up.json"))
 	f.Add([]byte(`{"monitorID":7,"alertType":3,"sslExpiryDate":"x"}`))
+	f.Add([]byte(`{"monitorID":"7\u0000","alertType":1,"alertDetails":"` + "\xff" + `"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := ParseUptimeRobot(b, now)
 		if err == nil {
@@ -41,6 +49,7 @@ func FuzzUptimeRobot(f *testing.F) {
 func FuzzWebhook(f *testing.F) {
 	f.Add([]byte(`{"title":"Queue backlog","severity":"critical","labels":{"s":"o"},"links":["https://x"]}`))
 	f.Add([]byte(`[{"text":"a\nb","severity":"warning","status":"resolved"}]`))
+	f.Add([]byte(`{"title":"a\u0000","severity":"warning","fingerprint":"\u0000","links":["https://x/\u0000"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		as, err := ParseWebhook(b, now)
 		if err == nil {
@@ -53,6 +62,7 @@ func FuzzSNSMessage(f *testing.F) {
 	f.Add("ALARM", string(fixture(f, "cloudwatch_alarm_message.json")))
 	f.Add("", string(fixture(f, "aws_health_retirement.json")))
 	f.Add("subject", "plain text")
+	f.Add("sub\x00ject", "plain\xff text\x00")
 	f.Fuzz(func(t *testing.T, subject, msg string) {
 		a, err := ParseSNSMessage(subject, msg, "arn:aws:sns:us-east-1:1:t", now)
 		if err == nil {

@@ -226,7 +226,7 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		// SNS redelivers with the same MessageId: the alert is stored once.
-		a.DeliveryID = "sns:" + env.MessageID
+		a.setDeliveryID("sns:" + env.MessageID)
 		r.deliver(w, req, []Alert{a})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/alerts/sns/snstest"
@@ -197,5 +199,63 @@ func TestSecretReceivers(t *testing.T) {
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, alerts.PathWebhook, strings.NewReader(`{}`)))
 	if rec.Code != 403 || !strings.Contains(rec.Body.String(), "ALERT_WEBHOOK_SECRET") {
 		t.Errorf("without a secret configured: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// Forged SNS messages that vary the certificate URL are answered as the
+// verifier classifies them — 403 for a forgery, 503 for a certificate that
+// could not be downloaded (missing, or over the download budget), which
+// SNS retries — and a genuine message is still stored during the flood.
+func TestSNSForgedCertURLFlood(t *testing.T) {
+	srv, sink, fake := setup(t)
+	genuine := fake.Notification(topic, "ALARM", "web-cpu-high")
+	for i := range 30 {
+		f := genuine
+		f.Message = "db down"
+		want := http.StatusForbidden
+		f.SigningCertURL += fmt.Sprintf("?v=%d", i)
+		if i%2 == 1 {
+			want = http.StatusServiceUnavailable
+			f.SigningCertURL = strings.Replace(genuine.SigningCertURL, ".pem", fmt.Sprintf("-%d.pem", i), 1)
+		}
+		if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, f), nil); code != want {
+			t.Errorf("forgery %d (%s): %d %s, want %d", i, f.SigningCertURL, code, msg, want)
+		}
+		if i%10 == 9 {
+			if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, fake.Notification(topic, "ALARM", "x")), nil); code != 200 {
+				t.Errorf("genuine during the flood: %d %s", code, msg)
+			}
+		}
+	}
+	if n := len(sink.all()); n != 3 {
+		t.Errorf("stored %d alerts, want the 3 genuine ones", n)
+	}
+}
+
+// A signed SNS message carrying NUL (SNS relays what was published) is
+// stored with U+FFFD in its place, delivery ID included, instead of
+// making the store refuse it on every retry.
+func TestSNSPoisonedMessageIsStored(t *testing.T) {
+	srv, sink, fake := setup(t)
+	env := fake.Notification(topic, "Backup\x00 failed", "pg_dump\x00 failed")
+	env.MessageID += "\x00"
+	env = fake.Sign(env, "2")
+	for range 2 { // a redelivery keeps the same delivery ID
+		if code, msg := post(t, srv.URL+alerts.PathSNS, jsonOf(t, env), nil); code != 200 {
+			t.Fatalf("%d %s", code, msg)
+		}
+	}
+	got := sink.all()
+	if len(got) != 2 || got[0].DeliveryID != got[1].DeliveryID {
+		t.Fatalf("stored %+v", got)
+	}
+	a := got[0]
+	for _, s := range []string{a.Title, a.Text, a.DeliveryID, a.Fingerprint} {
+		if strings.Contains(s, "\x00") || !utf8.ValidString(s) {
+			t.Errorf("unstorable field %q", s)
+		}
+	}
+	if a.DeliveryID != "sns:"+strings.TrimSuffix(env.MessageID, "\x00")+"\uFFFD" || !strings.Contains(a.Text, "incident-bot replaced") {
+		t.Errorf("delivery ID %q, text %q", a.DeliveryID, a.Text)
 	}
 }

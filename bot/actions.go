@@ -32,7 +32,7 @@ const (
 	EventActionCancelled incidents.EventKind = "action_cancelled"
 )
 
-// runAction answers an action button on a runbook card.
+// runCardButton answers an action button on a runbook card.
 func (a *App) runCardButton(ctx context.Context, o Origin, act slack.BlockAction) error {
 	pbID, actionID, _ := strings.Cut(act.Value, "|")
 	if a.exec == nil {
@@ -61,48 +61,55 @@ func (a *App) runCardButton(ctx context.Context, o Origin, act slack.BlockAction
 	if !p.Spec.Mutates {
 		return a.runNow(ctx, o, inc, p, o.MessageTS, click)
 	}
-	if err := a.authorise(ctx, o.User, inc); err != nil {
+	if err := a.authoriseAction(ctx, o.User, inc); err != nil {
 		return err
 	}
 	return a.preview(ctx, o, inc, p, o.MessageTS, click)
 }
 
-// runNow runs a read-only action and posts its findings in the card's thread.
+// runNow runs a read-only action; its findings are posted in the card's
+// thread.
 func (a *App) runNow(ctx context.Context, o Origin, inc incidents.Incident, p actions.Prepared, thread, click string) error {
 	runID := uuid.NewString()
 	data := runData(runID, p, o.User)
+	data["thread"] = thread
 	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, EventActionStarted,
-		fmt.Sprintf("<@%s> ran %s", o.User, p.Describe()), data); err != nil {
+		"Ran "+p.Describe(), data); err != nil {
 		return ignoreDuplicate(err) // a redelivered click runs nothing
 	}
 	res, took, err := a.exec.Run(ctx, p, nil)
-	a.finish(ctx, o, inc, p, runID, thread, res, took, err)
-	return nil
+	return a.finish(ctx, o, inc, p, data, res, took, err)
 }
 
-// preview shows what a mutating action would change and asks for a
-// confirmation in the card's thread.
+// preview records what a mutating action would change and owes the
+// confirmation (with Confirm and Cancel) in the card's thread.
 func (a *App) preview(ctx context.Context, o Origin, inc incidents.Incident, p actions.Prepared, thread, click string) error {
 	pv, err := a.exec.Preview(ctx, p)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "Could not preview %s: %s", p.Describe(), describeActionError(err))
 	}
-	runID := uuid.NewString()
-	data := runData(runID, p, o.User)
+	data := runData(uuid.NewString(), p, o.User)
 	raw, _ := json.Marshal(pv)
 	data["preview"], data["resource"], data["thread"] = string(raw), pv.Resource, thread
 	data["dry_run"] = fmt.Sprint(a.exec.DryRun())
-	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, EventActionPreviewed,
-		fmt.Sprintf("<@%s> asked to run %s: %s", o.User, p.Describe(), pv.Change), data); err != nil {
-		return ignoreDuplicate(err)
+	_, err = a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, EventActionPreviewed,
+		fmt.Sprintf("Asked to run %s: %s", p.Describe(), pv.Change), data, threadPost(thread, o.User))
+	return ignoreDuplicate(err)
+}
+
+// threadPost is an effect posting the event it comes with in a thread.
+func threadPost(thread, notify string) incidents.Effect {
+	return incidents.Effect{Kind: incidents.EffectPost, Data: map[string]string{"to": incidents.ToThread, "thread": thread, "notify": notify}}
+}
+
+// settle is an effect replacing the buttons of message ts with what
+// happened (what the data says).
+func settle(channel, ts string, data map[string]string) incidents.Effect {
+	d := map[string]string{"channel": channel, "ts": ts}
+	for k, v := range data {
+		d[k] = v
 	}
-	text, blocks := a.render.ConfirmAction(p, pv, o.User, runID, a.exec.DryRun())
-	if _, _, err := a.api.PostMessageContext(ctx, inc.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionTS(thread)); err != nil {
-		var f failures
-		a.stepFailed(ctx, inc, "post the action confirmation", err, &f)
-		f.report(a, ctx, o, "Nothing ran.")
-	}
-	return nil
+	return incidents.Effect{Kind: incidents.EffectSettle, Data: d}
 }
 
 // runData is what every action event records about the run.
@@ -115,64 +122,82 @@ func runData(runID string, p actions.Prepared, user string) map[string]string {
 // claimed by run ID in the store, so a second click, a redelivery or
 // another replica cannot run it again.
 func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, cancel bool) error {
-	runID := act.Value
 	inc, err := a.incidentHere(ctx, o.Channel)
 	if err != nil {
 		return err
 	}
-	ev, err := a.previewEvent(ctx, inc, runID)
+	ev, err := a.previewEvent(ctx, inc, act.Value)
 	if err != nil {
 		return err
 	}
 	if cancel {
-		if o.User != ev.Data["requested_by"] {
-			if err := a.authorise(ctx, o.User, inc); err != nil {
-				return incidents.Errorf(incidents.EFORBIDDEN, "Only the person who asked, the commander or an approver may cancel it.")
-			}
-		}
-		if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + runID}, EventActionCancelled,
-			fmt.Sprintf("<@%s> cancelled %s", o.User, ev.Data["target"]), ev.Data); err != nil {
-			return alreadyDecided(err)
-		}
-		a.settleConfirmation(ctx, inc, o.MessageTS, fmt.Sprintf(":heavy_multiplication_x: <@%s> cancelled *%s*. Nothing was changed.", o.User, ev.Data["target"]))
-		return nil
+		return a.cancelRun(ctx, o, inc, ev)
 	}
-	if err := a.authorise(ctx, o.User, inc); err != nil {
+	if err := a.authoriseAction(ctx, o.User, inc); err != nil {
 		return err
 	}
+	if a.exec.Targets().Guardrails.TwoPerson && o.User == ev.Data["requested_by"] {
+		return incidents.Errorf(incidents.EFORBIDDEN, "Two people are needed here (guardrails.two_person): someone other than you, who asked for it, must confirm. Nothing ran.")
+	}
+	p, pv, err := a.recorded(ev)
+	if err != nil {
+		return err
+	}
+	data := maps(ev.Data, map[string]string{"confirmed_by": o.User})
+	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + ev.Data["run_id"]}, EventActionStarted,
+		fmt.Sprintf("Confirmed %s: %s", p.Describe(), pv.Change), data,
+		settle(inc.ChannelID, o.MessageTS, map[string]string{"settle": "action_running", "by": o.User, "target": p.Describe()})); err != nil {
+		return alreadyDecided(err)
+	}
+	res, took, err := a.exec.Run(ctx, p, &pv)
+	data["confirmation"] = o.MessageTS
+	return a.finish(ctx, o, inc, p, data, res, took, err)
+}
+
+// cancelRun records a cancellation by the person who asked, the
+// commander or an approver.
+func (a *App) cancelRun(ctx context.Context, o Origin, inc incidents.Incident, ev incidents.Event) error {
+	if o.User != ev.Data["requested_by"] && o.User != inc.Commander {
+		if ok, _ := a.approvers.is(ctx, o.User); !ok {
+			return incidents.Errorf(incidents.EFORBIDDEN, "Only the person who asked, the commander or an approver may cancel it.")
+		}
+	}
+	_, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + ev.Data["run_id"]}, EventActionCancelled,
+		"Cancelled "+ev.Data["target"], ev.Data,
+		settle(inc.ChannelID, o.MessageTS, map[string]string{"settle": "action_cancelled", "by": o.User, "target": ev.Data["target"]}))
+	return alreadyDecided(err)
+}
+
+// recorded rebuilds the action and the preview a confirmation is for,
+// refusing when the setting it was previewed under changed.
+func (a *App) recorded(ev incidents.Event) (actions.Prepared, actions.Preview, error) {
+	var pv actions.Preview
 	params, err := decodeParams(ev.Data["params"])
 	if err != nil {
-		return fmt.Errorf("read recorded parameters: %w", err)
+		return actions.Prepared{}, pv, fmt.Errorf("read recorded parameters: %w", err)
 	}
 	p, err := a.exec.Prepare(ev.Data["action"], params)
 	if err != nil {
-		return incidents.Errorf(incidents.EINVALID, "%s cannot run any more: %s", ev.Data["action"], err)
+		return p, pv, incidents.Errorf(incidents.EINVALID, "%s cannot run any more: %s", ev.Data["action"], err)
 	}
 	if ev.Data["dry_run"] != fmt.Sprint(a.exec.DryRun()) {
-		return incidents.Errorf(incidents.ECONFLICT, "The dry-run setting changed since this was previewed; nothing was done. Preview again from the card.")
+		return p, pv, incidents.Errorf(incidents.ECONFLICT, "The dry-run setting changed since this was previewed; nothing was done. Preview again from the card.")
 	}
-	var pv actions.Preview
 	if err := json.Unmarshal([]byte(ev.Data["preview"]), &pv); err != nil || pv.Resource == "" {
-		return incidents.Errorf(incidents.EINVALID, "The recorded preview cannot be read; nothing was done. Preview again from the card.")
+		return p, pv, incidents.Errorf(incidents.EINVALID, "The recorded preview cannot be read; nothing was done. Preview again from the card.")
 	}
-	data := map[string]string{}
-	for k, v := range ev.Data {
-		data[k] = v
+	return p, pv, nil
+}
+
+// maps merges maps into a new one, later ones winning.
+func maps(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
 	}
-	data["confirmed_by"] = o.User
-	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + runID}, EventActionStarted,
-		fmt.Sprintf("<@%s> confirmed %s: %s", o.User, p.Describe(), pv.Change), data); err != nil {
-		return alreadyDecided(err)
-	}
-	a.settleConfirmation(ctx, inc, o.MessageTS, fmt.Sprintf(":hourglass_flowing_sand: <@%s> confirmed *%s* — running…", o.User, p.Describe()))
-	res, took, err := a.exec.Run(ctx, p, &pv)
-	thread := ev.Data["thread"]
-	if thread == "" {
-		thread = o.MessageTS
-	}
-	outcome := a.finish(ctx, o, inc, p, runID, thread, res, took, err)
-	a.settleConfirmation(ctx, inc, o.MessageTS, fmt.Sprintf("<@%s> confirmed *%s*: %s", o.User, p.Describe(), outcome))
-	return nil
+	return out
 }
 
 // decodeParams reads parameters recorded as JSON back into the types
@@ -218,83 +243,28 @@ func (a *App) previewEvent(ctx context.Context, inc incidents.Incident, runID st
 }
 
 // finish records the outcome (even if the incident was resolved
-// meanwhile) and posts it in the card's thread. It returns a one-line
-// outcome for the confirmation message.
-func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p actions.Prepared, runID, thread string, res actions.Result, took time.Duration, runErr error) string {
-	data := map[string]string{"run_id": runID, "action": p.Spec.ID, "target": p.Describe(), "duration": took.Round(time.Millisecond).String(),
-		"changed": fmt.Sprint(res.Changed)}
-	if res.RequestID != "" {
-		data["request_id"] = res.RequestID // kept on failure too: the change may have happened
-	}
-	var text, outcome string
+// meanwhile) with the effects that show it: the result in the card's
+// thread and, for a confirmed action, the confirmation settled.
+func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p actions.Prepared, run map[string]string, res actions.Result, took time.Duration, runErr error) error {
+	data := map[string]string{"run_id": run["run_id"], "action": p.Spec.ID, "target": p.Describe(), "duration": took.Round(time.Millisecond).String(),
+		"changed": fmt.Sprint(res.Changed), "request_id": res.RequestID}
 	if runErr != nil {
 		code, msg := actionErrorParts(runErr)
 		data["outcome"], data["error_code"], data["error"] = "failed", code, msg
-		outcome = fmt.Sprintf(":x: failed: `%s`", code)
-		text = fmt.Sprintf(":x: *%s* failed: `%s` %s", p.Describe(), code, Escape(clipRunes(msg, 1500)))
-		if res.Changed {
-			text += "\n_Something was changed before it failed (" + Escape(res.RequestID) + "); check the state._"
-		}
 	} else {
-		data["outcome"], data["summary"] = "ok", res.Summary
-		outcome = ":white_check_mark: " + Escape(clipRunes(res.Summary, 200))
-		text = fmt.Sprintf(":white_check_mark: *%s*: %s", p.Describe(), Escape(res.Summary))
-		if res.Details != "" {
-			text += "\n" + clipRunes(res.Details, 2500)
-		}
-		if res.RequestID != "" {
-			text += "\n_" + Escape(res.RequestID) + " · " + took.Round(time.Millisecond).String() + "_"
-		}
+		data["outcome"], data["summary"], data["details"] = "ok", res.Summary, clipRunes(res.Details, 2500)
+	}
+	effs := []incidents.Effect{threadPost(run["thread"], o.User)}
+	if ts := run["confirmation"]; ts != "" {
+		effs = append(effs, settle(inc.ChannelID, ts, maps(data, map[string]string{"settle": "action_done", "by": o.User})))
 	}
 	rctx, cancel := detached(ctx)
 	defer cancel()
-	if err := a.svc.Audit(rctx, inc.ID, o.User, EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data); err != nil {
-		a.log.Error("could not record an action result", zap.String("incident_id", inc.ID.String()), zap.String("run_id", runID), zap.Error(err))
+	if _, err := a.svc.Audit(rctx, inc.ID, o.User, EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data, effs...); err != nil {
+		a.log.Error("could not record an action result", zap.String("incident_id", inc.ID.String()), zap.String("run_id", run["run_id"]), zap.Error(err))
+		return fmt.Errorf("the action ran but its result could not be recorded: %w", err)
 	}
-	if _, _, err := a.api.PostMessageContext(rctx, inc.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionTS(thread)); err != nil {
-		var f failures
-		a.stepFailed(rctx, inc, "post the action result", err, &f)
-		f.report(a, rctx, o, "The action result is recorded.")
-	}
-	return outcome
-}
-
-// settleConfirmation replaces the confirmation's buttons with what happened.
-func (a *App) settleConfirmation(ctx context.Context, inc incidents.Incident, ts, text string) {
-	if ts == "" {
-		return
-	}
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(slack.NewSectionBlock(mrkdwn(text), nil, nil))); err != nil {
-		a.log.Warn("could not update the confirmation", zap.String("slack_error", SlackErrorCode(err)))
-	}
-}
-
-// authorise allows the incident commander and members of the approver
-// user groups to change production.
-func (a *App) authorise(ctx context.Context, user string, inc incidents.Incident) error {
-	if user == inc.Commander {
-		return nil
-	}
-	groups := a.exec.Targets().Guardrails.Approvers
-	var lookupErr error
-	for _, g := range groups {
-		members, err := a.api.GetUserGroupMembersContext(ctx, g)
-		if err != nil {
-			lookupErr = fmt.Errorf("user group %s: %s", g, DescribeSlackError(SlackErrorCode(err)))
-			continue // a later group may still include them
-		}
-		if slices.Contains(members, user) {
-			return nil
-		}
-	}
-	if lookupErr != nil {
-		return incidents.Errorf(incidents.EFORBIDDEN, "I could not check who may run this (%s).", lookupErr)
-	}
-	who := "the incident commander"
-	for _, g := range groups {
-		who += ", <!subteam^" + g + ">"
-	}
-	return incidents.Errorf(incidents.EFORBIDDEN, "Only %s may run actions that change production.", who)
+	return nil
 }
 
 func actionErrorParts(err error) (code, msg string) {
@@ -309,26 +279,5 @@ func actionErrorParts(err error) (code, msg string) {
 
 func describeActionError(err error) string {
 	code, msg := actionErrorParts(err)
-	return "`" + code + "` " + Escape(clipRunes(msg, 500))
-}
-
-// ConfirmAction renders the preview with Confirm and Cancel buttons.
-func (r Renderer) ConfirmAction(p actions.Prepared, pv actions.Preview, user, runID string, dryRun bool) (string, []slack.Block) {
-	head := fmt.Sprintf(":warning: <@%s> wants to run *%s*", user, p.Describe())
-	if dryRun {
-		head += " _(dry run: nothing will change)_"
-	}
-	body := "*Now:* " + Escape(pv.Current) + "\n*Change:* " + Escape(pv.Change)
-	if pv.Undo != "" {
-		body += "\n*Undo:* " + Escape(pv.Undo)
-	}
-	text := head + "\n" + body
-	return text, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(clipRunes(head, 3000)), nil, nil),
-		slack.NewSectionBlock(mrkdwn(clipRunes(body, 3000)), nil, nil),
-		slack.NewActionBlock("action_confirm_"+runID[:8],
-			slack.NewButtonBlockElement(ActionConfirmRun, runID, plain("Confirm")).WithStyle(slack.StyleDanger),
-			slack.NewButtonBlockElement(ActionCancelRun, runID, plain("Cancel"))),
-		slack.NewContextBlock("", mrkdwn("Only the incident commander or an approver may confirm. It runs once.")),
-	}
+	return "`" + Escape(code) + "` " + Escape(clipRunes(msg, 500))
 }

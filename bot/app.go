@@ -45,8 +45,10 @@ type AppOptions struct {
 	AutoPostmortem bool
 }
 
-// App runs /incident commands and header-button clicks against the
-// incidents domain and mirrors the result into Slack.
+// App runs /incident commands, clicks and forms against the incidents
+// domain; what they imply in Slack is owed in the outbox and done by
+// Perform (the outbox's performer).
+
 type App struct {
 	svc           *incidents.Service
 	api           API
@@ -66,6 +68,11 @@ type App struct {
 	alertChannels  map[string]bool
 	autoPostmortem bool
 	locks          [64]sync.Mutex
+	// triageChannel receives triage cards; maxNoticeLines bounds one
+	// message of alert notices (both set by NewAlertRouter).
+	triageChannel  string
+	maxNoticeLines int
+	approvers      *approvers
 
 	namesMu sync.Mutex
 	names   map[string]string // user ID → display name, for drafts
@@ -91,8 +98,12 @@ func NewApp(opts AppOptions) (*App, error) {
 	if opts.Metrics == nil {
 		return nil, errors.New("bot: metrics are required")
 	}
+	var ap *approvers
+	if opts.Executor != nil {
+		ap = &approvers{api: opts.API, groups: opts.Executor.Targets().Guardrails.Approvers, cache: map[string]membersAt{}}
+	}
 	return &App{
-		svc: opts.Service, api: opts.API, log: opts.Logger, m: opts.Metrics,
+		svc: opts.Service, api: opts.API, log: opts.Logger, m: opts.Metrics, approvers: ap,
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
@@ -126,13 +137,6 @@ func key(prefix, id string) string {
 	return prefix + id
 }
 
-// tellBusy answers a request the full work queue refused.
-func (a *App) tellBusy(o Origin) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	a.reply.ephemeral(ctx, o, busyText)
-}
-
 // detached returns a context that outlives ctx's cancellation for a short
 // while: recording what failed and telling the user must happen even when
 // the job itself ran out of time or the bot is shutting down.
@@ -159,14 +163,8 @@ func (a *App) incidentHere(ctx context.Context, channel string) (incidents.Incid
 	return inc, err
 }
 
-// RunCommand executes a parsed /incident command. Parse errors and help
+// runCommand executes a parsed /incident command. Parse errors and help
 // never get here: they are answered in the acknowledgement.
-func (a *App) RunCommand(ctx context.Context, o Origin, c Command) {
-	if err := a.runCommand(ctx, o, c); err != nil {
-		a.fail(ctx, o, err)
-	}
-}
-
 func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	switch c.Verb {
 	case VerbStart:
@@ -181,20 +179,18 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	case VerbPostmortem:
 		return a.Postmortem(ctx, o)
 	case VerbList:
-		incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true})
-		if err != nil {
-			return err
-		}
-		a.reply.ephemeral(ctx, o, a.render.List(incs, a.svc.Now()))
-		return nil
+		return a.list(ctx, o)
+	case VerbRepair:
+		return a.repair(ctx, o, c.Text)
 	}
 	inc, err := a.incidentHere(ctx, o.Channel)
 	if err != nil {
 		return err
 	}
 	// A slash command is never redelivered with the same trigger, but the
-	// key costs nothing and makes the change safe if it ever is.
-	by := incidents.By{User: o.User, Key: key("trigger:", o.TriggerID)}
+	// key costs nothing and makes the change safe if it ever is (and a
+	// job run again after a crash changes nothing twice).
+	by := a.by(ctx, o.User, key("trigger:", o.TriggerID), inc)
 	switch c.Verb {
 	case VerbStatus:
 		tl, err := a.svc.Store().Timeline(ctx, inc.ID)
@@ -204,11 +200,11 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 		a.reply.ephemeral(ctx, o, a.render.Summary(inc, a.svc.Now(), lastN(tl, 5)))
 		return nil
 	case VerbUpdate:
-		return a.PostUpdate(ctx, o, inc.ID, by, c.Text)
+		return a.change(a.svc.PostUpdate(ctx, inc.ID, by, c.Text))
 	case VerbSeverity:
-		return a.SetSeverity(ctx, o, inc.ID, by, c.Severity)
+		return a.change(a.svc.SetSeverity(ctx, inc.ID, by, c.Severity))
 	case VerbCommander:
-		return a.SetCommander(ctx, o, inc.ID, by, c.User)
+		return a.change(a.svc.SetCommander(ctx, inc.ID, by, c.User))
 	case VerbMitigate:
 		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, c.Text)
 	case VerbInvestigate:
@@ -226,9 +222,14 @@ func lastN(evs []incidents.Event, n int) []incidents.Event {
 	return evs
 }
 
+func zapIncident(inc incidents.Incident) zap.Field { return zap.String("incident_id", inc.ID.String()) }
+
 func (a *App) openModal(ctx context.Context, o Origin, v slack.ModalViewRequest) error {
 	if _, err := a.api.OpenViewContext(ctx, o.TriggerID, v); err != nil {
 		return incidents.Errorf(incidents.EINVALID, "I could not open the form: %s", DescribeSlackError(SlackErrorCode(err)))
 	}
 	return nil
 }
+
+// execDryRun says whether actions only say what they would do.
+func (a *App) execDryRun() bool { return a.exec != nil && a.exec.DryRun() }

@@ -28,6 +28,7 @@ const (
 	VerbList        Verb = "list"
 	VerbRunbook     Verb = "runbook"
 	VerbPostmortem  Verb = "postmortem"
+	VerbRepair      Verb = "repair"
 	VerbHelp        Verb = "help"
 )
 
@@ -60,6 +61,7 @@ var aliases = map[string]Verb{
 	"list": VerbList, "ls": VerbList,
 	"runbook": VerbRunbook, "playbook": VerbRunbook, "rb": VerbRunbook,
 	"postmortem": VerbPostmortem, "pm": VerbPostmortem, "retro": VerbPostmortem,
+	"repair": VerbRepair, "fix": VerbRepair,
 	"help": VerbHelp, "?": VerbHelp,
 }
 
@@ -76,10 +78,11 @@ var usage = map[Verb]string{
 	VerbList:        "`/incident list` — list open incidents (only to you)",
 	VerbRunbook:     "`/incident runbook [symptom or id]` — post the matching runbook card",
 	VerbPostmortem:  "`/incident postmortem` — assemble the postmortem draft from this channel and upload it",
+	VerbRepair:      "`/incident repair [number]` — finish an incident's set-up (channel, header, announcement…) and retry what failed",
 	VerbHelp:        "`/incident help` — this help",
 }
 
-var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbPostmortem, VerbList, VerbHelp}
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbPostmortem, VerbList, VerbRepair, VerbHelp}
 
 // HelpText is the full usage, with the default severity spelled out.
 func HelpText() string {
@@ -90,10 +93,12 @@ func HelpText() string {
 		b.WriteString(usage[v])
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `runbook`, `list` and `help` works inside an incident channel.",
+	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `runbook`, `list`, `repair` (with a number) and `help` works inside an incident channel.",
 		incidents.DefaultSeverity.Label())
 	return b.String()
 }
+
+var incidentNumber = regexp.MustCompile(`^[1-9][0-9]{0,17}$`)
 
 // userMention matches Slack's escaped mentions: <@U123> or <@U123|name>.
 var userMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
@@ -117,7 +122,7 @@ func Parse(text string) Parsed {
 		if rest == "" {
 			return usageError(verb, "An update needs some text.")
 		}
-		return ok1(Command{Verb: verb, Text: rest})
+		return ok1(Command{Verb: verb, Text: PlainText(rest)})
 	case VerbSeverity:
 		sev, good := incidents.ParseSeverity(rest)
 		if !good {
@@ -130,13 +135,19 @@ func Parse(text string) Parsed {
 			return usageError(verb, "Name the new commander by mentioning them, like `@rita`.")
 		}
 		return ok1(Command{Verb: verb, User: m[1]})
+	case VerbRepair:
+		n := strings.TrimPrefix(rest, "#")
+		if n != "" && !incidentNumber.MatchString(n) {
+			return usageError(verb, fmt.Sprintf("`%s` is not an incident number.", clipRunes(rest, 41)))
+		}
+		return ok1(Command{Verb: verb, Text: n})
 	case VerbStatus, VerbList, VerbHelp, VerbPostmortem:
 		if rest != "" {
 			return usageError(verb, fmt.Sprintf("`%s` takes no arguments.", verb))
 		}
 		return ok1(Command{Verb: verb})
-	default: // mitigate, investigating, resolve, runbook: optional text
-		return ok1(Command{Verb: verb, Text: rest})
+	default: // mitigate, investigating, resolve, runbook, repair: optional text
+		return ok1(Command{Verb: verb, Text: PlainText(rest)})
 	}
 }
 
@@ -157,7 +168,7 @@ func parseStart(rest string) Parsed {
 			}
 		}
 	}
-	c.Text = rest
+	c.Text = PlainText(rest)
 	if n := len([]rune(c.Text)); n > incidents.MaxTitleLen {
 		return usageError(VerbStart, fmt.Sprintf("The title is %d characters; keep it under %d and put details in updates.", n, incidents.MaxTitleLen))
 	}

@@ -12,14 +12,9 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 )
 
-// RunAction handles a click on a header button. The buttons do what the
+// runAction handles a click: header and reminder buttons, triage cards,
+// runbook cards and action confirmations. The buttons do what the
 // commands do: Update and Resolve open a form, Mitigated acts at once.
-func (a *App) RunAction(ctx context.Context, o Origin, act slack.BlockAction) {
-	if err := a.runAction(ctx, o, act); err != nil {
-		a.fail(ctx, o, err)
-	}
-}
-
 func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) error {
 	if isTriage(act.ActionID) {
 		return a.triage(ctx, o, act)
@@ -52,19 +47,18 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	if !inc.Status.Open() {
 		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 	}
+	// action_ts identifies one click: a redelivered click changes nothing.
+	by := a.by(ctx, o.User, key("click:", act.ActionTs+":"+act.ActionID+":"+o.User), inc)
 	switch act.ActionID {
 	case ActionUpdate:
 		return a.openModal(ctx, o, UpdateModal(inc, meta))
 	case ActionResolve:
 		return a.openModal(ctx, o, ResolveModal(inc, meta))
 	case ActionMitigate:
-		// action_ts identifies one click: a redelivered click changes nothing.
-		by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
 		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, "")
 	case ActionSnooze:
-		by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
 		cycle, _ := time.Parse(time.RFC3339Nano, extra)
-		return a.Snooze(ctx, o, inc.ID, by, cycle)
+		return a.change(a.svc.Snooze(ctx, inc.ID, by, cycle))
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
 }
@@ -79,10 +73,10 @@ func ValidateSubmission(v slack.View) map[string]string {
 		switch {
 		case title == "":
 			return map[string]string{blockTitle: "An incident needs a title."}
-		case escapedLen(title) > incidents.MaxTitleLen: // stored escaped
-			return map[string]string{blockTitle: fmt.Sprintf("Keep the title under %d characters (& < > count as several).", incidents.MaxTitleLen)}
+		case runeLen(title) > incidents.MaxTitleLen:
+			return map[string]string{blockTitle: fmt.Sprintf("Keep the title under %d characters.", incidents.MaxTitleLen)}
 		}
-		if escapedLen(inputValue(v.State, blockDescription)) > incidents.MaxDescriptionLen {
+		if runeLen(inputValue(v.State, blockDescription)) > incidents.MaxDescriptionLen {
 			return map[string]string{blockDescription: fmt.Sprintf("Keep the details under %d characters.", incidents.MaxDescriptionLen)}
 		}
 		if s := inputValue(v.State, blockSeverity); s != "" {
@@ -99,32 +93,25 @@ func ValidateSubmission(v slack.View) map[string]string {
 		if text == "" && v.CallbackID == ViewUpdate {
 			return map[string]string{blockText: "An update needs some text."}
 		}
-		if escapedLen(text) > incidents.MaxUpdateLen {
-			return map[string]string{blockText: fmt.Sprintf("Keep it under %d characters (& < > count as several).", incidents.MaxUpdateLen)}
+		if runeLen(text) > incidents.MaxUpdateLen {
+			return map[string]string{blockText: fmt.Sprintf("Keep it under %d characters.", incidents.MaxUpdateLen)}
 		}
 	}
 	return nil
 }
 
-// escapedLen is the length text will have once escaped for Slack, which
-// is how the domain stores and checks it.
-func escapedLen(text string) int { return len([]rune(Escape(text))) }
+// runeLen is the length the domain checks: it keeps text as typed.
+func runeLen(text string) int { return len([]rune(text)) }
 
-// RunSubmission acts on a submitted (and validated) form.
-func (a *App) RunSubmission(ctx context.Context, user string, v slack.View) {
-	meta := decodeViewMeta(v.PrivateMetadata)
-	o := Origin{User: user, Channel: meta.Channel, ResponseURL: meta.ResponseURL}
-	if err := a.runSubmission(ctx, o, v, meta); err != nil {
-		a.fail(ctx, o, err)
-	}
-}
+// runSubmission acts on a submitted (and validated) form. Form input is
+// plain text already: Slack does not escape it.
 
 func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta viewMeta) error {
 	if v.CallbackID == ViewDeclare {
 		sev, _ := incidents.ParseSeverity(inputValue(v.State, blockSeverity))
 		return a.Declare(ctx, o, incidents.Declaration{
-			Title:       Escape(inputValue(v.State, blockTitle)),
-			Description: Escape(inputValue(v.State, blockDescription)),
+			Title:       inputValue(v.State, blockTitle),
+			Description: inputValue(v.State, blockDescription),
 			Severity:    sev,
 			Reporter:    o.User,
 			Source:      "form",
@@ -135,15 +122,19 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "that form does not belong to an incident")
 	}
-	text := Escape(inputValue(v.State, blockText))
-	by := incidents.By{User: o.User, Key: key("view:", v.ID)}
+	text := inputValue(v.State, blockText)
+	inc, err := a.svc.Store().Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	by := a.by(ctx, o.User, key("view:", v.ID), inc)
 	switch v.CallbackID {
 	case ViewUpdate:
-		return a.PostUpdate(ctx, o, id, by, text)
+		return a.change(a.svc.PostUpdate(ctx, id, by, text))
 	case ViewActionItem:
 		owner := inputValue(v.State, blockOwner)
 		data := map[string]string{"text": text, "owner": owner}
-		if err := a.svc.Audit(ctx, id, o.User, EventActionItem, "Action item: "+text, data); err != nil {
+		if _, err := a.svc.Audit(ctx, id, o.User, EventActionItem, "Action item: "+text, data); err != nil {
 			return err
 		}
 		a.reply.ephemeral(ctx, o, ":memo: Action item recorded; it will be in the postmortem draft.")

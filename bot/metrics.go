@@ -16,10 +16,12 @@ type Metrics struct {
 	SlackCalls    *prometheus.CounterVec   // Web API calls by method and outcome
 	SlackLatency  *prometheus.HistogramVec // Web API call duration by method
 	QueueDepth    prometheus.Gauge         // jobs waiting for a worker
-	JobsRejected  prometheus.Counter       // jobs refused because the queue was full
+	JobsRejected  prometheus.Counter       // jobs left in the store for later because the queue was full
 	JobPanics     prometheus.Counter       // jobs that panicked (a bug; the bot carries on)
 	Declared      *prometheus.CounterVec   // incidents declared by severity
 	CommandErrors *prometheus.CounterVec   // commands that failed, by domain error code
+	Jobs          *prometheus.CounterVec   // jobs run, by kind and outcome
+	RateLimited   *prometheus.CounterVec   // HTTP 429s from Slack, by method
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -53,7 +55,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "incidentbot_worker_queue_depth", Help: "Jobs waiting for a worker.",
 		}),
 		JobsRejected: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "incidentbot_worker_jobs_rejected_total", Help: "Jobs refused because the queue was full.",
+			Name: "incidentbot_worker_jobs_rejected_total", Help: "Jobs left in the store for later because the worker queue was full.",
 		}),
 		JobPanics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "incidentbot_worker_job_panics_total", Help: "Jobs that panicked; each is a bug, logged with its stack.",
@@ -65,6 +67,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "incidentbot_command_errors_total", Help: "Commands that failed, by error code.",
 		}, []string{"code"}),
 	}
+	m.Jobs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "incidentbot_jobs_total", Help: "Jobs (accepted requests) run, by kind and outcome (done, retry, failed).",
+	}, []string{"kind", "outcome"})
+	m.RateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "incidentbot_slack_rate_limited_total", Help: "HTTP 429 answers from Slack, by method.",
+	}, []string{"method"})
+	reg.MustRegister(m.Jobs, m.RateLimited)
 	reg.MustRegister(m.Envelopes, m.Duplicates, m.AckLatency, m.Connected, m.Reconnects,
 		m.SlackCalls, m.SlackLatency, m.QueueDepth, m.JobsRejected, m.JobPanics, m.Declared, m.CommandErrors)
 	return m

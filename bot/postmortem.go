@@ -86,6 +86,9 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	link := ""
 	if info, _, _, err := a.api.GetFileInfoContext(ctx, file.ID, 0, 0); err == nil {
 		link = info.Permalink
+	} else {
+		a.log.Warn("could not read the draft's link; the bookmark is not moved to it",
+			zap.String("file_id", file.ID), zap.String("slack_error", SlackErrorCode(err)))
 	}
 	bookmarkID := prev["bookmark_id"]
 	moved := false
@@ -100,7 +103,7 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 		}
 	}
 	data := map[string]string{"file_id": file.ID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
-	if err := a.svc.Audit(ctx, inc.ID, o.User, EventPostmortem, "Postmortem draft posted", data); err != nil {
+	if _, err := a.svc.Audit(ctx, inc.ID, o.User, EventPostmortem, "Postmortem draft posted", data); err != nil {
 		// The draft is in the channel, but the next run would not know to
 		// replace it: say so rather than pretend all is well.
 		a.log.Error("could not record the postmortem draft", zap.Error(err))

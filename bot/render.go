@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,20 +37,44 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
 }
 
-// Quiet neutralises broadcast mentions (<!channel>, <!here>, <!everyone>,
-// <!subteam^…>) in user-supplied text, so a title cannot page a whole
-// channel or group when the bot repeats it.
-func Quiet(s string) string { return strings.ReplaceAll(s, "<!", "&lt;!") }
-
-// Escape makes raw text (from a modal input) safe to show as mrkdwn.
-// Slash command text arrives already escaped by Slack.
+// Escape makes text safe to show as mrkdwn: the domain holds plain text,
+// so every text that did not come from the bot's own templates — titles,
+// updates, alert fields, labels, action output — goes through Escape once,
+// here at the edge. "<!channel>", "<@U…>", "<#C…>" and "<https://x|y>"
+// then show as the characters they are, and ping or link nothing.
 func Escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// Unescape reverses Slack's escaping, for channel names.
+// Unescape reverses Slack's escaping.
 func Unescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
+}
+
+// mention renders a Slack user ID as a mention. Anything that is not a
+// user ID is shown as text.
+func mention(id string) string {
+	if userID.MatchString(id) {
+		return "<@" + id + ">"
+	}
+	if id == incidents.ActorBot {
+		return "the bot"
+	}
+	return Escape(id)
+}
+
+var userID = regexp.MustCompile(`^[UWB][A-Z0-9]{2,30}$`)
+
+// link renders a URL from outside as a plain link: http(s) only, and
+// nothing that could end the link early or give it other text ("|"),
+// so a sender cannot disguise where it leads.
+func link(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Escape(raw)
+	}
+	s := strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", " ", "%20", "&", "&amp;").Replace(u.String())
+	return "<" + s + ">"
 }
 
 var sevEmoji = map[incidents.Severity]string{1: ":red_circle:", 2: ":large_orange_circle:", 3: ":large_yellow_circle:", 4: ":white_circle:"}
@@ -60,18 +86,18 @@ var statusEmoji = map[incidents.Status]string{
 // Topic is the channel topic: severity, status, commander (Slack caps
 // topics at 250 characters).
 func (r Renderer) Topic(inc incidents.Incident) string {
-	t := fmt.Sprintf("%s | %s | Commander: <@%s> | %s", inc.Severity.Label(), inc.Status.Title(), inc.Commander, Quiet(inc.Title))
+	t := fmt.Sprintf("%s | %s | Commander: %s | %s", inc.Severity.Label(), inc.Status.Title(), mention(inc.Commander), Escape(inc.Title))
 	return clipBytes(t, 250)
 }
 
 // Header is the pinned-in-spirit first message of the incident channel,
 // kept current with chat.update. Closed incidents lose their buttons.
 func (r Renderer) Header(inc incidents.Incident) (string, []slack.Block) {
-	title := fmt.Sprintf("%s %s incident %s: %s", sevEmoji[inc.Severity], inc.Severity.Label(), inc.Ref(), Quiet(inc.Title))
+	title := fmt.Sprintf("%s %s incident %s: %s", sevEmoji[inc.Severity], inc.Severity.Label(), inc.Ref(), Escape(inc.Title))
 	fields := []*slack.TextBlockObject{
 		mrkdwn("*Status*\n" + statusEmoji[inc.Status] + " " + inc.Status.Title()),
 		mrkdwn("*Severity*\n" + inc.Severity.Label()),
-		mrkdwn("*Commander*\n<@" + inc.Commander + ">"),
+		mrkdwn("*Commander*\n" + mention(inc.Commander)),
 		mrkdwn("*Declared*\n" + r.when(inc.DeclaredAt)),
 	}
 	if !inc.ResolvedAt.IsZero() {
@@ -82,10 +108,10 @@ func (r Renderer) Header(inc incidents.Incident) (string, []slack.Block) {
 		slack.NewSectionBlock(nil, fields, nil),
 	}
 	if inc.Description != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clipRunes(Quiet(inc.Description), 2900)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(clipRunes(inc.Description, 2900))), nil, nil))
 	}
 	if inc.Summary != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Resolution:* "+clipRunes(Quiet(inc.Summary), 2900)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Resolution:* "+Escape(clipRunes(inc.Summary, 2900))), nil, nil))
 	}
 	if inc.Status.Open() {
 		id := inc.ID.String()
@@ -98,7 +124,7 @@ func (r Renderer) Header(inc incidents.Incident) (string, []slack.Block) {
 		btns = append(btns, slack.NewButtonBlockElement(ActionResolve, id, plain("Resolve")))
 		blocks = append(blocks, slack.NewActionBlock("incident_header_actions", btns...))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Declared by <@%s> · `/incident help` for commands", inc.Reporter))))
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Declared by %s · `/incident help` for commands", mention(inc.Reporter)))))
 	return title, blocks
 }
 
@@ -108,13 +134,13 @@ func (r Renderer) Announcement(inc incidents.Incident) string {
 	if inc.ChannelID != "" {
 		where = "join <#" + inc.ChannelID + ">"
 	}
-	return fmt.Sprintf("%s *%s* incident %s declared: *%s* — %s · commander <@%s> · %s",
-		sevEmoji[inc.Severity], inc.Severity.Label(), inc.Ref(), Quiet(inc.Title), where, inc.Commander, r.when(inc.DeclaredAt))
+	return fmt.Sprintf("%s *%s* incident %s declared: *%s* — %s · commander %s · %s",
+		sevEmoji[inc.Severity], inc.Severity.Label(), inc.Ref(), Escape(inc.Title), where, mention(inc.Commander), r.when(inc.DeclaredAt))
 }
 
 // ResolvedAnnouncement tells INCIDENTS_CHANNEL an incident is over.
 func (r Renderer) ResolvedAnnouncement(inc incidents.Incident) string {
-	s := fmt.Sprintf(":white_check_mark: Incident %s *%s* resolved after %s", inc.Ref(), Quiet(inc.Title), HumanDuration(inc.Duration(inc.ResolvedAt)))
+	s := fmt.Sprintf(":white_check_mark: Incident %s *%s* resolved after %s", inc.Ref(), Escape(inc.Title), HumanDuration(inc.Duration(inc.ResolvedAt)))
 	if inc.ChannelID != "" {
 		s += " — <#" + inc.ChannelID + ">"
 	}
@@ -122,28 +148,35 @@ func (r Renderer) ResolvedAnnouncement(inc incidents.Incident) string {
 }
 
 // StatusUpdate is the message posted for /incident update.
-func (r Renderer) StatusUpdate(inc incidents.Incident, actor, text string) (string, []slack.Block) {
-	head := fmt.Sprintf(":loudspeaker: *Status update* · %s · %s · by <@%s>", inc.Severity.Label(), inc.Status.Title(), actor)
-	body := clipRunes(Quiet(text), 2900)
+func (r Renderer) StatusUpdate(inc incidents.Incident, ev incidents.Event) (string, []slack.Block) {
+	sev, status := inc.Severity.Label(), inc.Status.Title()
+	if s, ok := incidents.ParseSeverity(ev.Data["severity"]); ok {
+		sev = s.Label()
+	}
+	if st := incidents.Status(ev.Data["status"]); st.Valid() {
+		status = st.Title()
+	}
+	head := fmt.Sprintf(":loudspeaker: *Status update* · %s · %s · by %s", sev, status, mention(ev.Actor))
+	body := Escape(clipRunes(ev.Text, 2900))
 	return head + "\n" + body, []slack.Block{
 		slack.NewSectionBlock(mrkdwn(head), nil, nil),
 		slack.NewSectionBlock(mrkdwn(body), nil, nil),
-		slack.NewContextBlock("", mrkdwn(r.when(inc.LastStatusUpdateAt))),
+		slack.NewContextBlock("", mrkdwn(r.when(ev.At))),
 	}
 }
 
 // Summary is the ephemeral answer to /incident status.
 func (r Renderer) Summary(inc incidents.Incident, now time.Time, last []incidents.Event) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s %s: %s*\n", inc.Severity.Label(), inc.Ref(), Quiet(inc.Title))
-	fmt.Fprintf(&b, "Status: %s · Commander: <@%s> · Declared %s (%s ago)\n", inc.Status.Title(), inc.Commander, r.when(inc.DeclaredAt), HumanDuration(inc.Duration(now)))
+	fmt.Fprintf(&b, "*%s %s: %s*\n", inc.Severity.Label(), inc.Ref(), Escape(inc.Title))
+	fmt.Fprintf(&b, "Status: %s · Commander: %s · Declared %s (%s ago)\n", inc.Status.Title(), mention(inc.Commander), r.when(inc.DeclaredAt), HumanDuration(inc.Duration(now)))
 	if inc.Status.Open() {
 		fmt.Fprintf(&b, "Last status update: %s ago\n", HumanDuration(now.Sub(inc.LastStatusUpdateAt)))
 	}
 	if len(last) > 0 {
 		b.WriteString("*Recent timeline*\n")
 		for _, e := range last {
-			fmt.Fprintf(&b, "• %s — %s (<@%s>)\n", e.At.In(r.Location).Format("15:04"), clipRunes(Quiet(e.Text), 200), e.Actor)
+			fmt.Fprintf(&b, "• %s — %s (%s)\n", e.At.In(r.Location).Format("15:04"), Escape(clipRunes(e.Text, 200)), mention(e.Actor))
 		}
 	}
 	return b.String()
@@ -166,8 +199,8 @@ func (r Renderer) List(incs []incidents.Incident, now time.Time) string {
 		if inc.ChannelID != "" {
 			ch = "<#" + inc.ChannelID + ">"
 		}
-		fmt.Fprintf(&b, "• %s %s *%s* — %s · %s · <@%s> · %s\n", sevEmoji[inc.Severity], inc.Ref(), clipRunes(Quiet(inc.Title), 80),
-			ch, inc.Status.Title(), inc.Commander, HumanDuration(inc.Duration(now)))
+		fmt.Fprintf(&b, "• %s %s *%s* — %s · %s · %s · %s\n", sevEmoji[inc.Severity], inc.Ref(), Escape(clipRunes(inc.Title, 80)),
+			ch, inc.Status.Title(), mention(inc.Commander), HumanDuration(inc.Duration(now)))
 	}
 	return b.String()
 }

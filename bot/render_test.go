@@ -27,17 +27,6 @@ func TestTopicFitsSlackLimit(t *testing.T) {
 	}
 }
 
-func TestQuietNeutralisesBroadcasts(t *testing.T) {
-	for _, in := range []string{"<!channel> down", "<!here>", "<!subteam^S123|oncall>", "<!everyone>"} {
-		if strings.Contains(Quiet(in), "<!") {
-			t.Errorf("Quiet(%q) = %q", in, Quiet(in))
-		}
-	}
-	if Quiet("<@U1> and <#C1>") != "<@U1> and <#C1>" {
-		t.Error("Quiet changed user or channel mentions")
-	}
-}
-
 func TestListCountsAll(t *testing.T) {
 	r := Renderer{Location: time.UTC}
 	var incs []incidents.Incident

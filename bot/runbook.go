@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
@@ -20,7 +21,7 @@ const candidatesShown = 5
 
 // incidentQuery is what an incident is matched on.
 func incidentQuery(inc incidents.Incident) playbooks.Query {
-	return playbooks.Query{Text: Unescape(inc.Title + "\n" + inc.Description)}
+	return playbooks.Query{Text: inc.Title + "\n" + inc.Description}
 }
 
 // whyMatched explains a match on the card, e.g. `Matched: strong phrase
@@ -39,50 +40,6 @@ func otherIDs(r playbooks.Ranking, except string) []string {
 	return ids
 }
 
-// suggestRunbook posts the best confident match for a new incident.
-func (a *App) suggestRunbook(ctx context.Context, inc incidents.Incident, f *failures) {
-	if a.catalog == nil || inc.ChannelID == "" {
-		return
-	}
-	r := a.catalog.Match(incidentQuery(inc), candidatesShown)
-	best, ok := r.Best()
-	if !ok {
-		a.log.Info("no confident runbook match", zap.String("incident_id", inc.ID.String()))
-		return
-	}
-	by := incidents.By{User: incidents.ActorBot}
-	if err := a.postCard(ctx, inc, by, best.Playbook, whyMatched(best), otherIDs(r, best.Playbook.ID)); err != nil {
-		a.stepFailed(ctx, inc, "post the runbook card", err, f)
-	}
-}
-
-// postCard posts a runbook card in the incident channel and records it,
-// with what is needed to redraw it later. When the record shows the same
-// request already posted a card (a redelivery on another replica), the
-// new copy is deleted again; when recording fails, the user is told that
-// ticks on this card cannot be recorded.
-func (a *App) postCard(ctx context.Context, inc incidents.Incident, by incidents.By, pb *playbooks.Playbook, why string, candidates []string) error {
-	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: a.catalog.List(), Now: a.svc.Now()})
-	_, ts, err := a.api.PostMessageContext(ctx, inc.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-	if err != nil {
-		return err
-	}
-	_, err = a.svc.Record(ctx, inc.ID, by, incidents.EventRunbookPosted, "Runbook posted: "+pb.Title, map[string]string{
-		"playbook": pb.ID, "card_ts": ts, "why": why, "candidates": strings.Join(candidates, ","),
-	})
-	switch {
-	case errors.Is(err, incidents.ErrDuplicate):
-		if _, _, derr := a.api.DeleteMessageContext(ctx, inc.ChannelID, ts); derr != nil {
-			a.log.Warn("could not delete a duplicate runbook card", zap.String("slack_error", SlackErrorCode(derr)))
-		}
-		return nil
-	case err != nil:
-		a.log.Error("could not record the runbook card", zap.String("incident_id", inc.ID.String()), zap.Error(err))
-		return fmt.Errorf("the card is posted but not recorded, so its checklist cannot be ticked: %w", err)
-	}
-	return nil
-}
-
 // runRunbook answers /incident runbook [query]: in an incident channel it
 // posts a card (the named playbook, or the best match for the query or the
 // incident); elsewhere it shows the card only to the asker.
@@ -94,9 +51,6 @@ func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
 	inChannel := err == nil
 	if err != nil && incidents.ErrorCode(err) != incidents.ENOTFOUND {
 		return err
-	}
-	if inChannel {
-		defer a.lock(inc.ID)()
 	}
 	pb, why, candidates, r := a.pickRunbook(o, inc, inChannel, query)
 	if pb == nil {
@@ -111,7 +65,11 @@ func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
 	if !inc.Status.Open() {
 		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 	}
-	return a.postCard(ctx, inc, incidents.By{User: o.User, Key: key("trigger:", o.TriggerID)}, pb, why, candidates)
+	err = a.svc.Owe(ctx, inc.ID, key("trigger:", o.TriggerID), incidents.Effect{
+		Key: "runbook:" + uuid.NewString(), Kind: incidents.EffectRunbook,
+		Data: map[string]string{"playbook": pb.ID, "why": why, "candidates": strings.Join(candidates, ","), "by": o.User, "notify": o.User},
+	})
+	return ignoreDuplicate(err)
 }
 
 // pickRunbook chooses the card for /incident runbook: a playbook named by
@@ -121,9 +79,9 @@ func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
 func (a *App) pickRunbook(o Origin, inc incidents.Incident, inChannel bool, query string) (pb *playbooks.Playbook, why string, candidates []string, r playbooks.Ranking) {
 	query = strings.TrimSpace(query)
 	if pb, ok := a.catalog.Get(strings.ToLower(query)); ok {
-		return pb, fmt.Sprintf("Asked for by <@%s>", o.User), nil, r
+		return pb, "Asked for by " + mention(o.User), nil, r
 	}
-	q := playbooks.Query{Text: Unescape(query)}
+	q := playbooks.Query{Text: query}
 	if query == "" && inChannel {
 		q = incidentQuery(inc)
 	}
@@ -207,7 +165,6 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "Checklists are recorded only on cards in incident channels.")
 	}
-	defer a.lock(inc.ID)()
 	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
@@ -223,9 +180,10 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 		if !ok {
 			return incidents.Errorf(incidents.ENOTFOUND, "That runbook no longer exists.")
 		}
-		why := fmt.Sprintf("Switched by <@%s> (was `%s`)", o.User, st.playbook)
+		why := fmt.Sprintf("Switched by %s (was `%s`)", mention(o.User), st.playbook)
 		_, err = a.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, "Runbook switched to "+next.Title,
-			map[string]string{"playbook": next.ID, "from": st.playbook, "card_ts": cardTS, "why": why, "candidates": strings.Join(st.candidates, ",")})
+			map[string]string{"playbook": next.ID, "from": st.playbook, "card_ts": cardTS, "why": why, "candidates": strings.Join(st.candidates, ",")},
+			redraw(cardTS, o.User))
 	case strings.HasPrefix(act.ActionID, ActionCheckPrefix):
 		pbID, idx, perr := parseCheckAction(act.ActionID)
 		if perr != nil {
@@ -244,14 +202,17 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 			kind, verb = incidents.EventCheckDone, "Checked"
 		}
 		_, err = a.svc.Record(ctx, inc.ID, by, kind, fmt.Sprintf("%s %q (%s, step %d)", verb, clipRunes(pb.Checks[idx].Text, 200), pb.Title, idx+1),
-			map[string]string{"playbook": pbID, "check": strconv.Itoa(idx), "card_ts": cardTS})
+			map[string]string{"playbook": pbID, "check": strconv.Itoa(idx), "card_ts": cardTS}, redraw(cardTS, o.User))
 	default:
 		return incidents.Errorf(incidents.EINVALID, "unknown card control %q", act.ActionID)
 	}
-	if err = ignoreDuplicate(err); err != nil {
-		return err
-	}
-	return a.redrawCard(ctx, o, inc, cardTS)
+	return ignoreDuplicate(err)
+}
+
+// redraw is the effect redrawing card cardTS from the record once the
+// change it comes with is recorded.
+func redraw(cardTS, notify string) incidents.Effect {
+	return incidents.Effect{Kind: incidents.EffectRedraw, Data: map[string]string{"card_ts": cardTS, "notify": notify}}
 }
 
 func ignoreDuplicate(err error) error {
@@ -273,38 +234,6 @@ func parseCheckAction(actionID string) (string, int, error) {
 		return "", 0, fmt.Errorf("bad checkbox action %q", actionID)
 	}
 	return rest[:i], idx, nil
-}
-
-// redrawCard draws the card from the timeline. Another replica may record
-// a click on the same card meanwhile and redraw from an older read, so
-// after each draw the record is read again, and the card drawn again if it
-// moved on: whoever finishes last leaves the latest state.
-func (a *App) redrawCard(ctx context.Context, o Origin, inc incidents.Incident, ts string) error {
-	drawn := -1
-	for range 3 {
-		evs, err := a.svc.Store().Timeline(ctx, inc.ID)
-		if err != nil {
-			return err
-		}
-		st, _ := readCard(evs, ts)
-		if st.version == drawn {
-			return nil
-		}
-		pb, ok := a.catalog.Get(st.playbook)
-		if !ok {
-			return incidents.Errorf(incidents.ENOTFOUND, "The runbook on that card no longer exists.")
-		}
-		text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: st.why, Done: st.done, Candidates: st.candidates,
-			All: a.catalog.List(), Now: a.svc.Now(), Version: st.version})
-		if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-			var f failures
-			a.stepFailed(ctx, inc, "update the runbook card", err, &f)
-			f.report(a, ctx, o, "Recorded.")
-			return nil
-		}
-		drawn = st.version
-	}
-	return nil
 }
 
 // actionUnavailable answers an action button while no targets are

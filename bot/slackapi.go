@@ -19,11 +19,11 @@ type API interface {
 	InviteUsersToConversationContext(ctx context.Context, channelID string, users ...string) (*slack.Channel, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
-	DeleteMessageContext(ctx context.Context, channelID, messageTimestamp string) (string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
@@ -41,26 +41,18 @@ type ClientOptions struct {
 	Metrics  *Metrics
 }
 
-// Client limits: each 429 is retried after Retry-After up to maxRetries
-// times; one HTTP request may take requestTimeout.
-const (
-	maxRetries     = 5
-	requestTimeout = 30 * time.Second
-)
+// requestTimeout bounds one HTTP request to Slack.
+const requestTimeout = 30 * time.Second
 
-// NewClient builds the Slack Web API client: 429 responses are retried
-// after Retry-After (slack-go's retry handler), every call is counted and
-// timed by method.
+// NewClient builds the Slack Web API client: every call waits for the
+// shared rate limiter (Slack's tiers, chat.postMessage per channel, and
+// any Retry-After Slack sent any caller), a 429 is retried when the
+// caller may wait that long, and every call is counted and timed by
+// method. slack-go's own retries are off: the limiter does them, shared.
 func NewClient(opts ClientOptions) (*slack.Client, *http.Client) {
-	hc := &http.Client{Timeout: requestTimeout, Transport: &countingTransport{next: http.DefaultTransport, m: opts.Metrics}}
-	cfg := slack.DefaultRetryConfig()
-	cfg.MaxRetries = maxRetries
-	// Only 429 is retried (nil Handlers): a retried chat.postMessage after a
-	// connection error could post twice, a 429 was never processed.
-	cfg.Handlers = nil
-	cfg.RetryAfterDuration = 5 * time.Second
-	cfg.RetryAfterJitter = 250 * time.Millisecond
-	o := []slack.Option{slack.OptionHTTPClient(hc), slack.OptionRetryConfig(cfg), slack.OptionAppLevelToken(opts.AppToken)}
+	counting := &countingTransport{next: http.DefaultTransport, m: opts.Metrics}
+	hc := &http.Client{Timeout: requestTimeout, Transport: &rateTransport{next: counting, lim: newLimiter(opts.Metrics)}}
+	o := []slack.Option{slack.OptionHTTPClient(hc), slack.OptionAppLevelToken(opts.AppToken)}
 	if opts.APIURL != "" {
 		u := opts.APIURL
 		if !strings.HasSuffix(u, "/") {
@@ -78,14 +70,19 @@ type countingTransport struct {
 	m    *Metrics
 }
 
+// methodOf names the Web API method a request calls.
+func methodOf(r *http.Request) string {
+	if i := strings.Index(r.URL.Path, "/api/"); i >= 0 {
+		return r.URL.Path[i+len("/api/"):]
+	}
+	return "response_url"
+}
+
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if t.m == nil {
 		return t.next.RoundTrip(r)
 	}
-	method := "response_url"
-	if i := strings.Index(r.URL.Path, "/api/"); i >= 0 {
-		method = r.URL.Path[i+len("/api/"):]
-	}
+	method := methodOf(r)
 	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
 	t.m.SlackLatency.WithLabelValues(method).Observe(time.Since(start).Seconds())
@@ -127,7 +124,7 @@ var explanations = map[string]string{
 	"not_in_channel":     "the bot is not a member of that channel; invite it with /invite",
 	"channel_not_found":  "the channel does not exist or the bot cannot see it; invite the bot, or check INCIDENTS_CHANNEL",
 	"is_archived":        "the channel is archived",
-	"ratelimited":        "Slack is rate-limiting the bot; it retried and gave up",
+	"ratelimited":        "Slack is rate-limiting the bot; it will try again",
 	"invalid_auth":       "Slack rejected the bot token (SLACK_BOT_TOKEN)",
 	"account_inactive":   "the bot's token was revoked or the app uninstalled",
 	"user_not_found":     "Slack does not know that user",
@@ -136,10 +133,18 @@ var explanations = map[string]string{
 	"timeout":            "Slack did not answer in time",
 }
 
-// DescribeSlackError is "code (advice)" for users.
+// DescribeSlackError is "`code` (advice)" for users, as mrkdwn.
 func DescribeSlackError(code string) string {
 	if e, ok := explanations[code]; ok {
 		return "`" + code + "` (" + e + ")"
 	}
 	return "`" + code + "`"
+}
+
+// ExplainSlackError is "code (advice)" as plain text, for the record.
+func ExplainSlackError(code string) string {
+	if e, ok := explanations[code]; ok {
+		return code + " (" + e + ")"
+	}
+	return code
 }

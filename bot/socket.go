@@ -20,32 +20,33 @@ import (
 type ListenerOptions struct {
 	Client  *slack.Client // built by NewClient with the app-level token
 	App     *App
-	Pool    *Pool
+	Inbox   *Inbox
 	Logger  *zap.Logger
 	Metrics *Metrics
 }
 
-// Listener owns the socket-mode connection: it acknowledges every envelope
-// at once, drops redeliveries, and hands the work to the pool.
+// Listener owns the socket-mode connection: it answers what needs no work
+// in the acknowledgement itself, and acknowledges an envelope that asks
+// for work only once the inbox has stored it.
 type Listener struct {
 	sm        *socketmode.Client
 	app       *App
-	pool      *Pool
+	inbox     *Inbox
 	log       *zap.Logger
 	m         *Metrics
-	seen      *recent
 	connected atomic.Bool
+	restart   chan struct{} // the reconnection backoff grew past its cap
 }
 
 // NewListener builds the socket-mode client around an existing Web API client.
 func NewListener(opts ListenerOptions) (*Listener, error) {
-	if opts.Client == nil || opts.App == nil || opts.Pool == nil || opts.Metrics == nil || opts.Logger == nil {
-		return nil, errors.New("bot: listener needs a client, app, pool, metrics and logger")
+	if opts.Client == nil || opts.App == nil || opts.Inbox == nil || opts.Metrics == nil || opts.Logger == nil {
+		return nil, errors.New("bot: listener needs a client, app, inbox, metrics and logger")
 	}
 	return &Listener{
 		sm:  socketmode.New(opts.Client, socketmode.OptionLog(zap.NewStdLog(opts.Logger.Named("socketmode")))),
-		app: opts.App, pool: opts.Pool,
-		log: opts.Logger, m: opts.Metrics, seen: newRecent(8192),
+		app: opts.App, inbox: opts.Inbox,
+		log: opts.Logger, m: opts.Metrics, restart: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -53,24 +54,48 @@ func NewListener(opts ListenerOptions) (*Listener, error) {
 // reconnection under way). /readyz reads it.
 func (l *Listener) Connected() bool { return l.connected.Load() }
 
+// maxReconnectWait caps the wait between two connection attempts:
+// slack-go's own backoff doubles up to five minutes, which would leave the
+// bot deaf for minutes after Slack is back.
+const maxReconnectWait = 10 * time.Second
+
 // Run connects and serves until ctx ends (returns nil) or Slack refuses the
 // app token for good (returns the error). Disconnects and network loss
-// reconnect by themselves.
+// reconnect by themselves, never waiting more than maxReconnectWait
+// between attempts (unless Slack asks for longer with a Retry-After).
 func (l *Listener) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	runErr := make(chan error, 1)
-	go func() { runErr <- l.sm.RunContext(ctx) }()
 	defer l.setConnected(false)
+	for {
+		rctx, cancel := context.WithCancel(ctx)
+		runErr := make(chan error, 1)
+		go func() { runErr <- l.sm.RunContext(rctx) }()
+		err, restart := l.serve(ctx, runErr)
+		cancel()
+		if !restart {
+			return err
+		}
+		<-runErr // the old run has stopped before a new one starts
+		if sleep(ctx, maxReconnectWait) != nil {
+			return nil
+		}
+	}
+}
+
+// serve handles events until the run ends, ctx ends, or the backoff passes
+// its cap (restart: start a new run with a fresh backoff).
+func (l *Listener) serve(ctx context.Context, runErr chan error) (error, bool) {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return nil, false
 		case err := <-runErr:
 			if ctx.Err() != nil {
-				return nil
+				return nil, false
 			}
-			return fmt.Errorf("socket mode stopped: %w", err)
+			return fmt.Errorf("socket mode stopped: %w", err), false
+		case <-l.restart:
+			l.log.Info("socket mode backoff passed its cap; reconnecting afresh", zap.Duration("in", maxReconnectWait))
+			return nil, true
 		case evt := <-l.sm.Events:
 			l.handle(ctx, evt)
 		}
@@ -101,6 +126,12 @@ func (l *Listener) handle(ctx context.Context, evt socketmode.Event) {
 		l.setConnected(false)
 		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
 			l.log.Warn("socket mode connection failed; retrying", zap.Int("attempt", e.Attempt), zap.Duration("backoff", e.Backoff), zap.Error(e.ErrorObj))
+			if _, limited := errors.AsType[*slack.RateLimitedError](e.ErrorObj); e.Backoff > maxReconnectWait && !limited {
+				select {
+				case l.restart <- struct{}{}:
+				default:
+				}
+			}
 		}
 	case socketmode.EventTypeInvalidAuth:
 		l.log.Error("Slack rejected SLACK_APP_TOKEN (invalid auth)")
@@ -113,8 +144,11 @@ func (l *Listener) handle(ctx context.Context, evt socketmode.Event) {
 	}
 }
 
-// envelope acknowledges a request-bearing envelope at once and queues its
-// work. A redelivered envelope is acknowledged again but not run again.
+// envelope answers a request-bearing envelope. What needs no work (help,
+// a parse error, a form with mistakes, an event for no alert channel) is
+// answered in the acknowledgement at once; what needs work is
+// acknowledged once the inbox has stored it. A redelivered envelope is
+// stored once and acknowledged again.
 func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 	start := time.Now()
 	req := evt.Request
@@ -122,44 +156,66 @@ func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 		return
 	}
 	l.m.Envelopes.WithLabelValues(req.Type).Inc()
-	if !l.seen.add(req.EnvelopeID) {
-		l.m.Duplicates.Inc()
-		l.ack(ctx, req, nil, start)
-		return
-	}
-	var payload any
+	var (
+		payload any
+		work    bool
+		failed  any // the acknowledgement when the work could not be stored
+	)
 	switch data := evt.Data.(type) {
 	case slack.SlashCommand:
-		payload = l.slashCommand(data)
+		payload, work = slashAck(data)
+		failed = ephemeralAck{"ephemeral", notRecordedText}
 	case slack.InteractionCallback:
-		payload = l.interaction(data)
+		payload, work = interactionAck(data)
+		if data.Type == slack.InteractionTypeViewSubmission {
+			failed = slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(data.View): notRecordedText})
+		}
 	case slackevents.EventsAPIEvent:
-		l.event(data)
+		work = l.isAlert(data)
 	}
 	if !req.AcceptsResponsePayload {
-		payload = nil
+		payload, failed = nil, nil
 	}
-	l.ack(ctx, req, payload, start)
-}
-
-// event hands a message posted in an alert channel to the alert router.
-// Other events are only acknowledged.
-func (l *Listener) event(ev slackevents.EventsAPIEvent) {
-	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
-	if !ok || !l.app.isAlertChannel(msg.Channel) {
+	if !work {
+		l.ack(ctx, req, payload, start)
 		return
 	}
-	if !l.pool.Submit(func(ctx context.Context) { l.app.alertMessage(ctx, msg) }) {
-		// The event is acknowledged and will not come again: an alert
-		// must not be lost to a full queue. Slack's per-channel rate
-		// bounds how many of these can pile up.
-		l.log.Warn("queue full: reading an alert channel message outside the pool", zap.String("channel", msg.Channel))
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			l.app.alertMessage(ctx, msg)
-		}()
+	l.inbox.accept(req, start, func(stored bool) {
+		switch {
+		case stored:
+			l.ack(ctx, req, payload, start)
+		case req.Type == socketmode.RequestTypeEventsAPI:
+			// Not acknowledged: Slack delivers the event again later.
+		default:
+			l.ack(ctx, req, failed, start)
+			l.tellNotRecorded(evt)
+		}
+	})
+}
+
+// notRecordedText answers a request the store could not take.
+const notRecordedText = ":warning: I could not record that (my database is not answering), so nothing was done. Please try again in a minute."
+
+// isAlert says whether an event is a message in an alert channel, the
+// only events with work to do.
+func (l *Listener) isAlert(ev slackevents.EventsAPIEvent) bool {
+	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
+	return ok && l.app.isAlertChannel(msg.Channel)
+}
+
+// tellNotRecorded tells the person behind a button click that could not
+// be recorded (a click's acknowledgement cannot carry a message).
+func (l *Listener) tellNotRecorded(evt socketmode.Event) {
+	cb, ok := evt.Data.(slack.InteractionCallback)
+	if !ok || cb.Type != slack.InteractionTypeBlockActions {
+		return
 	}
+	o := Origin{User: cb.User.ID, Channel: cb.Channel.ID, ResponseURL: cb.ResponseURL}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		l.app.reply.ephemeral(ctx, o, notRecordedText)
+	}()
 }
 
 // ackTimeout bounds how long the loop waits to queue an ack. The queue only
@@ -185,58 +241,40 @@ type ephemeralAck struct {
 	Text         string `json:"text"`
 }
 
-const busyText = ":hourglass: The bot is overloaded right now and did not take that; please try again in a few seconds."
-
-func (l *Listener) slashCommand(cmd slack.SlashCommand) any {
+// slashAck is the acknowledgement of a slash command and whether it has
+// work to do: help and mistakes are answered here, with no job.
+func slashAck(cmd slack.SlashCommand) (any, bool) {
 	p := Parse(cmd.Text)
 	if p.Reply != "" {
-		return ephemeralAck{"ephemeral", p.Reply}
+		return ephemeralAck{"ephemeral", p.Reply}, false
 	}
 	c := p.Command
 	if c.Verb == VerbHelp {
-		return ephemeralAck{"ephemeral", HelpText()}
-	}
-	o := Origin{User: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, ResponseURL: cmd.ResponseURL}
-	if !l.pool.Submit(func(ctx context.Context) { l.app.RunCommand(ctx, o, c) }) {
-		return ephemeralAck{"ephemeral", busyText}
+		return ephemeralAck{"ephemeral", HelpText()}, false
 	}
 	if c.Verb == VerbStart && c.Text != "" {
 		sev := c.Severity
 		if sev == 0 {
 			sev = incidents.DefaultSeverity
 		}
-		return ephemeralAck{"ephemeral", fmt.Sprintf(":rotating_light: Declaring a *%s* incident: %s — you will be invited to its channel.", sev.Label(), Quiet(c.Text))}
+		return ephemeralAck{"ephemeral", fmt.Sprintf(":rotating_light: Declaring a *%s* incident: %s — you will be invited to its channel.", sev.Label(), Escape(c.Text))}, true
 	}
-	return nil
+	return nil, true
 }
 
-func (l *Listener) interaction(cb slack.InteractionCallback) any {
-	o := Origin{User: cb.User.ID, Channel: cb.Channel.ID, TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL, MessageTS: cb.Container.MessageTs}
-	if o.Channel == "" {
-		o.Channel = cb.Container.ChannelID
-	}
-	if o.MessageTS == "" {
-		o.MessageTS = cb.Message.Timestamp
-	}
+// interactionAck is the acknowledgement of a click or a form: a form with
+// mistakes is answered next to its fields, with no job.
+func interactionAck(cb slack.InteractionCallback) (any, bool) {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		for _, act := range cb.ActionCallback.BlockActions {
-			act := *act
-			if !l.pool.Submit(func(ctx context.Context) { l.app.RunAction(ctx, o, act) }) {
-				l.log.Warn("dropped a button click: queue full", zap.String("action_id", act.ActionID))
-				go l.app.tellBusy(o) // not on the loop: it makes an HTTP call
-			}
-		}
+		return nil, len(cb.ActionCallback.BlockActions) > 0
 	case slack.InteractionTypeViewSubmission:
 		if errs := ValidateSubmission(cb.View); errs != nil {
-			return slack.NewErrorsViewSubmissionResponse(errs)
+			return slack.NewErrorsViewSubmissionResponse(errs), false
 		}
-		view, user := cb.View, cb.User.ID
-		if !l.pool.Submit(func(ctx context.Context) { l.app.RunSubmission(ctx, user, view) }) {
-			return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(view): "The bot is overloaded; submit again in a few seconds."})
-		}
+		return nil, true
 	}
-	return nil
+	return nil, false
 }
 
 func firstBlock(v slack.View) string {

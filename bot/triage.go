@@ -8,11 +8,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
-	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/incidents"
-	"github.com/incident-bot/incident-bot/playbooks"
 )
 
 // Buttons of a warning alert's triage card; the value is the fingerprint.
@@ -28,15 +26,15 @@ func isTriage(actionID string) bool {
 
 // TriageCard is the message asking a person what a warning alert means.
 func (r Renderer) TriageCard(al alerts.Alert) (string, []slack.Block) {
-	text := fmt.Sprintf(":warning: Warning alert: %s", al.Title)
+	text := fmt.Sprintf(":warning: Warning alert: %s", Escape(al.Title))
 	body := fmt.Sprintf(":warning: *%s*", Escape(al.Title))
 	if al.Text != "" {
 		body += "\n" + Escape(clipRunes(al.Text, 1200))
 	}
 	for _, l := range al.Links {
-		body += fmt.Sprintf("\n<%s>", l)
+		body += "\n" + link(l)
 	}
-	ctx := fmt.Sprintf("%s · %s · repeats are counted, not reposted", al.Source, al.At.In(r.Location).Format("15:04 MST"))
+	ctx := fmt.Sprintf("%s · %s · repeats are counted, not reposted", Escape(al.Source), al.At.In(r.Location).Format("15:04 MST"))
 	// Fingerprints are bounded by alerts (≤ 500 bytes), well within a
 	// button value's 2,000 characters.
 	fp := al.Fingerprint
@@ -51,9 +49,10 @@ func (r Renderer) TriageCard(al alerts.Alert) (string, []slack.Block) {
 	}
 }
 
-// triage records a person's choice on a triage card and settles the card.
-// Declaring opens an incident from the alert's latest occurrence, with
-// the clicker as reporter; the click's ts makes it happen once.
+// triage records a person's choice on a triage card, with the card's
+// settling owed in the same transaction. Declaring opens an incident from
+// the alert's latest occurrence, with the clicker as reporter and
+// commander; the card's ts makes it happen once.
 func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error {
 	fp := act.Value
 	// One click on a card at a time: a double click waits for the first
@@ -67,65 +66,42 @@ func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error
 		return err
 	}
 	t := incidents.Triage{Fingerprint: fp, By: o.User, At: a.svc.Now()}
-	var settled string
+	done := map[string]string{"title": al.Title, "by": o.User, "at": t.At.Format(time.RFC3339)}
 	switch act.ActionID {
 	case ActionTriageMonitor:
-		t.Decision, settled = incidents.TriageMonitor, fmt.Sprintf(":eyes: Monitoring — <@%s> at %s", o.User, t.At.In(a.render.Location).Format("15:04"))
+		t.Decision, done["settle"] = incidents.TriageMonitor, "monitor"
 	case ActionTriageDismiss:
-		t.Decision, settled = incidents.TriageDismissed, fmt.Sprintf(":no_entry_sign: Dismissed as a false positive by <@%s> at %s", o.User, t.At.In(a.render.Location).Format("15:04"))
+		t.Decision, done["settle"] = incidents.TriageDismissed, "dismissed"
 	default:
 		if inc, err := a.svc.Store().AlertIncident(ctx, fp); err == nil {
 			if inc.Reporter == o.User && a.svc.Now().Sub(inc.DeclaredAt) < time.Minute {
 				return nil // this person's own click a moment ago: the card already says so
 			}
 			// Meanwhile the condition got an incident of its own.
-			a.settleCard(ctx, o, al.Title, fmt.Sprintf(":link: Already part of incident %s (<#%s>)", inc.Ref(), inc.ChannelID))
-			return nil
+			done["settle"], done["incident"], done["incident_channel"] = "joined", inc.Ref(), inc.ChannelID
+			return a.svc.AddEffects(ctx, settleCard(o, done))
 		}
-		inc, created, err := a.svc.Declare(ctx, incidents.Declaration{
-			Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: alertDescription(fromRecord(al)),
+		rec := fromRecord(al)
+		inc, _, err := a.svc.Declare(ctx, incidents.Declaration{
+			Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: alertDescription(rec),
 			Reporter: o.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + o.Channel + ":" + o.MessageTS,
+			Runbook: incidents.RunbookQuery{Text: al.Title + "\n" + al.Text, Labels: al.Labels},
 		})
 		if err != nil {
 			return err
 		}
 		t.Decision, t.IncidentID = incidents.TriageDeclared, inc.ID
-		settled = fmt.Sprintf(":rotating_light: Declared as incident %s by <@%s>", inc.Ref(), o.User)
-		if created {
-			rec := fromRecord(al)
-			defer a.setup(ctx, o, inc, func(ctx context.Context, inc incidents.Incident, f *failures) {
-				a.runbookForAlert(ctx, inc, rec, f)
-			})
-		}
+		done["settle"], done["incident"] = "declared", inc.Ref()
 	}
-	if err := a.svc.Store().TriageAlerts(ctx, t); err != nil {
-		return err
-	}
-	a.settleCard(ctx, o, al.Title, settled)
-	return nil
+	return a.svc.Triage(ctx, t, settleCard(o, done))
 }
 
-// settleCard replaces a triage card's buttons with what was decided.
-func (a *App) settleCard(ctx context.Context, o Origin, title, settled string) {
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, o.Channel, o.MessageTS, slack.MsgOptionText(title+" — "+settled, false),
-		slack.MsgOptionBlocks(slack.NewSectionBlock(mrkdwn(":warning: *"+Escape(title)+"*"), nil, nil), slack.NewContextBlock("", mrkdwn(settled)))); err != nil {
-		a.log.Warn("could not settle the triage card", zap.String("slack_error", SlackErrorCode(err)))
-	}
-}
-
-// runbookForAlert posts the runbook that best matches the alert, labels
-// included.
-func (a *App) runbookForAlert(ctx context.Context, inc incidents.Incident, al alerts.Alert, f *failures) {
-	if a.catalog == nil {
-		return
-	}
-	best, ok := a.catalog.Match(playbooks.Query{Text: al.Title + "\n" + al.Text, Labels: al.Labels}, candidatesShown).Best()
-	if !ok {
-		return
-	}
-	if err := a.postCard(ctx, inc, incidents.By{User: incidents.ActorBot}, best.Playbook, whyMatched(best), nil); err != nil {
-		a.stepFailed(ctx, inc, "post the runbook card", err, f)
-	}
+// settleCard is the effect replacing a triage card's buttons with what
+// was decided; its key is the card, so a card is settled once.
+func settleCard(o Origin, data map[string]string) []incidents.Effect {
+	e := settle(o.Channel, o.MessageTS, data)
+	e.Key, e.Lane = "settle:"+o.Channel+":"+o.MessageTS, "card:"+o.Channel+":"+o.MessageTS
+	return []incidents.Effect{e}
 }
 
 func fromRecord(r incidents.AlertRecord) alerts.Alert {

@@ -23,11 +23,12 @@ type Runner struct {
 	ctx    context.Context // cancelled by Stop: sweeps in flight give up
 	cancel context.CancelFunc
 
-	sweeping sync.Mutex // one sweep at a time in this process
-
-	mu      sync.Mutex
-	wake    *time.Timer
-	stopped bool
+	mu       sync.Mutex
+	wake     *time.Timer
+	stopped  bool
+	sweeping bool          // one sweep at a time in this process
+	again    bool          // a sweep was asked for while one ran: run another
+	idle     chan struct{} // closed when no sweep runs
 }
 
 // NewRunner adds the every-second sweep to c; c's Start and Stop start
@@ -43,7 +44,9 @@ func NewRunner(c *cron.Cron, sched *Scheduler, clock Clock, log *zap.Logger) (*R
 		log = zap.NewNop()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Runner{sched: sched, clock: clock, log: log, ctx: ctx, cancel: cancel}
+	idle := make(chan struct{})
+	close(idle)
+	r := &Runner{sched: sched, clock: clock, log: log, ctx: ctx, cancel: cancel, idle: idle}
 	if _, err := c.AddFunc("@every 1s", r.Sweep); err != nil {
 		return nil, err
 	}
@@ -55,28 +58,45 @@ func NewRunner(c *cron.Cron, sched *Scheduler, clock Clock, log *zap.Logger) (*R
 // starting the cron.
 func (r *Runner) Start() { go r.Sweep() }
 
-// Sweep runs one sweep now, unless one is already running.
+// Sweep runs a sweep now. If one is already running, it runs another as
+// soon as that one ends instead: a wake-up that arrives mid-sweep (a timer
+// due at once, armed by that very sweep) is never lost.
 func (r *Runner) Sweep() {
-	if !r.sweeping.TryLock() {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
 		return
 	}
-	defer r.sweeping.Unlock()
-	if r.isStopped() {
+	if r.sweeping {
+		r.again = true
+		r.mu.Unlock()
 		return
 	}
+	r.sweeping, r.idle = true, make(chan struct{})
+	r.mu.Unlock()
+	for r.sweepOnce() {
+	}
+}
+
+// sweepOnce sweeps and arms the next wake-up, and reports whether another
+// sweep was asked for meanwhile; when not, the runner is idle again.
+func (r *Runner) sweepOnce() bool {
 	ctx, cancel := context.WithTimeout(r.ctx, 30*time.Second)
-	defer cancel()
 	res, err := r.sched.Sweep(ctx, r.clock.Now())
-	if err != nil {
+	cancel()
+	if err != nil && r.ctx.Err() == nil {
 		r.log.Warn("timer sweep had errors; the next one retries", zap.Error(err))
 	}
 	r.arm(res.Next, r.clock.Now()) // measured after the sweep, which took time
-}
-
-func (r *Runner) isStopped() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stopped
+	if r.again && !r.stopped {
+		r.again = false
+		return true
+	}
+	r.sweeping = false
+	close(r.idle)
+	return false
 }
 
 // arm schedules an extra sweep for a timer due before the next tick.
@@ -105,16 +125,11 @@ func (r *Runner) Stop(ctx context.Context) {
 	if r.wake != nil {
 		r.wake.Stop()
 	}
+	idle := r.idle
 	r.mu.Unlock()
 	r.cancel()
-	done := make(chan struct{})
-	go func() {
-		r.sweeping.Lock() // wait for a sweep in flight
-		r.sweeping.Unlock()
-		close(done)
-	}()
 	select {
-	case <-done:
+	case <-idle:
 	case <-ctx.Done():
 	}
 }

@@ -10,34 +10,27 @@ import (
 	"go.uber.org/zap"
 )
 
-// Notifier tells people that a timer fired. The bot implements it with
-// Slack messages; the event is already in the timeline when it is called.
-type Notifier interface {
-	Remind(ctx context.Context, inc Incident, ev Event) error
-	// Escalate announces escalation level number (1, 2…).
-	Escalate(ctx context.Context, inc Incident, number int, level Level, ev Event) error
-}
-
 // Scheduler fires due reminders and escalations. Due times live in the
 // store, so timers survive restarts; several schedulers (replicas) may
 // sweep one store: each firing is decided under the incident's row lock
-// and moves the timer in the same transaction, so it happens once.
+// and moves the timer in the same transaction, so it happens once. The
+// notices are effects written in that same transaction, so a firing is
+// never recorded without its notice being owed.
 type Scheduler struct {
-	svc    *Service
-	notify Notifier
-	log    *zap.Logger
-	batch  int
+	svc   *Service
+	log   *zap.Logger
+	batch int
 }
 
 // NewScheduler builds a scheduler over the service's store and policy.
-func NewScheduler(svc *Service, notify Notifier, log *zap.Logger) (*Scheduler, error) {
-	if svc == nil || notify == nil {
-		return nil, errors.New("incidents: a scheduler needs a service and a notifier")
+func NewScheduler(svc *Service, log *zap.Logger) (*Scheduler, error) {
+	if svc == nil {
+		return nil, errors.New("incidents: a scheduler needs a service")
 	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Scheduler{svc: svc, notify: notify, log: log, batch: 200}, nil
+	return &Scheduler{svc: svc, log: log, batch: 200}, nil
 }
 
 // SweepResult says what a sweep did and when the next timer is due.
@@ -45,9 +38,6 @@ type SweepResult struct {
 	Fired int
 	Next  time.Time // zero: nothing scheduled
 }
-
-// noticeTimeout bounds one reminder or escalation notice.
-const noticeTimeout = 30 * time.Second
 
 // errNotDue aborts an Update when another scheduler fired first.
 var errNotDue = errors.New("no timer due")
@@ -93,23 +83,16 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-// firing is one timer that fired, to announce after the commit.
-type firing struct {
-	ev     Event
-	level  *Level // nil for a reminder
-	number int    // the escalation level's number (1, 2…)
-}
-
 // fire fires the incident's due timers and returns how many fired and
 // its next timer. A due timer that may no longer fire (the policy changed:
 // reminders paused, fewer escalation levels) is rescheduled or cleared
 // without an event, so it does not stay due for ever.
 func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int, time.Time, error) {
-	var fired []firing
-	inc, err := s.svc.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
-		fired = fired[:0] // Update may retry fn
+	fired := 0
+	inc, err := s.svc.update(ctx, id, "", func(inc *Incident) (Change, error) {
+		fired = 0 // Update may retry fn
 		if !inc.Status.Open() || inc.NextTimer().IsZero() || now.Before(inc.NextTimer()) {
-			return nil, errNotDue // another scheduler got here first
+			return Change{}, errNotDue // another scheduler got here first
 		}
 		rules := s.svc.policy.For(inc.Severity)
 		if !inc.RemindAt.IsZero() && !now.Before(inc.RemindAt) && (rules.UpdateInterval <= 0 || s.svc.policy.remindingPaused(inc)) {
@@ -118,14 +101,19 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 		if !inc.EscalateAt.IsZero() && !now.Before(inc.EscalateAt) && inc.EscalationLevel >= len(rules.Escalation) {
 			inc.EscalateAt = time.Time{}
 		}
+		var ch Change
 		if !inc.RemindAt.IsZero() && !now.Before(inc.RemindAt) {
 			since := HumanLag(now.Sub(inc.LastStatusUpdateAt))
 			ev := s.svc.event(inc.ID, now, ActorBot, EventReminder,
 				fmt.Sprintf("Reminder: no status update for %s", since),
-				map[string]string{"commander": inc.Commander, "due": inc.RemindAt.Format(time.RFC3339Nano)})
-			fired = append(fired, firing{ev: ev})
+				map[string]string{"commander": inc.Commander, "due": inc.RemindAt.Format(time.RFC3339Nano),
+					"interval": rules.UpdateInterval.String()})
 			inc.ReminderSnoozed = false
 			s.svc.policy.scheduleReminder(inc, now) // from now: one reminder however late
+			// The reminder's Snooze names this cycle: the next due time.
+			ev.Data["next"] = inc.RemindAt.Format(time.RFC3339Nano)
+			ch.Events = append(ch.Events, ev)
+			ch.Effects = append(ch.Effects, post(ev, ToChannel, inc.Commander))
 		}
 		// Every level that fell due fires (each once), e.g. after downtime.
 		for !inc.EscalateAt.IsZero() && !now.Before(inc.EscalateAt) && inc.EscalationLevel < len(rules.Escalation) {
@@ -133,15 +121,14 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 			inc.EscalationLevel++
 			ev := s.svc.event(inc.ID, now, ActorBot, EventEscalated,
 				fmt.Sprintf("Escalated (level %d): not resolved %s after it was declared", inc.EscalationLevel, HumanLag(lv.After)),
-				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339Nano)})
-			fired = append(fired, firing{ev: ev, level: &lv, number: inc.EscalationLevel})
+				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339Nano),
+					"after": lv.After.String(), "commander": inc.Commander})
+			ch.Events = append(ch.Events, ev)
+			ch.Effects = append(ch.Effects, post(ev, ToChannel, inc.Commander), post(ev, ToAnnounce, inc.Commander))
 			s.svc.policy.scheduleEscalation(inc)
 		}
-		evs := make([]Event, len(fired))
-		for i, f := range fired {
-			evs[i] = f.ev
-		}
-		return evs, nil
+		fired = len(ch.Events)
+		return ch, nil
 	})
 	if errors.Is(err, errNotDue) || errors.Is(err, ErrNotFound) {
 		return 0, time.Time{}, nil
@@ -149,25 +136,7 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("fire timers of incident %s: %w", id, err)
 	}
-	for _, f := range fired {
-		// Each notice has its own time (not what is left of the sweep's):
-		// after downtime many fall due at once, and Slack may ask to wait.
-		nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
-		var nerr error
-		if f.level == nil {
-			nerr = s.notify.Remind(nctx, inc, f.ev)
-		} else {
-			nerr = s.notify.Escalate(nctx, inc, f.number, *f.level, f.ev)
-		}
-		cancel()
-		if nerr != nil {
-			s.log.Warn("timer fired but the notice failed", zap.String("incident_id", id.String()), zap.String("kind", string(f.ev.Kind)), zap.Error(nerr))
-			if rerr := s.svc.RecordFailure(context.WithoutCancel(ctx), id, "announce the "+string(f.ev.Kind), nerr.Error()); rerr != nil {
-				s.log.Error("could not record the failed notice", zap.Error(rerr))
-			}
-		}
-	}
-	return len(fired), inc.NextTimer(), nil
+	return fired, inc.NextTimer(), nil
 }
 
 // HumanLag prints a duration for people: 15m, 1h30m, 2d3h.

@@ -13,31 +13,44 @@ import (
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
-// recorder is a Notifier that remembers what it was told.
+// recorder reads what the timers owe people from the outbox: the
+// reminders and escalations posted in incident channels.
 type recorder struct {
-	mu        sync.Mutex
-	reminders []incidents.Event
-	escalated []incidents.Level
+	st incidents.Store
 }
 
-func (r *recorder) Remind(_ context.Context, _ incidents.Incident, ev incidents.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reminders = append(r.reminders, ev)
-	return nil
-}
-
-func (r *recorder) Escalate(_ context.Context, _ incidents.Incident, _ int, l incidents.Level, _ incidents.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.escalated = append(r.escalated, l)
-	return nil
+// notices lists the effects of kind among the posts to incident channels.
+func (r *recorder) notices(kind incidents.EventKind) []incidents.Effect {
+	incs, err := r.st.List(context.Background(), incidents.ListFilter{})
+	if err != nil {
+		panic(err)
+	}
+	var out []incidents.Effect
+	for _, inc := range incs {
+		effs, err := r.st.Effects(context.Background(), incidents.LaneOf(inc.ID))
+		if err != nil {
+			panic(err)
+		}
+		for _, e := range effs {
+			if e.Kind == incidents.EffectPost && e.Data["to"] == incidents.ToChannel && e.Event.Kind == kind {
+				out = append(out, e.Effect)
+			}
+		}
+	}
+	return out
 }
 
 func (r *recorder) counts() (int, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.reminders), len(r.escalated)
+	return len(r.notices(incidents.EventReminder)), len(r.notices(incidents.EventEscalated))
+}
+
+// groups are the user groups escalated to, in order.
+func (r *recorder) groups() []string {
+	var out []string
+	for _, e := range r.notices(incidents.EventEscalated) {
+		out = append(out, e.Event.Data["group"])
+	}
+	return out
 }
 
 var t0 = time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
@@ -61,12 +74,12 @@ type timerWorld struct {
 
 func newTimerWorld(t *testing.T, st incidents.Store, p incidents.Policy) *timerWorld {
 	t.Helper()
-	w := &timerWorld{clock: &fakeClock{t: t0}, rec: &recorder{}}
+	w := &timerWorld{clock: &fakeClock{t: t0}, rec: &recorder{st: st}}
 	var err error
 	if w.svc, err = incidents.NewService(incidents.ServiceOptions{Store: st, Clock: w.clock, Policy: p}); err != nil {
 		t.Fatal(err)
 	}
-	if w.sched, err = incidents.NewScheduler(w.svc, w.rec, nil); err != nil {
+	if w.sched, err = incidents.NewScheduler(w.svc, nil); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -158,13 +171,13 @@ func TestEscalationLevelsAndSeverityOverride(t *testing.T) {
 	}
 	w.sweepAt(t, 30*time.Minute)
 	w.sweepAt(t, 45*time.Minute)
-	if _, e := w.rec.counts(); e != 1 || w.rec.escalated[0].Group != "S0ONCALL1" {
-		t.Fatalf("escalations after 45m: %+v", w.rec.escalated)
+	if _, e := w.rec.counts(); e != 1 || w.rec.groups()[0] != "S0ONCALL1" {
+		t.Fatalf("escalations after 45m: %+v", w.rec.groups())
 	}
 	w.sweepAt(t, 60*time.Minute)
 	w.sweepAt(t, 3*time.Hour)
-	if _, e := w.rec.counts(); e != 2 || w.rec.escalated[1].Group != "S0LEADS01" {
-		t.Fatalf("escalations after 3h: %+v (the sev4 has none, the sev1 two levels)", w.rec.escalated)
+	if _, e := w.rec.counts(); e != 2 || w.rec.groups()[1] != "S0LEADS01" {
+		t.Fatalf("escalations after 3h: %+v (the sev4 has none, the sev1 two levels)", w.rec.groups())
 	}
 	got, _ := w.svc.Store().Get(context.Background(), sev4.ID)
 	if !got.EscalateAt.IsZero() || got.EscalationLevel != 0 {
@@ -278,8 +291,8 @@ func TestSeverityChangeReschedules(t *testing.T) {
 		t.Fatalf("escalation after upgrade due %v, want 30m after the declaration", got.EscalateAt)
 	}
 	w.sweepAt(t, 40*time.Minute)
-	if _, e := w.rec.counts(); e != 1 || w.rec.escalated[0].Group != "S0ONCALL1" {
-		t.Fatalf("escalations after the upgrade: %+v, want level 1 once", w.rec.escalated)
+	if _, e := w.rec.counts(); e != 1 || w.rec.groups()[0] != "S0ONCALL1" {
+		t.Fatalf("escalations after the upgrade: %+v, want level 1 once", w.rec.groups())
 	}
 }
 
@@ -316,11 +329,10 @@ func TestTwoSchedulersFireOnce(t *testing.T) {
 				}
 				wg.Wait()
 			}
-			ra, ea := a.rec.counts()
-			rb, eb := b.rec.counts()
-			// 10 incidents × reminders at 15m, 30m, 60m; escalations at 30m and 60m.
-			if ra+rb != 30 || ea+eb != 20 {
-				t.Fatalf("reminders %d+%d (want 30), escalations %d+%d (want 20)", ra, rb, ea, eb)
+			// Both replicas see one outbox: 10 incidents × reminders at
+			// 15m, 30m, 60m; escalations at 30m and 60m.
+			if r, e := a.rec.counts(); r != 30 || e != 20 {
+				t.Fatalf("reminders %d (want 30), escalations %d (want 20)", r, e)
 			}
 		})
 	}

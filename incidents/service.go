@@ -29,12 +29,18 @@ const (
 )
 
 // Service applies the lifecycle rules and records every change in the
-// timeline. It is safe for concurrent use.
+// timeline, with the effects it implies (channel, posts, announcements) in
+// the same transaction. It is safe for concurrent use.
 type Service struct {
 	store  Store
 	clock  Clock
 	newID  func() uuid.UUID
 	policy Policy
+	wake   func()
+	// botUser commands the incidents alerts open until a person takes
+	// over; anyoneMayChange opens every incident's changes to everyone.
+	botUser         string
+	anyoneMayChange bool
 }
 
 // ServiceOptions configures NewService. Clock and NewID default to the
@@ -46,6 +52,16 @@ type ServiceOptions struct {
 	// Policy sets the update reminders and escalation; the zero Policy
 	// schedules no timers.
 	Policy Policy
+	// OnEffects is called after a change that added effects commits, so
+	// the dispatcher performs them at once instead of at its next poll.
+	OnEffects func()
+	// BotUser is the bot's own user ID: the reporter and commander of
+	// incidents alerts open, which anyone may take command of.
+	BotUser string
+	// AnyoneMayChange lets anyone hand over command, change the status or
+	// the severity of any incident; otherwise only its commander, its
+	// reporter and approvers may (see By.Approver).
+	AnyoneMayChange bool
 }
 
 // NewService validates opts and returns a Service.
@@ -62,8 +78,16 @@ func NewService(opts ServiceOptions) (*Service, error) {
 	if err := opts.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("incidents: timer policy: %w", err)
 	}
-	return &Service{store: opts.Store, clock: opts.Clock, newID: opts.NewID, policy: opts.Policy}, nil
+	if opts.OnEffects == nil {
+		opts.OnEffects = func() {}
+	}
+	return &Service{store: opts.Store, clock: opts.Clock, newID: opts.NewID, policy: opts.Policy, wake: opts.OnEffects,
+		botUser: opts.BotUser, anyoneMayChange: opts.AnyoneMayChange}, nil
 }
+
+// OnEffects sets what is called after effects are added (the dispatcher's
+// wake-up), for wiring that builds the dispatcher after the service.
+func (s *Service) OnEffects(fn func()) { s.wake = fn }
 
 // Store exposes the underlying store. Callers outside the domain use it
 // for reads only; every change goes through Service so the lifecycle rules
@@ -76,6 +100,10 @@ func (s *Service) Store() Store { return s.store }
 type By struct {
 	User string
 	Key  string
+	// Approver says the person is an approver (a member of the approver
+	// user groups): the caller looks it up, as the domain knows nothing of
+	// Slack's user groups.
+	Approver bool
 }
 
 // Policy is the timer policy the service applies.
@@ -93,6 +121,18 @@ type Declaration struct {
 	Source      string   // how it was declared ("slash command", "modal")
 	// Key makes the declaration idempotent (e.g. the Slack trigger ID).
 	Key string
+	// Opening is an event recorded with the declaration (the alert that
+	// opened it) and posted in the new channel after the header.
+	Opening *Event
+	// Runbook is what the set-up matches the runbook card on; empty, the
+	// title and description.
+	Runbook RunbookQuery
+}
+
+// RunbookQuery is what a runbook card is matched on.
+type RunbookQuery struct {
+	Text   string
+	Labels map[string]string
 }
 
 // Declare opens an incident. When the same Key was declared before it
@@ -135,13 +175,25 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 		data["source"] = d.Source
 	}
 	ev := s.event(inc.ID, now, d.Reporter, EventDeclared, fmt.Sprintf("Declared %s: %s", d.Severity.Label(), d.Title), data)
-	stored, err := s.store.Create(ctx, inc, []Event{ev}, d.Key)
+	ch := Change{Events: []Event{ev}}
+	if d.Opening != nil {
+		op := *d.Opening
+		op.ID, op.IncidentID = s.newID(), inc.ID
+		if op.At.IsZero() {
+			op.At = now
+		}
+		ch.Events = append(ch.Events, op)
+		d.Opening = &op
+	}
+	ch.Effects = s.setupEffects(inc, ev, d)
+	stored, err := s.store.Create(ctx, inc, ch, d.Key)
 	if errors.Is(err, ErrDuplicate) {
 		return stored, false, nil
 	}
 	if err != nil {
 		return Incident{}, false, fmt.Errorf("store incident: %w", err)
 	}
+	s.wake()
 	return stored, true, nil
 }
 
@@ -151,195 +203,32 @@ func (s *Service) event(id uuid.UUID, at time.Time, actor string, kind EventKind
 
 // change runs fn on the open incident under the store's lock; closed
 // incidents refuse every change. A repeated key returns ErrDuplicate.
-func (s *Service) change(ctx context.Context, id uuid.UUID, key string, fn func(inc *Incident, now time.Time) ([]Event, error)) (Incident, error) {
-	return s.store.UpdateOnce(ctx, id, key, func(inc *Incident) ([]Event, error) {
+func (s *Service) change(ctx context.Context, id uuid.UUID, key string, fn func(inc *Incident, now time.Time) (Change, error)) (Incident, error) {
+	return s.update(ctx, id, key, func(inc *Incident) (Change, error) {
 		if !inc.Status.Open() {
-			return nil, Errorf(ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
+			return Change{}, Errorf(ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 		}
 		now := s.clock.Now()
-		evs, err := fn(inc, now)
+		ch, err := fn(inc, now)
 		if err != nil {
-			return nil, err
+			return Change{}, err
 		}
 		inc.UpdatedAt = now
-		return evs, nil
+		return ch, nil
 	})
 }
 
-// PostUpdate records a status update.
-func (s *Service) PostUpdate(ctx context.Context, id uuid.UUID, by By, text string) (Incident, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return Incident{}, Errorf(EINVALID, "a status update needs some text")
+// update is the store's Update, waking the dispatcher when the change
+// added effects.
+func (s *Service) update(ctx context.Context, id uuid.UUID, key string, fn func(inc *Incident) (Change, error)) (Incident, error) {
+	added := false
+	inc, err := s.store.Update(ctx, id, key, func(inc *Incident) (Change, error) {
+		ch, err := fn(inc)
+		added = len(ch.Effects) > 0
+		return ch, err
+	})
+	if err == nil && added {
+		s.wake()
 	}
-	if utf8.RuneCountInString(text) > MaxUpdateLen {
-		return Incident{}, Errorf(EINVALID, "the update is longer than %d characters", MaxUpdateLen)
-	}
-	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
-		inc.LastStatusUpdateAt = now
-		inc.ReminderSnoozed = false
-		s.policy.scheduleReminder(inc, now) // an update resets the clock
-		return []Event{s.event(inc.ID, now, by.User, EventStatusUpdate, text, map[string]string{"status": string(inc.Status)})}, nil
-	})
-}
-
-// SetSeverity changes the severity.
-func (s *Service) SetSeverity(ctx context.Context, id uuid.UUID, by By, sev Severity) (Incident, error) {
-	if !sev.Valid() {
-		return Incident{}, Errorf(EINVALID, "severity must be sev1, sev2, sev3 or sev4")
-	}
-	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
-		if inc.Severity == sev {
-			return nil, Errorf(ECONFLICT, "incident %s is already %s", inc.Ref(), sev.Label())
-		}
-		old := inc.Severity
-		inc.Severity = sev
-		s.policy.changeSeverity(inc, old, now)
-		return []Event{s.event(inc.ID, now, by.User, EventSeverityChanged,
-			fmt.Sprintf("Severity changed from %s to %s", old.Label(), sev.Label()),
-			map[string]string{"from": old.String(), "to": sev.String()})}, nil
-	})
-}
-
-// SetCommander hands command to another person.
-func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, by By, commander string) (Incident, error) {
-	if commander == "" {
-		return Incident{}, Errorf(EINVALID, "name the new commander as @someone")
-	}
-	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
-		if inc.Commander == commander {
-			return nil, Errorf(ECONFLICT, "<@%s> is already the commander of %s", commander, inc.Ref())
-		}
-		old := inc.Commander
-		inc.Commander = commander
-		return []Event{s.event(inc.ID, now, by.User, EventCommanderChanged,
-			fmt.Sprintf("Commander changed from <@%s> to <@%s>", old, commander),
-			map[string]string{"from": old, "to": commander})}, nil
-	})
-}
-
-// SetStatus moves the incident through its lifecycle. note is optional
-// (the resolution summary, or what mitigated it).
-func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, by By, next Status, note string) (Incident, error) {
-	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > MaxUpdateLen {
-		return Incident{}, Errorf(EINVALID, "the text is longer than %d characters", MaxUpdateLen)
-	}
-	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
-		if inc.Status == next {
-			return nil, Errorf(ECONFLICT, "incident %s is already %s", inc.Ref(), next)
-		}
-		if !inc.Status.CanMoveTo(next) {
-			return nil, Errorf(ECONFLICT, "incident %s is %s; it cannot become %s", inc.Ref(), inc.Status, next)
-		}
-		kind, text := EventReopened, "Back to investigating"
-		switch next {
-		case StatusMitigated:
-			kind, text = EventMitigated, "Mitigated"
-			inc.MitigatedAt = now
-		case StatusResolved:
-			kind, text = EventResolved, "Resolved"
-			inc.ResolvedAt = now
-			inc.Summary = note
-		case StatusInvestigating:
-			inc.MitigatedAt = time.Time{}
-		}
-		if note != "" {
-			text += ": " + note
-		}
-		from := inc.Status
-		inc.Status = next
-		// Resolving clears every timer in this same transaction; mitigating
-		// may pause reminders; going back to investigating resumes them
-		// from the last update (it is not an update itself), never earlier
-		// than now.
-		switch {
-		case next == StatusInvestigating && inc.RemindAt.IsZero():
-			iv := s.policy.For(inc.Severity).UpdateInterval
-			start := inc.LastStatusUpdateAt
-			if start.Add(iv).Before(now) {
-				start = now.Add(-iv)
-			}
-			s.policy.scheduleReminder(inc, start)
-		case next != StatusInvestigating && (next != StatusMitigated || s.policy.remindingPaused(inc)):
-			s.policy.scheduleReminder(inc, now)
-		}
-		s.policy.scheduleEscalation(inc)
-		return []Event{s.event(inc.ID, now, by.User, kind, text,
-			map[string]string{"from": string(from), "to": string(next)})}, nil
-	})
-}
-
-// AttachChannel maps the incident to its Slack channel.
-func (s *Service) AttachChannel(ctx context.Context, id uuid.UUID, channelID, name string) (Incident, error) {
-	return s.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
-		now := s.clock.Now()
-		inc.ChannelID, inc.ChannelName = channelID, name
-		return []Event{s.event(inc.ID, now, ActorBot, EventChannelCreated, "Channel #"+name+" created",
-			map[string]string{"channel_id": channelID, "channel_name": name})}, nil
-	})
-}
-
-// SetHeader remembers the header message so it can be kept current.
-func (s *Service) SetHeader(ctx context.Context, id uuid.UUID, ts string) (Incident, error) {
-	return s.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
-		inc.HeaderTS = ts
-		return nil, nil
-	})
-}
-
-// Audit appends an event even to a resolved incident: the outcome of
-// something that began while it was open (an action's result) belongs in
-// its record whenever it arrives.
-func (s *Service) Audit(ctx context.Context, id uuid.UUID, actor string, kind EventKind, text string, data map[string]string) error {
-	_, err := s.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
-		return []Event{s.event(inc.ID, s.clock.Now(), actor, kind, text, data)}, nil
-	})
-	return err
-}
-
-// RecordFailure notes in the timeline that a side effect did not happen,
-// so the record says what was and was not done.
-func (s *Service) RecordFailure(ctx context.Context, id uuid.UUID, step, reason string) error {
-	_, err := s.store.Update(ctx, id, func(inc *Incident) ([]Event, error) {
-		return []Event{s.event(inc.ID, s.clock.Now(), ActorBot, EventStepFailed,
-			fmt.Sprintf("Could not %s: %s", step, reason),
-			map[string]string{"step": step, "error": reason})}, nil
-	})
-	return err
-}
-
-// Record appends an event to an open incident's timeline: a runbook card
-// posted, a checklist item ticked. A repeated by.Key records nothing and
-// returns ErrDuplicate.
-func (s *Service) Record(ctx context.Context, id uuid.UUID, by By, kind EventKind, text string, data map[string]string) (Incident, error) {
-	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
-		return []Event{s.event(inc.ID, now, by.User, kind, text, data)}, nil
-	})
-}
-
-// Snooze puts the current update reminder off by one more interval. It
-// names the reminder cycle it was offered for (its due time): a Snooze
-// from an older reminder, after an update began a new cycle, is refused.
-// Each reminder can be snoozed once; after that, only an update quiets it.
-func (s *Service) Snooze(ctx context.Context, id uuid.UUID, by By, cycle time.Time) (Incident, error) {
-	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) ([]Event, error) {
-		iv := s.policy.For(inc.Severity).UpdateInterval
-		switch {
-		case inc.RemindAt.IsZero() || iv <= 0:
-			return nil, Errorf(ECONFLICT, "incident %s has no update reminder to snooze", inc.Ref())
-		case !cycle.IsZero() && !cycle.Equal(inc.RemindAt):
-			return nil, Errorf(ECONFLICT, "that reminder is out of date: an update or a later reminder came since")
-		case inc.ReminderSnoozed:
-			return nil, Errorf(ECONFLICT, "the reminder for %s was already snoozed once; post an update to reset it", inc.Ref())
-		}
-		inc.ReminderSnoozed = true
-		base := inc.RemindAt
-		if now.After(base) {
-			base = now
-		}
-		inc.RemindAt = base.Add(iv)
-		return []Event{s.event(inc.ID, now, by.User, EventSnoozed, fmt.Sprintf("Snoozed the update reminder by %s", HumanLag(iv)),
-			map[string]string{"until": inc.RemindAt.Format(time.RFC3339)})}, nil
-	})
+	return inc, err
 }

@@ -69,7 +69,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("mitigated → investigating must be allowed: %v", err)
 	}
 	clk.t = clk.t.Add(20 * time.Minute)
-	if inc, err = svc.SetStatus(ctx, inc.ID, incidents.By{User: "U2"}, incidents.StatusResolved, "index added"); err != nil {
+	if inc, err = svc.SetStatus(ctx, inc.ID, incidents.By{User: "U2", Approver: true}, incidents.StatusResolved, "index added"); err != nil {
 		t.Fatal(err)
 	}
 	if inc.Duration(clk.t.Add(time.Hour)) != 30*time.Minute || inc.Summary != "index added" {

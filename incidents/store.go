@@ -16,12 +16,37 @@ import (
 // database) and incidents/sqlite (the embedded single-replica store). Both
 // pass the suite in incidents/storetest.
 type Store interface {
-	// Create stores a new incident with its first timeline events and
+	IncidentStore
+	Outbox
+	Inbox
+	AlertLog
+	// Claim records key and reports whether this call was the first to
+	// claim it. Scheduled jobs use it so that, with several replicas on
+	// one database, a job meant to run once (the daily digest for a given
+	// day) runs once. Claims never expire.
+	Claim(ctx context.Context, key string) (bool, error)
+
+	// TryLock takes a named lock shared by every replica on the store —
+	// the resource an action is changing — and returns its release
+	// function. When someone else holds it, it returns ErrLocked at once.
+	TryLock(ctx context.Context, name string) (release func(), err error)
+
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+
+	Close() error
+}
+
+// IncidentStore keeps incidents and their timelines. Every write of an
+// incident writes its events and the effects it implies in the same
+// transaction.
+type IncidentStore interface {
+	// Create stores a new incident with its first events and effects and
 	// assigns its Number. key makes creation idempotent: when an incident
 	// was already created with the same non-empty key (a redelivered Slack
 	// envelope, a double-submitted form), Create stores nothing and returns
 	// that incident with ErrDuplicate.
-	Create(ctx context.Context, inc Incident, events []Event, key string) (Incident, error)
+	Create(ctx context.Context, inc Incident, ch Change, key string) (Incident, error)
 
 	// Get returns the incident with the given ID, or ErrNotFound.
 	Get(ctx context.Context, id uuid.UUID) (Incident, error)
@@ -34,19 +59,18 @@ type Store interface {
 	List(ctx context.Context, f ListFilter) ([]Incident, error)
 
 	// Update reads the incident under a write lock, calls fn with it, and
-	// stores the modified incident together with the events fn returns.
-	// If fn returns an error nothing is written and Update returns it.
-	// fn may be called more than once if the store retries a transaction,
-	// so it must not have side effects.
-	Update(ctx context.Context, id uuid.UUID, fn func(*Incident) ([]Event, error)) (Incident, error)
-
-	// UpdateOnce is Update made idempotent by key (a Slack view ID, a
-	// button click): when key was used by an earlier successful UpdateOnce
-	// or Create, fn is not called, nothing is written, and the incident is
-	// returned as it is with ErrDuplicate. The key is recorded in the same
-	// transaction as the change, so a failed change leaves it unused. An
-	// empty key behaves like Update.
-	UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn func(*Incident) ([]Event, error)) (Incident, error)
+	// stores the modified incident together with the change fn returns
+	// (events, new effects, effects settled), all or nothing. If fn
+	// returns an error nothing is written and Update returns it. fn may
+	// be called more than once if the store retries a transaction, so it
+	// must not have side effects.
+	//
+	// A non-empty key (a Slack view ID, a button click) makes the update
+	// idempotent: when key was used by an earlier successful Update or
+	// Create, fn is not called, nothing is written, and the incident is
+	// returned as it is with ErrDuplicate. The key is recorded in the
+	// same transaction, so a failed change leaves it unused.
+	Update(ctx context.Context, id uuid.UUID, key string, fn func(*Incident) (Change, error)) (Incident, error)
 
 	// Timeline returns the incident's events in the order they happened.
 	Timeline(ctx context.Context, id uuid.UUID) ([]Event, error)
@@ -57,17 +81,76 @@ type Store interface {
 	// scheduler knows when to look again. It reads without locking: the
 	// caller re-checks each incident under Update's lock before firing.
 	Due(ctx context.Context, now time.Time, limit int) (ids []uuid.UUID, next time.Time, err error)
+}
 
-	// Claim records key and reports whether this call was the first to
-	// claim it. Scheduled jobs use it so that, with several replicas on
-	// one database, a job meant to run once (the daily digest for a given
-	// day) runs once. Claims never expire.
-	Claim(ctx context.Context, key string) (bool, error)
+// Outbox keeps the effects the bot decided on until they are performed.
+// Claims are shared by every replica on the store: an effect is performed
+// by one of them at a time, and the effects of a lane one after another.
+// A claim dies with the process that holds it (PostgreSQL: its session;
+// the embedded store: its process), so a crash hands the work on at once.
+type Outbox interface {
+	// AddEffects stores effects that belong to no incident change (a
+	// triage card). An effect whose key is stored already is skipped.
+	AddEffects(ctx context.Context, effs []Effect) error
 
-	// AddAlerts stores alerts, all or none, in one transaction. An alert
-	// whose ID is already stored is skipped, so a retried delivery does
-	// not count twice.
-	AddAlerts(ctx context.Context, alerts []AlertRecord) error
+	// ClaimEffects claims, for this process, up to limit pending effects
+	// that are due at now and first in their lane, in the order they were
+	// added, and returns them with when the next pending effect falls
+	// due (zero when none is waiting for a time).
+	ClaimEffects(ctx context.Context, now time.Time, limit int) ([]Effect, time.Time, error)
+
+	// SettleEffects records the outcome of attempts at claimed effects.
+	// Settlements that change an incident go through Update instead.
+	SettleEffects(ctx context.Context, ss []Settlement) error
+
+	// Effects returns a lane's effects in order, whatever their state.
+	Effects(ctx context.Context, lane string) ([]EffectRecord, error)
+
+	// RetryFailed makes a lane's failed effects pending again (repair)
+	// and says how many there were.
+	RetryFailed(ctx context.Context, lane string, now time.Time) (int, error)
+
+	// Prune deletes effects and jobs settled before the given time.
+	Prune(ctx context.Context, before time.Time) (int, error)
+
+	// Backlog counts the work owed: pending jobs and effects, and effects
+	// that failed for good (they wait for a repair).
+	Backlog(ctx context.Context) (Backlog, error)
+}
+
+// Backlog is the work owed, for metrics and for tests that wait for it.
+type Backlog struct {
+	Jobs, Effects, Failed int
+	Oldest                time.Time // the oldest pending effect's creation; zero when none
+}
+
+// EffectRecord is a stored effect with its state.
+type EffectRecord struct {
+	Effect
+	State   EffectState
+	Result  map[string]string
+	Created time.Time
+}
+
+// Inbox keeps the requests the bot accepted until their work is done.
+type Inbox interface {
+	// AddJobs stores jobs claimed by this process and says which were
+	// new: a job whose key is stored already (a redelivery) is not.
+	AddJobs(ctx context.Context, jobs []Job) ([]bool, error)
+
+	// ClaimJobs claims up to limit due jobs nobody alive holds.
+	ClaimJobs(ctx context.Context, now time.Time, limit int) ([]Job, error)
+
+	// SettleJobs records what became of claimed jobs.
+	SettleJobs(ctx context.Context, ss []Settlement) error
+}
+
+// AlertLog keeps every alert received and the triage decisions on them.
+type AlertLog interface {
+	// AddAlerts stores alerts, all or none, with the effects they imply,
+	// in one transaction. An alert whose ID is already stored is skipped,
+	// so a retried delivery does not count twice.
+	AddAlerts(ctx context.Context, alerts []AlertRecord, effs []Effect) error
 
 	// AlertIncident returns the open incident that an alert with this
 	// fingerprint was attached to, the most recently declared if several,
@@ -82,25 +165,16 @@ type Store interface {
 	// or ErrNotFound.
 	LatestAlert(ctx context.Context, fingerprint string) (AlertRecord, error)
 
-	// TriageAlerts records a person's triage decision on a fingerprint.
-	// With a non-nil incident, the fingerprint's alerts not yet attached
-	// to any incident are attached to it, in the same transaction, so
-	// the next alert of that condition joins the incident.
-	TriageAlerts(ctx context.Context, t Triage) error
+	// TriageAlerts records a person's triage decision on a fingerprint,
+	// with the effects it implies. With a non-nil incident, the
+	// fingerprint's alerts not yet attached to any incident are attached
+	// to it, in the same transaction, so the next alert of that condition
+	// joins the incident.
+	TriageAlerts(ctx context.Context, t Triage, effs []Effect) error
 
 	// LastTriage returns the latest triage decision on a fingerprint, or
 	// ErrNotFound.
 	LastTriage(ctx context.Context, fingerprint string) (Triage, error)
-
-	// TryLock takes a named lock shared by every replica on the store —
-	// the resource an action is changing — and returns its release
-	// function. When someone else holds it, it returns ErrLocked at once.
-	TryLock(ctx context.Context, name string) (release func(), err error)
-
-	// Ping checks that the store is reachable.
-	Ping(ctx context.Context) error
-
-	Close() error
 }
 
 // ListFilter narrows List.

@@ -13,13 +13,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,15 +36,6 @@ const (
 	typeNotification             = "Notification"
 	typeSubscriptionConfirmation = "SubscriptionConfirmation"
 	typeUnsubscribeConfirmation  = "UnsubscribeConfirmation"
-
-	// SNS signs with a handful of certificates (roughly one per region and
-	// rotation), so a small cache holds the working set while still capping
-	// memory if many distinct URLs are presented.
-	maxCachedCerts = 16
-	// Real SNS certificates are a couple of KiB; the cap stops a hostile or
-	// broken response from being read into memory without end.
-	maxCertBytes = 64 << 10
-	fetchTimeout = 10 * time.Second
 )
 
 // Envelope is an SNS HTTP message (Notification, SubscriptionConfirmation,
@@ -182,7 +170,9 @@ func IsSNSHost(host string) bool {
 }
 
 // Verifier checks SNS message signatures. The zero value is ready to use
-// and is safe for concurrent use.
+// and is safe for concurrent use. It caches signing certificates by host
+// and path, and bounds how often it downloads one (fetchBurst, then one
+// per fetchEvery), so forged messages cannot make it download at will.
 type Verifier struct {
 	// Client fetches signing certificates. nil means a client with a 10 s
 	// timeout. Redirects are never followed, whatever the client says,
@@ -192,16 +182,18 @@ type Verifier struct {
 	// (lowercased, without port) is trusted. nil means IsSNSHost.
 	AllowHost func(host string) bool
 
-	mu    sync.Mutex
-	certs map[string]*rsa.PublicKey
-	order []string // insertion order of certs, oldest first, for eviction
+	mu       sync.Mutex
+	certs    map[string]*cachedCert // by certKey
+	order    []string               // keys of certs, oldest first, for eviction
+	inflight map[string]*certFetch
+	budget   tokenBucket
+	now      func() time.Time // tests stop the clock; nil means time.Now
 }
 
-var defaultClient = &http.Client{Timeout: fetchTimeout}
-
 // Verify checks that e was signed by Amazon SNS. Errors wrapping ErrForged
-// mean the message is not authentic; other errors (for example a failed
-// certificate download) say nothing about authenticity and may be retried.
+// mean the message is not authentic; other errors (a failed certificate
+// download, or ErrTooManyFetches) say nothing about authenticity and may
+// be retried.
 func (v *Verifier) Verify(ctx context.Context, e Envelope) error {
 	var hash crypto.Hash
 	switch e.SignatureVersion {
@@ -226,10 +218,11 @@ func (v *Verifier) Verify(ctx context.Context, e Envelope) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasSuffix(certURL.Path, ".pem") {
+	cert := certKey(certURL)
+	if !strings.HasSuffix(cert, ".pem") {
 		return fmt.Errorf("%w: SigningCertURL %q is not a .pem file", ErrForged, e.SigningCertURL)
 	}
-	key, err := v.publicKey(ctx, e.SigningCertURL)
+	key, err := v.publicKey(ctx, cert)
 	if err != nil {
 		return err
 	}
@@ -244,6 +237,7 @@ func (v *Verifier) Verify(ctx context.Context, e Envelope) error {
 	if err := rsa.VerifyPKCS1v15(key, hash, digest, sig); err != nil {
 		return fmt.Errorf("%w: signature does not match", ErrForged)
 	}
+	v.markProven(cert)
 	return nil
 }
 
@@ -277,81 +271,4 @@ func (v *Verifier) checkURL(raw, field string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: %s host %q is not trusted", ErrForged, field, host)
 	}
 	return u, nil
-}
-
-func (v *Verifier) publicKey(ctx context.Context, certURL string) (*rsa.PublicKey, error) {
-	v.mu.Lock()
-	key, ok := v.certs[certURL]
-	v.mu.Unlock()
-	if ok {
-		return key, nil
-	}
-	// The lock is not held across the fetch so one slow download does not
-	// stall verification of messages whose certificate is already cached.
-	// Concurrent misses may fetch the same URL twice, which is harmless.
-	key, err := v.fetch(ctx, certURL)
-	if err != nil {
-		return nil, err
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.certs == nil {
-		v.certs = make(map[string]*rsa.PublicKey)
-	}
-	if _, ok := v.certs[certURL]; !ok {
-		if len(v.order) >= maxCachedCerts {
-			delete(v.certs, v.order[0])
-			copy(v.order, v.order[1:])
-			v.order = v.order[:len(v.order)-1]
-		}
-		v.order = append(v.order, certURL)
-	}
-	v.certs[certURL] = key
-	return key, nil
-}
-
-func (v *Verifier) fetch(ctx context.Context, certURL string) (*rsa.PublicKey, error) {
-	base := v.Client
-	if base == nil {
-		base = defaultClient
-	}
-	client := *base
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-	// A caller-supplied client may have no timeout; the request must not
-	// hang the delivery handler regardless.
-	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, certURL, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sns: signing certificate request: %w", err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("sns: fetch signing certificate: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("sns: fetch signing certificate %s: HTTP %d", certURL, resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCertBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("sns: read signing certificate: %w", err)
-	}
-	if len(body) > maxCertBytes {
-		return nil, fmt.Errorf("sns: signing certificate %s is larger than %d bytes", certURL, maxCertBytes)
-	}
-	block, _ := pem.Decode(body)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("sns: signing certificate %s is not a PEM certificate", certURL)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("sns: parse signing certificate: %w", err)
-	}
-	key, ok := cert.PublicKey.(*rsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("sns: signing certificate key is %T, not RSA", cert.PublicKey)
-	}
-	return key, nil
 }

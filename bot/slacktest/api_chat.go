@@ -74,9 +74,13 @@ func chatPostMessage(s *Server, req *request) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	md, err := readMetadata(req.args)
+	if err != nil {
+		return nil, err
+	}
 	m := &message{Message: Message{
 		TS: s.store.nextTS(s.now()), Channel: c.id, User: s.opts.BotUserID,
-		Text: body.text, Blocks: body.blocks, ThreadTS: req.args.Get("thread_ts"),
+		Text: body.text, Blocks: body.blocks, ThreadTS: req.args.Get("thread_ts"), Metadata: md,
 	}}
 	if m.ThreadTS != "" && boolArg(req.args, "reply_broadcast") {
 		m.Subtype = "thread_broadcast"
@@ -134,7 +138,14 @@ func chatUpdate(s *Server, req *request) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	md, err := readMetadata(req.args)
+	if err != nil {
+		return nil, err
+	}
 	m.Text, m.Blocks = body.text, body.blocks
+	if md != nil { // metadata stays unless the update brings new metadata
+		m.Metadata = md
+	}
 	s.store.markEdited(m, s.opts.BotUserID, s.now())
 	return map[string]any{"channel": c.id, "ts": m.TS, "text": m.Text, "message": s.wireMessage(m)}, nil
 }

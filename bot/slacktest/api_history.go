@@ -131,10 +131,17 @@ func page(ms []*message, cursor string, limit int, newestFirst bool) ([]*message
 	return ms[start:end], next, nil
 }
 
-func (s *Server) wireMessages(ms []*message) []any {
+// wireMessages renders a page of history or replies; message metadata is only sent when the
+// call asks for it with include_all_metadata.
+func (s *Server) wireMessages(ms []*message, req *request) []any {
+	withMetadata := boolArg(req.args, "include_all_metadata")
 	out := make([]any, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, s.wireMessage(m))
+		w := s.wireMessage(m)
+		if withMetadata && m.Metadata != nil {
+			w["metadata"] = wireMetadata(m.Metadata)
+		}
+		out = append(out, w)
 	}
 	return out
 }
@@ -169,7 +176,7 @@ func conversationsHistory(s *Server, req *request) (map[string]any, *apiError) {
 		return nil, err
 	}
 	return map[string]any{
-		"messages":          s.wireMessages(got),
+		"messages":          s.wireMessages(got, req),
 		"has_more":          next != "",
 		"pin_count":         c.pinCount(),
 		"response_metadata": map[string]any{"next_cursor": next},
@@ -214,7 +221,7 @@ func conversationsReplies(s *Server, req *request) (map[string]any, *apiError) {
 		return nil, err
 	}
 	return map[string]any{
-		"messages":          s.wireMessages(got),
+		"messages":          s.wireMessages(got, req),
 		"has_more":          next != "",
 		"response_metadata": map[string]any{"next_cursor": next},
 	}, nil

@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"time"
@@ -14,13 +15,18 @@ type Call struct {
 	Args        url.Values
 	Body        []byte
 	ContentType string
-	Status      int       // HTTP status of the answer
+	Status      int       // HTTP status of the answer; 0 when there was none (Reset, Hang)
 	Error       string    // the "error" of an ok:false answer
 	At          time.Time // when the fake received it (after any injected latency)
+	// Fault is the injected fault that answered the call (Inject, or RateLimited for
+	// RateLimitNext); 0 when none did. FailNext answers are ordinary Slack errors: see Error.
+	Fault     FaultKind
+	Processed bool // the method ran before the fault answered (Fault.Processed); it took effect unless it failed
+	Throttled bool // the enforced rate limits refused the call (Options.RateLimits)
 }
 
-// fault is an injected failure waiting for the next call to its method.
-type fault struct {
+// nextFault is a FailNext or RateLimitNext failure waiting for the next call to its method.
+type nextFault struct {
 	slackError string
 	rateLimit  bool
 	retryAfter time.Duration
@@ -28,16 +34,16 @@ type fault struct {
 
 type callLog struct {
 	calls   []Call
-	faults  map[string][]fault // method → queue, first is used first
+	faults  map[string][]nextFault // method → queue, first is used first
 	latency time.Duration
 }
 
-func newCallLog() callLog { return callLog{faults: map[string][]fault{}} }
+func newCallLog() callLog { return callLog{faults: map[string][]nextFault{}} }
 
-func (l *callLog) takeFault(method string) (fault, bool) {
+func (l *callLog) takeFault(method string) (nextFault, bool) {
 	q := l.faults[method]
 	if len(q) == 0 {
-		return fault{}, false
+		return nextFault{}, false
 	}
 	l.faults[method] = q[1:]
 	return q[0], true
@@ -48,7 +54,7 @@ func (l *callLog) takeFault(method string) (fault, bool) {
 func (s *Server) FailNext(method, slackError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls.faults[method] = append(s.calls.faults[method], fault{slackError: slackError})
+	s.calls.faults[method] = append(s.calls.faults[method], nextFault{slackError: slackError})
 }
 
 // RateLimitNext makes the next call to method answer as Slack does when rate limited: HTTP 429,
@@ -57,7 +63,7 @@ func (s *Server) FailNext(method, slackError string) {
 func (s *Server) RateLimitNext(method string, retryAfter time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls.faults[method] = append(s.calls.faults[method], fault{rateLimit: true, retryAfter: retryAfter})
+	s.calls.faults[method] = append(s.calls.faults[method], nextFault{rateLimit: true, retryAfter: retryAfter})
 }
 
 // SetLatency delays every later Web API answer by d (0 turns it off).
@@ -90,6 +96,21 @@ func (s *Server) CallCount(method string) int {
 		}
 	}
 	return n
+}
+
+// WaitCalls blocks until method ("*" for any) has been called at least n times since the start or
+// the last ResetCalls, faulted and rate-limited calls included, or until ctx ends or the server
+// closes. A hung call counts from its arrival, so a test can act while a client waits.
+func (s *Server) WaitCalls(ctx context.Context, method string, n int) error {
+	return s.waitFor(ctx, func() bool {
+		got := 0
+		for _, c := range s.calls.calls {
+			if method == "*" || c.Method == method {
+				got++
+			}
+		}
+		return got >= n
+	})
 }
 
 // ResetCalls forgets the calls recorded so far; injected faults stay armed.

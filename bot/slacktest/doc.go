@@ -58,13 +58,43 @@
 //   - Bookmarks: only type "link" (invalid_bookmark_type otherwise); the bot may bookmark public
 //     channels it is not in; emoji is not validated and the per-channel limit is not enforced.
 //   - pins.list and reactions.get cover messages, not files.
+//   - conversations.list takes the types public_channel (the default), private_channel, mpim and
+//     im (the fake has no group DMs; im lists the bot's DMs); any other type is invalid_types. A
+//     limit above 1000 is invalid_limit. The fake has no archived channels, so exclude_archived
+//     changes nothing. Cursors look like the sample in Slack's reference (base64 of "team:<ID of
+//     the next page's first conversation>"). Scopes are not checked, here or anywhere.
+//   - Message metadata (chat.postMessage, chat.update): metadata that is not a JSON object is
+//     invalid_metadata_format; an event_type that is missing, empty or not letters, digits and
+//     underscores, or an event_payload that is not an object, is invalid_metadata_schema (Slack
+//     lists both codes; which mistake gets which is the fake's choice). A missing or null
+//     event_payload is stored as {}. The size limit (metadata_too_large) is not enforced. Only
+//     conversations.history and conversations.replies with include_all_metadata return it; the
+//     chat.* answers and interaction payloads do not.
+//   - Injected faults (Inject): ServerError answers with an HTML page worded by the fake (clients
+//     only read the status). Reset closes the connection with a TCP RST. Hang answers nothing and,
+//     when its Until passes, it is cancelled or the server closes, closes the connection without
+//     an answer (a proxy of Slack's would eventually answer 504; the fake never does).
+//   - Rate limits (Options.RateLimits, off by default): each method's bucket holds its tier's base
+//     number (Tier 1: 1, Tier 2: 20, Tier 3: 50, Tier 4: 100 calls) and refills evenly over a
+//     minute; Slack documents only "N+ per minute" and allows bursts it does not specify.
+//     chat.postMessage is limited per channel only (1 a second, bursts of 3); Slack's workspace-wide
+//     cap on posting is not modelled. auth.test counts as Tier 4, unlisted methods as Tier 3. The
+//     limits are checked before the token, so calls with a wrong token spend them too, and a
+//     refused call spends nothing. apps.connections.open is Tier 1: a Socket Mode client that
+//     reconnects within a minute is refused, so tests of reconnection leave the limits off.
 //
 // Tests build realistic channels with AddMessage, AddReply, AddBotMessage, AddFile, EditMessage,
 // Pin and React; the MessageOptions At (post at a given time, for channels spanning days),
 // InThread and Broadcast adjust what they add.
 //
 // Options.Now sets the clock behind timestamps and trigger_id expiry (3 seconds), so tests can
-// expire a trigger without sleeping.
+// expire a trigger without sleeping. Injected faults' Until and the rate-limit buckets run on the
+// wall clock instead, because the clients under test really wait.
+//
+// FailNext and RateLimitNext fail the next call to a method; Inject arms a Fault for a number of
+// calls or a stretch of time (a 429 storm on every method, 503s, reset or hung connections,
+// calls that take effect although their answer is lost). Calls records each call with the fault
+// that answered it, WaitCalls waits for calls to arrive and RateLimitedCount counts the 429s.
 //
 // Slack answers JSON bodies sent as "application/json" without a charset with the warning
 // missing_charset; so does the fake (slack-go sends views.* and apps.connections.open that way).

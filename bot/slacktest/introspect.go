@@ -38,7 +38,8 @@ type Message struct {
 	Edited    bool
 	Ephemeral bool
 	For       string
-	Files     []string // IDs of the files shared with the message
+	Files     []string  // IDs of the files shared with the message
+	Metadata  *Metadata // message metadata the app posted with it; nil for none
 }
 
 // View is a snapshot of a modal the app opened (or pushed), in its latest state.
@@ -372,4 +373,21 @@ func (s *Server) ResponseURLPosts() []ResponsePost {
 		out[i].Body = slices.Clone(out[i].Body)
 	}
 	return out
+}
+
+// DirectMessages returns the messages of the bot's direct conversation
+// with a user, in posting order (none when there is none yet).
+func (s *Server) DirectMessages(userID string) []Message {
+	s.mu.Lock()
+	id := ""
+	for _, c := range s.store.channels {
+		if c.im && c.imUser == userID {
+			id = c.id
+		}
+	}
+	s.mu.Unlock()
+	if id == "" {
+		return nil
+	}
+	return s.Messages(id)
 }

@@ -28,6 +28,11 @@ type Options struct {
 	// Now is the clock behind message timestamps, channel creation times and trigger_id expiry.
 	// Tests that need an expired trigger pass a clock they can move (default time.Now).
 	Now func() time.Time
+
+	// RateLimits enforces Slack's documented rate limits: a token bucket per method holding its
+	// tier's calls per minute and refilling evenly over a minute, and for chat.postMessage one per
+	// channel (1 a second, bursts of 3). Off by default, so tests may call as fast as they like.
+	RateLimits bool
 }
 
 func (o Options) withDefaults() Options {
@@ -83,6 +88,8 @@ type Server struct {
 	changed chan struct{} // closed and replaced whenever something a waiter may wait on changes
 	store   store
 	calls   callLog
+	inject  faultSet // faults armed with Inject
+	limits  limiter  // buckets of Options.RateLimits
 	sock    socketState
 	// eventSeq numbers the event_id of events_api payloads.
 	eventSeq int
@@ -104,6 +111,7 @@ func New(opts Options) *Server {
 	s.store.addUser(&user{id: s.opts.BotUserID, name: botName, isBot: true})
 	s.sock = newSocketState()
 	s.calls = newCallLog()
+	s.limits = newLimiter()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)

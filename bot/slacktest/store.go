@@ -15,6 +15,7 @@ import (
 type store struct {
 	users    map[string]*user
 	channels map[string]*channel // by ID
+	chanIDs  []string            // creation order, DMs included
 	views    map[string]*view    // by ID
 	viewIDs  []string            // creation order
 	stacks   map[string][]string // user ID → open modal stack, root first
@@ -196,6 +197,7 @@ func (st *store) addChannel(name string, private bool, creator string, now time.
 		}
 	}
 	st.channels[c.id] = c
+	st.chanIDs = append(st.chanIDs, c.id)
 	return c
 }
 
@@ -230,6 +232,7 @@ func (st *store) dm(bot, userID string, now time.Time) *channel {
 	c := &channel{id: st.newID("D"), im: true, imUser: userID, creator: bot, created: now.Truncate(time.Second)}
 	c.members = []string{bot, userID}
 	st.channels[c.id] = c
+	st.chanIDs = append(st.chanIDs, c.id)
 	return c
 }
 
@@ -300,6 +303,7 @@ func (m *message) exported() Message {
 	out := m.Message
 	out.Blocks = slices.Clone(m.Blocks)
 	out.Files = slices.Clone(m.Files)
+	out.Metadata = m.Metadata.clone()
 	return out
 }
 

@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"math"
@@ -26,7 +27,7 @@ func methodTable() map[string]method {
 	t := map[string]method{}
 	for _, family := range []map[string]method{
 		authMethods(), conversationMethods(), historyMethods(), chatMethods(), viewMethods(),
-		userMethods(), fileMethods(), bookmarkMethods(),
+		userMethods(), fileMethods(), bookmarkMethods(), listMethods(),
 	} {
 		maps.Copy(t, family)
 	}
@@ -58,59 +59,101 @@ type answer struct {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, perr := readRequest(r)
-
-	s.mu.Lock()
-	delay := s.calls.latency
-	s.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !s.delay(r.Context()) {
+		return
 	}
 
 	s.mu.Lock()
-	a := s.dispatchLocked(name, req, perr)
-	errCode, _ := a.body["error"].(string)
+	out := s.answerLocked(name, req, perr)
+	errCode, _ := out.body["error"].(string)
 	s.calls.calls = append(s.calls.calls, Call{
 		Method: name, Args: req.args, Body: req.body, ContentType: req.contentType,
-		Status: a.status, Error: errCode, At: s.now(),
+		Status: out.status, Error: errCode, At: s.now(),
+		Fault: out.kind, Processed: out.processed, Throttled: out.throttled,
 	})
+	s.notifyLocked() // WaitCalls
 	s.mu.Unlock()
 
-	writeAnswer(w, a)
+	if out.fault != nil {
+		s.deliverFault(w, r, out.fault, out.answer)
+		return
+	}
+	writeAnswer(w, out.answer)
 }
 
-// dispatchLocked checks what Slack checks, in Slack's order: the method exists, it is not rate
-// limited, the token fits, then the method's own rules.
-func (s *Server) dispatchLocked(name string, req *request, perr *apiError) answer {
+// delay waits out the latency SetLatency asked for; false means the client or the server gave up.
+func (s *Server) delay(ctx context.Context) bool {
+	s.mu.Lock()
+	d := s.calls.latency
+	s.mu.Unlock()
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	return false
+}
+
+// outcome is how a call is answered, decided under Server.mu and delivered after it is released.
+type outcome struct {
+	answer
+	fault     *activeFault // the injected fault that answers instead of answer, if any
+	kind      FaultKind    // for the call log: fault's kind, or RateLimited for RateLimitNext
+	processed bool         // the method ran before fault answered
+	throttled bool         // the enforced rate limits refused the call
+}
+
+// answerLocked checks what Slack checks, in Slack's order: the method exists, no fault or rate
+// limit stops the call, the token fits, then the method's own rules. A Processed fault runs the
+// method first and then answers in its place.
+func (s *Server) answerLocked(name string, req *request, perr *apiError) outcome {
 	m, ok := s.methods[name]
 	if !ok {
-		return s.failure(req, fail("unknown_method"))
+		return outcome{answer: s.failure(req, fail("unknown_method"))}
 	}
 	if f, ok := s.calls.takeFault(name); ok {
 		if f.rateLimit {
-			return s.failure(req, rateLimited(f.retryAfter))
+			return outcome{answer: s.failure(req, rateLimited(f.retryAfter)), kind: RateLimited}
 		}
-		return s.failure(req, fail(f.slackError))
+		return outcome{answer: s.failure(req, fail(f.slackError))}
+	}
+	af := s.inject.take(name, time.Now())
+	out := outcome{fault: af}
+	if af == nil || af.Processed {
+		out.answer, out.throttled = s.dispatchLocked(name, m, req, perr)
+	}
+	if af != nil {
+		out.answer, out.kind, out.processed = s.faultAnswer(af, req), af.Kind, af.Processed
+	}
+	return out
+}
+
+// dispatchLocked runs a call past the enforced rate limits, the token check and the method;
+// throttled reports a 429 of the rate limits.
+func (s *Server) dispatchLocked(name string, m method, req *request, perr *apiError) (a answer, throttled bool) {
+	if aerr := s.limitLocked(name, req); aerr != nil {
+		return s.failure(req, aerr), true
 	}
 	if perr != nil {
-		return s.failure(req, perr)
+		return s.failure(req, perr), false
 	}
 	if aerr := s.checkToken(m, req.token); aerr != nil {
-		return s.failure(req, aerr)
+		return s.failure(req, aerr), false
 	}
 	fields, aerr := m.handle(s, req)
 	if aerr != nil {
-		return s.failure(req, aerr)
+		return s.failure(req, aerr), false
 	}
 	body := map[string]any{"ok": true}
 	maps.Copy(body, fields)
 	addWarning(body, req)
-	return answer{status: http.StatusOK, body: body}
+	return answer{status: http.StatusOK, body: body}, false
 }
 
 func (s *Server) checkToken(m method, token string) *apiError {

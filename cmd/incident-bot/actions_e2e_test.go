@@ -19,15 +19,10 @@ import (
 	"github.com/incident-bot/incident-bot/internal/testmoto"
 )
 
-// ecsInMoto creates a cluster and a service "web" with 4 desired tasks in
-// moto, and returns the cluster name and a reader of the desired count.
-func ecsInMoto(t *testing.T) (string, func() int32) {
-	c, desired, _ := ecsInMotoSet(t)
-	return c, desired
-}
-
-// ecsInMotoSet is ecsInMoto with a setter of the desired count, standing
-// in for an autoscaler that moves it behind the bot's back.
+// ecsInMotoSet creates a cluster and a service "web" with 4 desired tasks
+// in moto, and returns the cluster name, a reader of the desired count and
+// a setter of it, standing in for an autoscaler that moves it behind the
+// bot's back.
 func ecsInMotoSet(t *testing.T) (string, func() int32, func(int32)) {
 	t.Helper()
 	testmoto.Endpoint(t)
@@ -80,7 +75,7 @@ func actionsHarnessSet(t *testing.T, dryRun bool) (*harness, func() int32, func(
 		t.Fatal(err)
 	}
 	h := newHarness(t, "sqlite", map[string]string{"TARGETS_FILE": targets})
-	h.slack.AddUsergroup("S0SRE0001", bob)
+	h.slack.AddUsergroup("S0SRE0001", rita, bob)
 	_, ch := h.declare(rita, "start sev1 ECS cluster CPU over 80%, traffic surge", "ECS cluster CPU over 80%, traffic surge")
 	return h, desired, set, ch.ID, h.card(ch.ID)
 }
@@ -122,7 +117,7 @@ func TestScaleActionFromCard(t *testing.T) {
 
 	outsider := "U0EVE00001"
 	h.send("interactive", h.slack.BlockAction(outsider, ch, confirm.TS, "action_confirm", runID))
-	h.responseContaining("Only the incident commander, <!subteam^S0SRE0001> may run actions")
+	h.responseContaining("Only members of <!subteam^S0SRE0001> may run actions that change production")
 
 	h.send("interactive", h.slack.BlockAction(outsider, ch, confirm.TS, "action_cancel", runID))
 	h.responseContaining("Only the person who asked, the commander or an approver may cancel it")

@@ -214,7 +214,7 @@ func TestAlertTriage(t *testing.T) {
 
 	h.send("interactive", h.slack.BlockAction(bob, h.announce, otherCard.TS, bot.ActionTriageDismiss, "webhook:cache-low"))
 	h.messageContaining(h.announce, "Dismissed as a false positive by")
-	time.Sleep(200 * time.Millisecond)
+	h.settled()
 	if list, _ := store.List(context.Background(), incidents.ListFilter{}); len(list) != 1 {
 		t.Errorf("%d incidents after a double click and a dismissal, want 1", len(list))
 	}
@@ -226,7 +226,7 @@ func TestAlertTriage(t *testing.T) {
 	if code := h.postAlert("/alerts/webhook", other); code != 200 {
 		t.Fatal(code)
 	}
-	time.Sleep(300 * time.Millisecond)
+	h.settled()
 	cards := 0
 	for _, m := range h.posts(h.announce) {
 		if strings.Contains(m.Text, "cache hit rate low") {

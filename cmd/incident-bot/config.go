@@ -44,6 +44,7 @@ type Config struct {
 	AlertSeverity      incidents.Severity // ALERT_INCIDENT_SEVERITY: severity of incidents opened from alerts
 	AlertTriageChannel string             // ALERT_TRIAGE_CHANNEL: where warning alerts ask for triage (default INCIDENTS_CHANNEL)
 	AlertChannels      []string           // ALERT_CHANNELS: channel IDs whose integration messages are alerts
+	AnyoneMayChange    bool               // INCIDENT_CHANGES_BY=anyone: anyone may hand over, re-grade or resolve any incident
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -162,6 +163,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	var sevOK bool
 	if c.AlertSeverity, sevOK = incidents.ParseSeverity(env("ALERT_INCIDENT_SEVERITY", "sev2")); !sevOK {
 		bad("ALERT_INCIDENT_SEVERITY must be sev1, sev2, sev3 or sev4, got %q", getenv("ALERT_INCIDENT_SEVERITY"))
+	}
+	switch v := strings.ToLower(env("INCIDENT_CHANGES_BY", "involved")); v {
+	case "involved":
+	case "anyone":
+		c.AnyoneMayChange = true
+	default:
+		bad("INCIDENT_CHANGES_BY must be involved (the commander, the reporter and approvers) or anyone, got %q", v)
 	}
 	if c.Timers, err = loadPolicy(getenv); err != nil {
 		errs = append(errs, err)

@@ -287,14 +287,18 @@ func TestCommandErrorsAreEphemeralAndSpecific(t *testing.T) {
 }
 
 // When Slack refuses to create the channel, the incident is still recorded
-// with what failed, the user is told why, and the team is still told.
+// with what failed, the user is told why (and how to retry), and the team
+// is still told; once the workspace allows it, /incident repair finishes
+// the set-up.
 func TestChannelCreationRefused(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
 		h.slack.FailNext("conversations.create", "restricted_action")
 		h.slash(rita, h.general, "start sev1 Payments down")
-		h.responseContaining("could not create the incident channel: `restricted_action`")
+		h.dmContaining(rita, "Could not create the incident channel: restricted_action")
+		h.dmContaining(rita, "/incident repair 1")
 		h.messageContaining(h.announce, "no channel yet")
+		h.settled()
 		incs, err := h.openStore(t).List(context.Background(), incidents.ListFilter{})
 		if err != nil || len(incs) != 1 {
 			t.Fatalf("incidents = %v, %v", incs, err)
@@ -302,6 +306,22 @@ func TestChannelCreationRefused(t *testing.T) {
 		evs := assertKinds(t, h.openStore(t), incs[0], incidents.EventDeclared, incidents.EventStepFailed)
 		if evs[1].Data["error"] != "restricted_action" {
 			t.Errorf("failure not recorded with its reason: %+v", evs[1])
+		}
+		if n := len(h.slack.DirectMessages(rita)); n != 1 {
+			t.Errorf("rita was told %d times; one failure, one message", n)
+		}
+
+		h.slash(rita, h.general, "list")
+		h.responseContaining("Set-up not complete: #1 (`/incident repair 1`)")
+		h.slash(rita, h.general, "repair 1")
+		h.responseContaining("Repairing #1")
+		ch := h.channelNamed("inc-" + incs[0].DeclaredAt.Format("20060102") + "-payments-down")
+		h.messageContaining(ch.ID, "Payments down")
+		h.settled()
+		ch, _ = h.slack.Channel(ch.ID)
+		inc, _ := h.openStore(t).Get(context.Background(), incs[0].ID)
+		if inc.ChannelID != ch.ID || inc.HeaderTS == "" || !slices.Contains(ch.Members, rita) {
+			t.Fatalf("after repair: incident %+v, channel members %v", inc, ch.Members)
 		}
 	})
 }
@@ -384,12 +404,16 @@ func TestHeaderButtons(t *testing.T) {
 		}))
 		h.messageContaining(ch.ID, "workers restarted")
 
+		// Anyone may post an update; only the people the incident belongs
+		// to (and approvers) may change its status.
 		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_mitigate", inc.ID.String()))
+		h.responseContaining("Only the commander of #1, the person who declared it or an approver may change the status of it")
+		h.send("interactive", h.slack.BlockAction(rita, ch.ID, header.TS, "incident_mitigate", inc.ID.String()))
 		h.messageContaining(ch.ID, "*mitigated*")
 
-		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_resolve", inc.ID.String()))
+		h.send("interactive", h.slack.BlockAction(rita, ch.ID, header.TS, "incident_resolve", inc.ID.String()))
 		view = h.viewOpened("incident_resolve")
-		h.send("interactive", h.slack.ViewSubmission(bob, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
+		h.send("interactive", h.slack.ViewSubmission(rita, view.ID, view.CallbackID, view.PrivateMetadata, map[string]map[string]any{
 			"text": {"value": map[string]any{"type": "plain_text_input", "value": "backlog drained"}},
 		}))
 		h.messageContaining(ch.ID, "*resolved* the incident")
@@ -471,7 +495,9 @@ func TestConcurrentDeclarations(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		h.eventually("all announced", func() bool { return len(h.slack.Messages(h.announce)) == n })
+		// Slack takes about one message a second in a channel: the
+		// announcements go out paced.
+		h.eventuallyWithin(60*time.Second, "all announced", func() bool { return len(h.slack.Messages(h.announce)) == n })
 		incs, _ := h.openStore(t).List(context.Background(), incidents.ListFilter{})
 		nums, chans := map[int64]bool{}, map[string]bool{}
 		for _, inc := range incs {
@@ -491,7 +517,7 @@ func TestRedeliveredInteractionsRunOnce(t *testing.T) {
 		inc, ch := h.declare(rita, "start sev2 Disk filling", "Disk filling")
 		header := h.posts(ch.ID)[0]
 
-		click := h.slack.BlockAction(bob, ch.ID, header.TS, "incident_mitigate", inc.ID.String())
+		click := h.slack.BlockAction(rita, ch.ID, header.TS, "incident_mitigate", inc.ID.String())
 		h.send("interactive", click)
 		h.send("interactive", click)
 		h.send("interactive", h.slack.BlockAction(bob, ch.ID, header.TS, "incident_update", inc.ID.String()))
@@ -508,7 +534,7 @@ func TestRedeliveredInteractionsRunOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.send("slash_commands", p, slacktest.WithEnvelopeID(id))
-		h.slash(bob, ch.ID, "investigating disk filling again") // a marker after the repeats
+		h.slash(rita, ch.ID, "investigating disk filling again") // a marker after the repeats
 		h.messageContaining(ch.ID, "back to *investigating*")
 
 		assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated,
@@ -538,10 +564,10 @@ func TestFailedStepAfterChangeIsRecorded(t *testing.T) {
 	inc, ch := h.declare(rita, "start sev2 Topic trouble", "Topic trouble")
 	h.slack.FailNext("conversations.setTopic", "not_in_channel")
 	h.slash(rita, ch.ID, "severity sev1")
-	h.responseContaining("could not update the channel topic: `not_in_channel`")
+	h.dmContaining(rita, "Could not update the channel topic and header: not_in_channel")
 	evs := assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated,
 		incidents.EventSeverityChanged, incidents.EventStepFailed)
-	if evs[3].Data["step"] != "update the channel topic" {
+	if evs[3].Data["step"] != "update the channel topic and header" || evs[3].Data["error"] != "not_in_channel" {
 		t.Fatalf("failure event = %+v", evs[3])
 	}
 }

@@ -172,7 +172,14 @@ func (h *harness) waitReady() {
 // tests wait for the observable outcome, never for a fixed time.
 func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	h.eventuallyWithin(15*time.Second, what, cond)
+}
+
+// eventuallyWithin is eventually with its own patience, for outcomes
+// Slack's rate limits spread out (one message a second per channel).
+func (h *harness) eventuallyWithin(patience time.Duration, what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			var msgs []string
@@ -329,4 +336,33 @@ func (h *harness) posts(channel string) []slacktest.Message {
 		}
 	}
 	return out
+}
+
+// settled waits until the bot owes nothing: every job accepted is done
+// and every effect performed (or failed for good). Tests wait for this
+// instead of sleeping before they check that something did not happen.
+func (h *harness) settled() {
+	h.t.Helper()
+	st := h.openStore(h.t)
+	h.eventually("all work done", func() bool {
+		b, err := st.Backlog(context.Background())
+		return err == nil && b.Jobs == 0 && b.Effects == 0
+	})
+}
+
+// dmContaining waits for a direct message from the bot to user whose
+// text contains s: how the bot tells a person something went wrong.
+func (h *harness) dmContaining(user, s string) slacktest.Message {
+	h.t.Helper()
+	var found slacktest.Message
+	h.eventually(fmt.Sprintf("direct message to %s containing %q", user, s), func() bool {
+		for _, m := range h.slack.DirectMessages(user) {
+			if strings.Contains(m.Text, s) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }

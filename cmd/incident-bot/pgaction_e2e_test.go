@@ -45,10 +45,11 @@ func TestEndBlockingQueryFromCard(t *testing.T) {
 	}()
 
 	targets := filepath.Join(t.TempDir(), "targets.yaml")
-	if err := os.WriteFile(targets, []byte("region: eu-west-2\ndatabases:\n  main: {url_env: MAIN_DATABASE_URL}\n"), 0o644); err != nil {
+	if err := os.WriteFile(targets, []byte("region: eu-west-2\ndatabases:\n  main: {url_env: MAIN_DATABASE_URL}\nguardrails:\n  approvers: [S0DBA0001]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, "sqlite", map[string]string{"TARGETS_FILE": targets, "MAIN_DATABASE_URL": url})
+	h.slack.AddUsergroup("S0DBA0001", rita)
 	_, ch := h.declare(rita, "start sev1 Queries stuck: database lock contention", "Queries stuck: database lock contention")
 	card := h.card(ch.ID)
 	if !strings.Contains(string(card.Blocks), "Database lock contention") {

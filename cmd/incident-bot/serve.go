@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +29,9 @@ type Main struct {
 	cfg      Config
 	log      *zap.Logger
 	store    incidents.Store
-	pool     *bot.Pool
+	svc      *incidents.Service
+	inbox    *bot.Inbox
+	outbox   *incidents.Dispatcher
 	listener *bot.Listener
 	cron     *cron.Cron
 	timers   *incidents.Runner
@@ -36,7 +39,6 @@ type Main struct {
 	digest   *bot.ReviewDigest
 	http     *http.Server
 	httpLn   net.Listener
-	alerts   *bot.AlertRouter
 }
 
 // openStore picks PostgreSQL when DATABASE_URL is set, else the embedded
@@ -69,10 +71,6 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
 	}
-	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store, Policy: cfg.Timers})
-	if err != nil {
-		return nil, err
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(reg)
@@ -83,6 +81,12 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, fmt.Errorf("check SLACK_BOT_TOKEN with auth.test: %s", bot.DescribeSlackError(bot.SlackErrorCode(err)))
 	}
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store, Policy: cfg.Timers,
+		BotUser: auth.UserID, AnyoneMayChange: cfg.AnyoneMayChange})
+	if err != nil {
+		return nil, err
+	}
+	m.svc = svc
 	app, err := bot.NewApp(bot.AppOptions{
 		Service: svc, API: client, HTTP: hc, Logger: log, Metrics: metrics,
 		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
@@ -92,9 +96,13 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, err
 	}
+	if m.outbox, err = incidents.NewDispatcher(incidents.DispatcherOptions{Service: svc, Perform: app, Log: log.Named("outbox"), Workers: cfg.Workers}); err != nil {
+		return nil, err
+	}
+	svc.OnEffects(m.outbox.Wake)
 	// Recover: a panic in a scheduled job is logged, not fatal.
 	m.cron = cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(cronLogger{log})))
-	sched, err := incidents.NewScheduler(svc, app, log.Named("timers"))
+	sched, err := incidents.NewScheduler(svc, log.Named("timers"))
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +120,11 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	}); err != nil {
 		return nil, fmt.Errorf("PLAYBOOK_REVIEW_SCHEDULE: %w", err)
 	}
-	m.pool = bot.NewPool(cfg.Workers, 4096, 2*time.Minute, metrics, log)
+	if m.inbox, err = bot.NewInbox(bot.InboxOptions{Store: store, App: app, Logger: log.Named("inbox"), Metrics: metrics, Workers: cfg.Workers}); err != nil {
+		return nil, err
+	}
 	if m.listener, err = bot.NewListener(bot.ListenerOptions{
-		Client: client, App: app, Pool: m.pool, Logger: log, Metrics: metrics,
+		Client: client, App: app, Inbox: m.inbox, Logger: log, Metrics: metrics,
 	}); err != nil {
 		return nil, err
 	}
@@ -123,9 +133,9 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	mux := opsHandler(reg, m.ready)
-	m.alerts = app.NewAlertRouter(bot.AlertOptions{Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, TriageChannel: cfg.AlertTriageChannel})
-	app.ReadAlertChannels(m.alerts, cfg.AlertChannels)
-	receiver := &alerts.Receiver{Sink: m.alerts, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: log.Named("alerts")}
+	router := app.NewAlertRouter(bot.AlertOptions{Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, TriageChannel: cfg.AlertTriageChannel})
+	app.ReadAlertChannels(router, cfg.AlertChannels)
+	receiver := &alerts.Receiver{Sink: router, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: log.Named("alerts")}
 	receiver.Register(mux)
 	// Bounded so a slow sender cannot hold connections open.
 	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
@@ -162,13 +172,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.cron.Start()
 	m.timers.Start()
-	alertsCtx, stopAlerts := context.WithCancel(context.Background())
-	defer stopAlerts()
-	alertsDone := make(chan struct{})
-	go func() {
-		defer close(alertsDone)
-		m.alerts.Run(alertsCtx)
-	}()
+	work, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	var running, inboxRunning sync.WaitGroup
+	running.Go(func() { m.outbox.Run(work) })
+	running.Go(func() { m.upkeep(work) })
+	inboxCtx, stopInbox := context.WithCancel(context.Background())
+	defer stopInbox()
+	inboxRunning.Go(func() { m.inbox.Run(inboxCtx) })
 	// Start-up (package initialisation, migrations, the playbook index)
 	// leaves garbage the idle bot never needs again; hand it back now
 	// rather than whenever the scavenger gets to it.
@@ -177,34 +188,74 @@ func (m *Main) Run(ctx context.Context) error {
 		debug.FreeOSMemory()
 	}()
 	runErr := m.listener.Run(ctx)
+	m.shutdown(func() { stopInbox(); inboxRunning.Wait() }, func() { stopWork(); running.Wait() })
+	return runErr
+}
+
+// shutdown stops in order: no new envelopes are taken (the socket is
+// closed) and the jobs in flight finish; then timers and alert receivers
+// stop adding work; then the outbox performs what is owed and due, and
+// only then is the store closed. Whatever the timeout leaves owed stays
+// in the store and is done at the next start (or at once by another
+// replica).
+func (m *Main) shutdown(stopInbox, stopWork func()) {
 	m.log.Info("shutting down: finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 	defer cancel()
-	// Cron first, so no new sweep or digest starts; then the timers,
-	// whose sweep in flight gives up; only then is the store closed.
+	within(sctx, stopInbox)
 	cronDone := m.cron.Stop()
 	m.timers.Stop(sctx)
 	select {
 	case <-cronDone.Done():
 	case <-sctx.Done():
 	}
-	if err := m.pool.Shutdown(sctx); err != nil {
-		m.log.Warn("shutdown", zap.Error(err))
-	}
-	// No alert arrives after the HTTP server stops; then the router
-	// finishes setting up the incidents alerts opened, so none is left
-	// without a channel.
 	_ = m.http.Shutdown(sctx)
-	stopAlerts()
-	select {
-	case <-alertsDone:
-	case <-sctx.Done():
+	within(sctx, stopWork)
+	m.outbox.Drain(sctx)
+	if sctx.Err() != nil {
+		m.log.Warn("shutdown timed out; unfinished work stays owed and is done at the next start")
 	}
 	if err := m.store.Close(); err != nil {
 		m.log.Warn("close store", zap.Error(err))
 	}
 	m.log.Info("stopped")
-	return runErr
+}
+
+// within runs stop, waiting for it no longer than ctx allows.
+func within(ctx context.Context, stop func()) {
+	done := make(chan struct{})
+	go func() { stop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// upkeep repairs incidents whose set-up is incomplete — at start-up,
+// retrying steps that failed for good too (settings may have been fixed),
+// then every few minutes the ones that lack steps — and prunes old work.
+func (m *Main) upkeep(ctx context.Context) {
+	retryFailed := true
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		if n, err := m.svc.RepairAll(ctx, retryFailed); err != nil && ctx.Err() == nil {
+			m.log.Warn("repair of incomplete incidents had errors; the next round retries", zap.Error(err))
+		} else if n > 0 {
+			m.log.Info("repaired the set-up of incidents", zap.Int("incidents", n))
+		}
+		if i%288 == 0 { // daily: settled work older than a week
+			if _, err := m.svc.PruneWork(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
+				m.log.Warn("could not prune old work", zap.Error(err))
+			}
+		}
+		retryFailed = false
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Close releases what NewMain opened when Run is never called.

@@ -16,11 +16,16 @@ import (
 
 // AddAlerts stores alerts in one transaction, sent as one batch: a storm
 // of thousands is one round trip, not thousands.
-func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) error {
-	if len(alerts) == 0 {
+func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, effs []incidents.Effect) error {
+	if len(alerts) == 0 && len(effs) == 0 {
 		return nil
 	}
-	labels, links, err := storeutil.PrepareAlerts(alerts, time.Now())
+	now := time.Now()
+	labels, links, err := storeutil.PrepareAlerts(alerts, now)
+	if err != nil {
+		return err
+	}
+	effs, bodies, err := storeutil.PrepareEffects(effs, now)
 	if err != nil {
 		return err
 	}
@@ -42,6 +47,7 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) e
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
 			a.ID, a.ReceivedAt, a.Source, a.Fingerprint, a.Status, a.Severity, a.Title, a.Text, string(labels[i]), string(links[i]), a.At, inc)
 	}
+	queueEffects(batch, effs, bodies, now)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, batch).Close()
 	})
@@ -106,15 +112,27 @@ func (s *Store) LatestAlert(ctx context.Context, fingerprint string) (incidents.
 
 // TriageAlerts records a triage decision, attaching the fingerprint's
 // loose alerts to the declared incident in the same transaction.
-func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage) error {
-	if err := storeutil.CheckTriage(&t, time.Now()); err != nil {
+func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage, effs []incidents.Effect) error {
+	now := time.Now()
+	if err := storeutil.CheckTriage(&t, now); err != nil {
+		return err
+	}
+	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+	if err != nil {
 		return err
 	}
 	var inc *uuid.UUID
 	if t.IncidentID != uuid.Nil {
 		inc = &t.IncidentID
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(effs) > 0 {
+			b := &pgx.Batch{}
+			queueEffects(b, effs, bodies, now)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("add effects: %w", err)
+			}
+		}
 		if inc != nil {
 			if _, err := tx.Exec(ctx, "UPDATE alerts SET incident_id = $1 WHERE fingerprint = $2 AND incident_id IS NULL", inc, t.Fingerprint); err != nil {
 				return fmt.Errorf("attach alerts: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -12,11 +13,11 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// Create stores inc and its first events and assigns its Number. A
-// non-empty key already used returns the incident created with it and
-// incidents.ErrDuplicate, and stores nothing.
-func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
-	inc, events, err := storeutil.PrepareCreate(inc, events)
+// Create stores inc with its first events and effects and assigns its
+// Number. A non-empty key already used returns the incident created with
+// it and incidents.ErrDuplicate, and stores nothing.
+func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents.Change, key string) (incidents.Incident, error) {
+	inc, ch, bodies, err := storeutil.PrepareCreate(inc, ch, time.Now())
 	if err != nil {
 		return incidents.Incident{}, err // already says "create incident"
 	}
@@ -45,7 +46,7 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []inc
 		if err := row.Scan(&inc.Number); err != nil {
 			return writeError("insert incident", err)
 		}
-		return insertEvents(ctx, tx, events)
+		return writeChange(ctx, tx, ch, bodies)
 	})
 	if errors.Is(err, incidents.ErrDuplicate) {
 		return existing, fmt.Errorf("create incident with key %q: %w", key, err)

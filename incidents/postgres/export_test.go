@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,10 +41,11 @@ const oldColumns = 15
 // columns of schema versions 1 and 2, to seed a database of such a version
 // for upgrade tests (storetest.OldStore).
 func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
-	inc, events, err := storeutil.PrepareCreate(inc, events)
+	inc, ch, _, err := storeutil.PrepareCreate(inc, incidents.Change{Events: events}, time.Now())
 	if err != nil {
 		return incidents.Incident{}, err
 	}
+	events = ch.Events
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if key != "" {
 			claimed, err := claimKey(ctx, tx, key, inc.ID)

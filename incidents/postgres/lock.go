@@ -34,6 +34,9 @@ func (s *Store) TryLock(ctx context.Context, name string) (func(), error) {
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = conn.Close(ctx) // ends the session and its lock
+		// Unlock before closing: a closed session's locks go only once the
+		// server has noticed, so the next TryLock could find it still held.
+		_, _ = conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", key)
+		_ = conn.Close(ctx) // ends the session and, if the unlock failed, its lock
 	}, nil
 }

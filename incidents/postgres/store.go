@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -25,7 +26,9 @@ type Options struct {
 // Store is an incidents.Store backed by PostgreSQL. It is safe for
 // concurrent use, also by several processes sharing the database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	presence  *presence // this process's owner lock, for claims of work
+	closeOnce sync.Once
 }
 
 var _ incidents.Store = (*Store)(nil)
@@ -69,6 +72,10 @@ func connect(ctx context.Context, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	if s.presence, err = newPresence(ctx, cfg.ConnConfig.Copy()); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	return s, nil
 }
 
@@ -80,8 +87,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the pool. It is safe to call more than once.
+// Close releases the pool and this process's claims on work. It is safe
+// to call more than once.
 func (s *Store) Close() error {
-	s.pool.Close()
+	s.closeOnce.Do(func() {
+		s.presence.close()
+		s.pool.Close()
+	})
 	return nil
 }

@@ -67,3 +67,10 @@ func TestTryLockAcrossReplicas(t *testing.T) {
 	}
 	rb()
 }
+
+func TestWork(t *testing.T) {
+	storetest.RunWork(t, true, func(t *testing.T) func() incidents.Store {
+		url := testpg.URL(t)
+		return func() incidents.Store { return open(t, url) }
+	})
+}

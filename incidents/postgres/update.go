@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -12,15 +13,10 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// Update is UpdateOnce without a key.
-func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
-	return s.UpdateOnce(ctx, id, "", fn)
-}
-
-// UpdateOnce locks the incident's row (SELECT … FOR UPDATE), so concurrent
+// Update locks the incident's row (SELECT … FOR UPDATE), so concurrent
 // updates from any replica run one after another and none is lost, then
-// claims key, calls fn and writes the changed incident and fn's events, all
-// in one transaction. Under READ COMMITTED a row lock never causes a
+// claims key, calls fn and writes the changed incident and fn's change
+// (events, effects, settlements), all in one transaction. Under READ COMMITTED a row lock never causes a
 // serialisation failure, so fn runs at most once.
 //
 // The key is claimed after the row lock, so of several calls with the same
@@ -28,7 +24,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Inc
 // once it commits, find it taken. A claim racing another incident's (a
 // Create, or a caller's bug) waits on that transaction (see claimKey). If
 // anything fails after the claim, the rollback releases the key.
-func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
+func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) (incidents.Change, error)) (incidents.Incident, error) {
 	var (
 		out   incidents.Incident
 		fnErr error
@@ -50,12 +46,13 @@ func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn fun
 			}
 		}
 		next := cur
-		events, err := fn(&next)
+		ch, err := fn(&next)
 		if err != nil {
 			fnErr = err
 			return err
 		}
-		if next, events, err = storeutil.PrepareUpdate(cur, next, events); err != nil {
+		var bodies [][]byte
+		if next, ch, bodies, err = storeutil.PrepareUpdate(cur, next, ch, time.Now()); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE incidents SET title = $2, description = $3, severity = $4, status = $5,
@@ -66,7 +63,7 @@ func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn fun
 		if err != nil {
 			return writeError("write incident", err)
 		}
-		if err := insertEvents(ctx, tx, events); err != nil {
+		if err := writeChange(ctx, tx, ch, bodies); err != nil {
 			return err
 		}
 		out = next

@@ -15,11 +15,16 @@ import (
 
 // AddAlerts stores alerts in one transaction with one prepared statement:
 // a storm of thousands is one write lock, not thousands.
-func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) error {
-	if len(alerts) == 0 {
+func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, effs []incidents.Effect) error {
+	if len(alerts) == 0 && len(effs) == 0 {
 		return nil
 	}
-	labels, links, err := storeutil.PrepareAlerts(alerts, time.Now())
+	now := time.Now()
+	labels, links, err := storeutil.PrepareAlerts(alerts, now)
+	if err != nil {
+		return err
+	}
+	effs, bodies, err := storeutil.PrepareEffects(effs, now)
 	if err != nil {
 		return err
 	}
@@ -52,6 +57,9 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord) e
 		if _, err := tx.ExecContext(ctx, "INSERT INTO alert_incidents (fingerprint, incident_id) VALUES (?, ?) ON CONFLICT DO NOTHING", k[0], k[1]); err != nil {
 			return fmt.Errorf("add alerts: attach %q: %w", k[0], err)
 		}
+	}
+	if err := insertEffects(ctx, tx, effs, bodies, now); err != nil {
+		return fmt.Errorf("add alerts: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("add alerts: commit: %w", err)
@@ -120,8 +128,13 @@ func (s *Store) LatestAlert(ctx context.Context, fingerprint string) (incidents.
 
 // TriageAlerts records a triage decision, attaching the fingerprint's
 // loose alerts to the declared incident in the same transaction.
-func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage) error {
-	if err := storeutil.CheckTriage(&t, time.Now()); err != nil {
+func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage, effs []incidents.Effect) error {
+	now := time.Now()
+	if err := storeutil.CheckTriage(&t, now); err != nil {
+		return err
+	}
+	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+	if err != nil {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -129,6 +142,9 @@ func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage) error {
 		return fmt.Errorf("triage %q: begin: %w", t.Fingerprint, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := insertEffects(ctx, tx, effs, bodies, now); err != nil {
+		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
+	}
 	var inc any
 	if t.IncidentID != uuid.Nil {
 		inc = t.IncidentID.String()

@@ -10,13 +10,14 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// Create stores inc and its first events and assigns its Number. A
+// Create stores inc with its first events and effects and assigns its
+// Number. A
 // non-empty key already used returns the incident created with it and
 // incidents.ErrDuplicate, and stores nothing. The transaction holds the
 // write lock from its start, so checking the key and then inserting cannot
 // race with another Create.
-func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
-	inc, events, err := storeutil.PrepareCreate(inc, events)
+func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents.Change, key string) (incidents.Incident, error) {
+	inc, ch, bodies, err := storeutil.PrepareCreate(inc, ch, time.Now())
 	if err != nil {
 		return incidents.Incident{}, err // already says "create incident"
 	}
@@ -50,7 +51,7 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, events []inc
 			return incidents.Incident{}, fmt.Errorf("create incident %s: record idempotency key: %w", inc.ID, err)
 		}
 	}
-	if err := insertEvents(ctx, tx, events); err != nil {
+	if err := writeChange(ctx, tx, ch, bodies); err != nil {
 		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
 	}
 	if err := tx.Commit(); err != nil {

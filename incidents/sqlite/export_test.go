@@ -38,10 +38,11 @@ const oldColumns = 15
 // columns of schema versions 1 and 2, to seed a database of such a version
 // for upgrade tests (storetest.OldStore).
 func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []incidents.Event, key string) (incidents.Incident, error) {
-	inc, events, err := storeutil.PrepareCreate(inc, events)
+	inc, ch, _, err := storeutil.PrepareCreate(inc, incidents.Change{Events: events}, time.Now())
 	if err != nil {
 		return incidents.Incident{}, err
 	}
+	events = ch.Events
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return incidents.Incident{}, err

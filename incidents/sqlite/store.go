@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,10 @@ type Store struct {
 
 	lockMu sync.Mutex
 	locks  map[string]bool // TryLock's named locks
+
+	// owner marks the work this process holds; work held by any other
+	// owner was held by a process that has died.
+	owner int32
 }
 
 var _ incidents.Store = (*Store)(nil)
@@ -85,7 +90,7 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", opts.Path, err)
 	}
-	s := &Store{db: db, locks: map[string]bool{}}
+	s := &Store{db: db, locks: map[string]bool{}, owner: rand.Int32N(1<<31-2) + 1}
 	if err := s.firstPing(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)

@@ -47,3 +47,10 @@ func TestNewRejectsBadPaths(t *testing.T) {
 func BenchmarkDueNothing10k(b *testing.B) {
 	storetest.BenchmarkDueNothing(b, open(b, filepath.Join(b.TempDir(), "incidents.db")), 10_000, 1)
 }
+
+func TestWork(t *testing.T) {
+	storetest.RunWork(t, false, func(t *testing.T) func() incidents.Store {
+		path := filepath.Join(t.TempDir(), "incidents.db")
+		return func() incidents.Store { return open(t, path) }
+	})
+}

@@ -12,18 +12,13 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// Update is UpdateOnce without a key.
-func (s *Store) Update(ctx context.Context, id uuid.UUID, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
-	return s.UpdateOnce(ctx, id, "", fn)
-}
-
-// UpdateOnce reads the incident, claims key, calls fn and writes the
+// Update reads the incident, claims key, calls fn and writes the
 // result and fn's events in one transaction. The transaction takes the
 // write lock at BEGIN (see connParams), so concurrent updates run one after
 // another and none is lost, and of several with the same key only the
 // first finds it unused; fn runs at most once. If anything fails after the
 // claim, the rollback releases the key.
-func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) ([]incidents.Event, error)) (incidents.Incident, error) {
+func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) (incidents.Change, error)) (incidents.Incident, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: begin: %w", id, err)
@@ -43,11 +38,12 @@ func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn fun
 		}
 	}
 	next := cur
-	events, err := fn(&next)
+	ch, err := fn(&next)
 	if err != nil {
 		return incidents.Incident{}, err // the caller's own error, as documented
 	}
-	if next, events, err = storeutil.PrepareUpdate(cur, next, events); err != nil {
+	var bodies [][]byte
+	if next, ch, bodies, err = storeutil.PrepareUpdate(cur, next, ch, time.Now()); err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE incidents SET title = ?, description = ?, severity = ?, status = ?,
@@ -58,7 +54,7 @@ func (s *Store) UpdateOnce(ctx context.Context, id uuid.UUID, key string, fn fun
 	if err != nil {
 		return incidents.Incident{}, writeError(fmt.Sprintf("update incident %s", id), err)
 	}
-	if err := insertEvents(ctx, tx, events); err != nil {
+	if err := writeChange(ctx, tx, ch, bodies); err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -34,10 +34,10 @@ func testAlertsAddAndStats(t *testing.T, s incidents.Store) {
 	for i := range 50 {
 		batch = append(batch, newAlert(fmt.Sprintf("fp-%d", i%3), t0.Add(time.Duration(i)*time.Second), uuid.Nil))
 	}
-	if err := s.AddAlerts(t.Context(), batch); err != nil {
+	if err := s.AddAlerts(t.Context(), batch, nil); err != nil {
 		t.Fatalf("AddAlerts: %v", err)
 	}
-	if err := s.AddAlerts(t.Context(), batch[:5]); err != nil {
+	if err := s.AddAlerts(t.Context(), batch[:5], nil); err != nil {
 		t.Fatalf("AddAlerts again: %v", err)
 	}
 	st := mustStats(t, s, "fp-0", t0)
@@ -57,11 +57,11 @@ func testAlertsAllOrNothing(t *testing.T, s incidents.Store) {
 	now := us(time.Now())
 	bad := newAlert("fp-bad", now, uuid.Nil)
 	bad.Status = "maybe"
-	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-bad", now, uuid.Nil), bad}); err == nil {
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-bad", now, uuid.Nil), bad}, nil); err == nil {
 		t.Fatal("AddAlerts with status maybe succeeded")
 	}
 	orphan := newAlert("fp-bad", now, uuid.New()) // no such incident
-	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-bad", now, uuid.Nil), orphan}); err == nil {
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-bad", now, uuid.Nil), orphan}, nil); err == nil {
 		t.Fatal("AddAlerts attached to a missing incident succeeded")
 	}
 	if st := mustStats(t, s, "fp-bad", now.Add(-time.Hour)); st.Count != 0 {
@@ -82,17 +82,17 @@ func testAlertIncident(t *testing.T, s incidents.Store) {
 	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{
 		newAlert("fp-1", now.Add(-2*time.Hour), old.ID), newAlert("fp-1", now.Add(-time.Hour), cur.ID),
 		newAlert("fp-2", now, other.ID), newAlert("fp-1", now, uuid.Nil),
-	}); err != nil {
+	}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.AlertIncident(t.Context(), "fp-1")
 	if err != nil || got.ID != cur.ID {
 		t.Fatalf("AlertIncident = %q, %v; want %q", got.Title, err, cur.Title)
 	}
-	if _, err := s.Update(t.Context(), cur.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	if _, err := s.Update(t.Context(), cur.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.Status, inc.ResolvedAt = incidents.StatusResolved, now
 		return nil, nil
-	}); err != nil {
+	})); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.AlertIncident(t.Context(), "fp-1"); err != nil || got.ID != old.ID {
@@ -108,7 +108,7 @@ func testAlertsLatest(t *testing.T, s incidents.Store) {
 	}
 	first, second := newAlert("fp-x", now, uuid.Nil), newAlert("fp-x", now, uuid.Nil)
 	second.Title, second.Status = "second", "resolved"
-	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{first, second}); err != nil {
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{first, second}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.LatestAlert(t.Context(), "fp-x")
@@ -125,13 +125,13 @@ func testAlertsLatest(t *testing.T, s incidents.Store) {
 // the condition finds the incident; other decisions attach nothing.
 func testAlertsTriage(t *testing.T, s incidents.Store) {
 	now := us(time.Now())
-	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-w", now, uuid.Nil), newAlert("fp-w", now, uuid.Nil)}); err != nil {
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{newAlert("fp-w", now, uuid.Nil), newAlert("fp-w", now, uuid.Nil)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.LastTriage(t.Context(), "fp-w"); !errors.Is(err, incidents.ErrNotFound) {
 		t.Fatalf("LastTriage before any: %v, want ErrNotFound", err)
 	}
-	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageMonitor, By: "U0BOB", At: now.Add(-time.Minute)}); err != nil {
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageMonitor, By: "U0BOB", At: now.Add(-time.Minute)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.LastTriage(t.Context(), "fp-w"); err != nil || got.Decision != incidents.TriageMonitor || got.By != "U0BOB" || !got.At.Equal(now.Add(-time.Minute)) {
@@ -140,14 +140,14 @@ func testAlertsTriage(t *testing.T, s incidents.Store) {
 	if _, err := s.AlertIncident(t.Context(), "fp-w"); !errors.Is(err, incidents.ErrNotFound) {
 		t.Fatalf("monitor attached the alerts: %v", err)
 	}
-	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: "maybe", By: "U0BOB"}); err == nil {
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: "maybe", By: "U0BOB"}, nil); err == nil {
 		t.Error("unknown decision accepted")
 	}
-	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageDeclared, By: "U0BOB"}); err == nil {
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageDeclared, By: "U0BOB"}, nil); err == nil {
 		t.Error("declared without an incident accepted")
 	}
 	inc, _ := mustCreate(t, s, newIncident("from triage", now), "")
-	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageDeclared, By: "U0BOB", IncidentID: inc.ID}); err != nil {
+	if err := s.TriageAlerts(t.Context(), incidents.Triage{Fingerprint: "fp-w", Decision: incidents.TriageDeclared, By: "U0BOB", IncidentID: inc.ID}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.AlertIncident(t.Context(), "fp-w")

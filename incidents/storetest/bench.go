@@ -27,8 +27,8 @@ func BenchmarkDueNothing(b *testing.B, s incidents.Store, n, workers int) {
 					inc.EscalateAt = now.Add(30*time.Minute + time.Duration(i)*time.Second)
 				}
 				events := []incidents.Event{newEvent(inc, inc.DeclaredAt, incidents.EventDeclared, inc.Title)}
-				if _, err := s.Create(ctx, inc, events, ""); err != nil {
-					errs <- fmt.Errorf("Create %d: %w", i, err)
+				if _, err := s.Create(ctx, inc, incidents.Change{Events: events}, ""); err != nil {
+					errs <- fmt.Errorf("create %d: %w", i, err)
 					return
 				}
 			}

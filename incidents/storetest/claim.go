@@ -44,7 +44,7 @@ func testClaimKeysIndependent(t *testing.T, s incidents.Store) {
 	if !mustClaim(t, s, "shared-key") {
 		t.Error("Claim of a key Create used = false, want true")
 	}
-	if _, err := s.Create(t.Context(), newIncident("keyed again", base()), nil, "shared-key"); !errors.Is(err, incidents.ErrDuplicate) {
+	if _, err := s.Create(t.Context(), newIncident("keyed again", base()), incidents.Change{Events: nil}, "shared-key"); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Errorf("Create with its used key after a Claim of it: err = %v, want ErrDuplicate", err)
 	}
 }

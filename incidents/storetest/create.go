@@ -38,7 +38,7 @@ func testCreateDuplicateKey(t *testing.T, s incidents.Store) {
 	first, events := mustCreate(t, s, newIncident("first", base()), "envelope-1")
 
 	again := newIncident("redelivered", base().Add(time.Second))
-	got, err := s.Create(t.Context(), again, []incidents.Event{newEvent(again, again.DeclaredAt, incidents.EventDeclared, "again")}, "envelope-1")
+	got, err := s.Create(t.Context(), again, incidents.Change{Events: []incidents.Event{newEvent(again, again.DeclaredAt, incidents.EventDeclared, "again")}}, "envelope-1")
 	if !errors.Is(err, incidents.ErrDuplicate) {
 		t.Fatalf("Create with a used key: err = %v, want ErrDuplicate", err)
 	}
@@ -67,7 +67,7 @@ func testCreateChannelTaken(t *testing.T, s incidents.Store) {
 
 	other := newIncident("other", base())
 	other.ChannelID = "C0TAKEN"
-	_, err := s.Create(t.Context(), other, []incidents.Event{newEvent(other, base(), incidents.EventDeclared, "x")}, "key-other")
+	_, err := s.Create(t.Context(), other, incidents.Change{Events: []incidents.Event{newEvent(other, base(), incidents.EventDeclared, "x")}}, "key-other")
 	if !errors.Is(err, incidents.ErrChannelTaken) {
 		t.Fatalf("Create with a taken channel: err = %v, want ErrChannelTaken", err)
 	}
@@ -76,7 +76,7 @@ func testCreateChannelTaken(t *testing.T, s incidents.Store) {
 	}
 	// The refused Create must not have consumed its key either.
 	other.ChannelID = ""
-	if _, err := s.Create(t.Context(), other, nil, "key-other"); err != nil {
+	if _, err := s.Create(t.Context(), other, incidents.Change{Events: nil}, "key-other"); err != nil {
 		t.Errorf("Create retried with the same key after a refusal: %v", err)
 	}
 }
@@ -91,7 +91,7 @@ func testCreateConcurrentSameKey(t *testing.T, s incidents.Store) {
 		wg.Go(func() {
 			inc := newIncident(fmt.Sprintf("racer %d", i), base())
 			<-start
-			got[i], errs[i] = s.Create(t.Context(), inc, []incidents.Event{newEvent(inc, base(), incidents.EventDeclared, inc.Title)}, "same-key")
+			got[i], errs[i] = s.Create(t.Context(), inc, incidents.Change{Events: []incidents.Event{newEvent(inc, base(), incidents.EventDeclared, inc.Title)}}, "same-key")
 		})
 	}
 	close(start)
@@ -136,7 +136,7 @@ func testCreateConcurrentDistinctKeys(t *testing.T, s incidents.Store) {
 			inc := newIncident(fmt.Sprintf("incident %d", i), base())
 			<-start
 			var got incidents.Incident
-			got, errs[i] = s.Create(t.Context(), inc, []incidents.Event{newEvent(inc, base(), incidents.EventDeclared, inc.Title)}, fmt.Sprintf("key-%d", i))
+			got, errs[i] = s.Create(t.Context(), inc, incidents.Change{Events: []incidents.Event{newEvent(inc, base(), incidents.EventDeclared, inc.Title)}}, fmt.Sprintf("key-%d", i))
 			numbers[i] = got.Number
 		})
 	}

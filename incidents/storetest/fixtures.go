@@ -46,7 +46,7 @@ func newEvent(inc incidents.Incident, at time.Time, kind incidents.EventKind, te
 func mustCreate(t *testing.T, s incidents.Store, inc incidents.Incident, key string) (incidents.Incident, []incidents.Event) {
 	t.Helper()
 	events := []incidents.Event{newEvent(inc, inc.DeclaredAt, incidents.EventDeclared, "Declared "+inc.Title)}
-	got, err := s.Create(t.Context(), inc, events, key)
+	got, err := s.Create(t.Context(), inc, incidents.Change{Events: events}, key)
 	if err != nil {
 		t.Fatalf("Create(%q): %v", inc.Title, err)
 	}
@@ -142,4 +142,12 @@ func texts(evs []incidents.Event) string {
 		s[i] = ev.Text
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// eventsOnly adapts an update that only records events to Store.Update.
+func eventsOnly(fn func(*incidents.Incident) ([]incidents.Event, error)) func(*incidents.Incident) (incidents.Change, error) {
+	return func(inc *incidents.Incident) (incidents.Change, error) {
+		evs, err := fn(inc)
+		return incidents.Change{Events: evs}, err
+	}
 }

@@ -84,10 +84,11 @@ func testListOrder(t *testing.T, s incidents.Store) {
 
 func testListOpenOnly(t *testing.T, s incidents.Store) {
 	byTitle := seed(t, s)
-	_, err := s.Update(t.Context(), byTitle["third"].ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	_, err := s.Update(t.Context(), byTitle["third"].ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.Status, inc.ResolvedAt = incidents.StatusResolved, base().Add(3*time.Hour)
 		return nil, nil
-	})
+	}))
+
 	if err != nil {
 		t.Fatalf("resolve: %v", err)
 	}
@@ -107,16 +108,16 @@ func testTimelineOrder(t *testing.T, s incidents.Store) {
 	at := base()
 	first := newEvent(inc, at, incidents.EventDeclared, "first at t")
 	second := newEvent(inc, at, incidents.EventChannelCreated, "second at t")
-	if _, err := s.Create(t.Context(), inc, []incidents.Event{first, second}, ""); err != nil {
+	if _, err := s.Create(t.Context(), inc, incidents.Change{Events: []incidents.Event{first, second}}, ""); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	third := newEvent(inc, at, incidents.EventNote, "third at t")
 	earlier := newEvent(inc, at.Add(-time.Minute), incidents.EventNote, "recorded late, happened earlier")
 	// Nanoseconds apart: equal once stored at microsecond precision.
 	fourth := newEvent(inc, at.Add(time.Nanosecond), incidents.EventNote, "fourth at t")
-	if _, err := s.Update(t.Context(), inc.ID, func(*incidents.Incident) ([]incidents.Event, error) {
+	if _, err := s.Update(t.Context(), inc.ID, "", eventsOnly(func(*incidents.Incident) ([]incidents.Event, error) {
 		return []incidents.Event{third, earlier, fourth}, nil
-	}); err != nil {
+	})); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	checkTimeline(t, "Timeline", mustTimeline(t, s, inc.ID), []incidents.Event{earlier, first, second, third, fourth})

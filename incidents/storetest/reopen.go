@@ -18,10 +18,10 @@ func RunReopen(t *testing.T, prepare func(t *testing.T) (open func() incidents.S
 	first := open()
 	want, events := mustCreate(t, first, newIncident("durable", base()), "key-durable")
 	ev := newEvent(want, base().Add(time.Minute), incidents.EventNote, "noted")
-	if _, err := first.Update(t.Context(), want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	if _, err := first.Update(t.Context(), want.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.ChannelID = "C0DURABLE"
 		return []incidents.Event{ev}, nil
-	}); err != nil {
+	})); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	want.ChannelID, events = "C0DURABLE", append(events, ev)
@@ -39,7 +39,7 @@ func RunReopen(t *testing.T, prepare func(t *testing.T) (open func() incidents.S
 	if got, err := second.ByChannel(t.Context(), "C0DURABLE"); err != nil || got.ID != want.ID {
 		t.Errorf("ByChannel after reopening = %s, %v; want %s", got.ID, err, want.ID)
 	}
-	if _, err := second.Create(t.Context(), newIncident("again", base()), nil, "key-durable"); !errors.Is(err, incidents.ErrDuplicate) {
+	if _, err := second.Create(t.Context(), newIncident("again", base()), incidents.Change{Events: nil}, "key-durable"); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Errorf("Create with a key used before reopening: err = %v, want ErrDuplicate", err)
 	}
 	if mustClaim(t, second, "digest/durable") {

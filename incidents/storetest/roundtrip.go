@@ -21,7 +21,7 @@ func testRoundTripTimesAndData(t *testing.T, s incidents.Store) {
 	bare := newEvent(want, want.DeclaredAt.Add(time.Second), incidents.EventNote, "no data")
 	bare.Data = nil
 
-	got, err := s.Create(t.Context(), want, []incidents.Event{ev, bare}, "")
+	got, err := s.Create(t.Context(), want, incidents.Change{Events: []incidents.Event{ev, bare}}, "")
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -49,10 +49,10 @@ func testRoundTripZeroTimes(t *testing.T, s incidents.Store) {
 	}
 	set := func(at time.Time) {
 		t.Helper()
-		if _, err := s.Update(t.Context(), want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+		if _, err := s.Update(t.Context(), want.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 			inc.MitigatedAt = at
 			return nil, nil
-		}); err != nil {
+		})); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 	}

@@ -63,7 +63,7 @@ func setTimers(remind, escalate time.Time) func(*incidents.Incident) ([]incident
 
 func mustUpdate(t *testing.T, s incidents.Store, id uuid.UUID, fn func(*incidents.Incident) ([]incidents.Event, error)) incidents.Incident {
 	t.Helper()
-	inc, err := s.Update(t.Context(), id, fn)
+	inc, err := s.Update(t.Context(), id, "", eventsOnly(fn))
 	if err != nil {
 		t.Fatalf("Update(%s): %v", id, err)
 	}
@@ -115,10 +115,11 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	check("after Update")
 
 	// UpdateOnce clears everything: zero round-trips as zero.
-	got, err := s.UpdateOnce(t.Context(), want.ID, "clear-timers", func(inc *incidents.Incident) ([]incidents.Event, error) {
+	got, err := s.Update(t.Context(), want.ID, "clear-timers", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.RemindAt, inc.EscalateAt, inc.EscalationLevel, inc.ReminderSnoozed = time.Time{}, time.Time{}, 0, false
 		return nil, nil
-	})
+	}))
+
 	if err != nil {
 		t.Fatalf("UpdateOnce: %v", err)
 	}
@@ -242,20 +243,20 @@ func testDueFollowsUpdate(t *testing.T, s incidents.Store) {
 
 	// A refused Update moves nothing.
 	refused := errors.New("refused")
-	if _, err := s.Update(t.Context(), inc.ID, func(i *incidents.Incident) ([]incidents.Event, error) {
+	if _, err := s.Update(t.Context(), inc.ID, "", eventsOnly(func(i *incidents.Incident) ([]incidents.Event, error) {
 		i.EscalateAt = now.Add(-time.Hour)
 		return nil, refused
-	}); !errors.Is(err, refused) {
+	})); !errors.Is(err, refused) {
 		t.Fatalf("refused Update: err = %v, want fn's error", err)
 	}
 	checkDue(t, s, names, now, 10, nil, now.Add(5*time.Minute))
 
 	// UpdateOnce moves timers like Update; a duplicate moves nothing.
-	if _, err := s.UpdateOnce(t.Context(), other.ID, "fire-1", setTimers(zero, now.Add(-time.Second))); err != nil {
+	if _, err := s.Update(t.Context(), other.ID, "fire-1", eventsOnly(setTimers(zero, now.Add(-time.Second)))); err != nil {
 		t.Fatalf("UpdateOnce: %v", err)
 	}
 	checkDue(t, s, names, now, 10, []incidents.Incident{other}, now.Add(5*time.Minute))
-	if _, err := s.UpdateOnce(t.Context(), other.ID, "fire-1", setTimers(zero, zero)); !errors.Is(err, incidents.ErrDuplicate) {
+	if _, err := s.Update(t.Context(), other.ID, "fire-1", eventsOnly(setTimers(zero, zero))); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Fatalf("UpdateOnce with a used key: err = %v, want ErrDuplicate", err)
 	}
 	checkDue(t, s, names, now, 10, []incidents.Incident{other}, now.Add(5*time.Minute))
@@ -273,7 +274,7 @@ func testDueConcurrentWithUpdates(t *testing.T, s incidents.Store) {
 		var err error
 		for i := range 20 {
 			remind := now.Add(time.Duration(i%2*2-1) * time.Minute) // alternately due and not
-			if _, err = s.Update(t.Context(), inc.ID, setTimers(remind, time.Time{})); err != nil {
+			if _, err = s.Update(t.Context(), inc.ID, "", eventsOnly(setTimers(remind, time.Time{}))); err != nil {
 				break
 			}
 		}

@@ -17,11 +17,12 @@ func testUpdateWrites(t *testing.T, s incidents.Store) {
 	want, events := mustCreate(t, s, newIncident("before", base()), "")
 	now := base().Add(10 * time.Minute)
 	ev := newEvent(want, now, incidents.EventMitigated, "Mitigated")
-	got, err := s.Update(t.Context(), want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	got, err := s.Update(t.Context(), want.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		checkIncident(t, "fn's incident", *inc, want)
 		inc.Title, inc.Status, inc.MitigatedAt, inc.UpdatedAt = "after", incidents.StatusMitigated, now, now
 		return []incidents.Event{ev}, nil
-	})
+	}))
+
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
@@ -33,10 +34,10 @@ func testUpdateWrites(t *testing.T, s incidents.Store) {
 
 func testUpdateWithoutEvents(t *testing.T, s incidents.Store) {
 	want, events := mustCreate(t, s, newIncident("header", base()), "")
-	if _, err := s.Update(t.Context(), want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	if _, err := s.Update(t.Context(), want.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.HeaderTS = "1700000000.000200"
 		return nil, nil
-	}); err != nil {
+	})); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	want.HeaderTS = "1700000000.000200"
@@ -47,10 +48,11 @@ func testUpdateWithoutEvents(t *testing.T, s incidents.Store) {
 func testUpdateFnError(t *testing.T, s incidents.Store) {
 	want, events := mustCreate(t, s, newIncident("unchanged", base()), "")
 	refused := errors.New("refused by fn")
-	_, err := s.Update(t.Context(), want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	_, err := s.Update(t.Context(), want.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.Title, inc.Status = "changed", incidents.StatusResolved
 		return []incidents.Event{newEvent(*inc, base(), incidents.EventResolved, "must not be stored")}, refused
-	})
+	}))
+
 	if !errors.Is(err, refused) {
 		t.Fatalf("Update: err = %v, want fn's error", err)
 	}
@@ -59,10 +61,11 @@ func testUpdateFnError(t *testing.T, s incidents.Store) {
 }
 
 func testUpdateNotFound(t *testing.T, s incidents.Store) {
-	_, err := s.Update(t.Context(), uuid.New(), func(*incidents.Incident) ([]incidents.Event, error) {
+	_, err := s.Update(t.Context(), uuid.New(), "", eventsOnly(func(*incidents.Incident) ([]incidents.Event, error) {
 		t.Error("fn called for an unknown incident")
 		return nil, nil
-	})
+	}))
+
 	if !errors.Is(err, incidents.ErrNotFound) {
 		t.Errorf("Update(unknown): err = %v, want ErrNotFound", err)
 	}
@@ -78,7 +81,7 @@ func testUpdateChannelTaken(t *testing.T, s incidents.Store) {
 		inc.ChannelID, inc.ChannelName = "C0TAKEN", "inc-other"
 		return []incidents.Event{newEvent(*inc, base(), incidents.EventChannelCreated, "channel")}, nil
 	}
-	if _, err := s.Update(t.Context(), want.ID, take); !errors.Is(err, incidents.ErrChannelTaken) {
+	if _, err := s.Update(t.Context(), want.ID, "", eventsOnly(take)); !errors.Is(err, incidents.ErrChannelTaken) {
 		t.Fatalf("Update to a taken channel: err = %v, want ErrChannelTaken", err)
 	}
 	checkIncident(t, "Get after a refused Update", mustGet(t, s, want.ID), want)
@@ -88,13 +91,13 @@ func testUpdateChannelTaken(t *testing.T, s incidents.Store) {
 	}
 
 	// Once the owner moves away, the channel is free.
-	if _, err := s.Update(t.Context(), owner.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
+	if _, err := s.Update(t.Context(), owner.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.ChannelID = "C0MOVED"
 		return nil, nil
-	}); err != nil {
+	})); err != nil {
 		t.Fatalf("move owner: %v", err)
 	}
-	if _, err := s.Update(t.Context(), want.ID, take); err != nil {
+	if _, err := s.Update(t.Context(), want.ID, "", eventsOnly(take)); err != nil {
 		t.Errorf("Update to a freed channel: %v", err)
 	}
 }
@@ -109,10 +112,11 @@ func testUpdateConcurrent(t *testing.T, s incidents.Store) {
 		wg.Go(func() {
 			ev := newEvent(inc, base().Add(time.Duration(i)*time.Second), incidents.EventNote, fmt.Sprintf("note %d", i))
 			<-start
-			_, errs[i] = s.Update(t.Context(), inc.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
-				inc.Summary += "x" // a lost update shows as a missing x
+			_, errs[i] = s.Update(t.Context(), inc.ID, "", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
+				inc.Summary += "x"
 				return []incidents.Event{ev}, nil
-			})
+			}))
+
 		})
 	}
 	close(start)

@@ -38,10 +38,11 @@ func testUpdateOnceDuplicate(t *testing.T, s incidents.Store) {
 	want, events := mustCreate(t, s, newIncident("before", base()), "")
 	now := base().Add(10 * time.Minute)
 	ev := newEvent(want, now, incidents.EventMitigated, "Mitigated")
-	first, err := s.UpdateOnce(t.Context(), want.ID, "view-1", func(inc *incidents.Incident) ([]incidents.Event, error) {
+	first, err := s.Update(t.Context(), want.ID, "view-1", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.Title, inc.Status, inc.MitigatedAt, inc.UpdatedAt = "after", incidents.StatusMitigated, now, now
 		return []incidents.Event{ev}, nil
-	})
+	}))
+
 	if err != nil {
 		t.Fatalf("first UpdateOnce: %v", err)
 	}
@@ -49,7 +50,7 @@ func testUpdateOnceDuplicate(t *testing.T, s incidents.Store) {
 	checkIncident(t, "first UpdateOnce result", first, want)
 	events = append(events, ev)
 
-	got, err := s.UpdateOnce(t.Context(), want.ID, "view-1", mustNotRun(t, "UpdateOnce with a used key"))
+	got, err := s.Update(t.Context(), want.ID, "view-1", eventsOnly(mustNotRun(t, "UpdateOnce with a used key")))
 	if !errors.Is(err, incidents.ErrDuplicate) {
 		t.Fatalf("UpdateOnce with a used key: err = %v, want ErrDuplicate", err)
 	}
@@ -58,7 +59,7 @@ func testUpdateOnceDuplicate(t *testing.T, s incidents.Store) {
 	checkTimeline(t, "Timeline after a duplicate UpdateOnce", mustTimeline(t, s, want.ID), events)
 
 	// Another key is another change.
-	if _, err := s.UpdateOnce(t.Context(), want.ID, "view-2", note(now, "second view")); err != nil {
+	if _, err := s.Update(t.Context(), want.ID, "view-2", eventsOnly(note(now, "second view"))); err != nil {
 		t.Errorf("UpdateOnce with a new key: %v", err)
 	}
 }
@@ -66,10 +67,11 @@ func testUpdateOnceDuplicate(t *testing.T, s incidents.Store) {
 func testUpdateOnceFnError(t *testing.T, s incidents.Store) {
 	want, events := mustCreate(t, s, newIncident("unchanged", base()), "")
 	refused := errors.New("refused by fn")
-	_, err := s.UpdateOnce(t.Context(), want.ID, "click-1", func(inc *incidents.Incident) ([]incidents.Event, error) {
+	_, err := s.Update(t.Context(), want.ID, "click-1", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		inc.Title = "changed"
 		return []incidents.Event{newEvent(*inc, base(), incidents.EventNote, "must not be stored")}, refused
-	})
+	}))
+
 	if !errors.Is(err, refused) {
 		t.Fatalf("UpdateOnce: err = %v, want fn's error", err)
 	}
@@ -78,16 +80,16 @@ func testUpdateOnceFnError(t *testing.T, s incidents.Store) {
 
 	// The refusal left the key unused: the retry runs, once.
 	ran := false
-	if _, err := s.UpdateOnce(t.Context(), want.ID, "click-1", func(inc *incidents.Incident) ([]incidents.Event, error) {
+	if _, err := s.Update(t.Context(), want.ID, "click-1", eventsOnly(func(inc *incidents.Incident) ([]incidents.Event, error) {
 		ran = true
 		return nil, nil
-	}); err != nil {
+	})); err != nil {
 		t.Fatalf("UpdateOnce retried after fn's error: %v", err)
 	}
 	if !ran {
 		t.Error("UpdateOnce retried after fn's error did not call fn")
 	}
-	if _, err := s.UpdateOnce(t.Context(), want.ID, "click-1", mustNotRun(t, "third UpdateOnce")); !errors.Is(err, incidents.ErrDuplicate) {
+	if _, err := s.Update(t.Context(), want.ID, "click-1", eventsOnly(mustNotRun(t, "third UpdateOnce"))); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Errorf("third UpdateOnce: err = %v, want ErrDuplicate", err)
 	}
 }
@@ -104,12 +106,12 @@ func testUpdateOnceWriteError(t *testing.T, s incidents.Store) {
 		inc.ChannelID = "C0TAKEN"
 		return []incidents.Event{newEvent(*inc, base(), incidents.EventChannelCreated, "channel")}, nil
 	}
-	if _, err := s.UpdateOnce(t.Context(), want.ID, "view-take", take); !errors.Is(err, incidents.ErrChannelTaken) {
+	if _, err := s.Update(t.Context(), want.ID, "view-take", eventsOnly(take)); !errors.Is(err, incidents.ErrChannelTaken) {
 		t.Fatalf("UpdateOnce to a taken channel: err = %v, want ErrChannelTaken", err)
 	}
 	checkIncident(t, "Get after a refused UpdateOnce", mustGet(t, s, want.ID), want)
 	checkTimeline(t, "Timeline after a refused UpdateOnce", mustTimeline(t, s, want.ID), events)
-	if _, err := s.UpdateOnce(t.Context(), want.ID, "view-take", note(base(), "retry")); err != nil {
+	if _, err := s.Update(t.Context(), want.ID, "view-take", eventsOnly(note(base(), "retry"))); err != nil {
 		t.Errorf("UpdateOnce retried with the key of a refused write: %v", err)
 	}
 }
@@ -125,7 +127,7 @@ func testUpdateOnceConcurrentSameKey(t *testing.T, s incidents.Store) {
 		wg.Go(func() {
 			fn := note(base().Add(time.Duration(i)*time.Second), fmt.Sprintf("click %d", i))
 			<-start
-			got[i], errs[i] = s.UpdateOnce(t.Context(), inc.ID, "same-click", fn)
+			got[i], errs[i] = s.Update(t.Context(), inc.ID, "same-click", eventsOnly(fn))
 		})
 	}
 	close(start)
@@ -164,7 +166,7 @@ func testUpdateOnceEmptyKey(t *testing.T, s incidents.Store) {
 	inc, _ := mustCreate(t, s, newIncident("keyless", base()), "")
 	const n = 3
 	for i := range n {
-		if _, err := s.UpdateOnce(t.Context(), inc.ID, "", note(base(), fmt.Sprintf("note %d", i))); err != nil {
+		if _, err := s.Update(t.Context(), inc.ID, "", eventsOnly(note(base(), fmt.Sprintf("note %d", i)))); err != nil {
 			t.Fatalf("UpdateOnce %d without a key: %v", i, err)
 		}
 	}
@@ -178,7 +180,7 @@ func testUpdateOnceEmptyKey(t *testing.T, s incidents.Store) {
 
 func testUpdateOnceKeyFromCreate(t *testing.T, s incidents.Store) {
 	created, events := mustCreate(t, s, newIncident("created", base()), "envelope-1")
-	got, err := s.UpdateOnce(t.Context(), created.ID, "envelope-1", mustNotRun(t, "UpdateOnce with Create's key"))
+	got, err := s.Update(t.Context(), created.ID, "envelope-1", eventsOnly(mustNotRun(t, "UpdateOnce with Create's key")))
 	if !errors.Is(err, incidents.ErrDuplicate) {
 		t.Fatalf("UpdateOnce with Create's key: err = %v, want ErrDuplicate", err)
 	}
@@ -188,7 +190,7 @@ func testUpdateOnceKeyFromCreate(t *testing.T, s incidents.Store) {
 	// A key used on another incident is still used; the incident returned
 	// is the one asked for.
 	other, otherEvents := mustCreate(t, s, newIncident("other", base()), "")
-	got, err = s.UpdateOnce(t.Context(), other.ID, "envelope-1", mustNotRun(t, "UpdateOnce with another incident's key"))
+	got, err = s.Update(t.Context(), other.ID, "envelope-1", eventsOnly(mustNotRun(t, "UpdateOnce with another incident's key")))
 	if !errors.Is(err, incidents.ErrDuplicate) {
 		t.Fatalf("UpdateOnce with another incident's key: err = %v, want ErrDuplicate", err)
 	}
@@ -199,13 +201,13 @@ func testUpdateOnceKeyFromCreate(t *testing.T, s incidents.Store) {
 }
 
 func testUpdateOnceNotFound(t *testing.T, s incidents.Store) {
-	_, err := s.UpdateOnce(t.Context(), uuid.New(), "view-lost", mustNotRun(t, "UpdateOnce(unknown)"))
+	_, err := s.Update(t.Context(), uuid.New(), "view-lost", eventsOnly(mustNotRun(t, "UpdateOnce(unknown)")))
 	if !errors.Is(err, incidents.ErrNotFound) {
 		t.Errorf("UpdateOnce(unknown): err = %v, want ErrNotFound", err)
 	}
 	// Nothing claimed the key.
 	inc, _ := mustCreate(t, s, newIncident("found", base()), "")
-	if _, err := s.UpdateOnce(t.Context(), inc.ID, "view-lost", note(base(), "found")); err != nil {
+	if _, err := s.Update(t.Context(), inc.ID, "view-lost", eventsOnly(note(base(), "found"))); err != nil {
 		t.Errorf("UpdateOnce with the key of a call that found nothing: %v", err)
 	}
 }

@@ -50,7 +50,7 @@ func RunUpgrade(t *testing.T, openOld func() OldStore, open func() incidents.Sto
 	}
 	checkIncident(t, "Get after upgrading", mustGet(t, s, want.ID), want)
 	checkTimeline(t, "Timeline after upgrading", mustTimeline(t, s, want.ID), events)
-	if _, err := s.Create(t.Context(), newIncident("again", base()), nil, "key-old"); !errors.Is(err, incidents.ErrDuplicate) {
+	if _, err := s.Create(t.Context(), newIncident("again", base()), incidents.Change{Events: nil}, "key-old"); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Errorf("Create with a key used before upgrading: err = %v, want ErrDuplicate", err)
 	}
 	if !mustClaim(t, s, "digest/upgraded") {

@@ -59,8 +59,16 @@ type Database struct {
 // Guardrails limit what mutating actions may do and who may run them.
 type Guardrails struct {
 	// Approvers are Slack user group IDs whose members may run mutating
-	// actions; the incident commander always may.
-	Approvers       []string `yaml:"approvers"`
+	// actions (and change anyone's incident). Without any, nobody may run
+	// them: authority is never taken from the incident itself, which
+	// anyone can declare or take command of.
+	Approvers []string `yaml:"approvers"`
+	// CommanderMayRun lets an incident's commander who is not an approver
+	// run mutating actions too (off by default).
+	CommanderMayRun bool `yaml:"commander_may_run"`
+	// TwoPerson requires the person who confirms a mutating action to be
+	// someone other than the person who asked for it.
+	TwoPerson       bool     `yaml:"two_person"`
 	DryRun          bool     `yaml:"dry_run"`
 	Timeout         Duration `yaml:"timeout"`
 	MaxScale        int      `yaml:"max_scale"`         // ecs.scale cap

@@ -34,6 +34,7 @@ type Server struct {
 	srv       *httptest.Server
 	key       *rsa.PrivateKey
 	confirmed atomic.Int64
+	fetches   atomic.Int64
 }
 
 const certPath = "/SimpleNotificationService-snstest.pem"
@@ -54,6 +55,11 @@ func New(t testing.TB) *Server {
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	s := &Server{key: key}
 	s.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Any .pem request counts, served or not: what a flood costs is
+		// the outbound request, whether or not a certificate came back.
+		if strings.HasSuffix(r.URL.Path, ".pem") {
+			s.fetches.Add(1)
+		}
 		switch {
 		case r.URL.Path == certPath:
 			w.Write(pemBytes)
@@ -77,6 +83,9 @@ func (s *Server) Verifier() *sns.Verifier {
 
 // Confirmed is how many subscriptions were confirmed.
 func (s *Server) Confirmed() int { return int(s.confirmed.Load()) }
+
+// CertFetches is how many certificate (.pem) requests reached the server.
+func (s *Server) CertFetches() int { return int(s.fetches.Load()) }
 
 // Notification is a signed Notification carrying message on topic.
 func (s *Server) Notification(topic, subject, message string) sns.Envelope {

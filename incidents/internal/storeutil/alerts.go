@@ -34,6 +34,11 @@ func PrepareAlerts(alerts []incidents.AlertRecord, now time.Time) (labels, links
 		case a.Severity != "critical" && a.Severity != "warning":
 			return nil, nil, fmt.Errorf("add alert %s: severity %q is neither critical nor warning", a.ID, a.Severity)
 		}
+		a.Source, a.Fingerprint, a.Title, a.Text = Clean(a.Source), Clean(a.Fingerprint), Clean(a.Title), Clean(a.Text)
+		a.Labels = cleanMap(a.Labels)
+		for j, l := range a.Links {
+			a.Links[j] = Clean(l)
+		}
 		if a.Labels == nil {
 			a.Labels = map[string]string{}
 		}

@@ -16,6 +16,7 @@ func StoredTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecon
 // NormalizeIncident puts every time of inc through StoredTime, so the
 // value a store returns equals the value it reads back later.
 func NormalizeIncident(inc incidents.Incident) incidents.Incident {
+	inc.Title, inc.Description, inc.Summary = Clean(inc.Title), Clean(inc.Description), Clean(inc.Summary)
 	inc.DeclaredAt = StoredTime(inc.DeclaredAt)
 	inc.UpdatedAt = StoredTime(inc.UpdatedAt)
 	inc.MitigatedAt = StoredTime(inc.MitigatedAt)
@@ -63,6 +64,7 @@ func PrepareEvents(incidentID uuid.UUID, events []incidents.Event) ([]incidents.
 			return nil, fmt.Errorf("event %s belongs to incident %s, not %s", ev.ID, ev.IncidentID, incidentID)
 		}
 		ev.At = StoredTime(ev.At)
+		ev.Actor, ev.Text, ev.Data = Clean(ev.Actor), Clean(ev.Text), cleanMap(ev.Data)
 		out[i] = ev
 	}
 	return out, nil

@@ -49,7 +49,7 @@ func TestPrepareEvents(t *testing.T) {
 func TestPrepareUpdateKeepsIdentity(t *testing.T) {
 	cur := incidents.Incident{ID: uuid.New(), Number: 7}
 	for _, next := range []incidents.Incident{{ID: uuid.New(), Number: 7}, {ID: cur.ID, Number: 8}} {
-		if _, _, err := PrepareUpdate(cur, next, nil); err == nil {
+		if _, _, _, err := PrepareUpdate(cur, next, incidents.Change{}, time.Now()); err == nil {
 			t.Errorf("PrepareUpdate from %s #%d to %s #%d succeeded; want an error", cur.ID, cur.Number, next.ID, next.Number)
 		}
 	}

@@ -47,7 +47,9 @@ func testCustomOrigin(id, domain string) cftypes.Origin {
 func testBehavior(origin string) *cftypes.DefaultCacheBehavior {
 	return &cftypes.DefaultCacheBehavior{
 		TargetOriginId: aws.String(origin), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll,
-		MinTTL:          aws.Int64(0),
+		//lint:ignore SA1019 moto 5 refuses a distribution without the legacy cache settings
+		MinTTL: aws.Int64(0),
+		//lint:ignore SA1019 moto 5 refuses a distribution without the legacy cache settings
 		ForwardedValues: &cftypes.ForwardedValues{QueryString: aws.Bool(false), Cookies: &cftypes.CookiePreference{Forward: cftypes.ItemSelectionNone}},
 		TrustedSigners:  &cftypes.TrustedSigners{Enabled: aws.Bool(false), Quantity: aws.Int32(0)},
 	}
@@ -63,6 +65,7 @@ func (f *fixture) distributionWith(list ...cftypes.Origin) *actions.Service {
 		d := testBehavior(aws.ToString(o.Id))
 		behaviors = append(behaviors, cftypes.CacheBehavior{
 			PathPattern: aws.String("/" + aws.ToString(o.Id) + "/*"), TargetOriginId: d.TargetOriginId,
+			//lint:ignore SA1019 moto 5 refuses a distribution without the legacy cache settings
 			ViewerProtocolPolicy: d.ViewerProtocolPolicy, MinTTL: d.MinTTL, ForwardedValues: d.ForwardedValues, TrustedSigners: d.TrustedSigners,
 		})
 	}

@@ -28,7 +28,9 @@ func (f *fixture) distribution() (*actions.Service, string) {
 			}}},
 			DefaultCacheBehavior: &types.DefaultCacheBehavior{
 				TargetOriginId: aws.String("site"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
-				MinTTL:          aws.Int64(0),
+				//lint:ignore SA1019 moto 5 refuses a distribution without the legacy cache settings
+				MinTTL: aws.Int64(0),
+				//lint:ignore SA1019 moto 5 refuses a distribution without the legacy cache settings
 				ForwardedValues: &types.ForwardedValues{QueryString: aws.Bool(false), Cookies: &types.CookiePreference{Forward: types.ItemSelectionNone}},
 				TrustedSigners:  &types.TrustedSigners{Enabled: aws.Bool(false), Quantity: aws.Int32(0)},
 			},

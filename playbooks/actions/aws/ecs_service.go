@@ -43,7 +43,8 @@ func (t ecsTarget) describe(ctx context.Context) (types.Service, string, error) 
 		return types.Service{}, "", apiError("ecs DescribeServices", err)
 	}
 	id := requestID(out.ResultMetadata)
-	for _, f := range out.Failures {
+	if len(out.Failures) > 0 {
+		f := out.Failures[0]
 		msg := fmt.Sprintf("no ECS service %s in cluster %s", t.name, t.cluster)
 		if d := aws.ToString(f.Detail); d != "" {
 			msg += ": " + d

@@ -1,0 +1,200 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/slack-go/slack"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// performMaxWait is how long one attempt waits for Slack's rate limits;
+// a longer wait goes back to the outbox, which comes back when Slack
+// said, without holding a worker (or losing the wait to a crash).
+const performMaxWait = 2 * time.Second
+
+// metadataType marks the bot's own messages: their metadata carries the
+// effect's key, so a retry after an attempt whose answer was lost finds
+// the message it posted instead of posting it twice.
+const metadataType = "incident_bot_effect"
+
+// Perform does one effect of the outbox in Slack (incidents.Performer).
+func (a *App) Perform(ctx context.Context, e incidents.Effect) (map[string]string, error) {
+	ctx = WithMaxWait(ctx, performMaxWait)
+	var inc incidents.Incident
+	if e.IncidentID != uuid.Nil {
+		var err error
+		if inc, err = a.svc.Store().Get(ctx, e.IncidentID); err != nil {
+			return nil, err // the store is briefly away: retried
+		}
+	}
+	switch e.Kind {
+	case incidents.EffectChannel:
+		return a.doChannel(ctx, e, inc)
+	case incidents.EffectRefresh:
+		return nil, a.doRefresh(ctx, inc)
+	case incidents.EffectInvite:
+		return nil, a.doInvite(ctx, inc, e.Data["user"])
+	case incidents.EffectHeader:
+		return a.doHeader(ctx, e, inc)
+	case incidents.EffectRunbook:
+		return a.doRunbook(ctx, e, inc)
+	case incidents.EffectPost, incidents.EffectNotice, incidents.EffectTell, incidents.EffectTriage:
+		return a.doPost(ctx, e, inc)
+	case incidents.EffectSettle:
+		return nil, a.doSettle(ctx, e)
+	case incidents.EffectRedraw:
+		return nil, a.doRedraw(ctx, e, inc)
+	}
+	return nil, &incidents.DeliveryError{Reason: "unknown effect " + string(e.Kind), Permanent: true}
+}
+
+// errNoChannel fails effects that need the incident channel when it could
+// not be created: the people concerned were told about that already.
+var errNoChannel = &incidents.DeliveryError{Reason: "the incident has no channel", Permanent: true, Quiet: true}
+
+// doRefresh brings the topic and the header up to date.
+func (a *App) doRefresh(ctx context.Context, inc incidents.Incident) error {
+	if inc.ChannelID == "" {
+		return errNoChannel
+	}
+	if _, err := a.api.SetTopicOfConversationContext(ctx, inc.ChannelID, a.render.Topic(inc)); err != nil {
+		return deliveryErr(err, false)
+	}
+	if inc.HeaderTS == "" {
+		return nil
+	}
+	text, blocks := a.render.Header(inc)
+	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, inc.HeaderTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return deliveryErr(err, false)
+	}
+	return nil
+}
+
+// doInvite invites user; being there already is fine.
+func (a *App) doInvite(ctx context.Context, inc incidents.Incident, user string) error {
+	if inc.ChannelID == "" {
+		return errNoChannel
+	}
+	if err := a.invite(ctx, inc, user); err != nil {
+		return deliveryErr(err, false)
+	}
+	return nil
+}
+
+// invite adds user to the incident channel; already being there is fine.
+func (a *App) invite(ctx context.Context, inc incidents.Incident, user string) error {
+	if user == "" || user == a.botUser || user == incidents.ActorBot || inc.ChannelID == "" {
+		return nil
+	}
+	_, err := a.api.InviteUsersToConversationContext(ctx, inc.ChannelID, user)
+	if code := SlackErrorCode(err); code == "already_in_channel" || code == "cant_invite_self" {
+		return nil
+	}
+	return err
+}
+
+// doHeader posts the header once; its ts is kept to keep it current.
+func (a *App) doHeader(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
+	if inc.HeaderTS != "" {
+		return map[string]string{"ts": inc.HeaderTS}, nil
+	}
+	if inc.ChannelID == "" {
+		return nil, errNoChannel
+	}
+	text, blocks := a.render.Header(inc)
+	ts, err := a.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"ts": ts}, nil
+}
+
+// postOnce posts a message carrying the effect's key in its metadata.
+// After an attempt whose outcome is unknown it first looks for that
+// message, so a retry never posts twice.
+func (a *App) postOnce(ctx context.Context, e incidents.Effect, channel, thread, text string, blocks []slack.Block) (string, error) {
+	if e.Uncertain {
+		ts, err := a.findPosted(ctx, channel, thread, e.Key)
+		if err != nil {
+			return "", deliveryErr(err, false)
+		}
+		if ts != "" {
+			return ts, nil
+		}
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": e.Key}})}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", deliveryErr(err, true)
+	}
+	return ts, nil
+}
+
+// findPosted looks among the latest messages of a channel (or thread) for
+// the bot's message of effect key. Where the bot cannot read the channel
+// (it announces in channels it is not in), it reports none: a duplicate
+// announcement is better than a lost one.
+func (a *App) findPosted(ctx context.Context, channel, thread, key string) (string, error) {
+	var msgs []slack.Message
+	var err error
+	if thread != "" {
+		msgs, _, _, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: thread, Limit: 100, IncludeAllMetadata: true})
+	} else {
+		var h *slack.GetConversationHistoryResponse
+		h, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
+		if h != nil {
+			msgs = h.Messages
+		}
+	}
+	switch SlackErrorCode(err) {
+	case "":
+	case "not_in_channel", "channel_not_found":
+		return "", nil
+	default:
+		return "", err
+	}
+	for _, m := range msgs {
+		if m.Metadata.EventType == metadataType && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+			return m.Timestamp, nil
+		}
+	}
+	return "", nil
+}
+
+// permanentCodes are Slack refusals that retrying will not change.
+// Anything else ok:false (internal_error, fatal_error, …) is retried.
+var transientCodes = map[string]bool{
+	"ratelimited": true, "internal_error": true, "fatal_error": true, "service_unavailable": true,
+	"request_timeout": true, "team_added_to_org": true,
+}
+
+// deliveryErr classifies a failed Slack call for the outbox. sent says
+// the call was not idempotent: if no answer came, it may have happened.
+func deliveryErr(err error, sent bool) error {
+	if we, ok := errors.AsType[*WaitError](err); ok {
+		return &incidents.DeliveryError{Reason: "rate limited by Slack", RetryAfter: time.Until(we.Until)}
+	}
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return &incidents.DeliveryError{Reason: "rate limited by Slack", RetryAfter: rl.RetryAfter}
+	}
+	code := SlackErrorCode(err)
+	if _, ok := errors.AsType[slack.SlackErrorResponse](err); ok && !transientCodes[code] {
+		return &incidents.DeliveryError{Code: code, Reason: ExplainSlackError(code), Permanent: true}
+	}
+	// A 5xx, a reset, a timeout: Slack may have done it before failing.
+	return &incidents.DeliveryError{Code: code, Reason: ExplainSlackError(code), Uncertain: sent}
+}

@@ -1,0 +1,87 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/playbooks"
+)
+
+// doRunbook posts a runbook card: the playbook the effect names, or the
+// best confident match for what the incident (or its opening alert)
+// says. No confident match posts nothing: a wrong runbook at 3 a.m. is
+// worse than none. The result records the card so ticks can redraw it.
+func (a *App) doRunbook(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
+	if a.catalog == nil {
+		return nil, nil
+	}
+	if inc.ChannelID == "" {
+		return nil, errNoChannel
+	}
+	pb, why, candidates := a.cardFor(e, inc)
+	if pb == nil {
+		a.log.Info("no confident runbook match", zapIncident(inc))
+		return nil, nil
+	}
+	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: a.catalog.List(), Now: a.svc.Now()})
+	ts, err := a.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"card_ts": ts, "playbook": pb.ID, "title": pb.Title, "why": why, "candidates": strings.Join(candidates, ",")}, nil
+}
+
+// cardFor picks the card an EffectRunbook stands for.
+func (a *App) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Playbook, string, []string) {
+	if id := e.Data["playbook"]; id != "" {
+		pb, ok := a.catalog.Get(id)
+		if !ok {
+			return nil, "", nil
+		}
+		var candidates []string
+		if c := e.Data["candidates"]; c != "" {
+			candidates = strings.Split(c, ",")
+		}
+		return pb, e.Data["why"], candidates
+	}
+	q := incidentQuery(inc)
+	if text := e.Data["query"]; text != "" {
+		q = playbooks.Query{Text: text, Labels: incidents.DecodeLabels(e.Data["labels"])}
+	}
+	r := a.catalog.Match(q, candidatesShown)
+	best, ok := r.Best()
+	if !ok {
+		return nil, "", nil
+	}
+	return best.Playbook, whyMatched(best), otherIDs(r, best.Playbook.ID)
+}
+
+// doRedraw draws a runbook card as the record has it now: every tick
+// recorded before this effect is on it, whichever replica recorded it.
+func (a *App) doRedraw(ctx context.Context, e incidents.Effect, inc incidents.Incident) error {
+	if a.catalog == nil || inc.ChannelID == "" {
+		return nil
+	}
+	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	ts := e.Data["card_ts"]
+	st, ok := readCard(evs, ts)
+	if !ok {
+		return nil
+	}
+	pb, ok := a.catalog.Get(st.playbook)
+	if !ok {
+		return &incidents.DeliveryError{Reason: "the runbook on that card no longer exists", Permanent: true}
+	}
+	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: st.why, Done: st.done, Candidates: st.candidates,
+		All: a.catalog.List(), Now: a.svc.Now(), Version: st.version})
+	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return deliveryErr(err, false)
+	}
+	return nil
+}

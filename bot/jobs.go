@@ -1,0 +1,145 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// maxJobAttempts bounds the retries of a job whose work fails for reasons
+// of the bot's own (the store away, a bug): about two minutes of backoff,
+// then the person who asked is told, never left in silence.
+const maxJobAttempts = 7
+
+// jobFailure is a job's work that failed: the person to tell, and whether
+// trying again could help.
+type jobFailure struct {
+	err   error
+	tell  func(ctx context.Context, err error)
+	retry bool
+}
+
+// runJob does one attempt at a job and records what became of it.
+func (ib *Inbox) runJob(ctx context.Context, j incidents.Job) {
+	jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ib.opts.Timeout)
+	defer cancel()
+	log := ib.opts.Logger.With(zap.String("job", j.Key), zap.String("kind", j.Kind), zap.Int("attempt", j.Attempts))
+	f := ib.do(jctx, j)
+	s := incidents.Settlement{ID: j.ID, Outcome: incidents.Done}
+	switch {
+	case f == nil:
+	case f.retry && j.Attempts < maxJobAttempts:
+		wait := min(time.Second<<(j.Attempts-1), time.Minute)
+		log.Warn("job failed; retrying", zap.Duration("in", wait), zap.Error(f.err))
+		s.Outcome, s.NotBefore, s.Error = incidents.Retry, time.Now().Add(wait), f.err.Error()
+	default:
+		if f.retry {
+			log.Error("job failed for good", zap.Error(f.err))
+			s.Outcome, s.Error = incidents.Failed, f.err.Error()
+		}
+		if f.tell != nil {
+			f.tell(jctx, f.err)
+		}
+	}
+	ib.opts.Metrics.Jobs.WithLabelValues(j.Kind, string(s.Outcome)).Inc()
+	if err := ib.opts.Store.SettleJobs(context.WithoutCancel(jctx), []incidents.Settlement{s}); err != nil {
+		// Left claimed: it runs again after a restart, and its keys keep
+		// the repeat harmless.
+		log.Error("could not record a job's outcome", zap.Error(err))
+	}
+}
+
+// do decodes a job and runs its work; a panic is a failure to retry.
+func (ib *Inbox) do(ctx context.Context, j incidents.Job) (f *jobFailure) {
+	defer func() {
+		if r := recover(); r != nil {
+			ib.opts.Metrics.JobPanics.Inc()
+			ib.opts.Logger.Error("job panicked", zap.String("job", j.Key), zap.Any("panic", r), zap.Stack("stack"))
+			f = &jobFailure{err: fmt.Errorf("panic: %v", r), retry: true}
+		}
+	}()
+	a := ib.opts.App
+	switch j.Kind {
+	case socketmode.RequestTypeSlashCommands:
+		var cmd slack.SlashCommand
+		if err := json.Unmarshal(j.Payload, &cmd); err != nil {
+			return &jobFailure{err: fmt.Errorf("decode slash command: %w", err)}
+		}
+		return a.slashJob(ctx, cmd)
+	case socketmode.RequestTypeInteractive:
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(j.Payload, &cb); err != nil {
+			return &jobFailure{err: fmt.Errorf("decode interaction: %w", err)}
+		}
+		return a.interactionJob(ctx, cb)
+	case socketmode.RequestTypeEventsAPI:
+		ev, err := slackevents.ParseEvent(j.Payload, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			return &jobFailure{err: fmt.Errorf("decode event: %w", err)}
+		}
+		if msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent); ok && a.isAlertChannel(msg.Channel) {
+			if err := a.alertMessage(ctx, msg); err != nil {
+				return &jobFailure{err: err, retry: true}
+			}
+		}
+		return nil
+	}
+	return &jobFailure{err: fmt.Errorf("unknown job kind %q", j.Kind)}
+}
+
+// outcome turns a handler's error into a job failure: a domain error is
+// answered at once (trying again would give the same answer); an internal
+// one is retried, and answered only when retries run out.
+func (a *App) outcome(err error, o Origin) *jobFailure {
+	if err == nil {
+		return nil
+	}
+	tell := func(ctx context.Context, err error) { a.fail(ctx, o, err) }
+	if incidents.ErrorCode(err) != incidents.EINTERNAL {
+		tell(context.Background(), err)
+		return nil
+	}
+	return &jobFailure{err: err, tell: tell, retry: true}
+}
+
+func (a *App) slashJob(ctx context.Context, cmd slack.SlashCommand) *jobFailure {
+	p := Parse(cmd.Text)
+	if p.Reply != "" || p.Command.Verb == VerbHelp {
+		return nil // answered in the acknowledgement
+	}
+	o := Origin{User: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, ResponseURL: cmd.ResponseURL}
+	return a.outcome(a.runCommand(ctx, o, p.Command), o)
+}
+
+func (a *App) interactionJob(ctx context.Context, cb slack.InteractionCallback) *jobFailure {
+	o := Origin{User: cb.User.ID, Channel: cb.Channel.ID, TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL, MessageTS: cb.Container.MessageTs}
+	if o.Channel == "" {
+		o.Channel = cb.Container.ChannelID
+	}
+	if o.MessageTS == "" {
+		o.MessageTS = cb.Message.Timestamp
+	}
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		var first *jobFailure
+		for _, act := range cb.ActionCallback.BlockActions {
+			if f := a.outcome(a.runAction(ctx, o, *act), o); f != nil && first == nil {
+				first = f
+			}
+		}
+		return first
+	case slack.InteractionTypeViewSubmission:
+		meta := decodeViewMeta(cb.View.PrivateMetadata)
+		vo := Origin{User: cb.User.ID, Channel: meta.Channel, ResponseURL: meta.ResponseURL}
+		return a.outcome(a.runSubmission(ctx, vo, cb.View, meta), vo)
+	}
+	return nil
+}

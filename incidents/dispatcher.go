@@ -1,0 +1,206 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Performer does one effect: the bot's Slack side. It returns what the
+// effect produced (a message ts, a channel ID) or an error; a
+// *DeliveryError says whether and when to try again.
+type Performer interface {
+	Perform(ctx context.Context, e Effect) (map[string]string, error)
+}
+
+// DeliveryError says why an attempt at an effect did not succeed and
+// what to do about it. Other errors are retried with backoff.
+type DeliveryError struct {
+	Code       string        // the other side's error code ("restricted_action"), when it gave one
+	Reason     string        // for the timeline and the people told
+	Permanent  bool          // retrying cannot help: record it and tell people
+	Quiet      bool          // permanent, and follows from a failure people were told about
+	RetryAfter time.Duration // the other side asked to wait this long
+	Uncertain  bool          // the attempt may have taken effect (no answer came)
+}
+
+func (e *DeliveryError) Error() string { return e.Reason }
+
+// DispatcherOptions configures NewDispatcher.
+type DispatcherOptions struct {
+	Service *Service
+	Perform Performer
+	Clock   Clock
+	Log     *zap.Logger
+	// Workers is how many effects are performed at once (default 8); the
+	// effects of one lane are performed one at a time whatever this is.
+	Workers int
+	// Timeout bounds one attempt (default 2 minutes).
+	Timeout time.Duration
+	// Poll is how often the outbox is looked at without a wake-up, for
+	// effects other replicas added (default 1s).
+	Poll time.Duration
+}
+
+// Dispatcher performs the outbox: it claims due effects (heads of their
+// lanes), performs them, and records each outcome — done, retry later
+// (with backoff, or when Slack says), or failed for good.
+type Dispatcher struct {
+	opts DispatcherOptions
+	wake chan struct{}
+	slot chan struct{}
+	busy sync.WaitGroup
+}
+
+// NewDispatcher validates opts.
+func NewDispatcher(opts DispatcherOptions) (*Dispatcher, error) {
+	if opts.Service == nil || opts.Perform == nil {
+		return nil, errors.New("incidents: a dispatcher needs a service and a performer")
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 2 * time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	return &Dispatcher{opts: opts, wake: make(chan struct{}, 1), slot: make(chan struct{}, opts.Workers)}, nil
+}
+
+// Wake makes the dispatcher look at the outbox now.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run performs effects until ctx ends, then waits for the attempts in
+// flight (each bounded by Timeout) so their outcomes are recorded.
+func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.busy.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		_, next := d.claim(ctx)
+		wait := d.opts.Poll
+		if !next.IsZero() {
+			wait = min(wait, max(next.Sub(d.opts.Clock.Now()), 0))
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// Drain performs the effects due now until none is left or ctx ends,
+// then waits for the attempts in flight: a graceful stop finishes what it
+// owes instead of leaving it for the next start. Call it after Run returned.
+func (d *Dispatcher) Drain(ctx context.Context) {
+	defer d.busy.Wait()
+	for ctx.Err() == nil {
+		n, _ := d.claim(ctx)
+		if n == 0 && len(d.slot) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// claim starts as many due effects as there are free workers; it returns
+// how many, and when the next waiting one falls due.
+func (d *Dispatcher) claim(ctx context.Context) (int, time.Time) {
+	free := cap(d.slot) - len(d.slot)
+	if free == 0 || ctx.Err() != nil {
+		return 0, time.Time{}
+	}
+	effs, next, err := d.opts.Service.store.ClaimEffects(ctx, d.opts.Clock.Now(), free)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.opts.Log.Warn("could not read the outbox; trying again", zap.Error(err))
+		}
+		return 0, time.Time{}
+	}
+	for _, e := range effs {
+		d.slot <- struct{}{}
+		d.busy.Add(1)
+		go func() {
+			defer func() { <-d.slot; d.busy.Done(); d.Wake() }()
+			d.attempt(ctx, e)
+		}()
+	}
+	return len(effs), next
+}
+
+// attempt performs one effect and records the outcome. The attempt is not
+// cut short by shutdown: a Slack call half made is worse than one made.
+func (d *Dispatcher) attempt(ctx context.Context, e Effect) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
+	defer cancel()
+	log := d.opts.Log.With(zap.String("effect", e.Key), zap.String("kind", string(e.Kind)), zap.Int("attempt", e.Attempts))
+	res, err := d.perform(actx, e)
+	svc := d.opts.Service
+	var de *DeliveryError
+	switch {
+	case err == nil:
+		err = svc.EffectDone(actx, e, res)
+	case errors.As(err, &de) && de.Permanent:
+		log.Warn("effect failed for good", zap.String("reason", de.Reason))
+		err = svc.EffectFailed(actx, e, *de)
+	default:
+		at, uncertain := d.retryAt(e, err)
+		log.Info("effect will be retried", zap.Error(err), zap.Time("at", at))
+		err = svc.EffectRetry(actx, e, at, err.Error(), uncertain)
+	}
+	if err != nil {
+		// The claim stays with this process; the effect is retried when
+		// the claim lapses or the process restarts, and its key keeps a
+		// repeat harmless.
+		log.Error("could not record an effect's outcome", zap.Error(err))
+	}
+}
+
+// perform calls the performer, turning a panic into a retry.
+func (d *Dispatcher) perform(ctx context.Context, e Effect) (res map[string]string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.opts.Log.Error("effect panicked", zap.String("effect", e.Key), zap.Any("panic", r), zap.Stack("stack"))
+			err = &DeliveryError{Reason: "internal error", Uncertain: true}
+		}
+	}()
+	return d.opts.Perform.Perform(ctx, e)
+}
+
+// retryAt is when to try again: when the other side said, else with
+// exponential backoff from one second up to a minute, with jitter so
+// replicas do not retry in step.
+func (d *Dispatcher) retryAt(e Effect, err error) (time.Time, bool) {
+	now := d.opts.Clock.Now()
+	var de *DeliveryError
+	if errors.As(err, &de) && de.RetryAfter > 0 {
+		return now.Add(de.RetryAfter), de.Uncertain
+	}
+	wait := min(time.Second<<min(max(e.Attempts-1, 0), 6), time.Minute)
+	wait += time.Duration(rand.Int64N(int64(wait/5) + 1))
+	return now.Add(wait), de != nil && de.Uncertain
+}

@@ -1,0 +1,55 @@
+package incidents
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// RecordAlerts stores alerts with the effects they imply (notices, triage
+// cards) in one transaction: a sender told "stored" is owed every one.
+func (s *Service) RecordAlerts(ctx context.Context, alerts []AlertRecord, effs []Effect) error {
+	if err := s.store.AddAlerts(ctx, alerts, effs); err != nil {
+		return err
+	}
+	if len(effs) > 0 {
+		s.wake()
+	}
+	return nil
+}
+
+// Triage records a person's decision on a warning alert with its effects.
+func (s *Service) Triage(ctx context.Context, t Triage, effs []Effect) error {
+	if err := s.store.TriageAlerts(ctx, t, effs); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+// AddEffects owes effects that belong to no change of an incident.
+func (s *Service) AddEffects(ctx context.Context, effs []Effect) error {
+	if err := s.store.AddEffects(ctx, effs); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+// Owe owes effects for an open incident without changing it (a runbook
+// card someone asked for). A repeated key owes nothing and returns
+// ErrDuplicate.
+func (s *Service) Owe(ctx context.Context, id uuid.UUID, key string, effs ...Effect) error {
+	_, err := s.change(ctx, id, key, func(*Incident, time.Time) (Change, error) {
+		return Change{Effects: effs}, nil
+	})
+	return err
+}
+
+// PruneWork deletes settled work older than keep: the keys of done
+// effects and jobs are kept that long, so a redelivery within it is
+// still recognised.
+func (s *Service) PruneWork(ctx context.Context, keep time.Duration) (int, error) {
+	return s.store.Prune(ctx, s.clock.Now().Add(-keep))
+}

@@ -1,0 +1,114 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
+)
+
+const insertEffect = `INSERT INTO work_items (id, queue, key, lane, incident_id, kind, body, not_before, created_at)
+	VALUES ($1, 'outbox', $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (queue, key) DO NOTHING`
+
+// queueEffects adds the inserts of effs (prepared, with their bodies) to b.
+func queueEffects(b *pgx.Batch, effs []incidents.Effect, bodies [][]byte, now time.Time) {
+	for i, e := range effs {
+		b.Queue(insertEffect, e.ID, e.Key, e.Lane, storeutil.NullUUID(e.IncidentID), string(e.Kind), bodies[i], e.NotBefore, now)
+	}
+}
+
+// queueSettle adds the writes of settlements to b. Only pending rows are
+// settled: a late retry never undoes a success recorded meanwhile.
+func queueSettle(b *pgx.Batch, ss []incidents.Settlement, now time.Time) error {
+	for _, s := range ss {
+		res, err := storeutil.CheckSettlement(s)
+		if err != nil {
+			return err
+		}
+		switch s.Outcome {
+		case incidents.Done, incidents.Failed:
+			state := "done"
+			if s.Outcome == incidents.Failed {
+				state = "failed"
+			}
+			// A settled job's body (the envelope, with its response_url, a
+			// bearer credential) is not kept.
+			b.Queue(`UPDATE work_items SET state = $2, result = $3, last_error = $4, settled_at = $5, owner = NULL,
+				body = CASE WHEN queue = 'inbox' THEN ''::bytea ELSE body END
+				WHERE id = $1 AND state = 'pending'`, s.ID, state, res, storeutil.Clean(s.Error), now)
+		case incidents.Retry:
+			b.Queue(`UPDATE work_items SET not_before = $2, last_error = $3, uncertain = uncertain OR $4, owner = NULL, claimed_at = NULL
+				WHERE id = $1 AND state = 'pending'`, s.ID, storeutil.StoredTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain)
+		case incidents.Release:
+			b.Queue(`UPDATE work_items SET owner = NULL, claimed_at = NULL, attempts = greatest(attempts - 1, 0)
+				WHERE id = $1 AND state = 'pending'`, s.ID)
+		}
+	}
+	return nil
+}
+
+// writeChange writes a change's events, effects and settlements in tx.
+func writeChange(ctx context.Context, tx pgx.Tx, ch incidents.Change, bodies [][]byte) error {
+	if err := insertEvents(ctx, tx, ch.Events); err != nil {
+		return err
+	}
+	if len(ch.Effects) == 0 && len(ch.Settle) == 0 {
+		return nil
+	}
+	now := time.Now()
+	b := &pgx.Batch{}
+	queueEffects(b, ch.Effects, bodies, now)
+	if err := queueSettle(b, ch.Settle, now); err != nil {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write effects: %w", err)
+	}
+	return nil
+}
+
+// AddEffects stores effects outside an incident change.
+func (s *Store) AddEffects(ctx context.Context, effs []incidents.Effect) error {
+	if len(effs) == 0 {
+		return nil
+	}
+	now := time.Now()
+	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	queueEffects(b, effs, bodies, now)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("add effects: %w", err)
+	}
+	return nil
+}
+
+// SettleEffects records outcomes of attempts at effects.
+func (s *Store) SettleEffects(ctx context.Context, ss []incidents.Settlement) error {
+	return s.settle(ctx, ss, "settle effects")
+}
+
+// SettleJobs records what became of jobs.
+func (s *Store) SettleJobs(ctx context.Context, ss []incidents.Settlement) error {
+	return s.settle(ctx, ss, "settle jobs")
+}
+
+func (s *Store) settle(ctx context.Context, ss []incidents.Settlement, op string) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	if err := queueSettle(b, ss, time.Now()); err != nil {
+		return err
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
+)
+
+const insertEffect = `INSERT INTO work_items (id, queue, key, lane, incident_id, kind, body, not_before, created_at)
+	VALUES (?, 'outbox', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (queue, key) DO NOTHING`
+
+// insertEffects writes prepared effects in tx; a stored key is skipped.
+func insertEffects(ctx context.Context, tx *sql.Tx, effs []incidents.Effect, bodies [][]byte, now time.Time) error {
+	for i, e := range effs {
+		var inc any
+		if e.IncidentID != uuid.Nil {
+			inc = e.IncidentID.String()
+		}
+		if _, err := tx.ExecContext(ctx, insertEffect, e.ID.String(), e.Key, e.Lane, inc, string(e.Kind), bodies[i],
+			formatTime(e.NotBefore), formatTime(now)); err != nil {
+			return fmt.Errorf("add effect %q: %w", e.Key, err)
+		}
+	}
+	return nil
+}
+
+// settle writes settlements in tx. Only pending rows are settled: a late
+// retry never undoes a success recorded meanwhile.
+func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, now time.Time) error {
+	for _, s := range ss {
+		res, err := storeutil.CheckSettlement(s)
+		if err != nil {
+			return err
+		}
+		id := s.ID.String()
+		switch s.Outcome {
+		case incidents.Done, incidents.Failed:
+			state := "done"
+			if s.Outcome == incidents.Failed {
+				state = "failed"
+			}
+			// A settled job's body (the envelope, with its response_url, a
+			// bearer credential) is not kept.
+			_, err = tx.ExecContext(ctx, `UPDATE work_items SET state = ?, result = ?, last_error = ?, settled_at = ?, owner = NULL,
+				body = CASE WHEN queue = 'inbox' THEN X'' ELSE body END
+				WHERE id = ? AND state = 'pending'`, state, res, storeutil.Clean(s.Error), formatTime(now), id)
+		case incidents.Retry:
+			_, err = tx.ExecContext(ctx, `UPDATE work_items SET not_before = ?, last_error = ?, uncertain = (uncertain OR ?), owner = NULL, claimed_at = NULL
+				WHERE id = ? AND state = 'pending'`, formatTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain, id)
+		case incidents.Release:
+			_, err = tx.ExecContext(ctx, `UPDATE work_items SET owner = NULL, claimed_at = NULL, attempts = max(attempts - 1, 0)
+				WHERE id = ? AND state = 'pending'`, id)
+		}
+		if err != nil {
+			return fmt.Errorf("settle %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// writeChange writes a change's events, effects and settlements in tx.
+func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies [][]byte) error {
+	if err := insertEvents(ctx, tx, ch.Events); err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := insertEffects(ctx, tx, ch.Effects, bodies, now); err != nil {
+		return err
+	}
+	return settle(ctx, tx, ch.Settle, now)
+}
+
+// inTx runs fn in a write transaction and commits it.
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", op, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", op, err)
+	}
+	return nil
+}
+
+// AddEffects stores effects outside an incident change.
+func (s *Store) AddEffects(ctx context.Context, effs []incidents.Effect) error {
+	if len(effs) == 0 {
+		return nil
+	}
+	now := time.Now()
+	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, "add effects", func(tx *sql.Tx) error { return insertEffects(ctx, tx, effs, bodies, now) })
+}
+
+// SettleEffects records outcomes of attempts at effects.
+func (s *Store) SettleEffects(ctx context.Context, ss []incidents.Settlement) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "settle effects", func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
+}
+
+// SettleJobs records what became of jobs.
+func (s *Store) SettleJobs(ctx context.Context, ss []incidents.Settlement) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "settle jobs", func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
+}
+
+// AddJobs stores jobs held by this process and says which were new.
+func (s *Store) AddJobs(ctx context.Context, jobs []incidents.Job) ([]bool, error) {
+	jobs, err := storeutil.PrepareJobs(jobs, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	added := make([]bool, len(jobs))
+	err = s.inTx(ctx, "add jobs", func(tx *sql.Tx) error {
+		for i, j := range jobs {
+			res, err := tx.ExecContext(ctx, `INSERT INTO work_items (id, queue, key, lane, kind, body, not_before, owner, claimed_at, attempts, created_at)
+				VALUES (?, 'inbox', ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (queue, key) DO NOTHING`,
+				j.ID.String(), j.Key, j.Key, j.Kind, j.Payload, formatTime(j.NotBefore), s.owner, formatTime(j.Received), formatTime(j.Received))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			added[i] = n == 1
+		}
+		return nil
+	})
+	return added, err
+}
