@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -143,21 +144,14 @@ func (a *App) postOnce(ctx context.Context, e incidents.Effect, channel, thread,
 }
 
 // findPosted looks among the latest messages of a channel (or thread) for
-// the bot's message of effect key. Where the bot cannot read the channel
-// (it announces in channels it is not in), it reports none: a duplicate
-// announcement is better than a lost one.
+// the bot's message of effect key. A public channel the bot announces in
+// without being a member is joined first, so it can look; where it still
+// cannot read, it reports none: a duplicate is better than a lost message.
 func (a *App) findPosted(ctx context.Context, channel, thread, key string) (string, error) {
-	var msgs []slack.Message
-	var err error
-	if thread != "" {
-		msgs, _, _, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-			ChannelID: channel, Timestamp: thread, Limit: 100, IncludeAllMetadata: true})
-	} else {
-		var h *slack.GetConversationHistoryResponse
-		h, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-			ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
-		if h != nil {
-			msgs = h.Messages
+	msgs, err := a.latest(ctx, channel, thread)
+	if SlackErrorCode(err) == "not_in_channel" && strings.HasPrefix(channel, "C") {
+		if _, _, _, jerr := a.api.JoinConversationContext(ctx, channel); jerr == nil {
+			msgs, err = a.latest(ctx, channel, thread)
 		}
 	}
 	switch SlackErrorCode(err) {
@@ -173,6 +167,22 @@ func (a *App) findPosted(ctx context.Context, channel, thread, key string) (stri
 		}
 	}
 	return "", nil
+}
+
+// latest reads the latest messages of a channel or a thread, with their
+// metadata.
+func (a *App) latest(ctx context.Context, channel, thread string) ([]slack.Message, error) {
+	if thread != "" {
+		msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: thread, Limit: 100, IncludeAllMetadata: true})
+		return msgs, err
+	}
+	h, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
+	if err != nil {
+		return nil, err
+	}
+	return h.Messages, nil
 }
 
 // permanentCodes are Slack refusals that retrying will not change.

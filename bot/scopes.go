@@ -16,6 +16,7 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 	"GetConversationHistoryContext":    {"conversations.history", "channels:history"},
 	"GetConversationRepliesContext":    {"conversations.replies", "channels:history"},
 	"GetConversationsContext":          {"conversations.list", "channels:read"},
+	"JoinConversationContext":          {"conversations.join", "channels:join"},
 	"GetUserInfoContext":               {"users.info", "users:read"},
 	"UploadFileContext":                {"files.getUploadURLExternal", "files:write"},
 	"GetFileInfoContext":               {"files.info", "files:read"},

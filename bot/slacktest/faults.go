@@ -55,6 +55,9 @@ type Fault struct {
 	// with the fault: what a client sees when Slack did the work but the answer was lost. A call
 	// that fails on its own merits has no effect, and is still answered with the fault.
 	Processed bool
+	// Skip lets this many calls to the method through first, answered as usual: a test can fail
+	// the third chat.postMessage of a set-up, not the first.
+	Skip int
 }
 
 // Inject arms a fault and returns a function that disarms it (calling it again does nothing);
@@ -84,8 +87,8 @@ func (f Fault) withDefaults() Fault {
 	if f.Method == "" {
 		panic("slacktest: Inject: a Fault needs a Method (or \"*\")")
 	}
-	if f.Count < 0 {
-		panic(fmt.Sprintf("slacktest: Inject: Count %d", f.Count))
+	if f.Count < 0 || f.Skip < 0 {
+		panic(fmt.Sprintf("slacktest: Inject: Count %d, Skip %d", f.Count, f.Skip))
 	}
 	switch f.Kind {
 	case RateLimited, Reset, Hang:
@@ -110,6 +113,7 @@ func (f Fault) withDefaults() Fault {
 type activeFault struct {
 	Fault
 	left     int           // calls still to answer when Count > 0
+	skipped  int           // calls let through so far (Skip)
 	done     chan struct{} // closed when the fault is cancelled: releases hung calls
 	stopOnce sync.Once
 }
@@ -132,6 +136,10 @@ func (fs *faultSet) take(method string, now time.Time) *activeFault {
 	for i := len(fs.list) - 1; i >= 0; i-- {
 		af := fs.list[i]
 		if af.Method != "*" && af.Method != method {
+			continue
+		}
+		if af.skipped < af.Skip {
+			af.skipped++
 			continue
 		}
 		if af.Count > 0 {

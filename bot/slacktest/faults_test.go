@@ -3,6 +3,7 @@ package slacktest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -311,5 +312,25 @@ func TestInjectRefusesFaultsItCannotAnswer(t *testing.T) {
 			}()
 			s.Inject(f)
 		}()
+	}
+}
+
+// Skip lets the first calls through: the third post fails, not the first.
+func TestFaultSkip(t *testing.T) {
+	s := slacktest.New(slacktest.Options{})
+	t.Cleanup(s.Close)
+	ch := s.AddChannel("ops")
+	s.Inject(slacktest.Fault{Method: "chat.postMessage", Kind: slacktest.ServerError, Skip: 2, Count: 1})
+	api := slack.New("xoxb-test", slack.OptionAPIURL(s.APIURL()))
+	var errs []error
+	for i := range 4 {
+		_, _, err := api.PostMessage(ch, slack.MsgOptionText(fmt.Sprint("m", i), false))
+		errs = append(errs, err)
+	}
+	if errs[0] != nil || errs[1] != nil || errs[2] == nil || errs[3] != nil {
+		t.Fatalf("errors = %v, want only the third call to fail", errs)
+	}
+	if n := len(s.Messages(ch)); n != 3 {
+		t.Fatalf("%d messages posted, want 3 (the faulted call has no effect)", n)
 	}
 }

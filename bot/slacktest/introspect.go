@@ -391,3 +391,16 @@ func (s *Server) DirectMessages(userID string) []Message {
 	}
 	return s.Messages(id)
 }
+
+// Channels lists every channel but direct conversations, in creation order.
+func (s *Server) Channels() []Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Channel
+	for _, id := range s.store.chanIDs {
+		if c := s.store.channels[id]; c != nil && !c.im {
+			out = append(out, c.exported())
+		}
+	}
+	return out
+}

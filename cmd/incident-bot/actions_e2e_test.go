@@ -68,16 +68,29 @@ func actionsHarness(t *testing.T, dryRun bool) (*harness, func() int32, string, 
 
 func actionsHarnessSet(t *testing.T, dryRun bool) (*harness, func() int32, func(int32), string, slacktest.Message) {
 	t.Helper()
+	h, desired, set := actionsBot(t, fmt.Sprintf("  dry_run: %v\n", dryRun), nil)
+	_, ch := h.declare(rita, "start sev1 ECS cluster CPU over 80%, traffic surge", "ECS cluster CPU over 80%, traffic surge")
+	return h, desired, set, ch.ID, h.card(ch.ID)
+}
+
+// actionsBot starts the bot with a targets file for a moto-backed ECS
+// service "web" whose approvers (S0SRE0001) are Rita and Bob, with more
+// guardrail lines and settings as given.
+func actionsBot(t *testing.T, guardrails string, env map[string]string) (*harness, func() int32, func(int32)) {
+	t.Helper()
 	cluster, desired, set := ecsInMotoSet(t)
 	targets := filepath.Join(t.TempDir(), "targets.yaml")
-	body := fmt.Sprintf("region: %s\nservices:\n  web: {cluster: %s, ecs_service: web}\nguardrails:\n  approvers: [S0SRE0001]\n  dry_run: %v\n", testmoto.Region, cluster, dryRun)
+	body := fmt.Sprintf("region: %s\nservices:\n  web: {cluster: %s, ecs_service: web}\nguardrails:\n  approvers: [S0SRE0001]\n%s", testmoto.Region, cluster, guardrails)
 	if err := os.WriteFile(targets, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, "sqlite", map[string]string{"TARGETS_FILE": targets})
+	all := map[string]string{"TARGETS_FILE": targets}
+	for k, v := range env {
+		all[k] = v
+	}
+	h := newHarness(t, "sqlite", all)
 	h.slack.AddUsergroup("S0SRE0001", rita, bob)
-	_, ch := h.declare(rita, "start sev1 ECS cluster CPU over 80%, traffic surge", "ECS cluster CPU over 80%, traffic surge")
-	return h, desired, set, ch.ID, h.card(ch.ID)
+	return h, desired, set
 }
 
 // buttonValue finds the value of the card's button for an action.

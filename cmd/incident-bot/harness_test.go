@@ -343,11 +343,16 @@ func (h *harness) posts(channel string) []slacktest.Message {
 // instead of sleeping before they check that something did not happen.
 func (h *harness) settled() {
 	h.t.Helper()
+	h.eventually("all work done", h.nothingOwed())
+}
+
+// nothingOwed is a condition for eventually: no job and no effect left.
+func (h *harness) nothingOwed() func() bool {
 	st := h.openStore(h.t)
-	h.eventually("all work done", func() bool {
+	return func() bool {
 		b, err := st.Backlog(context.Background())
 		return err == nil && b.Jobs == 0 && b.Effects == 0
-	})
+	}
 }
 
 // dmContaining waits for a direct message from the bot to user whose

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,17 +17,41 @@ import (
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
-// buildBinary compiles incident-bot into a temporary directory the way
-// the Dockerfile does (static, stripped).
+// built is the binary the process tests share: built once per run.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+	out  []byte
+}
+
+// buildBinary compiles incident-bot the way the Dockerfile does (static,
+// stripped), once for all the tests that run the real process.
 func buildBinary(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "incident-bot")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "incident-bot-bin-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "incident-bot")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", built.path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		built.out, built.err = cmd.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.path
+}
+
+// TestMain removes the shared binary after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // A real SIGTERM to the real binary: it finishes the declaration in flight

@@ -121,7 +121,7 @@ func (s *Store) AddJobs(ctx context.Context, jobs []incidents.Job) ([]bool, erro
 	// transaction, all or nothing, which is what the acknowledgement
 	// waits for.
 	added := make([]bool, len(jobs))
-	br := s.pool.SendBatch(ctx, b)
+	br := s.intake.SendBatch(ctx, b)
 	for i := range jobs {
 		tag, err := br.Exec()
 		if err != nil {

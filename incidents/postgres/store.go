@@ -19,14 +19,20 @@ import (
 type Options struct {
 	// URL is a postgres:// URL or a key=value connection string.
 	URL string
-	// MaxConns caps the connection pool; 0 keeps pgxpool's default.
+	// MaxConns caps the connection pool; 0 means 16, room for the
+	// workers, the outbox and the timers at once. Acknowledgements use two
+	// connections of their own besides.
 	MaxConns int32
 }
 
 // Store is an incidents.Store backed by PostgreSQL. It is safe for
 // concurrent use, also by several processes sharing the database.
 type Store struct {
-	pool      *pgxpool.Pool
+	pool *pgxpool.Pool
+	// intake is a small pool of its own for AddJobs: a request is
+	// acknowledged once stored, so slow work holding the main pool's
+	// connections (a long row lock, a slow query) must not hold up acks.
+	intake    *pgxpool.Pool
 	presence  *presence // this process's owner lock, for claims of work
 	closeOnce sync.Once
 }
@@ -60,6 +66,7 @@ func connect(ctx context.Context, opts Options) (*Store, error) {
 		// The parse error may quote the URL, password included; keep it out.
 		return nil, errors.New("postgres: the database URL is malformed")
 	}
+	cfg.MaxConns = 16
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
@@ -67,13 +74,22 @@ func connect(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open pool: %w", err)
 	}
-	s := &Store{pool: pool}
+	icfg := cfg.Copy()
+	icfg.MaxConns, icfg.MinConns = 2, 0
+	intake, err := pgxpool.NewWithConfig(ctx, icfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open pool: %w", err)
+	}
+	s := &Store{pool: pool, intake: intake}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
+		intake.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if s.presence, err = newPresence(ctx, cfg.ConnConfig.Copy()); err != nil {
 		pool.Close()
+		intake.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return s, nil
@@ -92,6 +108,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.presence.close()
+		s.intake.Close()
 		s.pool.Close()
 	})
 	return nil
