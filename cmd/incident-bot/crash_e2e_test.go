@@ -26,7 +26,6 @@ type live struct {
 	logs  *syncBuffer
 }
 
-
 // runLive stops the harness's in-process bot and starts the binary.
 func (h *harness) runLive(extra ...string) *live {
 	h.t.Helper()
