@@ -31,11 +31,12 @@ type InboxOptions struct {
 // or at once by another replica); a job that keeps failing ends with a
 // message to the person who asked.
 type Inbox struct {
-	opts   InboxOptions
-	intake chan intakeItem
-	work   chan incidents.Job
-	wake   chan struct{}
-	wg     sync.WaitGroup
+	opts    InboxOptions
+	intake  chan intakeItem
+	work    chan incidents.Job
+	settled chan incidents.Settlement
+	wake    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // intakeItem is an envelope waiting to be stored, and what to do then.
@@ -63,7 +64,8 @@ func NewInbox(opts InboxOptions) (*Inbox, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
-	return &Inbox{opts: opts, intake: make(chan intakeItem, 4096), work: make(chan incidents.Job, 4096), wake: make(chan struct{}, 1)}, nil
+	return &Inbox{opts: opts, intake: make(chan intakeItem, 4096), work: make(chan incidents.Job, 4096),
+		settled: make(chan incidents.Settlement, 4096), wake: make(chan struct{}, 1)}, nil
 }
 
 // accept queues an envelope for storing; ack runs once it is stored (or
@@ -82,12 +84,19 @@ func (ib *Inbox) accept(req *socketmode.Request, start time.Time, ack func(store
 // Run stores and runs jobs until ctx ends, then lets the jobs in flight
 // finish (each bounded by Timeout).
 func (ib *Inbox) Run(ctx context.Context) {
+	var workers sync.WaitGroup
 	for range ib.opts.Workers {
-		ib.wg.Go(func() { ib.worker(ctx) })
+		workers.Go(func() { ib.worker(ctx) })
 	}
 	ib.wg.Go(func() { ib.sweep(ctx) })
+	settled := make(chan struct{})
+	go func() { ib.settle(context.WithoutCancel(ctx)); close(settled) }()
 	ib.takeIn(ctx)
 	ib.wg.Wait()
+	workers.Wait()
+	// The workers are done: record the last outcomes, then stop.
+	close(ib.settled)
+	<-settled
 }
 
 // takeIn writes arriving envelopes in batches: whatever arrived while the

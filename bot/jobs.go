@@ -50,10 +50,32 @@ func (ib *Inbox) runJob(ctx context.Context, j incidents.Job) {
 		}
 	}
 	ib.opts.Metrics.Jobs.WithLabelValues(j.Kind, string(s.Outcome)).Inc()
-	if err := ib.opts.Store.SettleJobs(context.WithoutCancel(jctx), []incidents.Settlement{s}); err != nil {
-		// Left claimed: it runs again after a restart, and its keys keep
-		// the repeat harmless.
-		log.Error("could not record a job's outcome", zap.Error(err))
+	ib.settled <- s
+}
+
+// settle records jobs' outcomes in batches: whatever finished while the
+// last batch was written goes in the next, one transaction for many jobs
+// instead of one each. A crash before a batch is written runs those jobs
+// again; their keys keep the repeat harmless.
+func (ib *Inbox) settle(ctx context.Context) {
+	for s := range ib.settled {
+		batch := []incidents.Settlement{s}
+	more:
+		for len(batch) < 256 {
+			select {
+			case s, ok := <-ib.settled:
+				if !ok {
+					break more
+				}
+				batch = append(batch, s)
+			default:
+				break more
+			}
+		}
+		if err := ib.opts.Store.SettleJobs(ctx, batch); err != nil {
+			// Left claimed: they run again after a restart.
+			ib.opts.Logger.Error("could not record jobs' outcomes", zap.Int("jobs", len(batch)), zap.Error(err))
+		}
 	}
 }
 

@@ -77,6 +77,7 @@ type limiter struct {
 	channels map[string]*rate.Limiter
 	blocked  map[string]time.Time // method, or method+channel → until
 	m        *Metrics
+	noPacing bool // only Retry-After holds calls back
 }
 
 func newLimiter(m *Metrics) *limiter {
@@ -111,7 +112,7 @@ func (l *limiter) reserve(method, channel string, allowed time.Duration) (time.D
 
 func (l *limiter) buckets(method, channel string) []*rate.Limiter {
 	perMin, ok := methodTier[method]
-	if method == "apps.connections.open" || method == "response_url" {
+	if l.noPacing || method == "apps.connections.open" || method == "response_url" {
 		return nil
 	}
 	if !ok {

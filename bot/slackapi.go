@@ -40,6 +40,9 @@ type ClientOptions struct {
 	AppToken string // xapp-…, for apps.connections.open
 	APIURL   string // Slack Web API base; empty means Slack's own
 	Metrics  *Metrics
+	// NoPacing turns off the pacing by Slack's published tiers; Slack's
+	// own 429s and their Retry-After are honoured either way.
+	NoPacing bool
 }
 
 // requestTimeout bounds one HTTP request to Slack.
@@ -52,7 +55,9 @@ const requestTimeout = 30 * time.Second
 // method. slack-go's own retries are off: the limiter does them, shared.
 func NewClient(opts ClientOptions) (*slack.Client, *http.Client) {
 	counting := &countingTransport{next: http.DefaultTransport, m: opts.Metrics}
-	hc := &http.Client{Timeout: requestTimeout, Transport: &rateTransport{next: counting, lim: newLimiter(opts.Metrics)}}
+	lim := newLimiter(opts.Metrics)
+	lim.noPacing = opts.NoPacing
+	hc := &http.Client{Timeout: requestTimeout, Transport: &rateTransport{next: counting, lim: lim}}
 	o := []slack.Option{slack.OptionHTTPClient(hc), slack.OptionAppLevelToken(opts.AppToken)}
 	if opts.APIURL != "" {
 		u := opts.APIURL

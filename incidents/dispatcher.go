@@ -87,6 +87,11 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
+// coalesce is how long a wake-up waits for the next ones: a burst of
+// changes (a thousand updates, an alert storm) is claimed in a few
+// queries, not one query per change.
+const coalesce = 5 * time.Millisecond
+
 // Run performs effects until ctx ends, then waits for the attempts in
 // flight (each bounded by Timeout) so their outcomes are recorded.
 func (d *Dispatcher) Run(ctx context.Context) {
@@ -104,8 +109,23 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-d.wake:
+			if !sleepCtx(ctx, coalesce) {
+				return
+			}
 		case <-timer.C:
 		}
+	}
+}
+
+// sleepCtx waits d, or less if ctx ends first (then false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

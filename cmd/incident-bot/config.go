@@ -45,6 +45,7 @@ type Config struct {
 	AlertTriageChannel string             // ALERT_TRIAGE_CHANNEL: where warning alerts ask for triage (default INCIDENTS_CHANNEL)
 	AlertChannels      []string           // ALERT_CHANNELS: channel IDs whose integration messages are alerts
 	AnyoneMayChange    bool               // INCIDENT_CHANGES_BY=anyone: anyone may hand over, re-grade or resolve any incident
+	NoSlackPacing      bool               // SLACK_PACING=off: only Slack's 429s hold calls back
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -163,6 +164,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	var sevOK bool
 	if c.AlertSeverity, sevOK = incidents.ParseSeverity(env("ALERT_INCIDENT_SEVERITY", "sev2")); !sevOK {
 		bad("ALERT_INCIDENT_SEVERITY must be sev1, sev2, sev3 or sev4, got %q", getenv("ALERT_INCIDENT_SEVERITY"))
+	}
+	switch v := strings.ToLower(env("SLACK_PACING", "on")); v {
+	case "on":
+	case "off":
+		c.NoSlackPacing = true
+	default:
+		bad("SLACK_PACING must be on or off, got %q", v)
 	}
 	switch v := strings.ToLower(env("INCIDENT_CHANGES_BY", "involved")); v {
 	case "involved":

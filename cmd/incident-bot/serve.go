@@ -75,7 +75,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(reg)
 	client, hc := bot.NewClient(bot.ClientOptions{
-		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Metrics: metrics,
+		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Metrics: metrics, NoPacing: cfg.NoSlackPacing,
 	})
 	auth, err := client.AuthTestContext(ctx)
 	if err != nil {

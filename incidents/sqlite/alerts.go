@@ -28,11 +28,11 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, e
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx, false)
 	if err != nil {
-		return fmt.Errorf("add alerts: begin: %w", err)
+		return fmt.Errorf("add alerts: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer done()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO alerts (id, received_at, source, fingerprint, status, severity,
 		title, text, labels, links, at, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
@@ -137,11 +137,11 @@ func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage, effs []inc
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx, false)
 	if err != nil {
-		return fmt.Errorf("triage %q: begin: %w", t.Fingerprint, err)
+		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer done()
 	if err := insertEffects(ctx, tx, effs, bodies, now); err != nil {
 		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
 	}

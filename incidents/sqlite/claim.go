@@ -16,6 +16,7 @@ func (s *Store) Claim(ctx context.Context, key string) (bool, error) {
 	if err := storeutil.CheckClaimKey(key); err != nil {
 		return false, err
 	}
+	defer s.w.hold(false)()
 	res, err := s.db.ExecContext(ctx, "INSERT INTO job_claims (key, claimed_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
 		key, formatTime(time.Now()))
 	if err != nil {

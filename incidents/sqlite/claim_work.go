@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,57 +13,91 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// A row held by another owner was held by a process that has died: the
-// embedded store serves one process (see the migration 0005 comment).
-const effectHeads = `SELECT seq FROM work_items w
-	WHERE queue = 'outbox' AND state = 'pending' AND not_before <= ?1
-		AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3)
-		AND NOT EXISTS (SELECT 1 FROM work_items p WHERE p.queue = 'outbox' AND p.state = 'pending'
-			AND p.lane = w.lane AND p.seq < w.seq)
-	ORDER BY seq LIMIT ?4`
+// effectHeads finds the due heads of lanes nobody alive holds. A row held
+// by another owner was held by a process that has died: the embedded
+// store serves one process (see the migration 0005 comment). The first
+// pending row of each lane comes from one pass over the pending index.
+const effectHeads = `SELECT w.seq FROM
+	(SELECT min(seq) AS seq FROM work_items WHERE queue = 'outbox' AND state = 'pending' GROUP BY lane) h
+	JOIN work_items w ON w.seq = h.seq
+	WHERE w.not_before <= ?1 AND (w.owner IS NULL OR w.owner <> ?2 OR w.claimed_at < ?3)
+	ORDER BY w.seq LIMIT ?4`
 
-// ClaimEffects claims due lane heads for this process. The transaction
-// holds the write lock from its start, so finding and claiming is atomic.
+// ClaimEffects claims due lane heads for this process. The heads are read
+// outside the write transaction (WAL readers never wait), so the write
+// lock is held only for the claim itself; the claim checks again that
+// each row is pending and free, as only this process claims.
 func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]incidents.Effect, time.Time, error) {
 	if err := storeutil.CheckDueLimit(limit); err != nil {
 		return nil, time.Time{}, err
 	}
-	var (
-		effs []incidents.Effect
-		next time.Time
-	)
-	err := s.inTx(ctx, "claim effects", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE work_items SET owner = ?2, claimed_at = ?1, attempts = attempts + 1,
-			uncertain = (uncertain OR owner IS NOT NULL)
-			WHERE seq IN (`+effectHeads+`)
-			RETURNING seq, id, key, lane, incident_id, kind, body, not_before, attempts, uncertain, last_error`,
-			formatTime(now), s.owner, formatTime(now.Add(-storeutil.EffectLease)), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEffect(rows)
+	cutoff := formatTime(now.Add(-storeutil.EffectLease))
+	seqs, err := s.seqs(ctx, effectHeads, formatTime(now), s.owner, cutoff, limit)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
+	}
+	var effs []incidents.Effect
+	if len(seqs) > 0 {
+		err = s.inTx(ctx, "claim effects", false, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `UPDATE work_items SET owner = ?2, claimed_at = ?1, attempts = attempts + 1,
+				uncertain = (uncertain OR owner IS NOT NULL)
+				WHERE seq IN (SELECT value FROM json_each(?4)) AND state = 'pending' AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3)
+				RETURNING seq, id, key, lane, incident_id, kind, body, not_before, attempts, uncertain, last_error`,
+				formatTime(now), s.owner, cutoff, seqsJSON(seqs))
 			if err != nil {
 				return err
 			}
-			effs = append(effs, e)
+			defer rows.Close()
+			for rows.Next() {
+				e, err := scanEffect(rows)
+				if err != nil {
+					return err
+				}
+				effs = append(effs, e)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, time.Time{}, err
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		var at sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT min(not_before) FROM work_items
-			WHERE queue = 'outbox' AND state = 'pending' AND not_before > ?`, formatTime(now)).Scan(&at); err != nil {
-			return err
-		}
-		if at.Valid {
-			next, err = time.Parse(timeLayout, at.String)
-		}
-		return err
-	})
+	}
 	storeutil.SortBySeq(effs)
+	next, err := s.nextDue(ctx, now)
 	return effs, next, err
+}
+
+// seqs reads a column of row numbers.
+func (s *Store) seqs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func seqsJSON(seqs []int64) string {
+	b, _ := json.Marshal(seqs) // integers: cannot fail
+	return string(b)
+}
+
+// nextDue is when the next pending effect falls due after now (zero
+// when none waits for a time).
+func (s *Store) nextDue(ctx context.Context, now time.Time) (time.Time, error) {
+	var at sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT min(not_before) FROM work_items
+		WHERE queue = 'outbox' AND state = 'pending' AND not_before > ?`, formatTime(now)).Scan(&at); err != nil || !at.Valid {
+		return time.Time{}, err
+	}
+	return time.Parse(timeLayout, at.String)
 }
 
 func scanEffect(row scanner) (incidents.Effect, error) {
@@ -95,13 +131,20 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int) ([]inci
 	if err := storeutil.CheckDueLimit(limit); err != nil {
 		return nil, err
 	}
+	// Read first, claim after, as for effects: the sweep runs every
+	// second and mostly finds nothing, which needs no write lock.
+	cutoff := formatTime(now.Add(-storeutil.JobLease))
+	seqs, err := s.seqs(ctx, `SELECT seq FROM work_items WHERE queue = 'inbox' AND state = 'pending' AND not_before <= ?1
+		AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3) ORDER BY seq LIMIT ?4`, formatTime(now), s.owner, cutoff, limit)
+	if err != nil || len(seqs) == 0 {
+		return nil, err
+	}
 	var jobs []incidents.Job
-	err := s.inTx(ctx, "claim jobs", func(tx *sql.Tx) error {
+	err = s.inTx(ctx, "claim jobs", false, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE work_items SET owner = ?2, claimed_at = ?1, attempts = attempts + 1
-			WHERE seq IN (SELECT seq FROM work_items WHERE queue = 'inbox' AND state = 'pending' AND not_before <= ?1
-				AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3) ORDER BY seq LIMIT ?4)
+			WHERE seq IN (SELECT value FROM json_each(?4)) AND state = 'pending' AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3)
 			RETURNING id, key, kind, body, not_before, created_at, attempts, last_error`,
-			formatTime(now), s.owner, formatTime(now.Add(-storeutil.JobLease)), limit)
+			formatTime(now), s.owner, cutoff, seqsJSON(seqs))
 		if err != nil {
 			return err
 		}

@@ -21,11 +21,11 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 	if err != nil {
 		return incidents.Incident{}, err // already says "create incident"
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx, false)
 	if err != nil {
-		return incidents.Incident{}, fmt.Errorf("create incident %s: begin: %w", inc.ID, err)
+		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer done()
 	if key != "" {
 		existing, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
 			" FROM incidents WHERE id = (SELECT incident_id FROM idempotency_keys WHERE key = ?)", key))

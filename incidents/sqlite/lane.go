@@ -50,6 +50,7 @@ func (t scanTail) Scan(dest ...any) error { return t.rows.Scan(append(dest, t.ta
 
 // RetryFailed makes a lane's failed effects pending again.
 func (s *Store) RetryFailed(ctx context.Context, lane string, now time.Time) (int, error) {
+	defer s.w.hold(false)()
 	res, err := s.db.ExecContext(ctx, `UPDATE work_items SET state = 'pending', not_before = ?, attempts = 0, settled_at = NULL, owner = NULL
 		WHERE queue = 'outbox' AND lane = ? AND state = 'failed'`, formatTime(now), lane)
 	if err != nil {
@@ -61,6 +62,7 @@ func (s *Store) RetryFailed(ctx context.Context, lane string, now time.Time) (in
 
 // Prune deletes work settled before the given time.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	defer s.w.hold(false)()
 	res, err := s.db.ExecContext(ctx, "DELETE FROM work_items WHERE state <> 'pending' AND settled_at < ?", formatTime(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune work: %w", err)

@@ -39,6 +39,28 @@ type Store struct {
 	// owner marks the work this process holds; work held by any other
 	// owner was held by a process that has died.
 	owner int32
+	w     *writer // this process's write turns
+
+	closeOnce     sync.Once
+	stop, stopped chan struct{} // the checkpointer's
+}
+
+// checkpointer copies the WAL into the database file every second, as a
+// PASSIVE checkpoint: beside writers, never blocking one.
+func (s *Store) checkpointer() {
+	defer close(s.stopped)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, _ = s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)") // a busy one is tried again next second
+			cancel()
+		}
+	}
 }
 
 var _ incidents.Store = (*Store)(nil)
@@ -54,8 +76,13 @@ var _ incidents.Store = (*Store)(nil)
 // run beside the bot), which a single in-process write connection would
 // not. Plain reads run outside transactions and, thanks to WAL, never wait
 // for writers.
+//
+// wal_autocheckpoint(0): a checkpoint syncs the file to disk, and left to
+// SQLite it runs inside whichever write commits when the WAL is full —
+// milliseconds in the write an acknowledgement waits for. A goroutine
+// checkpoints instead (checkpointer), beside the writers, not in them.
 const connParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 
 // New opens (creating if needed) the database file and applies pending
 // migrations.
@@ -90,11 +117,13 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", opts.Path, err)
 	}
-	s := &Store{db: db, locks: map[string]bool{}, owner: rand.Int32N(1<<31-2) + 1}
+	s := &Store{db: db, locks: map[string]bool{}, owner: rand.Int32N(1<<31-2) + 1, w: newWriter(),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.firstPing(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -137,6 +166,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database. It is safe to call more than once.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+	})
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

@@ -19,11 +19,11 @@ import (
 // first finds it unused; fn runs at most once. If anything fails after the
 // claim, the rollback releases the key.
 func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*incidents.Incident) (incidents.Change, error)) (incidents.Incident, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx, false)
 	if err != nil {
-		return incidents.Incident{}, fmt.Errorf("update incident %s: begin: %w", id, err)
+		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer done()
 	cur, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id.String()))
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)

@@ -76,13 +76,14 @@ func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies []
 	return settle(ctx, tx, ch.Settle, now)
 }
 
-// inTx runs fn in a write transaction and commits it.
-func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// inTx runs fn in a write transaction and commits it; urgent ones go
+// first (see writer).
+func (s *Store) inTx(ctx context.Context, op string, urgent bool, fn func(tx *sql.Tx) error) error {
+	tx, done, err := s.begin(ctx, urgent)
 	if err != nil {
-		return fmt.Errorf("%s: begin: %w", op, err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer done()
 	if err := fn(tx); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -102,7 +103,7 @@ func (s *Store) AddEffects(ctx context.Context, effs []incidents.Effect) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, "add effects", func(tx *sql.Tx) error { return insertEffects(ctx, tx, effs, bodies, now) })
+	return s.inTx(ctx, "add effects", false, func(tx *sql.Tx) error { return insertEffects(ctx, tx, effs, bodies, now) })
 }
 
 // SettleEffects records outcomes of attempts at effects.
@@ -110,7 +111,7 @@ func (s *Store) SettleEffects(ctx context.Context, ss []incidents.Settlement) er
 	if len(ss) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, "settle effects", func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
+	return s.inTx(ctx, "settle effects", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
 }
 
 // SettleJobs records what became of jobs.
@@ -118,7 +119,7 @@ func (s *Store) SettleJobs(ctx context.Context, ss []incidents.Settlement) error
 	if len(ss) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, "settle jobs", func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
+	return s.inTx(ctx, "settle jobs", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
 }
 
 // AddJobs stores jobs held by this process and says which were new.
@@ -128,7 +129,7 @@ func (s *Store) AddJobs(ctx context.Context, jobs []incidents.Job) ([]bool, erro
 		return nil, err
 	}
 	added := make([]bool, len(jobs))
-	err = s.inTx(ctx, "add jobs", func(tx *sql.Tx) error {
+	err = s.inTx(ctx, "add jobs", true, func(tx *sql.Tx) error {
 		for i, j := range jobs {
 			res, err := tx.ExecContext(ctx, `INSERT INTO work_items (id, queue, key, lane, kind, body, not_before, owner, claimed_at, attempts, created_at)
 				VALUES (?, 'inbox', ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (queue, key) DO NOTHING`,
