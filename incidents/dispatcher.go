@@ -51,7 +51,8 @@ type DispatcherOptions struct {
 // (with backoff, or when Slack says), or failed for good.
 type Dispatcher struct {
 	opts DispatcherOptions
-	wake chan struct{}
+	wake chan struct{} // new effects were added: coalesced
+	next chan struct{} // an attempt ended: its lane's next effect goes at once
 	slot chan struct{}
 	busy sync.WaitGroup
 }
@@ -76,7 +77,7 @@ func NewDispatcher(opts DispatcherOptions) (*Dispatcher, error) {
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
 	}
-	return &Dispatcher{opts: opts, wake: make(chan struct{}, 1), slot: make(chan struct{}, opts.Workers)}, nil
+	return &Dispatcher{opts: opts, wake: make(chan struct{}, 1), next: make(chan struct{}, 1), slot: make(chan struct{}, opts.Workers)}, nil
 }
 
 // Wake makes the dispatcher look at the outbox now.
@@ -87,10 +88,20 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// coalesce is how long a wake-up waits for the next ones: a burst of
-// changes (a thousand updates, an alert storm) is claimed in a few
-// queries, not one query per change.
+// coalesce is how long a wake-up for new effects waits for the next
+// ones: a burst of changes (a thousand updates, an alert storm) is claimed
+// in a few queries, not one query per change. The end of an attempt does
+// not wait: its lane's next effect (the header after the channel) goes at
+// once.
 const coalesce = 5 * time.Millisecond
+
+// again makes the dispatcher claim at once: an attempt ended.
+func (d *Dispatcher) again() {
+	select {
+	case d.next <- struct{}{}:
+	default:
+	}
+}
 
 // Run performs effects until ctx ends, then waits for the attempts in
 // flight (each bounded by Timeout) so their outcomes are recorded.
@@ -108,6 +119,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-d.next:
 		case <-d.wake:
 			if !sleepCtx(ctx, coalesce) {
 				return
@@ -141,6 +153,7 @@ func (d *Dispatcher) Drain(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+		case <-d.next:
 		case <-d.wake:
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -165,7 +178,7 @@ func (d *Dispatcher) claim(ctx context.Context) (int, time.Time) {
 		d.slot <- struct{}{}
 		d.busy.Add(1)
 		go func() {
-			defer func() { <-d.slot; d.busy.Done(); d.Wake() }()
+			defer func() { <-d.slot; d.busy.Done(); d.again() }()
 			d.attempt(ctx, e)
 		}()
 	}

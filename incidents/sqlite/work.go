@@ -130,10 +130,14 @@ func (s *Store) AddJobs(ctx context.Context, jobs []incidents.Job) ([]bool, erro
 	}
 	added := make([]bool, len(jobs))
 	err = s.inTx(ctx, "add jobs", true, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO work_items (id, queue, key, lane, kind, body, not_before, owner, claimed_at, attempts, created_at)
+			VALUES (?, 'inbox', ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (queue, key) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
 		for i, j := range jobs {
-			res, err := tx.ExecContext(ctx, `INSERT INTO work_items (id, queue, key, lane, kind, body, not_before, owner, claimed_at, attempts, created_at)
-				VALUES (?, 'inbox', ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (queue, key) DO NOTHING`,
-				j.ID.String(), j.Key, j.Key, j.Kind, j.Payload, formatTime(j.NotBefore), s.owner, formatTime(j.Received), formatTime(j.Received))
+			res, err := stmt.ExecContext(ctx, j.ID.String(), j.Key, j.Key, j.Kind, j.Payload, formatTime(j.NotBefore), s.owner, formatTime(j.Received), formatTime(j.Received))
 			if err != nil {
 				return err
 			}
