@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
@@ -122,4 +123,25 @@ func TestPlainText(t *testing.T) {
 			t.Errorf("PlainText(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzPlainText: whatever a person types, the plain text is valid UTF-8
+// when the input is, bounded in size, and once escaped for Slack it
+// carries no control sequence at all.
+func FuzzPlainText(f *testing.F) {
+	for _, s := range append(hostile, "<@U1|rita> &amp; <#C1|ops>", "<<|>>", "<!date^1|x>", "&lt;&gt;&amp;") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := PlainText(s)
+		if utf8.ValidString(s) && !utf8.ValidString(got) {
+			t.Fatalf("PlainText(%q) = %q is not valid UTF-8", s, got)
+		}
+		if len(got) > 2*len(s)+8 {
+			t.Fatalf("PlainText(%q) grew to %d bytes", s, len(got))
+		}
+		if strings.ContainsAny(Escape(got), "<>") {
+			t.Fatalf("Escape(PlainText(%q)) = %q keeps markup", s, Escape(got))
+		}
+	})
 }

@@ -22,6 +22,15 @@ type InboxOptions struct {
 	Metrics *Metrics
 	Workers int           // jobs run at once (default 8)
 	Timeout time.Duration // one attempt at a job (default 2 minutes)
+	// MaxAttempts bounds the attempts at a job whose work fails for the
+	// bot's own reasons (default 7: about two minutes of backoff from
+	// RetryBase, default 1s); then the person who asked is told.
+	MaxAttempts int
+	RetryBase   time.Duration
+	// Sweep is how often jobs nobody holds are looked for (default 1s).
+	Sweep time.Duration
+	// Now is the clock jobs are claimed by (default time.Now).
+	Now func() time.Time
 }
 
 // Inbox makes every envelope that asks for work durable before it is
@@ -35,8 +44,14 @@ type Inbox struct {
 	intake  chan intakeItem
 	work    chan incidents.Job
 	settled chan incidents.Settlement
-	wake    chan struct{}
 	wg      sync.WaitGroup
+
+	// held are the jobs this process has in memory, from when they are
+	// handed to the workers until their outcome is written: the sweep
+	// claims again this process's own jobs held over a minute (one it
+	// lost track of), and skips these.
+	mu   sync.Mutex
+	held map[uuid.UUID]bool
 }
 
 // intakeItem is an envelope waiting to be stored, and what to do then.
@@ -64,21 +79,48 @@ func NewInbox(opts InboxOptions) (*Inbox, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 7
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = time.Second
+	}
+	if opts.Sweep <= 0 {
+		opts.Sweep = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Inbox{opts: opts, intake: make(chan intakeItem, 4096), work: make(chan incidents.Job, 4096),
-		settled: make(chan incidents.Settlement, 4096), wake: make(chan struct{}, 1)}, nil
+		settled: make(chan incidents.Settlement, 4096), held: map[uuid.UUID]bool{}}, nil
 }
 
 // accept queues an envelope for storing; ack runs once it is stored (or
 // could not be). It never blocks the socket loop: with the intake full,
 // the envelope is answered as not recorded.
 func (ib *Inbox) accept(req *socketmode.Request, start time.Time, ack func(stored bool)) {
-	job := incidents.Job{ID: uuid.New(), Key: "envelope:" + req.EnvelopeID, Kind: req.Type, Payload: append(json.RawMessage(nil), req.Payload...),
+	job := incidents.Job{ID: uuid.New(), Key: jobKey(req), Kind: req.Type, Payload: append(json.RawMessage(nil), req.Payload...),
 		Received: time.Now(), Attempts: 1}
 	select {
 	case ib.intake <- intakeItem{job: job, start: start, ack: ack}:
 	default:
 		ack(false)
 	}
+}
+
+// jobKey is what makes a redelivery recognisable: the envelope's ID, or
+// for an event the event's own ID, which stays the same whatever envelope
+// carries it again.
+func jobKey(req *socketmode.Request) string {
+	if req.Type == socketmode.RequestTypeEventsAPI {
+		var ev struct {
+			EventID string `json:"event_id"`
+		}
+		if json.Unmarshal(req.Payload, &ev) == nil && ev.EventID != "" {
+			return "event:" + ev.EventID
+		}
+	}
+	return "envelope:" + req.EnvelopeID
 }
 
 // Run stores and runs jobs until ctx ends, then lets the jobs in flight
@@ -161,28 +203,50 @@ func (ib *Inbox) store(ctx context.Context, batch []intakeItem) {
 	}
 }
 
-// give hands a stored job (with its ID, as stored) to a worker, or, with
-// every worker busy and the queue full, releases it for the sweep.
+// give hands a stored job (with its ID, as stored) to a worker unless
+// one has it already, or, with every worker busy and the queue full,
+// releases it for the sweep.
 func (ib *Inbox) give(ctx context.Context, j incidents.Job) {
+	ib.mu.Lock()
+	had := ib.held[j.ID]
+	ib.held[j.ID] = true
+	ib.mu.Unlock()
+	if had {
+		return
+	}
 	select {
 	case ib.work <- j:
 		ib.opts.Metrics.QueueDepth.Set(float64(len(ib.work)))
 	default:
 		ib.opts.Metrics.JobsRejected.Inc()
-		_ = ib.opts.Store.SettleJobs(context.WithoutCancel(ctx), []incidents.Settlement{{ID: j.ID, Outcome: incidents.Release}})
+		// Should the release not be written, the job is still this
+		// process's, and the sweep's recheck finds it in a minute.
+		release := []incidents.Settlement{{ID: j.ID, Outcome: incidents.Release}}
+		if err := ib.opts.Store.SettleJobs(context.WithoutCancel(ctx), release); err != nil {
+			ib.opts.Logger.Warn("could not release a job; it is taken up again within a minute", zap.Error(err))
+		}
+		ib.forget(release)
+	}
+}
+
+// forget drops settled jobs from those held in memory.
+func (ib *Inbox) forget(ss []incidents.Settlement) {
+	ib.mu.Lock()
+	defer ib.mu.Unlock()
+	for _, s := range ss {
+		delete(ib.held, s.ID)
 	}
 }
 
 // sweep claims jobs nobody alive holds — those a crash interrupted, those
-// released while the queue was full, retries falling due — every second
-// and when woken.
+// released while the queue was full, retries falling due — every Sweep.
 func (ib *Inbox) sweep(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(ib.opts.Sweep)
 	defer tick.Stop()
 	for {
 		free := cap(ib.work) - len(ib.work)
 		if free > 0 {
-			jobs, err := ib.opts.Store.ClaimJobs(ctx, time.Now(), min(free, 256))
+			jobs, err := ib.opts.Store.ClaimJobs(ctx, ib.opts.Now(), min(free, 256))
 			if err != nil && ctx.Err() == nil {
 				ib.opts.Logger.Warn("could not read the inbox; trying again", zap.Error(err))
 			}
@@ -194,7 +258,6 @@ func (ib *Inbox) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-ib.wake:
 		}
 	}
 }

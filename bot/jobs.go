@@ -14,11 +14,6 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 )
 
-// maxJobAttempts bounds the retries of a job whose work fails for reasons
-// of the bot's own (the store away, a bug): about two minutes of backoff,
-// then the person who asked is told, never left in silence.
-const maxJobAttempts = 7
-
 // jobFailure is a job's work that failed: the person to tell, and whether
 // trying again could help.
 type jobFailure struct {
@@ -27,24 +22,38 @@ type jobFailure struct {
 	retry bool
 }
 
+// unfinishedAttempts is how many attempts beyond MaxAttempts a job may
+// have been claimed for without an outcome (the process died during each,
+// or its long run was rechecked) before it is not run again: a request
+// that kills the bot must not kill it at every start.
+const unfinishedAttempts = 3
+
 // runJob does one attempt at a job and records what became of it.
 func (ib *Inbox) runJob(ctx context.Context, j incidents.Job) {
 	jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ib.opts.Timeout)
 	defer cancel()
 	log := ib.opts.Logger.With(zap.String("job", j.Key), zap.String("kind", j.Kind), zap.Int("attempt", j.Attempts))
-	f := ib.do(jctx, j)
+	var f *jobFailure
+	if j.Attempts > ib.opts.MaxAttempts+unfinishedAttempts {
+		f = &jobFailure{err: fmt.Errorf("not run again after %d attempts that never finished", j.Attempts-1), tell: ib.opts.App.tellJob(j)}
+	} else {
+		f = ib.do(jctx, j)
+	}
 	s := incidents.Settlement{ID: j.ID, Outcome: incidents.Done}
 	switch {
 	case f == nil:
-	case f.retry && j.Attempts < maxJobAttempts:
-		wait := min(time.Second<<(j.Attempts-1), time.Minute)
+	case f.retry && j.Attempts < ib.opts.MaxAttempts:
+		// The store away, a bug: back off and try again; after the last
+		// attempt the person who asked is told, never left in silence.
+		wait := min(ib.opts.RetryBase<<(j.Attempts-1), time.Minute)
 		log.Warn("job failed; retrying", zap.Duration("in", wait), zap.Error(f.err))
-		s.Outcome, s.NotBefore, s.Error = incidents.Retry, time.Now().Add(wait), f.err.Error()
+		s.Outcome, s.NotBefore, s.Error = incidents.Retry, ib.opts.Now().Add(wait), f.err.Error()
 	default:
-		if f.retry {
-			log.Error("job failed for good", zap.Error(f.err))
-			s.Outcome, s.Error = incidents.Failed, f.err.Error()
-		}
+		// Retries ran out, or the job cannot be done at all (a payload
+		// that does not decode): recorded as failed, for the backlog's
+		// failed count and whoever looks into it.
+		log.Error("job failed for good", zap.Error(f.err))
+		s.Outcome, s.Error = incidents.Failed, f.err.Error()
 		if f.tell != nil {
 			f.tell(jctx, f.err)
 		}
@@ -72,10 +81,28 @@ func (ib *Inbox) settle(ctx context.Context) {
 				break more
 			}
 		}
-		if err := ib.opts.Store.SettleJobs(ctx, batch); err != nil {
-			// Left claimed: they run again after a restart.
-			ib.opts.Logger.Error("could not record jobs' outcomes", zap.Int("jobs", len(batch)), zap.Error(err))
+		ib.record(ctx, batch)
+	}
+}
+
+// record writes a batch of outcomes, trying a few times over a few
+// seconds; after that the jobs stay claimed by this process, which claims
+// them again within a minute and runs them again (their keys keep the
+// repeat harmless).
+func (ib *Inbox) record(ctx context.Context, batch []incidents.Settlement) {
+	defer ib.forget(batch)
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		err := ib.opts.Store.SettleJobs(ctx, batch)
+		if err == nil {
+			return
 		}
+		if try == 5 {
+			ib.opts.Logger.Error("could not record jobs' outcomes; they will run again", zap.Int("jobs", len(batch)), zap.Error(err))
+			return
+		}
+		time.Sleep(wait)
+		wait *= 2
 	}
 }
 
@@ -115,6 +142,29 @@ func (ib *Inbox) do(ctx context.Context, j incidents.Job) (f *jobFailure) {
 		return nil
 	}
 	return &jobFailure{err: fmt.Errorf("unknown job kind %q", j.Kind)}
+}
+
+// tellJob is how to tell the person who asked for a job that it failed,
+// or nil when the job came from nobody (an alert message).
+func (a *App) tellJob(j incidents.Job) func(context.Context, error) {
+	var o Origin
+	switch j.Kind {
+	case socketmode.RequestTypeSlashCommands:
+		var cmd slack.SlashCommand
+		if json.Unmarshal(j.Payload, &cmd) != nil {
+			return nil
+		}
+		o = Origin{User: cmd.UserID, Channel: cmd.ChannelID, ResponseURL: cmd.ResponseURL}
+	case socketmode.RequestTypeInteractive:
+		var cb slack.InteractionCallback
+		if json.Unmarshal(j.Payload, &cb) != nil {
+			return nil
+		}
+		o = Origin{User: cb.User.ID, Channel: cb.Channel.ID, ResponseURL: cb.ResponseURL}
+	default:
+		return nil
+	}
+	return func(ctx context.Context, err error) { a.fail(ctx, o, err) }
 }
 
 // outcome turns a handler's error into a job failure: a domain error is

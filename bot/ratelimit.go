@@ -75,7 +75,7 @@ type limiter struct {
 	mu       sync.Mutex
 	methods  map[string]*rate.Limiter
 	channels map[string]*rate.Limiter
-	blocked  map[string]time.Time // method, or method+channel → until
+	blocked  map[string]time.Time // method → until (Retry-After)
 	m        *Metrics
 	noPacing bool // only Retry-After holds calls back
 }
@@ -91,9 +91,6 @@ func (l *limiter) reserve(method, channel string, allowed time.Duration) (time.D
 	defer l.mu.Unlock()
 	now := time.Now()
 	until := l.blocked[method]
-	if u := l.blocked[method+"#"+channel]; channel != "" && u.After(until) {
-		until = u
-	}
 	var rs []*rate.Reservation
 	wait := until.Sub(now)
 	for _, lim := range l.buckets(method, channel) {
@@ -137,14 +134,13 @@ func (l *limiter) buckets(method, channel string) []*rate.Limiter {
 	return []*rate.Limiter{b, c}
 }
 
-// block records Slack's Retry-After for method (and channel).
-func (l *limiter) block(method, channel string, d time.Duration) {
+// block records Slack's Retry-After for every caller of the method:
+// Slack does not say whether a chat.postMessage 429 was the channel's
+// limit or the workspace's, so the whole method waits.
+func (l *limiter) block(method string, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := method
-	if channel != "" {
-		key += "#" + channel
-	}
 	if until := time.Now().Add(d); until.After(l.blocked[key]) {
 		l.blocked[key] = until
 	}
@@ -184,7 +180,7 @@ func (t *rateTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		ra := retryAfter(resp)
-		t.lim.block(method, channel, ra)
+		t.lim.block(method, ra)
 		if t.lim.m != nil {
 			t.lim.m.RateLimited.WithLabelValues(method).Inc()
 		}

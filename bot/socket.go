@@ -180,14 +180,20 @@ func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 		l.ack(ctx, req, payload, start)
 		return
 	}
+	// The acknowledgement is sent beside the intake, not by it: while the
+	// socket reconnects an ack waits (up to ackTimeout), and the envelopes
+	// behind it must still be stored meanwhile. It is sent even if the bot
+	// is stopping: the envelope is stored, and an ack spares the person a
+	// timeout error for work that will be done.
+	actx := context.WithoutCancel(ctx)
 	l.inbox.accept(req, start, func(stored bool) {
 		switch {
 		case stored:
-			l.ack(ctx, req, payload, start)
+			go l.ack(actx, req, payload, start)
 		case req.Type == socketmode.RequestTypeEventsAPI:
 			// Not acknowledged: Slack delivers the event again later.
 		default:
-			l.ack(ctx, req, failed, start)
+			go l.ack(actx, req, failed, start)
 			l.tellNotRecorded(evt)
 		}
 	})

@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -141,38 +142,60 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Drain performs the effects due now until none is left or ctx ends,
-// then waits for the attempts in flight: a graceful stop finishes what it
-// owes instead of leaving it for the next start. Call it after Run returned.
+// Drain performs what is owed until nothing is due within ctx's deadline
+// or ctx ends, then waits for the attempts in flight: a graceful stop
+// finishes what it owes instead of leaving it for the next start. Call it
+// after Run returned.
 func (d *Dispatcher) Drain(ctx context.Context) {
 	defer d.busy.Wait()
 	for ctx.Err() == nil {
-		n, _ := d.claim(ctx)
-		if n == 0 && len(d.slot) == 0 {
-			return
+		// Counted before the claim: an attempt that ends during the claim
+		// may have made its lane's next effect due, so only a claim that
+		// began with nothing in flight may conclude there is nothing left.
+		inflight := len(d.slot)
+		n, next := d.claim(ctx)
+		wait := 50 * time.Millisecond
+		if n == 0 && inflight == 0 {
+			if next.IsZero() || !d.dueWithin(ctx, next) {
+				return
+			}
+			wait = max(next.Sub(d.opts.Clock.Now()), time.Millisecond)
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-d.next:
 		case <-d.wake:
-		case <-time.After(50 * time.Millisecond):
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
+// dueWithin reports whether an effect due at next can still be attempted
+// before ctx's deadline, leaving a second for the attempt.
+func (d *Dispatcher) dueWithin(ctx context.Context, next time.Time) bool {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return !next.After(d.opts.Clock.Now())
+	}
+	return next.Sub(d.opts.Clock.Now())+time.Second < time.Until(deadline)
+}
+
 // claim starts as many due effects as there are free workers; it returns
-// how many, and when the next waiting one falls due.
+// how many, and when the next waiting one falls due. The claim itself is
+// not cut short by shutdown: a claim the store made but whose answer was
+// dropped would leave its effects unattempted until the lease lapses.
 func (d *Dispatcher) claim(ctx context.Context) (int, time.Time) {
 	free := cap(d.slot) - len(d.slot)
 	if free == 0 || ctx.Err() != nil {
 		return 0, time.Time{}
 	}
-	effs, next, err := d.opts.Service.store.ClaimEffects(ctx, d.opts.Clock.Now(), free)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimTimeout)
+	defer cancel()
+	effs, next, err := d.opts.Service.store.ClaimEffects(cctx, d.opts.Clock.Now(), free)
 	if err != nil {
-		if ctx.Err() == nil {
-			d.opts.Log.Warn("could not read the outbox; trying again", zap.Error(err))
-		}
-		return 0, time.Time{}
+		d.opts.Log.Warn("could not read the outbox; trying again", zap.Error(err))
 	}
 	for _, e := range effs {
 		d.slot <- struct{}{}
@@ -185,40 +208,84 @@ func (d *Dispatcher) claim(ctx context.Context) (int, time.Time) {
 	return len(effs), next
 }
 
+// claimTimeout bounds one claim: a store that does not answer is asked
+// again rather than waited on.
+const claimTimeout = 10 * time.Second
+
+// Attempts are bounded: a step that panics this often is a bug that
+// retrying will not fix, and one that fails this often has had hours.
+// Both are then recorded as failed and people are told; a repair
+// (/incident repair) tries again.
+const (
+	maxPanics   = 3
+	maxAttempts = 200
+)
+
 // attempt performs one effect and records the outcome. The attempt is not
 // cut short by shutdown: a Slack call half made is worse than one made.
 func (d *Dispatcher) attempt(ctx context.Context, e Effect) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
-	defer cancel()
-	log := d.opts.Log.With(zap.String("effect", e.Key), zap.String("kind", string(e.Kind)), zap.Int("attempt", e.Attempts))
 	res, err := d.perform(actx, e)
-	svc := d.opts.Service
+	cancel()
+	log := d.opts.Log.With(zap.String("effect", e.Key), zap.String("kind", string(e.Kind)), zap.Int("attempt", e.Attempts))
 	var de *DeliveryError
+	if err != nil && !errors.As(err, &de) {
+		de = &DeliveryError{Reason: err.Error()}
+	}
+	if de != nil && !de.Permanent && e.Attempts >= maxAttempts {
+		de = &DeliveryError{Code: de.Code, Reason: fmt.Sprintf("gave up after %d attempts: %s", e.Attempts, de.Reason), Permanent: true}
+	}
+	// The outcome is recorded with time of its own: the attempt may have
+	// used all of its.
+	record := func(ctx context.Context) error {
+		switch {
+		case err == nil:
+			return d.opts.Service.EffectDone(ctx, e, res)
+		case de.Permanent:
+			return d.opts.Service.EffectFailed(ctx, e, *de)
+		default:
+			at, uncertain := d.retryAt(e, err)
+			return d.opts.Service.EffectRetry(ctx, e, at, err.Error(), uncertain)
+		}
+	}
 	switch {
 	case err == nil:
-		err = svc.EffectDone(actx, e, res)
-	case errors.As(err, &de) && de.Permanent:
+	case de.Permanent:
 		log.Warn("effect failed for good", zap.String("reason", de.Reason))
-		err = svc.EffectFailed(actx, e, *de)
 	default:
-		at, uncertain := d.retryAt(e, err)
-		log.Info("effect will be retried", zap.Error(err), zap.Time("at", at))
-		err = svc.EffectRetry(actx, e, at, err.Error(), uncertain)
+		log.Info("effect will be retried", zap.Error(err))
 	}
-	if err != nil {
-		// The claim stays with this process; the effect is retried when
-		// the claim lapses or the process restarts, and its key keeps a
-		// repeat harmless.
+	if err := d.settle(ctx, record); err != nil {
+		// The claim stays with this process until it lapses (or the
+		// process restarts); the effect is then tried again, and its key
+		// keeps a repeat harmless.
 		log.Error("could not record an effect's outcome", zap.Error(err))
 	}
 }
 
-// perform calls the performer, turning a panic into a retry.
+// settle runs record a few times over a few seconds, for a store that is
+// briefly away.
+func (d *Dispatcher) settle(ctx context.Context, record func(context.Context) error) error {
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := record(sctx)
+		cancel()
+		if err == nil || try == 5 {
+			return err
+		}
+		time.Sleep(wait)
+		wait *= 2
+	}
+}
+
+// perform calls the performer, turning a panic into a retry, and into a
+// failure once it has happened maxPanics times.
 func (d *Dispatcher) perform(ctx context.Context, e Effect) (res map[string]string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.opts.Log.Error("effect panicked", zap.String("effect", e.Key), zap.Any("panic", r), zap.Stack("stack"))
-			err = &DeliveryError{Reason: "internal error", Uncertain: true}
+			err = &DeliveryError{Reason: "internal error", Uncertain: true, Permanent: e.Attempts >= maxPanics}
 		}
 	}()
 	return d.opts.Perform.Perform(ctx, e)

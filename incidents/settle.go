@@ -91,7 +91,8 @@ func (s *Service) tellFailure(inc *Incident, e Effect, ev Event) []Effect {
 	}
 	text := fmt.Sprintf("Incident %s (%s): %s. Once the cause is fixed, `/incident repair %d` retries it.", inc.Ref(), inc.Title, ev.Text, inc.Number)
 	return []Effect{{
-		Key: e.Key + ":tell", Lane: "tell:" + e.Key, IncidentID: inc.ID, Kind: EffectTell,
+		// Keyed by the failure: failing again after a repair tells again.
+		Key: e.Key + ":tell:" + ev.ID.String(), Lane: "tell:" + e.Key, IncidentID: inc.ID, Kind: EffectTell,
 		Data: map[string]string{"user": user, "text": text},
 	}}
 }

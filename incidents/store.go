@@ -96,7 +96,8 @@ type Outbox interface {
 	// ClaimEffects claims, for this process, up to limit pending effects
 	// that are due at now and first in their lane, in the order they were
 	// added, and returns them with when the next pending effect falls
-	// due (zero when none is waiting for a time).
+	// due (zero when none is waiting for a time). Effects returned with
+	// an error are claimed all the same and must be attempted.
 	ClaimEffects(ctx context.Context, now time.Time, limit int) ([]Effect, time.Time, error)
 
 	// SettleEffects records the outcome of attempts at claimed effects.
@@ -110,7 +111,8 @@ type Outbox interface {
 	// and says how many there were.
 	RetryFailed(ctx context.Context, lane string, now time.Time) (int, error)
 
-	// Prune deletes effects and jobs settled before the given time.
+	// Prune deletes done effects and settled jobs settled before the
+	// given time. Failed effects stay: they are what a repair does.
 	Prune(ctx context.Context, before time.Time) (int, error)
 
 	// Backlog counts the work owed: pending jobs and effects, and effects
@@ -138,7 +140,9 @@ type Inbox interface {
 	// new: a job whose key is stored already (a redelivery) is not.
 	AddJobs(ctx context.Context, jobs []Job) ([]bool, error)
 
-	// ClaimJobs claims up to limit due jobs nobody alive holds.
+	// ClaimJobs claims up to limit due jobs nobody alive holds, and
+	// this process's own jobs held longer than a minute (the caller skips
+	// those it is still running).
 	ClaimJobs(ctx context.Context, now time.Time, limit int) ([]Job, error)
 
 	// SettleJobs records what became of claimed jobs.

@@ -12,27 +12,14 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/testclock"
 )
 
-// fakeClock stands still until told, so the rate bound is tested without
-// depending on how fast the test runs.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 6, 10, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock stands still until told, so the rate bound is tested
+// without waiting.
+func newFakeClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 1, 6, 10, 0, 0, 0, time.UTC))
 }
 
 // Variants of one certificate URL share one cache entry and one download,
@@ -41,7 +28,7 @@ func TestVerifyCertURLVariantsShareOneDownload(t *testing.T) {
 	cs := newCertServer(t)
 	good, evil := keys(t)
 	v := cs.verifier()
-	v.now = newFakeClock().now // no refill: a second download would be refused
+	v.now = newFakeClock().Now // no refill: a second download would be refused
 	for i := range 50 {
 		e := sign(t, evil, notification(cs.url(fmt.Sprintf("/cert.pem?n=%d", i)), ""), "2")
 		if err := v.Verify(context.Background(), e); !errors.Is(err, ErrForged) {
@@ -69,7 +56,7 @@ func TestVerifyDownloadsAreRateBound(t *testing.T) {
 	good, _ := keys(t)
 	v := cs.verifier()
 	clock := newFakeClock()
-	v.now = clock.now
+	v.now = clock.Now
 	verify := func(path string) error {
 		return v.Verify(context.Background(), sign(t, good, notification(cs.url(path), ""), "2"))
 	}
@@ -92,7 +79,7 @@ func TestVerifyDownloadsAreRateBound(t *testing.T) {
 	if err := verify("/cert.pem"); err != nil {
 		t.Errorf("cached certificate with the bucket empty: %v", err)
 	}
-	clock.advance(fetchEvery)
+	clock.Advance(fetchEvery)
 	if err := verify("/n/100.pem"); err != nil {
 		t.Errorf("after one interval: %v", err)
 	}
@@ -111,12 +98,12 @@ func TestVerifyProvenCertificateOutlivesFlood(t *testing.T) {
 	good, evil := keys(t)
 	v := cs.verifier()
 	clock := newFakeClock()
-	v.now = clock.now
+	v.now = clock.Now
 	if err := v.Verify(context.Background(), sign(t, good, notification(cs.url("/cert.pem"), ""), "2")); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 * maxCachedCerts {
-		clock.advance(fetchEvery)
+		clock.Advance(fetchEvery)
 		e := sign(t, evil, notification(cs.url(fmt.Sprintf("/n/%d.pem", i)), ""), "2")
 		if err := v.Verify(context.Background(), e); !errors.Is(err, ErrForged) {
 			t.Fatalf("forgery %d: %v", i, err)
@@ -149,7 +136,7 @@ func TestVerifyConcurrentMissesShareDownload(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var downloads atomic.Int64
 		release := make(chan struct{})
-		v := &Verifier{AllowHost: func(h string) bool { return h == "127.0.0.1" }, now: newFakeClock().now}
+		v := &Verifier{AllowHost: func(h string) bool { return h == "127.0.0.1" }, now: newFakeClock().Now}
 		v.Client = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			downloads.Add(1)
 			<-release
@@ -217,11 +204,11 @@ func TestVerifyCacheIsBounded(t *testing.T) {
 	// The clock moves a full interval per message, so the rate bound never
 	// refuses a download: this test is about the cache alone.
 	clock := newFakeClock()
-	v.now = clock.now
+	v.now = clock.Now
 	urlN := func(i int) string { return cs.url(fmt.Sprintf("/n/%d.pem", i)) }
 	verify := func(i int) {
 		t.Helper()
-		clock.advance(fetchEvery)
+		clock.Advance(fetchEvery)
 		if err := v.Verify(context.Background(), sign(t, good, notification(urlN(i), ""), "2")); err != nil {
 			t.Fatalf("Verify %d: %v", i, err)
 		}

@@ -59,7 +59,7 @@ func alertStorm(b *testing.B, kind string) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	time.Sleep(2 * time.Second) // let the paced notices go out
+	h.settled() // the notices go out paced, a message a second per channel
 	list, _ := store.List(context.Background(), incidents.ListFilter{})
 	if len(list) > 20 {
 		b.Fatalf("%d incidents opened, want at most 20", len(list))

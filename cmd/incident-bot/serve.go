@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -11,17 +10,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
 
-	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/bot"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/postgres"
 	"github.com/incident-bot/incident-bot/incidents/sqlite"
-	"github.com/incident-bot/incident-bot/playbooks"
 )
 
 // Main is the wired-up `serve` process.
@@ -48,98 +43,6 @@ func openStore(ctx context.Context, cfg Config) (incidents.Store, error) {
 		return postgres.New(ctx, postgres.Options{URL: cfg.DatabaseURL})
 	}
 	return sqlite.New(ctx, sqlite.Options{Path: cfg.SQLitePath})
-}
-
-// NewMain wires every part. Nothing is listening yet.
-func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err error) {
-	m := &Main{cfg: cfg, log: log}
-	defer func() {
-		if err != nil {
-			m.Close()
-		}
-	}()
-	catalog, err := playbooks.Load(cfg.PlaybooksDir)
-	if err != nil {
-		return nil, fmt.Errorf("load playbooks (fix these, or check them offline with `incident-bot playbooks check`):\n%w", err)
-	}
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open store (%s): %w", cfg.StoreDescription(), err)
-	}
-	m.store = store
-	exec, err := loadExecutor(cfg, store)
-	if err != nil {
-		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := bot.NewMetrics(reg)
-	client, hc := bot.NewClient(bot.ClientOptions{
-		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Metrics: metrics, NoPacing: cfg.NoSlackPacing,
-	})
-	auth, err := client.AuthTestContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("check SLACK_BOT_TOKEN with auth.test: %s", bot.DescribeSlackError(bot.SlackErrorCode(err)))
-	}
-	svc, err := incidents.NewService(incidents.ServiceOptions{Store: store, Policy: cfg.Timers,
-		BotUser: auth.UserID, AnyoneMayChange: cfg.AnyoneMayChange})
-	if err != nil {
-		return nil, err
-	}
-	m.svc = svc
-	app, err := bot.NewApp(bot.AppOptions{
-		Service: svc, API: client, HTTP: hc, Logger: log, Metrics: metrics,
-		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
-		BotUserID: auth.UserID, Catalog: catalog, Executor: exec,
-		KeyEmoji: cfg.KeyEmoji, PostmortemGap: cfg.PostmortemGap, AutoPostmortem: cfg.AutoPostmortem,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if m.outbox, err = incidents.NewDispatcher(incidents.DispatcherOptions{Service: svc, Perform: app, Log: log.Named("outbox"), Workers: cfg.Workers}); err != nil {
-		return nil, err
-	}
-	svc.OnEffects(m.outbox.Wake)
-	// Recover: a panic in a scheduled job is logged, not fatal.
-	m.cron = cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.Recover(cronLogger{log})))
-	sched, err := incidents.NewScheduler(svc, log.Named("timers"))
-	if err != nil {
-		return nil, err
-	}
-	m.sched = sched
-	if m.timers, err = incidents.NewRunner(m.cron, sched, nil, log.Named("timers")); err != nil {
-		return nil, err
-	}
-	m.digest = app.NewReviewDigest(cfg.ReviewChannel)
-	if _, err := m.cron.AddFunc(cfg.ReviewSchedule, func() {
-		jctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := m.digest.Run(jctx, time.Now()); err != nil {
-			log.Warn("playbook review digest failed", zap.Error(err))
-		}
-	}); err != nil {
-		return nil, fmt.Errorf("PLAYBOOK_REVIEW_SCHEDULE: %w", err)
-	}
-	if m.inbox, err = bot.NewInbox(bot.InboxOptions{Store: store, App: app, Logger: log.Named("inbox"), Metrics: metrics, Workers: cfg.Workers}); err != nil {
-		return nil, err
-	}
-	if m.listener, err = bot.NewListener(bot.ListenerOptions{
-		Client: client, App: app, Inbox: m.inbox, Logger: log, Metrics: metrics,
-	}); err != nil {
-		return nil, err
-	}
-	m.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-	}
-	mux := opsHandler(reg, m.ready)
-	router := app.NewAlertRouter(bot.AlertOptions{Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, TriageChannel: cfg.AlertTriageChannel})
-	app.ReadAlertChannels(router, cfg.AlertChannels)
-	receiver := &alerts.Receiver{Sink: router, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: log.Named("alerts")}
-	receiver.Register(mux)
-	// Bounded so a slow sender cannot hold connections open.
-	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
-	return m, nil
 }
 
 // HTTPAddr is the address the ops server really listens on (tests use :0).

@@ -99,3 +99,20 @@ func TestReconnectsSoonAfterConnectionsOpenRecovers(t *testing.T) {
 	}
 	h.declare(rita, "start After the outage", "After the outage")
 }
+
+// Socket disconnects (refresh_requested, warning, network loss) reconnect
+// by themselves and the bot keeps working.
+func TestReconnects(t *testing.T) {
+	h := newHarness(t, "sqlite", nil)
+	for i, drop := range []func(){
+		func() { _ = h.slack.Disconnect("refresh_requested") },
+		func() { _ = h.slack.Disconnect("warning") },
+		h.slack.DropConnection,
+	} {
+		before := h.slack.Connections()
+		drop()
+		h.eventually("reconnect", func() bool { return h.slack.Connections() > before })
+		title := "After reconnect " + string(rune('A'+i))
+		h.declare(rita, "start "+title, title)
+	}
+}

@@ -30,6 +30,7 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, e
 		return err
 	}
 	batch := &pgx.Batch{}
+	lockLanes(batch, effs)
 	attached := map[string]map[uuid.UUID]bool{}
 	for i, a := range alerts {
 		var inc *uuid.UUID

@@ -15,7 +15,9 @@ import (
 // claimEffects takes the due heads of lanes nobody alive holds. The lane
 // heads come from one snapshot; FOR UPDATE … SKIP LOCKED then lets two
 // replicas claim at once without taking the same row, and the repeated
-// state test drops a head another replica settled meanwhile.
+// state test drops a head another replica settled meanwhile. A lane whose
+// later effect is in flight (an earlier one was put back by a repair)
+// waits for it: one effect of a lane at a time.
 var claimEffects = `WITH heads AS (
 		SELECT DISTINCT ON (lane) seq FROM work_items
 		WHERE queue = 'outbox' AND state = 'pending' ORDER BY lane, seq
@@ -23,6 +25,9 @@ var claimEffects = `WITH heads AS (
 		SELECT w.seq FROM work_items w JOIN heads USING (seq)
 		WHERE w.state = 'pending' AND w.not_before <= $1
 			AND (w.owner IS NULL OR w.claimed_at < $2 OR w.owner NOT IN (` + liveOwners + `))
+			AND NOT EXISTS (SELECT 1 FROM work_items b
+				WHERE b.queue = 'outbox' AND b.state = 'pending' AND b.lane = w.lane AND b.seq > w.seq
+					AND b.owner IS NOT NULL AND b.claimed_at >= $2 AND b.owner IN (` + liveOwners + `))
 		ORDER BY w.seq LIMIT $3
 		FOR UPDATE OF w SKIP LOCKED
 	)
@@ -36,8 +41,12 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 	if err := storeutil.CheckDueLimit(limit); err != nil {
 		return nil, time.Time{}, err
 	}
+	owner, err := s.presence.claimant()
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
+	}
 	now = storeutil.StoredTime(now)
-	rows, err := s.pool.Query(ctx, claimEffects, now, now.Add(-storeutil.EffectLease), limit, s.presence.owner)
+	rows, err := s.pool.Query(ctx, claimEffects, now, now.Add(-storeutil.EffectLease), limit, owner)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
 	}
@@ -49,7 +58,7 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 	var next *time.Time
 	if err := s.pool.QueryRow(ctx, `SELECT min(not_before) FROM work_items
 		WHERE queue = 'outbox' AND state = 'pending' AND not_before > $1`, now).Scan(&next); err != nil {
-		return nil, time.Time{}, fmt.Errorf("claim effects: next: %w", err)
+		return effs, time.Time{}, fmt.Errorf("claim effects: next: %w", err)
 	}
 	if next == nil {
 		return effs, time.Time{}, nil
@@ -78,18 +87,24 @@ var claimJobs = `UPDATE work_items w SET owner = $4, claimed_at = $1, attempts =
 	WHERE w.seq IN (
 		SELECT seq FROM work_items
 		WHERE queue = 'inbox' AND state = 'pending' AND not_before <= $1
-			AND (owner IS NULL OR claimed_at < $2 OR owner NOT IN (` + liveOwners + `))
+			AND (owner IS NULL OR claimed_at < $2 OR owner NOT IN (` + liveOwners + `)
+				OR (owner = $4 AND claimed_at < $5))
 		ORDER BY seq LIMIT $3
 		FOR UPDATE SKIP LOCKED)
 	RETURNING w.id, w.key, w.kind, w.body, w.not_before, w.created_at, w.attempts, w.last_error`
 
-// ClaimJobs claims due jobs nobody alive holds.
+// ClaimJobs claims due jobs nobody alive holds, and this process's own
+// held longer than OwnJobRecheck.
 func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int) ([]incidents.Job, error) {
 	if err := storeutil.CheckDueLimit(limit); err != nil {
 		return nil, err
 	}
+	owner, err := s.presence.claimant()
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
 	now = storeutil.StoredTime(now)
-	rows, err := s.pool.Query(ctx, claimJobs, now, now.Add(-storeutil.JobLease), limit, s.presence.owner)
+	rows, err := s.pool.Query(ctx, claimJobs, now, now.Add(-storeutil.JobLease), limit, owner, now.Add(-storeutil.OwnJobRecheck))
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
@@ -111,11 +126,15 @@ func (s *Store) AddJobs(ctx context.Context, jobs []incidents.Job) ([]bool, erro
 	if err != nil {
 		return nil, err
 	}
+	owner, err := s.presence.claimant()
+	if err != nil {
+		return nil, fmt.Errorf("add jobs: %w", err)
+	}
 	b := &pgx.Batch{}
 	for _, j := range jobs {
 		b.Queue(`INSERT INTO work_items (id, queue, key, lane, kind, body, not_before, owner, claimed_at, attempts, created_at)
 			VALUES ($1, 'inbox', $2, $2, $3, $4, $5, $6, $7, 1, $7) ON CONFLICT (queue, key) DO NOTHING`,
-			j.ID, j.Key, j.Kind, j.Payload, j.NotBefore, s.presence.owner, j.Received)
+			j.ID, j.Key, j.Kind, j.Payload, j.NotBefore, owner, j.Received)
 	}
 	// One round trip: a batch outside a transaction runs as one implicit
 	// transaction, all or nothing, which is what the acknowledgement

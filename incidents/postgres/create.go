@@ -46,7 +46,7 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 		if err := row.Scan(&inc.Number); err != nil {
 			return writeError("insert incident", err)
 		}
-		return writeChange(ctx, tx, ch, bodies)
+		return writeChange(ctx, tx, ch, bodies, s.presence.id())
 	})
 	if errors.Is(err, incidents.ErrDuplicate) {
 		return existing, fmt.Errorf("create incident with key %q: %w", key, err)

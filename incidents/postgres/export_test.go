@@ -74,3 +74,22 @@ func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []
 	}
 	return inc, nil
 }
+
+// DropPresence ends the connection that holds this store's owner lock, as
+// a network fault would, and returns once it has ended.
+func (s *Store) DropPresence(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2`, ownerNS, s.presence.id())
+	return err
+}
+
+// PresenceHeld reports whether this store's owner lock is held, as other
+// processes see it.
+func (s *Store) PresenceHeld(ctx context.Context) (bool, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM ("+liveOwners+") o WHERE objid = $1", s.presence.id()).Scan(&n)
+	return n == 1, err
+}
+
+// SetPresenceHeld makes the store believe its owner lock is held or lost.
+func (s *Store) SetPresenceHeld(held bool) { s.presence.held.Store(held) }

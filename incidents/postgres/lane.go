@@ -60,7 +60,7 @@ func (s *Store) RetryFailed(ctx context.Context, lane string, now time.Time) (in
 
 // Prune deletes work settled before the given time.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM work_items WHERE state <> 'pending' AND settled_at < $1", before)
+	tag, err := s.pool.Exec(ctx, "DELETE FROM work_items WHERE (state = 'done' OR (queue = 'inbox' AND state = 'failed')) AND settled_at < $1", before)
 	if err != nil {
 		return 0, fmt.Errorf("prune work: %w", err)
 	}

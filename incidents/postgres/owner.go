@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,15 +17,29 @@ import (
 const ownerNS int32 = 0x696e63 // "inc"
 
 // liveOwners lists the owners whose process holds its lock, i.e. is alive.
+// pg_locks shows the locks of every database of the server: only this
+// database's count.
 var liveOwners = fmt.Sprintf(`SELECT objid::bigint FROM pg_locks
-	WHERE locktype = 'advisory' AND granted AND classid = %d AND objsubid = 2`, ownerNS)
+	WHERE locktype = 'advisory' AND granted AND classid = %d AND objsubid = 2
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, ownerNS)
+
+// errPresenceLost refuses a claim while this process's owner lock is
+// gone: other processes see its work as orphaned and would take over
+// whatever it claimed now.
+var errPresenceLost = errors.New("the owner lock's connection to PostgreSQL was lost; claiming no work until it is back")
+
+// keepalives make the server notice within about half a minute that the
+// owner lock's connection is dead (the process is partitioned away or
+// its host stopped), so its lock goes and its work is taken over.
+var keepalives = map[string]string{"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 // presence holds this process's owner lock on a connection of its own,
 // so it ends with the process (or the connection), and puts it back if
 // the connection drops while the process lives on.
 type presence struct {
 	cfg   *pgx.ConnConfig
-	owner int32
+	owner int32       // set before any claim; changed only by keep, under mu
+	held  atomic.Bool // the lock is held now
 
 	mu   sync.Mutex
 	conn *pgx.Conn
@@ -33,32 +49,68 @@ type presence struct {
 
 // newPresence picks an owner number no live process uses and locks it.
 func newPresence(ctx context.Context, cfg *pgx.ConnConfig) (*presence, error) {
+	for k, v := range keepalives {
+		cfg.RuntimeParams[k] = v
+	}
 	p := &presence{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect for the owner lock: %w", err)
 	}
+	owner, err := lockOwner(ctx, conn, 0)
+	if err != nil {
+		_ = conn.Close(ctx)
+		return nil, fmt.Errorf("take the owner lock: %w", err)
+	}
+	p.owner, p.conn = owner, conn
+	p.held.Store(true)
+	go p.keep()
+	return p, nil
+}
+
+// lockOwner takes the owner lock for want, or for a free number if want
+// is 0 or taken, and returns the number locked.
+func lockOwner(ctx context.Context, conn *pgx.Conn, want int32) (int32, error) {
 	for range 100 {
-		candidate := rand.Int32N(1<<31-2) + 1
+		candidate := want
+		if candidate == 0 {
+			candidate = rand.Int32N(1<<31-2) + 1
+		}
+		want = 0
 		var got bool
 		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, $2)", ownerNS, candidate).Scan(&got); err != nil {
-			_ = conn.Close(ctx)
-			return nil, fmt.Errorf("take the owner lock: %w", err)
+			return 0, err
 		}
 		if got {
-			p.owner, p.conn = candidate, conn
-			go p.keep()
-			return p, nil
+			return candidate, nil
 		}
 	}
-	_ = conn.Close(ctx)
-	return nil, fmt.Errorf("take the owner lock: no free owner number")
+	return 0, errors.New("no free owner number")
+}
+
+// claimant is the owner number claims are made under, or an error while
+// the lock is lost.
+func (p *presence) claimant() (int32, error) {
+	if !p.held.Load() {
+		return 0, errPresenceLost
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.owner, nil
+}
+
+// id is the owner number settlements are made under.
+func (p *presence) id() int32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.owner
 }
 
 // keep checks the lock's connection every few seconds and, when it has
-// dropped, takes the same lock again on a new one. Until it does, other
-// processes treat this one's work as orphaned and may take it over; the
-// effects' keys make that safe.
+// dropped, takes the lock again on a new one — the same number if it is
+// still free, else a new one. Meanwhile other processes treat this one's
+// work as orphaned and may take it over (the effects' keys make that
+// safe), so this one claims nothing until the lock is back.
 func (p *presence) keep() {
 	defer close(p.done)
 	tick := time.NewTicker(3 * time.Second)
@@ -72,11 +124,12 @@ func (p *presence) keep() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		p.mu.Lock()
 		if p.conn.Ping(ctx) != nil {
+			p.held.Store(false)
 			_ = p.conn.Close(ctx)
 			if conn, err := pgx.ConnectConfig(ctx, p.cfg); err == nil {
-				var got bool
-				if conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, $2)", ownerNS, p.owner).Scan(&got) == nil && got {
-					p.conn = conn
+				if owner, err := lockOwner(ctx, conn, p.owner); err == nil {
+					p.owner, p.conn = owner, conn
+					p.held.Store(true)
 				} else {
 					_ = conn.Close(ctx)
 				}

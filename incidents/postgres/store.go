@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -66,9 +67,13 @@ func connect(ctx context.Context, opts Options) (*Store, error) {
 		// The parse error may quote the URL, password included; keep it out.
 		return nil, errors.New("postgres: the database URL is malformed")
 	}
-	cfg.MaxConns = 16
-	if opts.MaxConns > 0 {
+	switch {
+	case opts.MaxConns > 0:
 		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(opts.URL, "pool_max_conns"):
+		// pgx's default (4 or the CPUs) is small for the dispatcher's and
+		// the inbox's workers; a pool_max_conns in the URL is kept.
+		cfg.MaxConns = 16
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -63,7 +63,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 		if err != nil {
 			return writeError("write incident", err)
 		}
-		if err := writeChange(ctx, tx, ch, bodies); err != nil {
+		if err := writeChange(ctx, tx, ch, bodies, s.presence.id()); err != nil {
 			return err
 		}
 		out = next

@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/incident-bot/incident-bot/incidents"
@@ -21,9 +23,26 @@ func queueEffects(b *pgx.Batch, effs []incidents.Effect, bodies [][]byte, now ti
 	}
 }
 
+// lockLanes adds to b the locks of the incidents whose lanes effs join:
+// an incident's effects are added under its row lock (Update takes it),
+// so they commit in the order of their seq and a claim never sees a later
+// effect of a lane before an earlier one. Rows are locked in one order so
+// two writers cannot wait on each other.
+func lockLanes(b *pgx.Batch, effs []incidents.Effect) {
+	var ids []uuid.UUID
+	for _, e := range effs {
+		if e.IncidentID != uuid.Nil && !slices.Contains(ids, e.IncidentID) {
+			ids = append(ids, e.IncidentID)
+		}
+	}
+	if len(ids) > 0 {
+		b.Queue("SELECT id FROM incidents WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
+	}
+}
+
 // queueSettle adds the writes of settlements to b. Only pending rows are
 // settled: a late retry never undoes a success recorded meanwhile.
-func queueSettle(b *pgx.Batch, ss []incidents.Settlement, now time.Time) error {
+func queueSettle(b *pgx.Batch, ss []incidents.Settlement, owner int32, now time.Time) error {
 	for _, s := range ss {
 		res, err := storeutil.CheckSettlement(s)
 		if err != nil {
@@ -39,20 +58,20 @@ func queueSettle(b *pgx.Batch, ss []incidents.Settlement, now time.Time) error {
 			// bearer credential) is not kept.
 			b.Queue(`UPDATE work_items SET state = $2, result = $3, last_error = $4, settled_at = $5, owner = NULL,
 				body = CASE WHEN queue = 'inbox' THEN ''::bytea ELSE body END
-				WHERE id = $1 AND state = 'pending'`, s.ID, state, res, storeutil.Clean(s.Error), now)
+				WHERE id = $1 AND state = 'pending' AND ($2 = 'done' OR owner = $6)`, s.ID, state, res, storeutil.Clean(s.Error), now, owner)
 		case incidents.Retry:
 			b.Queue(`UPDATE work_items SET not_before = $2, last_error = $3, uncertain = uncertain OR $4, owner = NULL, claimed_at = NULL
-				WHERE id = $1 AND state = 'pending'`, s.ID, storeutil.StoredTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain)
+				WHERE id = $1 AND state = 'pending' AND owner = $5`, s.ID, storeutil.StoredTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain, owner)
 		case incidents.Release:
 			b.Queue(`UPDATE work_items SET owner = NULL, claimed_at = NULL, attempts = greatest(attempts - 1, 0)
-				WHERE id = $1 AND state = 'pending'`, s.ID)
+				WHERE id = $1 AND state = 'pending' AND owner = $2`, s.ID, owner)
 		}
 	}
 	return nil
 }
 
 // writeChange writes a change's events, effects and settlements in tx.
-func writeChange(ctx context.Context, tx pgx.Tx, ch incidents.Change, bodies [][]byte) error {
+func writeChange(ctx context.Context, tx pgx.Tx, ch incidents.Change, bodies [][]byte, owner int32) error {
 	if err := insertEvents(ctx, tx, ch.Events); err != nil {
 		return err
 	}
@@ -62,7 +81,7 @@ func writeChange(ctx context.Context, tx pgx.Tx, ch incidents.Change, bodies [][
 	now := time.Now()
 	b := &pgx.Batch{}
 	queueEffects(b, ch.Effects, bodies, now)
-	if err := queueSettle(b, ch.Settle, now); err != nil {
+	if err := queueSettle(b, ch.Settle, owner, now); err != nil {
 		return err
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -82,8 +101,10 @@ func (s *Store) AddEffects(ctx context.Context, effs []incidents.Effect) error {
 		return err
 	}
 	b := &pgx.Batch{}
+	lockLanes(b, effs)
 	queueEffects(b, effs, bodies, now)
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
+	if err != nil {
 		return fmt.Errorf("add effects: %w", err)
 	}
 	return nil
@@ -104,7 +125,7 @@ func (s *Store) settle(ctx context.Context, ss []incidents.Settlement, op string
 		return nil
 	}
 	b := &pgx.Batch{}
-	if err := queueSettle(b, ss, time.Now()); err != nil {
+	if err := queueSettle(b, ss, s.presence.id(), time.Now()); err != nil {
 		return err
 	}
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {

@@ -16,11 +16,16 @@ import (
 // effectHeads finds the due heads of lanes nobody alive holds. A row held
 // by another owner was held by a process that has died: the embedded
 // store serves one process (see the migration 0005 comment). The first
-// pending row of each lane comes from one pass over the pending index.
+// pending row of each lane comes from one pass over the pending index. A
+// lane whose later effect is in flight (an earlier one was put back by a
+// repair) waits for it: one effect of a lane at a time.
 const effectHeads = `SELECT w.seq FROM
 	(SELECT min(seq) AS seq FROM work_items WHERE queue = 'outbox' AND state = 'pending' GROUP BY lane) h
 	JOIN work_items w ON w.seq = h.seq
 	WHERE w.not_before <= ?1 AND (w.owner IS NULL OR w.owner <> ?2 OR w.claimed_at < ?3)
+		AND NOT EXISTS (SELECT 1 FROM work_items b
+			WHERE b.queue = 'outbox' AND b.state = 'pending' AND b.lane = w.lane AND b.seq > w.seq
+				AND b.owner = ?2 AND b.claimed_at >= ?3)
 	ORDER BY w.seq LIMIT ?4`
 
 // ClaimEffects claims due lane heads for this process. The heads are read
@@ -63,7 +68,10 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 	}
 	storeutil.SortBySeq(effs)
 	next, err := s.nextDue(ctx, now)
-	return effs, next, err
+	if err != nil {
+		return effs, time.Time{}, fmt.Errorf("claim effects: next: %w", err)
+	}
+	return effs, next, nil
 }
 
 // seqs reads a column of row numbers.
@@ -132,8 +140,10 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int) ([]inci
 		return nil, err
 	}
 	// Read first, claim after, as for effects: the sweep runs every
-	// second and mostly finds nothing, which needs no write lock.
-	cutoff := formatTime(now.Add(-storeutil.JobLease))
+	// second and mostly finds nothing, which needs no write lock. The
+	// embedded store has one process, so the only live holder is this
+	// one, and the cutoff is the recheck of its own jobs.
+	cutoff := formatTime(now.Add(-storeutil.OwnJobRecheck))
 	seqs, err := s.seqs(ctx, `SELECT seq FROM work_items WHERE queue = 'inbox' AND state = 'pending' AND not_before <= ?1
 		AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3) ORDER BY seq LIMIT ?4`, formatTime(now), s.owner, cutoff, limit)
 	if err != nil || len(seqs) == 0 {

@@ -51,7 +51,7 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 			return incidents.Incident{}, fmt.Errorf("create incident %s: record idempotency key: %w", inc.ID, err)
 		}
 	}
-	if err := writeChange(ctx, tx, ch, bodies); err != nil {
+	if err := writeChange(ctx, tx, ch, bodies, s.owner); err != nil {
 		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
 	}
 	if err := tx.Commit(); err != nil {

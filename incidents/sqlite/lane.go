@@ -63,7 +63,7 @@ func (s *Store) RetryFailed(ctx context.Context, lane string, now time.Time) (in
 // Prune deletes work settled before the given time.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 	defer s.w.hold(false)()
-	res, err := s.db.ExecContext(ctx, "DELETE FROM work_items WHERE state <> 'pending' AND settled_at < ?", formatTime(before))
+	res, err := s.db.ExecContext(ctx, "DELETE FROM work_items WHERE (state = 'done' OR (queue = 'inbox' AND state = 'failed')) AND settled_at < ?", formatTime(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune work: %w", err)
 	}

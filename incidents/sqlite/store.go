@@ -57,7 +57,12 @@ func (s *Store) checkpointer() {
 			return
 		case <-tick.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, _ = s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)") // a busy one is tried again next second
+			// Read the answer through: a statement left half-stepped keeps its
+			// connection's read snapshot open, and that connection would then
+			// show old data to whoever uses it next. A busy checkpoint is
+			// tried again next second.
+			var busy, frames, done int
+			_ = s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
 			cancel()
 		}
 	}

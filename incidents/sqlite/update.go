@@ -54,7 +54,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 	if err != nil {
 		return incidents.Incident{}, writeError(fmt.Sprintf("update incident %s", id), err)
 	}
-	if err := writeChange(ctx, tx, ch, bodies); err != nil {
+	if err := writeChange(ctx, tx, ch, bodies, s.owner); err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

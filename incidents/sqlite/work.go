@@ -32,7 +32,7 @@ func insertEffects(ctx context.Context, tx *sql.Tx, effs []incidents.Effect, bod
 
 // settle writes settlements in tx. Only pending rows are settled: a late
 // retry never undoes a success recorded meanwhile.
-func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, now time.Time) error {
+func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, owner int32, now time.Time) error {
 	for _, s := range ss {
 		res, err := storeutil.CheckSettlement(s)
 		if err != nil {
@@ -49,13 +49,13 @@ func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, now time
 			// bearer credential) is not kept.
 			_, err = tx.ExecContext(ctx, `UPDATE work_items SET state = ?, result = ?, last_error = ?, settled_at = ?, owner = NULL,
 				body = CASE WHEN queue = 'inbox' THEN X'' ELSE body END
-				WHERE id = ? AND state = 'pending'`, state, res, storeutil.Clean(s.Error), formatTime(now), id)
+				WHERE id = ? AND state = 'pending' AND (? = 'done' OR owner = ?)`, state, res, storeutil.Clean(s.Error), formatTime(now), id, state, owner)
 		case incidents.Retry:
 			_, err = tx.ExecContext(ctx, `UPDATE work_items SET not_before = ?, last_error = ?, uncertain = (uncertain OR ?), owner = NULL, claimed_at = NULL
-				WHERE id = ? AND state = 'pending'`, formatTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain, id)
+				WHERE id = ? AND state = 'pending' AND owner = ?`, formatTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain, id, owner)
 		case incidents.Release:
 			_, err = tx.ExecContext(ctx, `UPDATE work_items SET owner = NULL, claimed_at = NULL, attempts = max(attempts - 1, 0)
-				WHERE id = ? AND state = 'pending'`, id)
+				WHERE id = ? AND state = 'pending' AND owner = ?`, id, owner)
 		}
 		if err != nil {
 			return fmt.Errorf("settle %s: %w", id, err)
@@ -65,7 +65,7 @@ func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, now time
 }
 
 // writeChange writes a change's events, effects and settlements in tx.
-func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies [][]byte) error {
+func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies [][]byte, owner int32) error {
 	if err := insertEvents(ctx, tx, ch.Events); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies []
 	if err := insertEffects(ctx, tx, ch.Effects, bodies, now); err != nil {
 		return err
 	}
-	return settle(ctx, tx, ch.Settle, now)
+	return settle(ctx, tx, ch.Settle, owner, now)
 }
 
 // inTx runs fn in a write transaction and commits it; urgent ones go
@@ -111,7 +111,7 @@ func (s *Store) SettleEffects(ctx context.Context, ss []incidents.Settlement) er
 	if len(ss) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, "settle effects", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
+	return s.inTx(ctx, "settle effects", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, s.owner, time.Now()) })
 }
 
 // SettleJobs records what became of jobs.
@@ -119,7 +119,7 @@ func (s *Store) SettleJobs(ctx context.Context, ss []incidents.Settlement) error
 	if len(ss) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, "settle jobs", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, time.Now()) })
+	return s.inTx(ctx, "settle jobs", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, s.owner, time.Now()) })
 }
 
 // AddJobs stores jobs held by this process and says which were new.

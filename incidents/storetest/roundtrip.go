@@ -65,3 +65,35 @@ func testRoundTripZeroTimes(t *testing.T, s incidents.Store) {
 		t.Errorf("MitigatedAt = %v after clearing, want zero", got.MitigatedAt)
 	}
 }
+
+// testUnstorableText: NUL and invalid UTF-8, which PostgreSQL refuses,
+// are stored as U+FFFD wherever text goes, so one bad field never blocks
+// a write (and a sender retrying it, for ever).
+func testUnstorableText(t *testing.T, s incidents.Store) {
+	bad := "db\x00down \xff"
+	inc := newIncident(bad, base())
+	ev := newEvent(inc, base(), incidents.EventDeclared, bad)
+	ev.Data = map[string]string{"k\x00": bad}
+	got, err := s.Create(t.Context(), inc, incidents.Change{Events: []incidents.Event{ev},
+		Effects: []incidents.Effect{{Key: "e", Kind: incidents.EffectPost, Event: ev, Data: map[string]string{"to": bad}}}}, "")
+	if err != nil {
+		t.Fatalf("Create with NUL and invalid UTF-8: %v", err)
+	}
+	want := "db\uFFFDdown \uFFFD"
+	if got.Title != want {
+		t.Errorf("title stored as %q, want %q", got.Title, want)
+	}
+	evs := mustTimeline(t, s, got.ID)
+	if evs[0].Text != want || evs[0].Data["k\uFFFD"] != want {
+		t.Errorf("event stored as %q %v", evs[0].Text, evs[0].Data)
+	}
+	alert := incidents.AlertRecord{Source: bad, Fingerprint: bad, Status: "firing", Severity: "warning", Title: bad, Text: bad,
+		Labels: map[string]string{bad: bad}, Links: []string{bad}}
+	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{alert}, nil); err != nil {
+		t.Fatalf("AddAlerts with NUL and invalid UTF-8: %v", err)
+	}
+	a, err := s.LatestAlert(t.Context(), want)
+	if err != nil || a.Title != want || a.Labels[want] != want || a.Links[0] != want {
+		t.Errorf("alert stored as %+v (%v)", a, err)
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Timeline/NotFound", testTimelineNotFound},
 		{"RoundTrip/TimesAndData", testRoundTripTimesAndData},
 		{"RoundTrip/ZeroTimes", testRoundTripZeroTimes},
+		{"RoundTrip/UnstorableText", testUnstorableText},
 		{"Timers/RoundTrip", testTimersRoundTrip},
 		{"Due/Empty", testDueEmpty},
 		{"Due/OrderLimitAndNext", testDueOrderAndNext},

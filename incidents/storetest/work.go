@@ -28,6 +28,9 @@ func RunWork(t *testing.T, replicas bool, prepare func(t *testing.T) (open func(
 		"Jobs":                testJobs,
 		"Prune":               testPrune,
 		"SettleIsPendingOnly": testSettlePendingOnly,
+		"RepairWhileLaneBusy": testRepairWhileLaneBusy,
+		"StaleHolderSettles":  testStaleHolderSettles,
+		"OwnJobsRechecked":    testOwnJobsRechecked,
 	}
 	if replicas {
 		tests["ConcurrentClaims"] = testConcurrentClaims
@@ -259,14 +262,22 @@ func testPrune(t *testing.T, open func() incidents.Store) {
 	if err := s.AddEffects(t.Context(), []incidents.Effect{effect("a", "a1"), effect("b", "b1")}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddEffects(t.Context(), []incidents.Effect{effect("c", "c1")}); err != nil {
+		t.Fatal(err)
+	}
 	_, effs, _ := mustClaimEffects(t, s, time.Now(), 10)
 	settle(t, s, effs[0], incidents.Done)
+	settle(t, s, effs[2], incidents.Failed)
 	n, err := s.Prune(t.Context(), time.Now().Add(time.Minute))
 	if err != nil || n != 1 {
-		t.Fatalf("Prune = %d, %v; want the settled one only", n, err)
+		t.Fatalf("Prune = %d, %v; want the done one only", n, err)
 	}
 	if recs, _ := s.Effects(t.Context(), "b"); len(recs) != 1 {
 		t.Fatalf("pending effect pruned: %+v", recs)
+	}
+	// What was not done stays until a repair does it.
+	if recs, _ := s.Effects(t.Context(), "c"); len(recs) != 1 || recs[0].State != incidents.EffectFailed {
+		t.Fatalf("failed effect pruned: %+v", recs)
 	}
 }
 

@@ -127,6 +127,7 @@ func TestParseTargetsRejects(t *testing.T) {
 		{"guardrails:\n  approvers: [oncall]\n", `targets.yaml:2: approver "oncall" must be a Slack user group ID`},
 		{"guardrails:\n  timeout: soon\n", "targets.yaml:2: \"soon\" is not a duration"},
 		{"guardrails:\n  timeout: 5m\n", "targets.yaml:2: timeout 5m0s is above 55s"},
+		{"guardrails:\n  approvers: [S0123ABCD]\n  commander_may_run: true\n", "targets.yaml:3: commander_may_run needs two_person: true"},
 	} {
 		_, err := ParseTargets("targets.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

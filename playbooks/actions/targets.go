@@ -64,7 +64,8 @@ type Guardrails struct {
 	// anyone can declare or take command of.
 	Approvers []string `yaml:"approvers"`
 	// CommanderMayRun lets an incident's commander who is not an approver
-	// run mutating actions too (off by default).
+	// run mutating actions too (off by default). It needs TwoPerson:
+	// anyone can take command.
 	CommanderMayRun bool `yaml:"commander_may_run"`
 	// TwoPerson requires the person who confirms a mutating action to be
 	// someone other than the person who asked for it.
@@ -214,6 +215,11 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 	}
 	if g.MaxReadReplicas == 0 {
 		g.MaxReadReplicas = defaultMaxReplicas
+	}
+	if g.CommanderMayRun && !g.TwoPerson {
+		// Anyone can declare an incident or take command of one: alone,
+		// this would let anyone change production.
+		bad(keyLine(root, "guardrails", "commander_may_run"), "commander_may_run needs two_person: true (anyone can take command of an incident, so a second person must confirm)")
 	}
 	if g.MaxScale < 0 || g.MaxReadReplicas < 0 {
 		bad(keyLine(root, "guardrails"), "caps must be positive")

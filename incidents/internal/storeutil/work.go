@@ -26,6 +26,12 @@ const (
 	EffectLease = 5 * time.Minute
 )
 
+// OwnJobRecheck: a job this process has held this long is claimed again
+// by it. The process keeps its jobs in memory and skips the ones it has,
+// so this finds only those it lost track of: an outcome it could not
+// record, a store that took a batch but answered with an error.
+const OwnJobRecheck = time.Minute
+
 // effectBody is how an effect's payload is stored in work_items.body.
 type effectBody struct {
 	Event *incidents.Event  `json:"event,omitempty"`
