@@ -52,6 +52,8 @@ type Inbox struct {
 	// lost track of), and skips these.
 	mu   sync.Mutex
 	held map[uuid.UUID]bool
+
+	first *ackFirst
 }
 
 // intakeItem is an envelope waiting to be stored, and what to do then.
@@ -92,7 +94,7 @@ func NewInbox(opts InboxOptions) (*Inbox, error) {
 		opts.Now = time.Now
 	}
 	return &Inbox{opts: opts, intake: make(chan intakeItem, 4096), work: make(chan incidents.Job, 4096),
-		settled: make(chan incidents.Settlement, 4096), held: map[uuid.UUID]bool{}}, nil
+		settled: make(chan incidents.Settlement, 4096), held: map[uuid.UUID]bool{}, first: newAckFirst()}, nil
 }
 
 // accept queues an envelope for storing; ack runs once it is stored (or
@@ -101,10 +103,12 @@ func NewInbox(opts InboxOptions) (*Inbox, error) {
 func (ib *Inbox) accept(req *socketmode.Request, start time.Time, ack func(stored bool)) {
 	job := incidents.Job{ID: uuid.New(), Key: jobKey(req), Kind: req.Type, Payload: append(json.RawMessage(nil), req.Payload...),
 		Received: time.Now(), Attempts: 1}
+	ib.first.arrive()
 	select {
 	case ib.intake <- intakeItem{job: job, start: start, ack: ack}:
 	default:
 		ack(false)
+		ib.first.acked(1)
 	}
 }
 
@@ -190,6 +194,7 @@ func (ib *Inbox) store(ctx context.Context, batch []intakeItem) {
 	if err != nil {
 		ib.opts.Logger.Error("could not record envelopes; answering that nothing was done", zap.Int("envelopes", len(batch)), zap.Error(err))
 	}
+	defer ib.first.acked(len(batch))
 	for i, it := range batch {
 		it.ack(err == nil)
 		if err != nil {
@@ -269,6 +274,7 @@ func (ib *Inbox) worker(ctx context.Context) {
 			return
 		case j := <-ib.work:
 			ib.opts.Metrics.QueueDepth.Set(float64(len(ib.work)))
+			ib.first.yield()
 			ib.runJob(ctx, j)
 		}
 	}

@@ -93,7 +93,9 @@ func (ib *Inbox) record(ctx context.Context, batch []incidents.Settlement) {
 	defer ib.forget(batch)
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {
-		err := ib.opts.Store.SettleJobs(ctx, batch)
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := ib.opts.Store.SettleJobs(sctx, batch)
+		cancel()
 		if err == nil {
 			return
 		}

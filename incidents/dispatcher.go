@@ -147,7 +147,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // finishes what it owes instead of leaving it for the next start. Call it
 // after Run returned.
 func (d *Dispatcher) Drain(ctx context.Context) {
-	defer d.busy.Wait()
+	defer d.wait(ctx)
 	for ctx.Err() == nil {
 		// Counted before the claim: an attempt that ends during the claim
 		// may have made its lane's next effect due, so only a claim that
@@ -169,6 +169,18 @@ func (d *Dispatcher) Drain(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// wait waits for the attempts in flight, but not past ctx: one that is
+// still going then is left to its claim, which lapses (or ends with the
+// process) and hands it on.
+func (d *Dispatcher) wait(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { d.busy.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 
@@ -212,8 +224,9 @@ func (d *Dispatcher) claim(ctx context.Context) (int, time.Time) {
 // again rather than waited on.
 const claimTimeout = 10 * time.Second
 
-// Attempts are bounded: a step that panics this often is a bug that
-// retrying will not fix, and one that fails this often has had hours.
+// Attempts are bounded: a step that panics again at its maxPanics-th
+// attempt is a bug that retrying will not fix, and one that fails this
+// often has had hours.
 // Both are then recorded as failed and people are told; a repair
 // (/incident repair) tries again.
 const (
@@ -279,13 +292,18 @@ func (d *Dispatcher) settle(ctx context.Context, record func(context.Context) er
 	}
 }
 
+// panicked is the reason recorded for an attempt that panicked.
+const panicked = "internal error"
+
 // perform calls the performer, turning a panic into a retry, and into a
-// failure once it has happened maxPanics times.
+// failure once it has happened again and again.
 func (d *Dispatcher) perform(ctx context.Context, e Effect) (res map[string]string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.opts.Log.Error("effect panicked", zap.String("effect", e.Key), zap.Any("panic", r), zap.Stack("stack"))
-			err = &DeliveryError{Reason: "internal error", Uncertain: true, Permanent: e.Attempts >= maxPanics}
+			// Failed for good when it panicked the time before too and
+			// has been tried maxPanics times.
+			err = &DeliveryError{Reason: panicked, Uncertain: true, Permanent: e.Attempts >= maxPanics && e.LastError == panicked}
 		}
 	}()
 	return d.opts.Perform.Perform(ctx, e)

@@ -46,6 +46,9 @@ func (s *Service) EffectDone(ctx context.Context, e Effect, result map[string]st
 	if errors.Is(err, ErrNotFound) {
 		return s.store.SettleEffects(ctx, []Settlement{done})
 	}
+	if errors.Is(err, ErrNotHeld) {
+		return nil // recorded already: what it means for the incident too
+	}
 	return err
 }
 
@@ -77,6 +80,9 @@ func (s *Service) EffectFailed(ctx context.Context, e Effect, why DeliveryError)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return s.store.SettleEffects(ctx, []Settlement{failed})
+	}
+	if errors.Is(err, ErrNotHeld) {
+		return nil // another process holds it now, or it is recorded already
 	}
 	return err
 }

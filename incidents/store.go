@@ -194,6 +194,13 @@ var ErrDuplicate = errors.New("incident already created for this request")
 // ErrLocked is returned by TryLock when the lock is held elsewhere.
 var ErrLocked = errors.New("held by another")
 
+// ErrNotHeld refuses a change that settles work this process no longer
+// holds, or that is settled already: another process took it over, or an
+// earlier try of the same change was written although its answer was
+// lost. Nothing of the change is written, so what it says (a step
+// failed, a channel created) is not said twice.
+var ErrNotHeld = errors.New("the work is no longer held by this process, or is settled already")
+
 // ErrChannelTaken is returned when a channel is already mapped to another
 // incident: one channel belongs to at most one incident.
 var ErrChannelTaken = &Error{Code: ECONFLICT, Message: "that channel already belongs to another incident"}

@@ -12,22 +12,32 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// claimEffects takes the due heads of lanes nobody alive holds. The lane
-// heads come from one snapshot; FOR UPDATE … SKIP LOCKED then lets two
-// replicas claim at once without taking the same row, and the repeated
-// state test drops a head another replica settled meanwhile. A lane whose
-// later effect is in flight (an earlier one was put back by a repair)
-// waits for it: one effect of a lane at a time.
-var claimEffects = `WITH heads AS (
-		SELECT DISTINCT ON (lane) seq FROM work_items
-		WHERE queue = 'outbox' AND state = 'pending' ORDER BY lane, seq
+// claimEffects takes the due heads of lanes nobody alive holds. The lanes
+// are walked one index seek at a time (the recursive part) and each
+// lane's first pending row is one more, so the cost follows the number
+// of lanes, not of rows owed. The lane heads come from one snapshot; FOR
+// UPDATE … SKIP LOCKED then lets two replicas claim at once without
+// taking the same row, and the repeated state test drops a head another
+// replica settled meanwhile. A lane whose later effect is in flight (an
+// earlier one was put back by a repair) waits for it: one effect of a
+// lane at a time.
+var claimEffects = `WITH RECURSIVE lanes(lane) AS (
+		(SELECT lane FROM work_items WHERE queue = 'outbox' AND state = 'pending' ORDER BY lane LIMIT 1)
+		UNION ALL
+		SELECT (SELECT l.lane FROM work_items l WHERE l.queue = 'outbox' AND l.state = 'pending' AND l.lane > lanes.lane
+			ORDER BY l.lane LIMIT 1)
+		FROM lanes WHERE lanes.lane IS NOT NULL
+	), heads AS (
+		SELECT (SELECT h.seq FROM work_items h WHERE h.queue = 'outbox' AND h.state = 'pending' AND h.lane = lanes.lane
+			ORDER BY h.seq LIMIT 1) AS seq
+		FROM lanes WHERE lanes.lane IS NOT NULL
 	), picked AS (
 		SELECT w.seq FROM work_items w JOIN heads USING (seq)
 		WHERE w.state = 'pending' AND w.not_before <= $1
-			AND (w.owner IS NULL OR w.claimed_at < $2 OR w.owner NOT IN (` + liveOwners + `))
+			AND (w.owner IS NULL OR w.claimed_at < $2 OR (w.owner <> ALL($5) AND w.owner NOT IN (` + liveOwners + `)))
 			AND NOT EXISTS (SELECT 1 FROM work_items b
-				WHERE b.queue = 'outbox' AND b.state = 'pending' AND b.lane = w.lane AND b.seq > w.seq
-					AND b.owner IS NOT NULL AND b.claimed_at >= $2 AND b.owner IN (` + liveOwners + `))
+				WHERE b.queue = 'outbox' AND b.lane = w.lane AND b.state = 'pending' AND b.owner IS NOT NULL
+					AND b.seq > w.seq AND b.claimed_at >= $2 AND (b.owner = ANY($5) OR b.owner IN (` + liveOwners + `)))
 		ORDER BY w.seq LIMIT $3
 		FOR UPDATE OF w SKIP LOCKED
 	)
@@ -46,13 +56,32 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
 	}
 	now = storeutil.StoredTime(now)
-	rows, err := s.pool.Query(ctx, claimEffects, now, now.Add(-storeutil.EffectLease), limit, owner)
+	rows, err := s.pool.Query(ctx, claimEffects, now, now.Add(-storeutil.EffectLease), limit, owner, s.presence.alive())
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
 	}
-	effs, err := pgx.CollectRows(rows, scanEffect)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
+	defer rows.Close()
+	var (
+		effs []incidents.Effect
+		bad  []incidents.Settlement
+	)
+	for rows.Next() {
+		e, err := scanEffect(rows)
+		switch {
+		case err == nil:
+			effs = append(effs, e)
+		case e.ID != uuid.Nil:
+			bad = append(bad, storeutil.Unreadable(e.ID, err))
+		default:
+			return effs, time.Time{}, fmt.Errorf("claim effects: %w", err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return effs, time.Time{}, fmt.Errorf("claim effects: %w", err)
+	}
+	if err := s.settle(ctx, bad, "settle unreadable effects"); err != nil {
+		return effs, time.Time{}, err
 	}
 	storeutil.SortBySeq(effs)
 	var next *time.Time
@@ -83,11 +112,13 @@ func scanEffect(row pgx.CollectableRow) (incidents.Effect, error) {
 	return e, storeutil.DecodeEffectBody(&e, body)
 }
 
-var claimJobs = `UPDATE work_items w SET owner = $4, claimed_at = $1, attempts = w.attempts + 1
+// Taking back one's own job (the recheck) is not another attempt.
+var claimJobs = `UPDATE work_items w SET owner = $4, claimed_at = $1,
+	attempts = CASE WHEN w.owner = $4 THEN w.attempts ELSE w.attempts + 1 END
 	WHERE w.seq IN (
 		SELECT seq FROM work_items
 		WHERE queue = 'inbox' AND state = 'pending' AND not_before <= $1
-			AND (owner IS NULL OR claimed_at < $2 OR owner NOT IN (` + liveOwners + `)
+			AND (owner IS NULL OR claimed_at < $2 OR (owner <> ALL($6) AND owner NOT IN (` + liveOwners + `))
 				OR (owner = $4 AND claimed_at < $5))
 		ORDER BY seq LIMIT $3
 		FOR UPDATE SKIP LOCKED)
@@ -104,7 +135,7 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int) ([]inci
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
 	now = storeutil.StoredTime(now)
-	rows, err := s.pool.Query(ctx, claimJobs, now, now.Add(-storeutil.JobLease), limit, owner, now.Add(-storeutil.OwnJobRecheck))
+	rows, err := s.pool.Query(ctx, claimJobs, now, now.Add(-storeutil.JobLease), limit, owner, now.Add(-storeutil.OwnJobRecheck), s.presence.alive())
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}

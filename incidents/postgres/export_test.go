@@ -64,7 +64,7 @@ func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []
 		if err := row.Scan(&inc.Number); err != nil {
 			return fmt.Errorf("insert incident: %w", err)
 		}
-		return insertEvents(ctx, tx, events)
+		return writeChange(ctx, tx, incidents.Change{Events: events}, nil, 0)
 	})
 	if errors.Is(err, incidents.ErrDuplicate) {
 		return incidents.Incident{}, err
@@ -93,3 +93,22 @@ func (s *Store) PresenceHeld(ctx context.Context) (bool, error) {
 
 // SetPresenceHeld makes the store believe its owner lock is held or lost.
 func (s *Store) SetPresenceHeld(held bool) { s.presence.held.Store(held) }
+
+// SpoilEffect overwrites a stored effect's body with one that does not
+// decode.
+func (s *Store) SpoilEffect(ctx context.Context, key string) error {
+	_, err := s.pool.Exec(ctx, "UPDATE work_items SET body = '{'::bytea WHERE key = $1", key)
+	return err
+}
+
+// Alive looks which owners are alive, as the store does every few
+// seconds, and returns them.
+func (s *Store) Alive(ctx context.Context) []int32 {
+	s.presence.mu.Lock()
+	defer s.presence.mu.Unlock()
+	s.presence.look(ctx)
+	return s.presence.alive()
+}
+
+// Owner is this store's owner number.
+func (s *Store) Owner() int32 { return s.presence.id() }

@@ -40,7 +40,10 @@ func (s *Store) Effects(ctx context.Context, lane string) ([]incidents.EffectRec
 		if r.Result, err = storeutil.DecodeEventData([]byte(res)); err != nil {
 			return r, err
 		}
-		return r, storeutil.DecodeEffectBody(&r.Effect, body)
+		// An effect whose body no longer decodes is listed all the same,
+		// with what its row says (its claim failed it, saying why).
+		_ = storeutil.DecodeEffectBody(&r.Effect, body)
+		return r, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("effects of %s: %w", lane, err)

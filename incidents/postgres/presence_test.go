@@ -1,10 +1,12 @@
 package postgres_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/postgres"
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
@@ -61,5 +63,23 @@ func TestNoClaimsWithoutPresence(t *testing.T) {
 	s.SetPresenceHeld(true)
 	if _, err := s.AddJobs(t.Context(), job); err != nil {
 		t.Errorf("AddJobs with the lock back: %v", err)
+	}
+}
+
+// Each replica knows the others alive, so its claims need not read
+// pg_locks; one that stops is dropped at the next look.
+func TestPresenceKnowsTheLiving(t *testing.T) {
+	url := testpg.URL(t)
+	a := open(t, url)
+	b, err := postgres.New(t.Context(), postgres.Options{URL: url, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Alive(t.Context()); !slices.Contains(got, b.Owner()) || !slices.Contains(got, a.Owner()) {
+		t.Fatalf("alive = %v, want %d and %d", got, a.Owner(), b.Owner())
+	}
+	b.Close()
+	if got := a.Alive(t.Context()); slices.Contains(got, b.Owner()) || !slices.Contains(got, a.Owner()) {
+		t.Fatalf("alive after b stopped = %v, want only %d", got, a.Owner())
 	}
 }

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -87,17 +86,15 @@ func scanEvent(row pgx.Row) (incidents.Event, error) {
 	return ev, nil
 }
 
-func insertEvents(ctx context.Context, tx pgx.Tx, events []incidents.Event) error {
+// queueEvents adds the inserts of events to b.
+func queueEvents(b *pgx.Batch, events []incidents.Event) error {
 	for _, ev := range events {
 		data, err := storeutil.EncodeEventData(ev.Data)
 		if err != nil {
 			return fmt.Errorf("encode data of event %s: %w", ev.ID, err)
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO incident_events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		b.Queue("INSERT INTO incident_events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			ev.ID, ev.IncidentID, ev.At, ev.Actor, string(ev.Kind), ev.Text, data)
-		if err != nil {
-			return fmt.Errorf("insert event %s: %w", ev.ID, err)
-		}
 	}
 	return nil
 }

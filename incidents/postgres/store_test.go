@@ -74,3 +74,12 @@ func TestWork(t *testing.T) {
 		return func() incidents.Store { return open(t, url) }
 	})
 }
+
+func TestUnreadableEffect(t *testing.T) {
+	s := open(t, testpg.URL(t))
+	storetest.RunUnreadable(t, s, func(key string) {
+		if err := s.SpoilEffect(t.Context(), key); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

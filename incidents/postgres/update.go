@@ -55,15 +55,13 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 		if next, ch, bodies, err = storeutil.PrepareUpdate(cur, next, ch, time.Now()); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE incidents SET title = $2, description = $3, severity = $4, status = $5,
+		// The incident, its events and effects go in one round trip.
+		write := statement{sql: `UPDATE incidents SET title = $2, description = $3, severity = $4, status = $5,
 			commander = $6, reporter = $7, channel_id = $8, channel_name = $9, header_ts = $10, summary = $11,
 			declared_at = $12, updated_at = $13, mitigated_at = $14, resolved_at = $15, last_status_update_at = $16,
 			remind_at = $17, escalate_at = $18, escalation_level = $19, reminder_snoozed = $20, next_timer_at = $21
-			WHERE id = $1`, append([]any{id}, incidentArgs(next)...)...)
-		if err != nil {
-			return writeError("write incident", err)
-		}
-		if err := writeChange(ctx, tx, ch, bodies, s.presence.id()); err != nil {
+			WHERE id = $1`, args: append([]any{id}, incidentArgs(next)...), what: "write incident"}
+		if err := writeChange(ctx, tx, ch, bodies, s.presence.id(), write); err != nil {
 			return err
 		}
 		out = next

@@ -27,7 +27,8 @@ func queueEffects(b *pgx.Batch, effs []incidents.Effect, bodies [][]byte, now ti
 // an incident's effects are added under its row lock (Update takes it),
 // so they commit in the order of their seq and a claim never sees a later
 // effect of a lane before an earlier one. Rows are locked in one order so
-// two writers cannot wait on each other.
+// two writers cannot wait on each other, and NO KEY UPDATE leaves alone
+// the key-share locks that other writers' foreign keys take.
 func lockLanes(b *pgx.Batch, effs []incidents.Effect) {
 	var ids []uuid.UUID
 	for _, e := range effs {
@@ -36,7 +37,7 @@ func lockLanes(b *pgx.Batch, effs []incidents.Effect) {
 		}
 	}
 	if len(ids) > 0 {
-		b.Queue("SELECT id FROM incidents WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
+		b.Queue("SELECT id FROM incidents WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE", ids)
 	}
 }
 
@@ -70,24 +71,59 @@ func queueSettle(b *pgx.Batch, ss []incidents.Settlement, owner int32, now time.
 	return nil
 }
 
-// writeChange writes a change's events, effects and settlements in tx.
-func writeChange(ctx context.Context, tx pgx.Tx, ch incidents.Change, bodies [][]byte, owner int32) error {
-	if err := insertEvents(ctx, tx, ch.Events); err != nil {
+// statement is one SQL statement with its arguments, and what it does
+// (for its error).
+type statement struct {
+	sql  string
+	args []any
+	what string
+}
+
+// writeChange writes first, then a change's events, effects and
+// settlements in tx, all in one round trip.
+func writeChange(ctx context.Context, tx pgx.Tx, ch incidents.Change, bodies [][]byte, owner int32, first ...statement) error {
+	b := &pgx.Batch{}
+	for _, st := range first {
+		b.Queue(st.sql, st.args...)
+	}
+	if err := queueEvents(b, ch.Events); err != nil {
 		return err
 	}
-	if len(ch.Effects) == 0 && len(ch.Settle) == 0 {
-		return nil
-	}
 	now := time.Now()
-	b := &pgx.Batch{}
 	queueEffects(b, ch.Effects, bodies, now)
 	if err := queueSettle(b, ch.Settle, owner, now); err != nil {
 		return err
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("write effects: %w", err)
+	if b.Len() == 0 {
+		return nil
 	}
-	return nil
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for _, st := range first {
+		if _, err := br.Exec(); err != nil {
+			return writeError(st.what, err)
+		}
+	}
+	for _, ev := range ch.Events {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("insert event %s: %w", ev.ID, err)
+		}
+	}
+	for range ch.Effects {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("write effects: %w", err)
+		}
+	}
+	for _, s := range ch.Settle {
+		tag, err := br.Exec()
+		if err != nil {
+			return fmt.Errorf("settle %s: %w", s.ID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("settle %s: %w", s.ID, incidents.ErrNotHeld)
+		}
+	}
+	return br.Close()
 }
 
 // AddEffects stores effects outside an incident change.

@@ -15,17 +15,24 @@ import (
 
 // effectHeads finds the due heads of lanes nobody alive holds. A row held
 // by another owner was held by a process that has died: the embedded
-// store serves one process (see the migration 0005 comment). The first
-// pending row of each lane comes from one pass over the pending index. A
-// lane whose later effect is in flight (an earlier one was put back by a
-// repair) waits for it: one effect of a lane at a time.
-const effectHeads = `SELECT w.seq FROM
-	(SELECT min(seq) AS seq FROM work_items WHERE queue = 'outbox' AND state = 'pending' GROUP BY lane) h
-	JOIN work_items w ON w.seq = h.seq
+// store serves one process (see the migration 0005 comment). The lanes
+// are walked one index seek at a time (the recursive part), and each
+// lane's first pending row is one more seek: the cost follows the number
+// of lanes, not of rows, so a thousand posts owed in one incident cost
+// what one does. A lane whose later effect is in flight (an earlier one
+// was put back by a repair) waits for it: one effect of a lane at a time.
+const effectHeads = `WITH RECURSIVE lanes(lane) AS (
+		SELECT min(lane) FROM work_items WHERE queue = 'outbox' AND state = 'pending'
+		UNION ALL
+		SELECT (SELECT min(lane) FROM work_items WHERE queue = 'outbox' AND state = 'pending' AND lane > lanes.lane)
+		FROM lanes WHERE lanes.lane IS NOT NULL
+	)
+	SELECT w.seq FROM lanes
+	JOIN work_items w ON w.seq = (SELECT min(seq) FROM work_items WHERE queue = 'outbox' AND state = 'pending' AND lane = lanes.lane)
 	WHERE w.not_before <= ?1 AND (w.owner IS NULL OR w.owner <> ?2 OR w.claimed_at < ?3)
 		AND NOT EXISTS (SELECT 1 FROM work_items b
-			WHERE b.queue = 'outbox' AND b.state = 'pending' AND b.lane = w.lane AND b.seq > w.seq
-				AND b.owner = ?2 AND b.claimed_at >= ?3)
+			WHERE b.queue = 'outbox' AND b.lane = w.lane AND b.state = 'pending' AND b.owner IS NOT NULL
+				AND b.seq > w.seq AND b.owner = ?2 AND b.claimed_at >= ?3)
 	ORDER BY w.seq LIMIT ?4`
 
 // ClaimEffects claims due lane heads for this process. The heads are read
@@ -37,13 +44,13 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 		return nil, time.Time{}, err
 	}
 	cutoff := formatTime(now.Add(-storeutil.EffectLease))
-	seqs, err := s.seqs(ctx, effectHeads, formatTime(now), s.owner, cutoff, limit)
+	seqs, err := readSeqs(ctx, s.q, effectHeads, formatTime(now), s.owner, cutoff, limit)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("claim effects: %w", err)
 	}
 	var effs []incidents.Effect
 	if len(seqs) > 0 {
-		err = s.inTx(ctx, "claim effects", false, func(tx *sql.Tx) error {
+		err = s.inTx(ctx, "claim effects", false, func(tx *wtx) error {
 			rows, err := tx.QueryContext(ctx, `UPDATE work_items SET owner = ?2, claimed_at = ?1, attempts = attempts + 1,
 				uncertain = (uncertain OR owner IS NOT NULL)
 				WHERE seq IN (SELECT value FROM json_each(?4)) AND state = 'pending' AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3)
@@ -53,14 +60,23 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 				return err
 			}
 			defer rows.Close()
+			var bad []incidents.Settlement
 			for rows.Next() {
 				e, err := scanEffect(rows)
-				if err != nil {
+				if err != nil && e.ID == uuid.Nil {
 					return err
+				}
+				if err != nil {
+					bad = append(bad, storeutil.Unreadable(e.ID, err))
+					continue
 				}
 				effs = append(effs, e)
 			}
-			return rows.Err()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			rows.Close()
+			return settle(ctx, tx, bad, s.owner, time.Now(), false)
 		})
 		if err != nil {
 			return nil, time.Time{}, err
@@ -74,9 +90,9 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int) ([]i
 	return effs, next, nil
 }
 
-// seqs reads a column of row numbers.
-func (s *Store) seqs(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+// readSeqs reads a column of row numbers.
+func readSeqs(ctx context.Context, db *stmts, query string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +117,7 @@ func seqsJSON(seqs []int64) string {
 // when none waits for a time).
 func (s *Store) nextDue(ctx context.Context, now time.Time) (time.Time, error) {
 	var at sql.NullString
-	if err := s.db.QueryRowContext(ctx, `SELECT min(not_before) FROM work_items
+	if err := s.q.QueryRowContext(ctx, `SELECT min(not_before) FROM work_items
 		WHERE queue = 'outbox' AND state = 'pending' AND not_before > ?`, formatTime(now)).Scan(&at); err != nil || !at.Valid {
 		return time.Time{}, err
 	}
@@ -132,53 +148,4 @@ func scanEffect(row scanner) (incidents.Effect, error) {
 	}
 	e.Kind = incidents.EffectKind(kind)
 	return e, storeutil.DecodeEffectBody(&e, body)
-}
-
-// ClaimJobs claims due jobs nobody alive holds.
-func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int) ([]incidents.Job, error) {
-	if err := storeutil.CheckDueLimit(limit); err != nil {
-		return nil, err
-	}
-	// Read first, claim after, as for effects: the sweep runs every
-	// second and mostly finds nothing, which needs no write lock. The
-	// embedded store has one process, so the only live holder is this
-	// one, and the cutoff is the recheck of its own jobs.
-	cutoff := formatTime(now.Add(-storeutil.OwnJobRecheck))
-	seqs, err := s.seqs(ctx, `SELECT seq FROM work_items WHERE queue = 'inbox' AND state = 'pending' AND not_before <= ?1
-		AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3) ORDER BY seq LIMIT ?4`, formatTime(now), s.owner, cutoff, limit)
-	if err != nil || len(seqs) == 0 {
-		return nil, err
-	}
-	var jobs []incidents.Job
-	err = s.inTx(ctx, "claim jobs", false, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE work_items SET owner = ?2, claimed_at = ?1, attempts = attempts + 1
-			WHERE seq IN (SELECT value FROM json_each(?4)) AND state = 'pending' AND (owner IS NULL OR owner <> ?2 OR claimed_at < ?3)
-			RETURNING id, key, kind, body, not_before, created_at, attempts, last_error`,
-			formatTime(now), s.owner, cutoff, seqsJSON(seqs))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				j                    incidents.Job
-				id, before, received string
-			)
-			if err := rows.Scan(&id, &j.Key, &j.Kind, &j.Payload, &before, &received, &j.Attempts, &j.LastError); err != nil {
-				return err
-			}
-			if j.ID, err = uuid.Parse(id); err != nil {
-				return err
-			}
-			if j.NotBefore, err = time.Parse(timeLayout, before); err != nil {
-				return err
-			}
-			if j.Received, err = time.Parse(timeLayout, received); err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		return rows.Err()
-	})
-	return jobs, err
 }

@@ -35,7 +35,7 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]uuid.UUID,
 	if err := storeutil.CheckDueLimit(limit); err != nil {
 		return nil, time.Time{}, err
 	}
-	rows, err := s.db.QueryContext(ctx, dueQuery, formatTime(now), limit)
+	rows, err := s.q.QueryContext(ctx, dueQuery, formatTime(now), limit)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("due incidents: %w", err)
 	}

@@ -62,7 +62,7 @@ func (s *Store) CreateOld(ctx context.Context, inc incidents.Incident, events []
 			return incidents.Incident{}, fmt.Errorf("record idempotency key: %w", err)
 		}
 	}
-	if err := insertEvents(ctx, tx, events); err != nil {
+	if err := insertEvents(ctx, &wtx{Tx: tx, c: s.q}, events); err != nil {
 		return incidents.Incident{}, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
@@ -24,8 +25,10 @@ func (s *Store) Effects(ctx context.Context, lane string) ([]incidents.EffectRec
 			r                   incidents.EffectRecord
 			state, res, created string
 		)
+		// An effect whose body no longer decodes is listed all the same,
+		// with what its row says (its claim failed it, saying why).
 		e, err := scanEffect(scanTail{rows, []any{&state, &res, &created}})
-		if err != nil {
+		if err != nil && e.ID == uuid.Nil {
 			return nil, fmt.Errorf("effects of %s: %w", lane, err)
 		}
 		r.Effect, r.State = e, incidents.EffectState(state)
@@ -60,15 +63,28 @@ func (s *Store) RetryFailed(ctx context.Context, lane string, now time.Time) (in
 	return int(n), err
 }
 
-// Prune deletes work settled before the given time.
+// Prune deletes work settled before the given time: done effects, and
+// settled jobs.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
-	defer s.w.hold(false)()
-	res, err := s.db.ExecContext(ctx, "DELETE FROM work_items WHERE (state = 'done' OR (queue = 'inbox' AND state = 'failed')) AND settled_at < ?", formatTime(before))
-	if err != nil {
-		return 0, fmt.Errorf("prune work: %w", err)
+	total := 0
+	for _, f := range []struct {
+		db    *sql.DB
+		w     *writer
+		query string
+	}{
+		{s.db, s.w, "DELETE FROM work_items WHERE state = 'done' AND settled_at < ?"},
+		{s.inbox, s.iw, "DELETE FROM work_items WHERE state <> 'pending' AND settled_at < ?"},
+	} {
+		release := f.w.hold(false)
+		res, err := f.db.ExecContext(ctx, f.query, formatTime(before))
+		release()
+		if err != nil {
+			return total, fmt.Errorf("prune work: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return total, nil
 }
 
 // Backlog counts pending jobs and effects and failed effects.
@@ -76,11 +92,13 @@ func (s *Store) Backlog(ctx context.Context) (incidents.Backlog, error) {
 	var b incidents.Backlog
 	var oldest sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT
-		count(*) FILTER (WHERE queue = 'inbox' AND state = 'pending'),
-		count(*) FILTER (WHERE queue = 'outbox' AND state = 'pending'),
-		count(*) FILTER (WHERE queue = 'outbox' AND state = 'failed'),
-		min(created_at) FILTER (WHERE queue = 'outbox' AND state = 'pending')
-		FROM work_items WHERE state <> 'done'`).Scan(&b.Jobs, &b.Effects, &b.Failed, &oldest)
+		count(*) FILTER (WHERE state = 'pending'),
+		count(*) FILTER (WHERE state = 'failed'),
+		min(created_at) FILTER (WHERE state = 'pending')
+		FROM work_items WHERE queue = 'outbox' AND state <> 'done'`).Scan(&b.Effects, &b.Failed, &oldest)
+	if err == nil {
+		err = s.inbox.QueryRowContext(ctx, "SELECT count(*) FROM work_items WHERE state = 'pending'").Scan(&b.Jobs)
+	}
 	if err != nil {
 		return b, fmt.Errorf("backlog: %w", err)
 	}

@@ -25,13 +25,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.migrate(ctx, ms)
+	if err := s.migrate(ctx, ms); err != nil {
+		return err
+	}
+	return s.moveInbox(ctx)
 }
 
 // migrate applies those of ms the file has not seen yet. Tests pass a
 // prefix of the migrations to make a database of an older version.
 func (s *Store) migrate(ctx context.Context, ms []storeutil.Migration) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	return migrateDB(ctx, s.db, ms)
+}
+
+// migrateDB applies those of ms the file behind db has not seen yet.
+func migrateDB(ctx context.Context, db *sql.DB, ms []storeutil.Migration) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: begin: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 
 // Get returns the incident with the given ID, or incidents.ErrNotFound.
 func (s *Store) Get(ctx context.Context, id uuid.UUID) (incidents.Incident, error) {
-	inc, err := scanIncident(s.db.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id.String()))
+	inc, err := scanIncident(s.q.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id.String()))
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("get incident %s: %w", id, err)
 	}
@@ -25,7 +25,7 @@ func (s *Store) ByChannel(ctx context.Context, channelID string) (incidents.Inci
 		// '' means "no channel yet" and is shared by many incidents.
 		return incidents.Incident{}, fmt.Errorf("incident for empty channel: %w", incidents.ErrNotFound)
 	}
-	inc, err := scanIncident(s.db.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE channel_id = ?", channelID))
+	inc, err := scanIncident(s.q.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE channel_id = ?", channelID))
 	if err != nil {
 		return incidents.Incident{}, fmt.Errorf("incident for channel %s: %w", channelID, err)
 	}

@@ -106,7 +106,7 @@ func scanEvent(row scanner) (incidents.Event, error) {
 	return ev, nil
 }
 
-func insertEvents(ctx context.Context, tx *sql.Tx, events []incidents.Event) error {
+func insertEvents(ctx context.Context, tx *wtx, events []incidents.Event) error {
 	for _, ev := range events {
 		data, err := storeutil.EncodeEventData(ev.Data)
 		if err != nil {

@@ -31,7 +31,8 @@ type Options struct {
 // Store is an incidents.Store in a SQLite file. It is safe for concurrent
 // use by many goroutines.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	inbox *sql.DB // the inbox file (see inbox.go)
 
 	lockMu sync.Mutex
 	locks  map[string]bool // TryLock's named locks
@@ -39,7 +40,8 @@ type Store struct {
 	// owner marks the work this process holds; work held by any other
 	// owner was held by a process that has died.
 	owner int32
-	w     *writer // this process's write turns
+	w, iw *writer // this process's write turns on each file
+	q, iq *stmts  // each file's prepared statements
 
 	closeOnce     sync.Once
 	stop, stopped chan struct{} // the checkpointer's
@@ -61,8 +63,10 @@ func (s *Store) checkpointer() {
 			// connection's read snapshot open, and that connection would then
 			// show old data to whoever uses it next. A busy checkpoint is
 			// tried again next second.
-			var busy, frames, done int
-			_ = s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+			for _, db := range []*sql.DB{s.db, s.inbox} {
+				var busy, frames, done int
+				_ = db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+			}
 			cancel()
 		}
 	}
@@ -97,7 +101,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return s, nil
@@ -122,12 +126,18 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", opts.Path, err)
 	}
-	s := &Store{db: db, locks: map[string]bool{}, owner: rand.Int32N(1<<31-2) + 1, w: newWriter(),
-		stop: make(chan struct{}), stopped: make(chan struct{})}
-	if err := s.firstPing(ctx); err != nil {
+	if err := firstPing(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	inbox, err := openInbox(ctx, opts.Path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	s := &Store{db: db, inbox: inbox, locks: map[string]bool{}, owner: rand.Int32N(1<<31-2) + 1, w: newWriter(), iw: newWriter(),
+		q: newStmts(db), iq: newStmts(inbox),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
 	go s.checkpointer()
 	return s, nil
 }
@@ -136,10 +146,10 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 // file at once (the bot and `incident-bot migrate`), switching it to WAL
 // can fail with SQLITE_BUSY without SQLite waiting on its busy handler, so
 // a busy start is retried for a few seconds.
-func (s *Store) firstPing(ctx context.Context) error {
+func firstPing(ctx context.Context, db *sql.DB) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		err := s.Ping(ctx)
+		err := ping(ctx, db)
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
 			return err
 		}
@@ -159,11 +169,18 @@ func isBusy(err error) bool {
 	return false
 }
 
-// Ping checks that the database file can be read.
+// Ping checks that the database file and the inbox file can be read.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := ping(ctx, s.db); err != nil {
+		return err
+	}
+	return ping(ctx, s.inbox)
+}
+
+func ping(ctx context.Context, db *sql.DB) error {
 	// db.Ping alone would not touch the file once a connection is open.
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
@@ -175,8 +192,14 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.stopped
 	})
+	s.q.close()
+	s.iq.close()
+	ierr := s.inbox.Close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
+	}
+	if ierr != nil {
+		return fmt.Errorf("close inbox: %w", ierr)
 	}
 	return nil
 }

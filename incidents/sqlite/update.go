@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -67,7 +66,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 // before (on any incident), and says whether it did. The caller's
 // transaction holds the write lock, so nothing can claim the key between
 // the check and the commit.
-func claimKey(ctx context.Context, tx *sql.Tx, key string, id uuid.UUID) (bool, error) {
+func claimKey(ctx context.Context, tx *wtx, key string, id uuid.UUID) (bool, error) {
 	res, err := tx.ExecContext(ctx, "INSERT INTO idempotency_keys (key, incident_id, created_at) VALUES (?, ?, ?)"+
 		" ON CONFLICT (key) DO NOTHING", key, id.String(), formatTime(time.Now()))
 	if err != nil {

@@ -16,7 +16,7 @@ const insertEffect = `INSERT INTO work_items (id, queue, key, lane, incident_id,
 	VALUES (?, 'outbox', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (queue, key) DO NOTHING`
 
 // insertEffects writes prepared effects in tx; a stored key is skipped.
-func insertEffects(ctx context.Context, tx *sql.Tx, effs []incidents.Effect, bodies [][]byte, now time.Time) error {
+func insertEffects(ctx context.Context, tx *wtx, effs []incidents.Effect, bodies [][]byte, now time.Time) error {
 	for i, e := range effs {
 		var inc any
 		if e.IncidentID != uuid.Nil {
@@ -32,13 +32,14 @@ func insertEffects(ctx context.Context, tx *sql.Tx, effs []incidents.Effect, bod
 
 // settle writes settlements in tx. Only pending rows are settled: a late
 // retry never undoes a success recorded meanwhile.
-func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, owner int32, now time.Time) error {
+func settle(ctx context.Context, tx *wtx, ss []incidents.Settlement, owner int32, now time.Time, strict bool) error {
 	for _, s := range ss {
 		res, err := storeutil.CheckSettlement(s)
 		if err != nil {
 			return err
 		}
 		id := s.ID.String()
+		var out sql.Result
 		switch s.Outcome {
 		case incidents.Done, incidents.Failed:
 			state := "done"
@@ -47,25 +48,28 @@ func settle(ctx context.Context, tx *sql.Tx, ss []incidents.Settlement, owner in
 			}
 			// A settled job's body (the envelope, with its response_url, a
 			// bearer credential) is not kept.
-			_, err = tx.ExecContext(ctx, `UPDATE work_items SET state = ?, result = ?, last_error = ?, settled_at = ?, owner = NULL,
+			out, err = tx.ExecContext(ctx, `UPDATE work_items SET state = ?, result = ?, last_error = ?, settled_at = ?, owner = NULL,
 				body = CASE WHEN queue = 'inbox' THEN X'' ELSE body END
 				WHERE id = ? AND state = 'pending' AND (? = 'done' OR owner = ?)`, state, res, storeutil.Clean(s.Error), formatTime(now), id, state, owner)
 		case incidents.Retry:
-			_, err = tx.ExecContext(ctx, `UPDATE work_items SET not_before = ?, last_error = ?, uncertain = (uncertain OR ?), owner = NULL, claimed_at = NULL
+			out, err = tx.ExecContext(ctx, `UPDATE work_items SET not_before = ?, last_error = ?, uncertain = (uncertain OR ?), owner = NULL, claimed_at = NULL
 				WHERE id = ? AND state = 'pending' AND owner = ?`, formatTime(s.NotBefore), storeutil.Clean(s.Error), s.Uncertain, id, owner)
 		case incidents.Release:
-			_, err = tx.ExecContext(ctx, `UPDATE work_items SET owner = NULL, claimed_at = NULL, attempts = max(attempts - 1, 0)
+			out, err = tx.ExecContext(ctx, `UPDATE work_items SET owner = NULL, claimed_at = NULL, attempts = max(attempts - 1, 0)
 				WHERE id = ? AND state = 'pending' AND owner = ?`, id, owner)
 		}
 		if err != nil {
 			return fmt.Errorf("settle %s: %w", id, err)
+		}
+		if n, _ := out.RowsAffected(); strict && n == 0 {
+			return fmt.Errorf("settle %s: %w", id, incidents.ErrNotHeld)
 		}
 	}
 	return nil
 }
 
 // writeChange writes a change's events, effects and settlements in tx.
-func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies [][]byte, owner int32) error {
+func writeChange(ctx context.Context, tx *wtx, ch incidents.Change, bodies [][]byte, owner int32) error {
 	if err := insertEvents(ctx, tx, ch.Events); err != nil {
 		return err
 	}
@@ -73,13 +77,18 @@ func writeChange(ctx context.Context, tx *sql.Tx, ch incidents.Change, bodies []
 	if err := insertEffects(ctx, tx, ch.Effects, bodies, now); err != nil {
 		return err
 	}
-	return settle(ctx, tx, ch.Settle, owner, now)
+	return settle(ctx, tx, ch.Settle, owner, now, true)
 }
 
-// inTx runs fn in a write transaction and commits it; urgent ones go
-// first (see writer).
-func (s *Store) inTx(ctx context.Context, op string, urgent bool, fn func(tx *sql.Tx) error) error {
-	tx, done, err := s.begin(ctx, urgent)
+// inTx runs fn in a write transaction on the database file and commits
+// it; urgent ones go first (see writer).
+func (s *Store) inTx(ctx context.Context, op string, urgent bool, fn func(tx *wtx) error) error {
+	return txOn(ctx, s.db, s.w, s.q, op, urgent, fn)
+}
+
+// txOn is inTx on one file with its writer.
+func txOn(ctx context.Context, db *sql.DB, w *writer, q *stmts, op string, urgent bool, fn func(tx *wtx) error) error {
+	tx, done, err := beginOn(ctx, db, w, q, urgent)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -103,7 +112,7 @@ func (s *Store) AddEffects(ctx context.Context, effs []incidents.Effect) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, "add effects", false, func(tx *sql.Tx) error { return insertEffects(ctx, tx, effs, bodies, now) })
+	return s.inTx(ctx, "add effects", false, func(tx *wtx) error { return insertEffects(ctx, tx, effs, bodies, now) })
 }
 
 // SettleEffects records outcomes of attempts at effects.
@@ -111,43 +120,5 @@ func (s *Store) SettleEffects(ctx context.Context, ss []incidents.Settlement) er
 	if len(ss) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, "settle effects", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, s.owner, time.Now()) })
-}
-
-// SettleJobs records what became of jobs.
-func (s *Store) SettleJobs(ctx context.Context, ss []incidents.Settlement) error {
-	if len(ss) == 0 {
-		return nil
-	}
-	return s.inTx(ctx, "settle jobs", false, func(tx *sql.Tx) error { return settle(ctx, tx, ss, s.owner, time.Now()) })
-}
-
-// AddJobs stores jobs held by this process and says which were new.
-func (s *Store) AddJobs(ctx context.Context, jobs []incidents.Job) ([]bool, error) {
-	jobs, err := storeutil.PrepareJobs(jobs, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	added := make([]bool, len(jobs))
-	err = s.inTx(ctx, "add jobs", true, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO work_items (id, queue, key, lane, kind, body, not_before, owner, claimed_at, attempts, created_at)
-			VALUES (?, 'inbox', ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (queue, key) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for i, j := range jobs {
-			res, err := stmt.ExecContext(ctx, j.ID.String(), j.Key, j.Key, j.Kind, j.Payload, formatTime(j.NotBefore), s.owner, formatTime(j.Received), formatTime(j.Received))
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added[i] = n == 1
-		}
-		return nil
-	})
-	return added, err
+	return s.inTx(ctx, "settle effects", false, func(tx *wtx) error { return settle(ctx, tx, ss, s.owner, time.Now(), false) })
 }

@@ -49,15 +49,22 @@ func (w *writer) hold(urgent bool) func() {
 	}
 }
 
-// begin starts a write transaction in this process's turn; done rolls it
-// back (a no-op after Commit) and ends the turn.
-func (s *Store) begin(ctx context.Context, urgent bool) (tx *sql.Tx, done func(), err error) {
-	release := s.w.hold(urgent)
-	tx, err = s.db.BeginTx(ctx, nil)
+// begin starts a write transaction on the database file in this
+// process's turn; done rolls it back (a no-op after Commit) and ends the
+// turn.
+func (s *Store) begin(ctx context.Context, urgent bool) (tx *wtx, done func(), err error) {
+	return beginOn(ctx, s.db, s.w, s.q, urgent)
+}
+
+// beginOn is begin on one file with its writer.
+func beginOn(ctx context.Context, db *sql.DB, w *writer, q *stmts, urgent bool) (tx *wtx, done func(), err error) {
+	release := w.hold(urgent)
+	sqltx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		release()
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
+	tx = &wtx{Tx: sqltx, c: q}
 	return tx, func() {
 		_ = tx.Rollback()
 		release()

@@ -31,6 +31,7 @@ func RunWork(t *testing.T, replicas bool, prepare func(t *testing.T) (open func(
 		"RepairWhileLaneBusy": testRepairWhileLaneBusy,
 		"StaleHolderSettles":  testStaleHolderSettles,
 		"OwnJobsRechecked":    testOwnJobsRechecked,
+		"UnheldChange":        testChangeSettlingUnheldWork,
 	}
 	if replicas {
 		tests["ConcurrentClaims"] = testConcurrentClaims

@@ -174,3 +174,10 @@ func PrepareChange(id uuid.UUID, ch incidents.Change, now time.Time) (incidents.
 	}
 	return incidents.Change{Events: evs, Effects: effs, Settle: ch.Settle}, bodies, nil
 }
+
+// Unreadable fails an effect whose stored row cannot be read back (a body
+// that no longer decodes): claiming it again would fail the same way, and
+// an error for the whole claim would hold up every other effect.
+func Unreadable(id uuid.UUID, err error) incidents.Settlement {
+	return incidents.Settlement{ID: id, Outcome: incidents.Failed, Error: "the stored effect cannot be read: " + err.Error()}
+}
