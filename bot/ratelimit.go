@@ -34,8 +34,13 @@ var methodTier = map[string]int{
 // bursts allowed.
 const (
 	channelRate  = rate.Limit(1)
-	channelBurst = 3
+	channelBurst = 2
 )
+
+// The buckets here allow one call fewer in a burst than Slack's: calls
+// spaced exactly by the rate can reach Slack closer together (one was
+// slower on the way), and the spare call Slack's bucket then still holds
+// takes up the difference instead of a 429.
 
 // WaitError is returned instead of calling Slack when a call would have
 // to wait longer than its caller allows (see WithMaxWait): the method is
@@ -117,7 +122,7 @@ func (l *limiter) buckets(method, channel string) []*rate.Limiter {
 	}
 	b := l.methods[method]
 	if b == nil {
-		b = rate.NewLimiter(rate.Limit(float64(perMin)/60), perMin)
+		b = rate.NewLimiter(rate.Limit(float64(perMin)/60), max(perMin-1, 1))
 		l.methods[method] = b
 	}
 	if channel == "" {
