@@ -63,15 +63,14 @@ type App struct {
 	exec          *actions.Executor
 	keyEmoji      string
 	postmortemGap time.Duration
-	// alertRouter reads alertChannels' integration messages (ReadAlertChannels).
-	alertRouter    *AlertRouter
+	// alerts decides what alerts and triage clicks mean; alertChannels'
+	// integration messages are alerts; triageChannel receives triage
+	// cards (all set by UseAlerts).
+	alerts         AlertDesk
 	alertChannels  map[string]bool
+	triageChannel  string
 	autoPostmortem bool
 	locks          [64]sync.Mutex
-	// triageChannel receives triage cards; maxNoticeLines bounds one
-	// message of alert notices (both set by NewAlertRouter).
-	triageChannel  string
-	maxNoticeLines int
 	approvers      *approvers
 
 	namesMu sync.Mutex

@@ -48,6 +48,8 @@ func (a *App) Perform(ctx context.Context, e incidents.Effect) (map[string]strin
 		return a.doPost(ctx, e, inc)
 	case incidents.EffectSettle:
 		return nil, a.doSettle(ctx, e)
+	case incidents.EffectTriageUpdate:
+		return nil, a.doTriageUpdate(ctx, e)
 	case incidents.EffectRedraw:
 		return nil, a.doRedraw(ctx, e, inc)
 	}

@@ -3,11 +3,9 @@ package bot
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
-	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/incidents"
 )
 
@@ -30,7 +28,11 @@ func (a *App) doPost(ctx context.Context, e incidents.Effect, inc incidents.Inci
 	case incidents.EffectTell:
 		text = a.render.Tell(e.Data["text"])
 	case incidents.EffectTriage:
-		text, blocks = a.render.TriageCard(alertFromData(e.Data))
+		c, err := a.alerts.Card(ctx, e.Data)
+		if err != nil {
+			return nil, err
+		}
+		text, blocks = a.render.TriageCard(c)
 	case incidents.EffectNotice:
 		text = a.render.Notice(e.Data)
 	default:
@@ -57,7 +59,7 @@ func (a *App) target(e incidents.Effect, inc incidents.Incident) (channel, threa
 			return user, "", true // the person's DM with the bot
 		}
 	case incidents.EffectTriage:
-		return a.triageChannel, "", a.triageChannel != ""
+		return a.triageChannel, "", a.triageChannel != "" && a.alerts != nil
 	}
 	switch e.Data["to"] {
 	case incidents.ToAnnounce:
@@ -81,21 +83,4 @@ func (a *App) doSettle(ctx context.Context, e incidents.Effect) error {
 		return deliveryErr(err, false)
 	}
 	return nil
-}
-
-// alertFromData reads the alert an effect carries (see alertData).
-func alertFromData(d map[string]string) alerts.Alert {
-	at, _ := time.Parse(time.RFC3339, d["at"])
-	return alerts.Alert{Source: d["source"], Fingerprint: d["fingerprint"], Title: d["title"], Text: d["text"],
-		Links: splitLines(d["links"]), At: at}
-}
-
-func splitLines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 
-	"github.com/incident-bot/incident-bot/alerts"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerting"
 )
 
 // hostile is outside text that would ping, link or disguise a link if a
@@ -83,13 +84,16 @@ func TestNoRendererTurnsOutsideTextIntoMarkup(t *testing.T) {
 		ok.Data = map[string]string{"outcome": "ok", "target": h, "summary": h, "request_id": h, "duration": h}
 		check("action result", a.render.ActionResult(ok), nil)
 		al := alerts.Alert{Source: h, Fingerprint: h, Title: h, Text: h, Links: []string{h}, Labels: map[string]string{h: h}, At: time.Now()}
-		text, blocks = a.render.TriageCard(alertFromData(alertData(al)))
+		line := alerting.Line{Title: h, Source: h, At: time.Now()}
+		card := alerting.Card{Key: h, First: alerting.Data(al), Since: time.Now(), Count: 3, Total: 2, Firing: 1, Latest: []alerting.Line{line, line}}
+		text, blocks = a.render.TriageCard(card)
 		check("triage card", text, blocks)
-		check("alert intro", a.render.AlertIntro(alertEvent(al, h)), nil)
-		g := &noticeGroup{inc: inc, key: "k"}
-		g.add("joined", al)
-		g.add("resolved", al)
-		check("notice", a.render.Notice(g.effect(10).Data), nil)
+		card.Firing = 0
+		text, blocks = a.render.TriageCard(card)
+		check("settled triage card", text, blocks)
+		check("alert intro", a.render.AlertIntro(alerting.Event(al, h)), nil)
+		items := `[{"what":"joined","title":` + jsonString(h) + `,"source":` + jsonString(h) + `},{"what":"resolved","title":` + jsonString(h) + `}]`
+		check("notice", a.render.Notice(map[string]string{"items": items, "more": "2", "still_firing": "[" + jsonString(h) + "]", "still_firing_count": "3"}), nil)
 		check("tell", a.render.Tell(h), nil)
 		for _, kind := range []string{"monitor", "dismissed", "declared", "joined", "action_cancelled", "action_running", "action_done", ""} {
 			check("settled "+kind, a.render.Settled(incidents.Effect{Data: map[string]string{"settle": kind, "by": h, "target": h,

@@ -45,7 +45,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "incidentbot_socket_reconnects_total", Help: "Socket-mode reconnections.",
 		}),
 		SlackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_slack_api_calls_total", Help: "Slack Web API calls, by method and HTTP outcome.",
+			Name: "incidentbot_slack_api_calls_total", Help: "Slack Web API calls, by method and Slack's answer: ok, its error code (ok:false), http_<status>, or request_failed.",
 		}, []string{"method", "outcome"}),
 		SlackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "incidentbot_slack_api_seconds", Help: "Slack Web API call duration.",

@@ -148,7 +148,7 @@ func (r Renderer) EscalationAnnouncement(inc incidents.Incident, ev incidents.Ev
 func (r Renderer) AlertIntro(ev incidents.Event) string {
 	at, _ := time.Parse(time.RFC3339, ev.Data["at"])
 	var b strings.Builder
-	fmt.Fprintf(&b, ":rotating_light: Opened automatically from a %s alert at %s.\n*%s*", Escape(ev.Data["source"]),
+	fmt.Fprintf(&b, ":rotating_light: Opened automatically from %s alert at %s.\n*%s*", Escape(article(ev.Data["source"])),
 		at.In(r.Location).Format("15:04 MST"), Escape(ev.Data["title"]))
 	if t := ev.Data["text"]; t != "" {
 		fmt.Fprintf(&b, "\n%s", Escape(clipRunes(t, 1500)))
@@ -170,4 +170,12 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]|0x20) + s[1:]
+}
+
+// article puts "a" or "an" before a word, by its sound's first letter.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

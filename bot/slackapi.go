@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,12 +95,56 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
 	t.m.SlackLatency.WithLabelValues(method).Observe(time.Since(start).Seconds())
-	outcome := "error"
+	outcome := "request_failed"
 	if err == nil {
-		outcome = strconv.Itoa(resp.StatusCode)
+		outcome = slackOutcome(resp)
 	}
 	t.m.SlackCalls.WithLabelValues(method, outcome).Inc()
 	return resp, err
+}
+
+// slackOutcome is Slack's own answer to a call: "ok", the error code of
+// an ok:false answer ("channel_not_found"), or the HTTP status when the
+// answer is not one of Slack's JSON bodies ("http_429"). The body is read
+// and handed on unchanged.
+func slackOutcome(resp *http.Response) string {
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return "http_" + strconv.Itoa(resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	if err != nil {
+		return "request_failed"
+	}
+	var answer struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &answer) != nil {
+		return "http_200"
+	}
+	if answer.OK {
+		return "ok"
+	}
+	return errorLabel(answer.Error)
+}
+
+// errorLabel keeps a Slack error code as a metric label: Slack's codes
+// are short snake_case words; anything else is one label, so a strange
+// answer cannot grow the series without bound.
+func errorLabel(code string) string {
+	if code == "" || len(code) > 48 {
+		return "other_error"
+	}
+	for _, c := range code {
+		if (c < 'a' || c > 'z') && c != '_' && (c < '0' || c > '9') {
+			return "other_error"
+		}
+	}
+	return code
 }
 
 // SlackErrorCode extracts Slack's error code ("name_taken",

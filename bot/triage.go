@@ -2,113 +2,104 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 
-	"github.com/incident-bot/incident-bot/alerts"
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerting"
 )
 
-// Buttons of a warning alert's triage card; the value is the fingerprint.
+// Buttons of a triage card; the value is the card's problem.
 const (
 	ActionTriageDeclare = "alert_triage_declare"
 	ActionTriageMonitor = "alert_triage_monitor"
 	ActionTriageDismiss = "alert_triage_dismiss"
 )
 
-func isTriage(actionID string) bool {
-	return actionID == ActionTriageDeclare || actionID == ActionTriageMonitor || actionID == ActionTriageDismiss
+var triageDecisions = map[string]string{
+	ActionTriageDeclare: alerting.DecideDeclare,
+	ActionTriageMonitor: alerting.DecideMonitor,
+	ActionTriageDismiss: alerting.DecideDismiss,
 }
 
-// TriageCard is the message asking a person what a warning alert means.
-func (r Renderer) TriageCard(al alerts.Alert) (string, []slack.Block) {
-	text := fmt.Sprintf(":warning: Warning alert: %s", Escape(al.Title))
-	body := fmt.Sprintf(":warning: *%s*", Escape(al.Title))
-	if al.Text != "" {
-		body += "\n" + Escape(clipRunes(al.Text, 1200))
+func isTriage(actionID string) bool { return triageDecisions[actionID] != "" }
+
+// TriageCard is the message asking a person what a problem's warnings
+// mean: its first alert, the latest of its conditions, how many alerts
+// came. Once every condition has resolved it is settled: no buttons.
+func (r Renderer) TriageCard(c alerting.Card) (string, []slack.Block) {
+	first := alerting.FromData(c.First)
+	title := Escape(first.Title)
+	if extra := c.Total - 1; extra > 0 {
+		title += fmt.Sprintf(" (+%d more)", extra)
 	}
-	for _, l := range al.Links {
+	text := ":warning: Warning alert: " + title
+	body := ":warning: *" + title + "*"
+	if first.Text != "" && c.Total <= 1 {
+		body += "\n" + Escape(clipRunes(first.Text, 1200))
+	}
+	for _, l := range first.Links {
 		body += "\n" + link(l)
 	}
-	ctx := fmt.Sprintf("%s · %s · repeats are counted, not reposted", Escape(al.Source), al.At.In(r.Location).Format("15:04 MST"))
-	// Fingerprints are bounded by alerts (≤ 500 bytes), well within a
-	// button value's 2,000 characters.
-	fp := al.Fingerprint
-	return text, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(body), nil, nil),
+	if c.Total > 1 {
+		for _, l := range c.Latest {
+			mark := ":small_orange_diamond:"
+			if l.Resolved {
+				mark = ":white_check_mark:"
+			}
+			body += fmt.Sprintf("\n%s %s · %s", mark, Escape(l.Title), l.At.In(r.Location).Format("15:04 MST"))
+		}
+		if more := c.Total - len(c.Latest); more > 0 {
+			body += fmt.Sprintf("\n…and %d more", more)
+		}
+	}
+	count := max(c.Count, 1)
+	ctx := fmt.Sprintf("%s · %d alert(s) since %s · repeats are counted, not reposted", Escape(first.Source), count, c.Since.In(r.Location).Format("15:04 MST"))
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(body), nil, nil)}
+	if c.Settled() {
+		at := c.Since
+		for _, l := range c.Latest {
+			if l.At.After(at) {
+				at = l.At
+			}
+		}
+		ctx = fmt.Sprintf(":white_check_mark: All resolved at %s · %s", at.In(r.Location).Format("15:04 MST"), ctx)
+		return text + " (resolved)", append(blocks, slack.NewContextBlock("", mrkdwn(ctx)))
+	}
+	return text, append(blocks,
 		slack.NewContextBlock("", mrkdwn(ctx)),
 		slack.NewActionBlock("alert_triage",
-			slack.NewButtonBlockElement(ActionTriageDeclare, fp, plain("Declare incident")).WithStyle(slack.StylePrimary),
-			slack.NewButtonBlockElement(ActionTriageMonitor, fp, plain("Monitor")),
-			slack.NewButtonBlockElement(ActionTriageDismiss, fp, plain("Dismiss as false positive")).WithStyle(slack.StyleDanger),
-		),
-	}
+			slack.NewButtonBlockElement(ActionTriageDeclare, c.Key, plain("Declare incident")).WithStyle(slack.StylePrimary),
+			slack.NewButtonBlockElement(ActionTriageMonitor, c.Key, plain("Monitor")),
+			slack.NewButtonBlockElement(ActionTriageDismiss, c.Key, plain("Dismiss as false positive")).WithStyle(slack.StyleDanger),
+		))
 }
 
-// triage records a person's choice on a triage card, with the card's
-// settling owed in the same transaction. Declaring opens an incident from
-// the alert's latest occurrence, with the clicker as reporter and
-// commander; the card's ts makes it happen once.
+// triage hands a person's choice on a card to the alert side.
 func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error {
-	fp := act.Value
-	// One click on a card at a time: a double click waits for the first
-	// to finish, then finds its incident.
-	defer a.lock(uuid.NewSHA1(deliveryNS, []byte("card:"+o.Channel+":"+o.MessageTS)))()
-	al, err := a.svc.Store().LatestAlert(ctx, fp)
-	if errors.Is(err, incidents.ErrNotFound) {
-		return incidents.Errorf(incidents.ENOTFOUND, "I have no record of that alert")
+	if a.alerts == nil {
+		return incidents.Errorf(incidents.ENOTFOUND, "alerts are not set up here")
 	}
-	if err != nil {
+	return a.alerts.Decide(ctx, alerting.Click{Card: act.Value, Decision: triageDecisions[act.ActionID], User: o.User, Channel: o.Channel, TS: o.MessageTS})
+}
+
+// doTriageUpdate redraws a triage card in place with its problem's alerts
+// as they are now; a card a person decided on is left as they settled it.
+func (a *App) doTriageUpdate(ctx context.Context, e incidents.Effect) error {
+	if a.alerts == nil {
+		return nil
+	}
+	c, err := a.alerts.Card(ctx, e.Data)
+	if err != nil || c.Decided || c.TS == "" {
+		// A card never posted had its failure reported; one a person
+		// decided on keeps what they settled it to.
 		return err
 	}
-	t := incidents.Triage{Fingerprint: fp, By: o.User, At: a.svc.Now()}
-	done := map[string]string{"title": al.Title, "by": o.User, "at": t.At.Format(time.RFC3339)}
-	switch act.ActionID {
-	case ActionTriageMonitor:
-		t.Decision, done["settle"] = incidents.TriageMonitor, "monitor"
-	case ActionTriageDismiss:
-		t.Decision, done["settle"] = incidents.TriageDismissed, "dismissed"
-	default:
-		if inc, err := a.svc.Store().AlertIncident(ctx, fp); err == nil {
-			if inc.Reporter == o.User && a.svc.Now().Sub(inc.DeclaredAt) < time.Minute {
-				return nil // this person's own click a moment ago: the card already says so
-			}
-			// Meanwhile the condition got an incident of its own.
-			done["settle"], done["incident"], done["incident_channel"] = "joined", inc.Ref(), inc.ChannelID
-			return a.svc.AddEffects(ctx, settleCard(o, done))
-		}
-		rec := fromRecord(al)
-		inc, _, err := a.svc.Declare(ctx, incidents.Declaration{
-			Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: alertDescription(rec),
-			Reporter: o.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + o.Channel + ":" + o.MessageTS,
-			Runbook: incidents.RunbookQuery{Text: al.Title + "\n" + al.Text, Labels: al.Labels},
-		})
-		if err != nil {
-			return err
-		}
-		t.Decision, t.IncidentID = incidents.TriageDeclared, inc.ID
-		done["settle"], done["incident"] = "declared", inc.Ref()
+	text, blocks := a.render.TriageCard(c)
+	if _, _, _, err := a.api.UpdateMessageContext(ctx, c.Channel, c.TS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return deliveryErr(err, false)
 	}
-	return a.svc.Triage(ctx, t, settleCard(o, done))
+	return nil
 }
 
-// settleCard is the effect replacing a triage card's buttons with what
-// was decided; its key is the card, so a card is settled once.
-func settleCard(o Origin, data map[string]string) []incidents.Effect {
-	e := settle(o.Channel, o.MessageTS, data)
-	e.Key, e.Lane = "settle:"+o.Channel+":"+o.MessageTS, "card:"+o.Channel+":"+o.MessageTS
-	return []incidents.Effect{e}
-}
-
-func fromRecord(r incidents.AlertRecord) alerts.Alert {
-	return alerts.Alert{Source: r.Source, Fingerprint: r.Fingerprint, Status: alerts.Status(r.Status), Severity: alerts.Severity(r.Severity),
-		Title: r.Title, Text: r.Text, Labels: r.Labels, Links: r.Links, At: r.At}
-}
-
-// triageWindow: a warning that has had a card in this long is counted,
-// not carded again.
-const triageWindow = 24 * time.Hour

@@ -38,9 +38,11 @@ const (
 	// EffectTell tells one person (Data["user"]) something went wrong
 	// (Data["text"]), privately.
 	EffectTell EffectKind = "tell"
-	// EffectTriage posts a warning alert's triage card (Data has the
-	// alert's fingerprint; Event is unused).
-	EffectTriage EffectKind = "triage"
+	// EffectTriage posts a problem's triage card (Data["card"], and the
+	// first alert's fields); EffectTriageUpdate redraws it in place with
+	// the problem's alerts as they are now, settled once all resolved.
+	EffectTriage       EffectKind = "triage"
+	EffectTriageUpdate EffectKind = "triage_update"
 	// EffectSettle replaces a message's buttons with what was decided
 	// (Data["channel"], Data["ts"], Data["text"]).
 	EffectSettle EffectKind = "settle"
@@ -124,6 +126,10 @@ type Change struct {
 	Events  []Event
 	Effects []Effect
 	Settle  []Settlement
+	// AlertKeys are the problems an incident opened by alerts stands for
+	// (an alert group, a service and runbook): later alerts of the same
+	// problem join it. Written by Create only.
+	AlertKeys []string
 }
 
 // Job is a request the bot accepted (a Slack envelope) whose work is not

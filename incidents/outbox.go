@@ -9,11 +9,11 @@ import (
 
 // RecordAlerts stores alerts with the effects they imply (notices, triage
 // cards) in one transaction: a sender told "stored" is owed every one.
-func (s *Service) RecordAlerts(ctx context.Context, alerts []AlertRecord, effs []Effect) error {
-	if err := s.store.AddAlerts(ctx, alerts, effs); err != nil {
+func (s *Service) RecordAlerts(ctx context.Context, b AlertBatch) error {
+	if err := s.store.AddAlerts(ctx, b); err != nil {
 		return err
 	}
-	if len(effs) > 0 {
+	if len(b.Effects) > 0 {
 		s.wake()
 	}
 	return nil

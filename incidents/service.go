@@ -127,6 +127,9 @@ type Declaration struct {
 	// Runbook is what the set-up matches the runbook card on; empty, the
 	// title and description.
 	Runbook RunbookQuery
+	// AlertKeys are the problems an incident opened from alerts stands
+	// for (see Change.AlertKeys).
+	AlertKeys []string
 }
 
 // RunbookQuery is what a runbook card is matched on.
@@ -186,6 +189,7 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 		d.Opening = &op
 	}
 	ch.Effects = s.setupEffects(inc, ev, d)
+	ch.AlertKeys = d.AlertKeys
 	stored, err := s.store.Create(ctx, inc, ch, d.Key)
 	if errors.Is(err, ErrDuplicate) {
 		return stored, false, nil

@@ -112,6 +112,8 @@ func Describe(e Effect) string {
 		return "post an alert notice"
 	case EffectTriage:
 		return "post a triage card"
+	case EffectTriageUpdate:
+		return "update a triage card"
 	case EffectTell:
 		return "tell " + e.Data["user"] + " about a problem"
 	case EffectSettle:

@@ -149,36 +149,48 @@ type Inbox interface {
 	SettleJobs(ctx context.Context, ss []Settlement) error
 }
 
-// AlertLog keeps every alert received and the triage decisions on them.
+// AlertLog keeps every alert received, the problems incidents opened by
+// alerts stand for, triage cards and the decisions on them.
 type AlertLog interface {
-	// AddAlerts stores alerts, all or none, with the effects they imply,
-	// in one transaction. An alert whose ID is already stored is skipped,
-	// so a retried delivery does not count twice.
-	AddAlerts(ctx context.Context, alerts []AlertRecord, effs []Effect) error
+	// AddAlerts stores a batch of alerts, all or none, with the effects
+	// and triage cards they imply, in one transaction. An alert whose ID,
+	// an effect whose key or a card whose key and epoch is stored already
+	// is skipped, so a retried delivery does not count twice.
+	AddAlerts(ctx context.Context, b AlertBatch) error
 
 	// AlertIncident returns the open incident that an alert with this
 	// fingerprint was attached to, the most recently declared if several,
 	// or ErrNotFound.
 	AlertIncident(ctx context.Context, fingerprint string) (Incident, error)
 
-	// AlertStats counts the alerts with this fingerprint received at or
-	// after since.
-	AlertStats(ctx context.Context, fingerprint string, since time.Time) (AlertStats, error)
+	// KeyedIncident returns the open incident opened under key (see
+	// Change.AlertKeys) at or after since, the most recent if several, or
+	// ErrNotFound; and how many incidents were ever opened under key.
+	KeyedIncident(ctx context.Context, key string, since time.Time) (inc Incident, opened int, err error)
 
 	// LatestAlert returns the alert with this fingerprint received last,
 	// or ErrNotFound.
 	LatestAlert(ctx context.Context, fingerprint string) (AlertRecord, error)
 
-	// TriageAlerts records a person's triage decision on a fingerprint,
-	// with the effects it implies. With a non-nil incident, the
-	// fingerprint's alerts not yet attached to any incident are attached
-	// to it, in the same transaction, so the next alert of that condition
-	// joins the incident.
+	// StillFiring returns, for each fingerprint attached to the incident
+	// whose latest alert is firing, that alert.
+	StillFiring(ctx context.Context, incident uuid.UUID) ([]AlertRecord, error)
+
+	// LatestCard returns the problem's latest triage card, or ErrNotFound.
+	LatestCard(ctx context.Context, card string) (TriageCard, error)
+
+	// CardAlerts summarises the problem's alerts received at or after
+	// since, with the latest alert of at most max fingerprints.
+	CardAlerts(ctx context.Context, card string, since time.Time, max int) (CardView, error)
+
+	// TriageAlerts records a person's decision on a card, with the
+	// effects it implies. With a non-nil incident, the card's alerts not
+	// yet attached to any incident are attached to it, in the same
+	// transaction, so the next alert of that problem joins the incident.
 	TriageAlerts(ctx context.Context, t Triage, effs []Effect) error
 
-	// LastTriage returns the latest triage decision on a fingerprint, or
-	// ErrNotFound.
-	LastTriage(ctx context.Context, fingerprint string) (Triage, error)
+	// LastTriage returns the latest decision on a card, or ErrNotFound.
+	LastTriage(ctx context.Context, card string) (Triage, error)
 }
 
 // ListFilter narrows List.

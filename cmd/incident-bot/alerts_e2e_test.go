@@ -20,7 +20,7 @@ const testAlertSecret = "alert-secret-0123456789"
 // alertmanagerBody is the Alertmanager fixture with its alerts replaced.
 func alertmanagerBody(t *testing.T, edit func(alerts []map[string]any) []map[string]any) string {
 	t.Helper()
-	raw, err := os.ReadFile("../../alerts/testdata/alertmanager_webhook.json")
+	raw, err := os.ReadFile("../../incidents/alerts/testdata/alertmanager_webhook.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestAlertOpensIncident(t *testing.T) {
 			if !strings.Contains(inc.Title, "BlackBox probe failure") || inc.Severity != incidents.Sev2 {
 				t.Errorf("incident = %q %v", inc.Title, inc.Severity)
 			}
-			h.messageContaining(inc.ChannelID, "Opened automatically from a alertmanager alert")
+			h.messageContaining(inc.ChannelID, "Opened automatically from an alertmanager alert")
 			h.messageContaining(inc.ChannelID, "Service outage")
 			h.messageContaining(h.announce, inc.Title)
 
@@ -106,9 +106,9 @@ func TestAlertOpensIncident(t *testing.T) {
 			if len(list) != 1 {
 				t.Errorf("%d incidents, want 1", len(list))
 			}
-			st, err := store.AlertStats(context.Background(), "alertmanager:1a30ba71cca2921f", time.Time{})
-			if err != nil || st.Count != 3 {
-				t.Errorf("stored %d alerts of the fingerprint (%v), want 3 (firing, repeat, resolved)", st.Count, err)
+			v, err := store.CardAlerts(context.Background(), `group:{}/{severity="critical"}:{alertname="ProbeFailure"}`, time.Time{}, 10)
+			if err != nil || v.Count != 4 || v.Total != 2 {
+				t.Errorf("stored %d alerts of %d conditions in the group (%v), want 4 of 2 (firing, repeat, other, resolved)", v.Count, v.Total, err)
 			}
 			evs, _ := store.Timeline(context.Background(), inc.ID)
 			var alertEvents []string
@@ -144,8 +144,23 @@ func TestAlertReceiverRefusals(t *testing.T) {
 	if err != nil || resp.StatusCode != 401 {
 		t.Fatalf("wrong secret: %v %v", resp.StatusCode, err)
 	}
+	var answer struct{ Error string }
+	_ = json.NewDecoder(resp.Body).Decode(&answer)
+	resp.Body.Close()
+	if !strings.Contains(answer.Error, "Authorization: Bearer") || !strings.Contains(answer.Error, "X-Alert-Secret") {
+		t.Errorf("the 401 names only one accepted form: %q", answer.Error)
+	}
 	if code := h.postAlert("/alerts/webhook", `{"title":`); code != 400 {
 		t.Errorf("bad JSON: %d", code)
+	}
+	if n := h.metric("incidentbot_alerts_rejected_total", `reason="wrong_secret"`, `code="401"`); n != 1 {
+		t.Errorf("401s counted %v, want 1", n)
+	}
+	if n := h.metric("incidentbot_alerts_rejected_total", `reason="unreadable"`, `code="400"`); n != 1 {
+		t.Errorf("400s counted %v, want 1", n)
+	}
+	if n := strings.Count(h.logs.String(), `"reason":"wrong_secret"`); n != 1 || strings.Contains(h.logs.String(), "wrong-secret-0123456789") {
+		t.Errorf("the refusal is logged %d times (want once, without the secret sent):\n%s", n, h.logs.String())
 	}
 	list, _ := h.openStore(t).List(context.Background(), incidents.ListFilter{})
 	if len(list) != 0 {
@@ -162,8 +177,8 @@ func texts(ms []slacktest.Message) []string {
 }
 
 // A warning asks for triage once; declaring from the card opens an
-// incident reported by the clicker, and the condition's next alert joins
-// it; dismissing settles the card.
+// incident reported by the clicker, and the condition's next alert is
+// attached to it; dismissing settles the card.
 func TestAlertTriage(t *testing.T) {
 	h := newHarness(t, "sqlite", map[string]string{"ALERT_WEBHOOK_SECRET": testAlertSecret})
 	store := h.openStore(t)
@@ -207,10 +222,19 @@ func TestAlertTriage(t *testing.T) {
 		t.Errorf("incident = %+v", inc)
 	}
 	h.messageContaining(h.announce, "Declared as incident")
+	// The warning repeats: it belongs to the incident now, which knows
+	// about it already (no "joined" notice for the alert it was declared
+	// from), and it is not carded again.
 	if code := h.postAlert("/alerts/webhook", warn); code != 200 {
 		t.Fatal(code)
 	}
-	h.messageContaining(inc.ChannelID, "Alert joined this incident")
+	h.settled()
+	if n := h.count(inc.ChannelID, "Alert joined this incident"); n != 0 {
+		t.Errorf("%d joined notices for the alert the incident was declared from", n)
+	}
+	if l, err := store.LatestAlert(context.Background(), "webhook:disk-90"); err != nil || l.IncidentID != inc.ID {
+		t.Errorf("the repeat is not attached to the incident: %v %v", l.IncidentID, err)
+	}
 
 	h.send("interactive", h.slack.BlockAction(bob, h.announce, otherCard.TS, bot.ActionTriageDismiss, "webhook:cache-low"))
 	h.messageContaining(h.announce, "Dismissed as a false positive by")
@@ -236,7 +260,7 @@ func TestAlertTriage(t *testing.T) {
 	if cards != 1 {
 		t.Errorf("%d cards for the dismissed warning after a restart, want 1", cards)
 	}
-	if st, _ := store.AlertStats(context.Background(), "webhook:cache-low", time.Time{}); st.Count != 2 {
-		t.Errorf("stored %d of the dismissed warning, want 2", st.Count)
+	if v, _ := store.CardAlerts(context.Background(), "fp:webhook:cache-low", time.Time{}, 1); v.Count != 2 {
+		t.Errorf("stored %d of the dismissed warning, want 2", v.Count)
 	}
 }

@@ -44,6 +44,7 @@ type Config struct {
 	AlertSeverity      incidents.Severity // ALERT_INCIDENT_SEVERITY: severity of incidents opened from alerts
 	AlertTriageChannel string             // ALERT_TRIAGE_CHANNEL: where warning alerts ask for triage (default INCIDENTS_CHANNEL)
 	AlertChannels      []string           // ALERT_CHANNELS: channel IDs whose integration messages are alerts
+	AlertServiceLabels []string           // ALERT_SERVICE_LABELS: extra labels naming the service an alert is about
 	AnyoneMayChange    bool               // INCIDENT_CHANGES_BY=anyone: anyone may hand over, re-grade or resolve any incident
 	NoSlackPacing      bool               // SLACK_PACING=off: only Slack's 429s hold calls back
 	// Getenv reads the variables the targets file names (database URLs);
@@ -143,6 +144,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("ALERT_CHANNELS must be comma-separated channel IDs (C…, from the channel's details), got %q", ch)
 		} else {
 			c.AlertChannels = append(c.AlertChannels, ch)
+		}
+	}
+	for _, l := range strings.Split(getenv("ALERT_SERVICE_LABELS"), ",") {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		} else if strings.ContainsAny(l, "= \t") {
+			bad("ALERT_SERVICE_LABELS must be comma-separated label names (such as team_service,component), got %q", l)
+		} else {
+			c.AlertServiceLabels = append(c.AlertServiceLabels, l)
 		}
 	}
 	c.AlertSecret = strings.TrimSpace(getenv("ALERT_WEBHOOK_SECRET"))

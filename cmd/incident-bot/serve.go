@@ -15,6 +15,7 @@ import (
 
 	"github.com/incident-bot/incident-bot/bot"
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerting"
 	"github.com/incident-bot/incident-bot/incidents/postgres"
 	"github.com/incident-bot/incident-bot/incidents/sqlite"
 )
@@ -32,6 +33,7 @@ type Main struct {
 	timers   *incidents.Runner
 	sched    *incidents.Scheduler
 	digest   *bot.ReviewDigest
+	alerts   *alerting.Router
 	http     *http.Server
 	httpLn   net.Listener
 }

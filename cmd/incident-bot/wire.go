@@ -13,9 +13,10 @@ import (
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
-	"github.com/incident-bot/incident-bot/alerts"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/bot"
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerting"
 	"github.com/incident-bot/incident-bot/playbooks"
 )
 
@@ -37,6 +38,8 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), backlogCollector{m.store})
 	metrics := bot.NewMetrics(reg)
+	alertMetrics := alerting.NewMetrics()
+	reg.MustRegister(alertMetrics.Collectors()...)
 	client, hc := bot.NewClient(bot.ClientOptions{
 		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Metrics: metrics, NoPacing: cfg.NoSlackPacing,
 	})
@@ -44,7 +47,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 	if err != nil {
 		return nil, fmt.Errorf("check SLACK_BOT_TOKEN with auth.test: %s", bot.DescribeSlackError(bot.SlackErrorCode(err)))
 	}
-	app, err := m.domain(cfg, catalog, client, hc, auth.UserID, metrics)
+	app, err := m.domain(cfg, catalog, client, hc, auth.UserID, metrics, alertMetrics)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +65,7 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 
 // domain builds the service, the Slack side (app) and the outbox that
 // joins them.
-func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Client, hc *http.Client, botUser string, metrics *bot.Metrics) (*bot.App, error) {
+func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Client, hc *http.Client, botUser string, metrics *bot.Metrics, alertMetrics *alerting.Metrics) (*bot.App, error) {
 	exec, err := loadExecutor(cfg, m.store)
 	if err != nil {
 		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
@@ -84,7 +87,30 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 		return nil, err
 	}
 	m.svc.OnEffects(m.outbox.Wake)
+	m.alerts, err = alerting.New(alerting.Options{
+		Service: m.svc, Match: runbookMatcher{catalog}, Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, BotUser: botUser,
+		Cards: cfg.AlertTriageChannel != "", ServiceLabels: cfg.AlertServiceLabels, Location: cfg.Location,
+		Log: m.log.Named("alerts"), Metrics: alertMetrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+	app.UseAlerts(m.alerts, cfg.AlertTriageChannel, cfg.AlertChannels)
 	return app, nil
+}
+
+// runbookMatcher names the playbook an alert matches (alerting.Matcher).
+type runbookMatcher struct{ catalog *playbooks.Catalog }
+
+func (m runbookMatcher) Runbook(text string, labels map[string]string) (string, bool) {
+	if m.catalog == nil {
+		return "", false
+	}
+	best, ok := m.catalog.Match(playbooks.Query{Text: text, Labels: labels}, 1).Best()
+	if !ok {
+		return "", false
+	}
+	return best.Playbook.ID, true
 }
 
 // schedule sets up the cron: the timers' sweep and the playbook digest.
@@ -120,9 +146,9 @@ func (m *Main) serveHTTP(reg *prometheus.Registry, app *bot.App) error {
 	}
 	mux := opsHandler(reg, m.ready)
 	cfg := m.cfg
-	router := app.NewAlertRouter(bot.AlertOptions{Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, TriageChannel: cfg.AlertTriageChannel})
-	app.ReadAlertChannels(router, cfg.AlertChannels)
-	receiver := &alerts.Receiver{Sink: router, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: m.log.Named("alerts")}
+	receiverMetrics := alerts.NewReceiverMetrics()
+	reg.MustRegister(receiverMetrics.Collectors()...)
+	receiver := &alerts.Receiver{Sink: m.alerts, Metrics: receiverMetrics, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: m.log.Named("alerts")}
 	receiver.Register(mux)
 	// Bounded so a slow sender cannot hold connections open.
 	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}

@@ -14,23 +14,41 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// AddAlerts stores alerts in one transaction, sent as one batch: a storm
+// AddAlerts stores a batch in one transaction, sent as one batch: a storm
 // of thousands is one round trip, not thousands.
-func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, effs []incidents.Effect) error {
-	if len(alerts) == 0 && len(effs) == 0 {
+func (s *Store) AddAlerts(ctx context.Context, b incidents.AlertBatch) error {
+	if len(b.Alerts) == 0 && len(b.Effects) == 0 && len(b.Cards) == 0 {
 		return nil
 	}
 	now := time.Now()
-	labels, links, err := storeutil.PrepareAlerts(alerts, now)
+	labels, links, err := storeutil.PrepareAlerts(b.Alerts, now)
 	if err != nil {
 		return err
 	}
-	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+	if err := storeutil.PrepareCards(b.Cards, now); err != nil {
+		return err
+	}
+	effs, bodies, err := storeutil.PrepareEffects(b.Effects, now)
 	if err != nil {
 		return err
 	}
 	batch := &pgx.Batch{}
 	lockLanes(batch, effs)
+	queueAlerts(batch, b.Alerts, labels, links)
+	for _, c := range b.Cards {
+		batch.Queue("INSERT INTO triage_cards (card, epoch, opened_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", c.Key, c.Epoch, c.OpenedAt)
+	}
+	queueEffects(batch, effs, bodies, now)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("add alerts: %w", err)
+	}
+	return nil
+}
+
+func queueAlerts(batch *pgx.Batch, alerts []incidents.AlertRecord, labels, links [][]byte) {
 	attached := map[string]map[uuid.UUID]bool{}
 	for i, a := range alerts {
 		var inc *uuid.UUID
@@ -44,18 +62,10 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, e
 				batch.Queue("INSERT INTO alert_incidents (fingerprint, incident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", a.Fingerprint, a.IncidentID)
 			}
 		}
-		batch.Queue(`INSERT INTO alerts (id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
-			a.ID, a.ReceivedAt, a.Source, a.Fingerprint, a.Status, a.Severity, a.Title, a.Text, string(labels[i]), string(links[i]), a.At, inc)
+		batch.Queue(`INSERT INTO alerts (id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id, card)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+			a.ID, a.ReceivedAt, a.Source, a.Fingerprint, a.Status, a.Severity, a.Title, a.Text, string(labels[i]), string(links[i]), a.At, inc, a.Card)
 	}
-	queueEffects(batch, effs, bodies, now)
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return tx.SendBatch(ctx, batch).Close()
-	})
-	if err != nil {
-		return fmt.Errorf("add alerts: %w", err)
-	}
-	return nil
 }
 
 // AlertIncident returns the newest open incident an alert with
@@ -70,103 +80,69 @@ func (s *Store) AlertIncident(ctx context.Context, fingerprint string) (incident
 	return inc, nil
 }
 
-// AlertStats counts the alerts with fingerprint received since.
-func (s *Store) AlertStats(ctx context.Context, fingerprint string, since time.Time) (incidents.AlertStats, error) {
-	var st incidents.AlertStats
-	var first, last *time.Time
-	if err := s.pool.QueryRow(ctx, "SELECT count(*), min(received_at), max(received_at) FROM alerts WHERE fingerprint = $1 AND received_at >= $2",
-		fingerprint, since).Scan(&st.Count, &first, &last); err != nil {
-		return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
+// KeyedIncident returns the newest open incident opened under key since.
+func (s *Store) KeyedIncident(ctx context.Context, key string, since time.Time) (incidents.Incident, int, error) {
+	var opened int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM alert_keys WHERE key = $1", key).Scan(&opened); err != nil {
+		return incidents.Incident{}, 0, fmt.Errorf("incident for %q: %w", key, err)
 	}
-	if first != nil {
-		st.First, st.Last = first.UTC(), last.UTC()
+	inc, err := scanIncident(s.pool.QueryRow(ctx, "SELECT "+incidentColumns+` FROM incidents
+		WHERE status <> $1 AND id IN (SELECT incident_id FROM alert_keys WHERE key = $2 AND opened_at >= $3)
+		ORDER BY declared_at DESC, number DESC LIMIT 1`, string(incidents.StatusResolved), key, since))
+	if err != nil {
+		return incidents.Incident{}, opened, fmt.Errorf("incident for %q: %w", key, err)
 	}
-	return st, nil
+	return inc, opened, nil
 }
 
-// LatestAlert returns the alert with fingerprint received last.
-func (s *Store) LatestAlert(ctx context.Context, fingerprint string) (incidents.AlertRecord, error) {
+const alertColumns = "id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id, card"
+
+func scanAlert(row pgx.Row) (incidents.AlertRecord, error) {
 	var a incidents.AlertRecord
 	var inc *uuid.UUID
 	var labels, links []byte
-	err := s.pool.QueryRow(ctx, `SELECT id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id
-		FROM alerts WHERE fingerprint = $1 ORDER BY received_at DESC, seq DESC LIMIT 1`, fingerprint).
-		Scan(&a.ID, &a.ReceivedAt, &a.Source, &a.Fingerprint, &a.Status, &a.Severity, &a.Title, &a.Text, &labels, &links, &a.At, &inc)
+	err := row.Scan(&a.ID, &a.ReceivedAt, &a.Source, &a.Fingerprint, &a.Status, &a.Severity, &a.Title, &a.Text, &labels, &links, &a.At, &inc, &a.Card)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return a, fmt.Errorf("latest alert %q: %w", fingerprint, incidents.ErrNotFound)
+		return a, incidents.ErrNotFound
 	}
 	if err != nil {
-		return a, fmt.Errorf("latest alert %q: %w", fingerprint, err)
+		return a, err
 	}
 	if inc != nil {
 		a.IncidentID = *inc
 	}
 	a.ReceivedAt, a.At = a.ReceivedAt.UTC(), a.At.UTC()
 	if err := json.Unmarshal(labels, &a.Labels); err != nil {
-		return a, fmt.Errorf("latest alert %q: labels: %w", fingerprint, err)
+		return a, fmt.Errorf("labels: %w", err)
 	}
 	if err := json.Unmarshal(links, &a.Links); err != nil {
-		return a, fmt.Errorf("latest alert %q: links: %w", fingerprint, err)
+		return a, fmt.Errorf("links: %w", err)
 	}
 	return a, nil
 }
 
-// TriageAlerts records a triage decision, attaching the fingerprint's
-// loose alerts to the declared incident in the same transaction.
-func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage, effs []incidents.Effect) error {
-	now := time.Now()
-	if err := storeutil.CheckTriage(&t, now); err != nil {
-		return err
-	}
-	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+// LatestAlert returns the alert with fingerprint received last.
+func (s *Store) LatestAlert(ctx context.Context, fingerprint string) (incidents.AlertRecord, error) {
+	a, err := scanAlert(s.pool.QueryRow(ctx, "SELECT "+alertColumns+
+		" FROM alerts WHERE fingerprint = $1 ORDER BY received_at DESC, seq DESC LIMIT 1", fingerprint))
 	if err != nil {
-		return err
+		return a, fmt.Errorf("latest alert %q: %w", fingerprint, err)
 	}
-	var inc *uuid.UUID
-	if t.IncidentID != uuid.Nil {
-		inc = &t.IncidentID
-	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if len(effs) > 0 {
-			b := &pgx.Batch{}
-			queueEffects(b, effs, bodies, now)
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return fmt.Errorf("add effects: %w", err)
-			}
-		}
-		if inc != nil {
-			if _, err := tx.Exec(ctx, "UPDATE alerts SET incident_id = $1 WHERE fingerprint = $2 AND incident_id IS NULL", inc, t.Fingerprint); err != nil {
-				return fmt.Errorf("attach alerts: %w", err)
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO alert_incidents (fingerprint, incident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", t.Fingerprint, inc); err != nil {
-				return fmt.Errorf("attach alerts: %w", err)
-			}
-		}
-		_, err := tx.Exec(ctx, "INSERT INTO alert_triage (fingerprint, decision, decided_by, decided_at, incident_id) VALUES ($1, $2, $3, $4, $5)",
-			t.Fingerprint, t.Decision, t.By, t.At, inc)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
-	}
-	return nil
+	return a, nil
 }
 
-// LastTriage returns the latest triage decision on fingerprint.
-func (s *Store) LastTriage(ctx context.Context, fingerprint string) (incidents.Triage, error) {
-	t := incidents.Triage{Fingerprint: fingerprint}
-	var inc *uuid.UUID
-	err := s.pool.QueryRow(ctx, `SELECT decision, decided_by, decided_at, incident_id FROM alert_triage
-		WHERE fingerprint = $1 ORDER BY decided_at DESC LIMIT 1`, fingerprint).Scan(&t.Decision, &t.By, &t.At, &inc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return t, fmt.Errorf("triage of %q: %w", fingerprint, incidents.ErrNotFound)
-	}
+// StillFiring returns the latest alert of each fingerprint attached to the
+// incident, where that alert is firing.
+func (s *Store) StillFiring(ctx context.Context, id uuid.UUID) ([]incidents.AlertRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+alertColumns+` FROM (SELECT a.* FROM alert_incidents ai
+		CROSS JOIN LATERAL (SELECT * FROM alerts WHERE fingerprint = ai.fingerprint ORDER BY received_at DESC, seq DESC LIMIT 1) a
+		WHERE ai.incident_id = $1 AND a.status = 'firing' AND a.incident_id = $1) f ORDER BY received_at`, id)
 	if err != nil {
-		return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
+		return nil, fmt.Errorf("alerts still firing in %s: %w", id, err)
 	}
-	t.At = t.At.UTC()
-	if inc != nil {
-		t.IncidentID = *inc
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (incidents.AlertRecord, error) { return scanAlert(r) })
+	if err != nil {
+		return nil, fmt.Errorf("alerts still firing in %s: %w", id, err)
 	}
-	return t, nil
+	return out, nil
 }

@@ -46,6 +46,12 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 		if err := row.Scan(&inc.Number); err != nil {
 			return writeError("insert incident", err)
 		}
+		for _, k := range ch.AlertKeys {
+			if _, err := tx.Exec(ctx, "INSERT INTO alert_keys (key, incident_id, opened_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+				k, inc.ID, inc.DeclaredAt); err != nil {
+				return fmt.Errorf("alert key: %w", err)
+			}
+		}
 		return writeChange(ctx, tx, ch, bodies, s.presence.id())
 	})
 	if errors.Is(err, incidents.ErrDuplicate) {

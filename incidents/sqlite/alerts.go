@@ -13,18 +13,21 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/internal/storeutil"
 )
 
-// AddAlerts stores alerts in one transaction with one prepared statement:
+// AddAlerts stores a batch in one transaction with one prepared statement:
 // a storm of thousands is one write lock, not thousands.
-func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, effs []incidents.Effect) error {
-	if len(alerts) == 0 && len(effs) == 0 {
+func (s *Store) AddAlerts(ctx context.Context, b incidents.AlertBatch) error {
+	if len(b.Alerts) == 0 && len(b.Effects) == 0 && len(b.Cards) == 0 {
 		return nil
 	}
 	now := time.Now()
-	labels, links, err := storeutil.PrepareAlerts(alerts, now)
+	labels, links, err := storeutil.PrepareAlerts(b.Alerts, now)
 	if err != nil {
 		return err
 	}
-	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+	if err := storeutil.PrepareCards(b.Cards, now); err != nil {
+		return err
+	}
+	effs, bodies, err := storeutil.PrepareEffects(b.Effects, now)
 	if err != nil {
 		return err
 	}
@@ -33,8 +36,27 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, e
 		return fmt.Errorf("add alerts: %w", err)
 	}
 	defer done()
+	if err := insertAlerts(ctx, tx, b.Alerts, labels, links); err != nil {
+		return err
+	}
+	for _, c := range b.Cards {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO triage_cards (card, epoch, opened_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			c.Key, c.Epoch, formatTime(c.OpenedAt)); err != nil {
+			return fmt.Errorf("add alerts: card %q: %w", c.Key, err)
+		}
+	}
+	if err := insertEffects(ctx, tx, effs, bodies, now); err != nil {
+		return fmt.Errorf("add alerts: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("add alerts: commit: %w", err)
+	}
+	return nil
+}
+
+func insertAlerts(ctx context.Context, tx *wtx, alerts []incidents.AlertRecord, labels, links [][]byte) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO alerts (id, received_at, source, fingerprint, status, severity,
-		title, text, labels, links, at, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+		title, text, labels, links, at, incident_id, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("add alerts: %w", err)
 	}
@@ -46,7 +68,7 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, e
 			inc = a.IncidentID.String()
 		}
 		if _, err := stmt.ExecContext(ctx, a.ID.String(), formatTime(a.ReceivedAt), a.Source, a.Fingerprint, a.Status, a.Severity,
-			a.Title, a.Text, string(labels[i]), string(links[i]), formatTime(a.At), inc); err != nil {
+			a.Title, a.Text, string(labels[i]), string(links[i]), formatTime(a.At), inc, a.Card); err != nil {
 			return fmt.Errorf("add alert %s: %w", a.ID, err)
 		}
 		if inc != nil {
@@ -57,12 +79,6 @@ func (s *Store) AddAlerts(ctx context.Context, alerts []incidents.AlertRecord, e
 		if _, err := tx.ExecContext(ctx, "INSERT INTO alert_incidents (fingerprint, incident_id) VALUES (?, ?) ON CONFLICT DO NOTHING", k[0], k[1]); err != nil {
 			return fmt.Errorf("add alerts: attach %q: %w", k[0], err)
 		}
-	}
-	if err := insertEffects(ctx, tx, effs, bodies, now); err != nil {
-		return fmt.Errorf("add alerts: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("add alerts: commit: %w", err)
 	}
 	return nil
 }
@@ -79,112 +95,74 @@ func (s *Store) AlertIncident(ctx context.Context, fingerprint string) (incident
 	return inc, nil
 }
 
-// AlertStats counts the alerts with fingerprint received since.
-func (s *Store) AlertStats(ctx context.Context, fingerprint string, since time.Time) (incidents.AlertStats, error) {
-	var st incidents.AlertStats
-	var first, last sql.NullString
-	err := s.db.QueryRowContext(ctx, "SELECT count(*), min(received_at), max(received_at) FROM alerts WHERE fingerprint = ? AND received_at >= ?",
-		fingerprint, formatTime(since)).Scan(&st.Count, &first, &last)
+// KeyedIncident returns the newest open incident opened under key since.
+func (s *Store) KeyedIncident(ctx context.Context, key string, since time.Time) (incidents.Incident, int, error) {
+	var opened int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM alert_keys WHERE key = ?", key).Scan(&opened); err != nil {
+		return incidents.Incident{}, 0, fmt.Errorf("incident for %q: %w", key, err)
+	}
+	inc, err := scanIncident(s.db.QueryRowContext(ctx, "SELECT "+incidentColumns+` FROM incidents
+		WHERE status <> ? AND id IN (SELECT incident_id FROM alert_keys WHERE key = ? AND opened_at >= ?)
+		ORDER BY declared_at DESC, number DESC LIMIT 1`, string(incidents.StatusResolved), key, formatTime(since)))
 	if err != nil {
-		return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
+		return incidents.Incident{}, opened, fmt.Errorf("incident for %q: %w", key, err)
 	}
-	if first.Valid {
-		if st.First, err = time.Parse(timeLayout, first.String); err != nil {
-			return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
-		}
-		if st.Last, err = time.Parse(timeLayout, last.String); err != nil {
-			return st, fmt.Errorf("alert stats %q: %w", fingerprint, err)
+	return inc, opened, nil
+}
+
+const alertColumns = "id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id, card"
+
+func scanAlert(row interface{ Scan(...any) error }) (incidents.AlertRecord, error) {
+	var a incidents.AlertRecord
+	var id, received, at, labels, links string
+	var inc sql.NullString
+	err := row.Scan(&id, &received, &a.Source, &a.Fingerprint, &a.Status, &a.Severity, &a.Title, &a.Text, &labels, &links, &at, &inc, &a.Card)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, incidents.ErrNotFound
+	}
+	if err != nil {
+		return a, err
+	}
+	if inc.Valid {
+		if a.IncidentID, err = uuid.Parse(inc.String); err != nil {
+			return a, err
 		}
 	}
-	return st, nil
+	return a, storeutil.DecodeAlert(&a, id, received, at, []byte(labels), []byte(links), timeLayout)
 }
 
 // LatestAlert returns the alert with fingerprint received last.
 func (s *Store) LatestAlert(ctx context.Context, fingerprint string) (incidents.AlertRecord, error) {
-	var a incidents.AlertRecord
-	var id, received, at, labels, links string
-	var inc sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT id, received_at, source, fingerprint, status, severity, title, text, labels, links, at, incident_id
-		FROM alerts WHERE fingerprint = ? ORDER BY received_at DESC, rowid DESC LIMIT 1`, fingerprint).
-		Scan(&id, &received, &a.Source, &a.Fingerprint, &a.Status, &a.Severity, &a.Title, &a.Text, &labels, &links, &at, &inc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("latest alert %q: %w", fingerprint, incidents.ErrNotFound)
-	}
+	a, err := scanAlert(s.db.QueryRowContext(ctx, "SELECT "+alertColumns+
+		" FROM alerts WHERE fingerprint = ? ORDER BY received_at DESC, rowid DESC LIMIT 1", fingerprint))
 	if err != nil {
-		return a, fmt.Errorf("latest alert %q: %w", fingerprint, err)
-	}
-	if inc.Valid {
-		id2, perr := uuid.Parse(inc.String)
-		if perr != nil {
-			return a, fmt.Errorf("latest alert %q: %w", fingerprint, perr)
-		}
-		a.IncidentID = id2
-	}
-	if err := storeutil.DecodeAlert(&a, id, received, at, []byte(labels), []byte(links), timeLayout); err != nil {
 		return a, fmt.Errorf("latest alert %q: %w", fingerprint, err)
 	}
 	return a, nil
 }
 
-// TriageAlerts records a triage decision, attaching the fingerprint's
-// loose alerts to the declared incident in the same transaction.
-func (s *Store) TriageAlerts(ctx context.Context, t incidents.Triage, effs []incidents.Effect) error {
-	now := time.Now()
-	if err := storeutil.CheckTriage(&t, now); err != nil {
-		return err
-	}
-	effs, bodies, err := storeutil.PrepareEffects(effs, now)
+// StillFiring returns the latest alert of each fingerprint attached to the
+// incident, where that alert is firing.
+func (s *Store) StillFiring(ctx context.Context, id uuid.UUID) ([]incidents.AlertRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts a
+		WHERE a.rowid IN (SELECT (SELECT rowid FROM alerts WHERE fingerprint = ai.fingerprint ORDER BY received_at DESC, rowid DESC LIMIT 1)
+			FROM alert_incidents ai WHERE ai.incident_id = ?)
+		AND a.status = 'firing' AND a.incident_id = ? ORDER BY a.received_at`, id.String(), id.String())
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("alerts still firing in %s: %w", id, err)
 	}
-	tx, done, err := s.begin(ctx, false)
-	if err != nil {
-		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
-	}
-	defer done()
-	if err := insertEffects(ctx, tx, effs, bodies, now); err != nil {
-		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
-	}
-	var inc any
-	if t.IncidentID != uuid.Nil {
-		inc = t.IncidentID.String()
-		if _, err := tx.ExecContext(ctx, "UPDATE alerts SET incident_id = ? WHERE fingerprint = ? AND incident_id IS NULL", inc, t.Fingerprint); err != nil {
-			return fmt.Errorf("triage %q: attach alerts: %w", t.Fingerprint, err)
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO alert_incidents (fingerprint, incident_id) VALUES (?, ?) ON CONFLICT DO NOTHING", t.Fingerprint, inc); err != nil {
-			return fmt.Errorf("triage %q: attach alerts: %w", t.Fingerprint, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO alert_triage (fingerprint, decision, decided_by, decided_at, incident_id) VALUES (?, ?, ?, ?, ?)",
-		t.Fingerprint, t.Decision, t.By, formatTime(t.At), inc); err != nil {
-		return fmt.Errorf("triage %q: %w", t.Fingerprint, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("triage %q: commit: %w", t.Fingerprint, err)
-	}
-	return nil
+	return collectAlerts(rows)
 }
 
-// LastTriage returns the latest triage decision on fingerprint.
-func (s *Store) LastTriage(ctx context.Context, fingerprint string) (incidents.Triage, error) {
-	t := incidents.Triage{Fingerprint: fingerprint}
-	var at string
-	var inc sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT decision, decided_by, decided_at, incident_id FROM alert_triage
-		WHERE fingerprint = ? ORDER BY decided_at DESC LIMIT 1`, fingerprint).Scan(&t.Decision, &t.By, &at, &inc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("triage of %q: %w", fingerprint, incidents.ErrNotFound)
-	}
-	if err != nil {
-		return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
-	}
-	if t.At, err = time.Parse(timeLayout, at); err != nil {
-		return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
-	}
-	if inc.Valid {
-		if t.IncidentID, err = uuid.Parse(inc.String); err != nil {
-			return t, fmt.Errorf("triage of %q: %w", fingerprint, err)
+func collectAlerts(rows *sql.Rows) ([]incidents.AlertRecord, error) {
+	defer rows.Close()
+	var out []incidents.AlertRecord
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, a)
 	}
-	return t, nil
+	return out, rows.Err()
 }

@@ -54,6 +54,12 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 	if err := writeChange(ctx, tx, ch, bodies, s.owner); err != nil {
 		return incidents.Incident{}, fmt.Errorf("create incident %s: %w", inc.ID, err)
 	}
+	for _, k := range ch.AlertKeys {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO alert_keys (key, incident_id, opened_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			k, inc.ID.String(), formatTime(inc.DeclaredAt)); err != nil {
+			return incidents.Incident{}, fmt.Errorf("create incident %s: alert key: %w", inc.ID, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return incidents.Incident{}, fmt.Errorf("create incident %s: commit: %w", inc.ID, err)
 	}

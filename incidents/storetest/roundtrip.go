@@ -89,7 +89,7 @@ func testUnstorableText(t *testing.T, s incidents.Store) {
 	}
 	alert := incidents.AlertRecord{Source: bad, Fingerprint: bad, Status: "firing", Severity: "warning", Title: bad, Text: bad,
 		Labels: map[string]string{bad: bad}, Links: []string{bad}}
-	if err := s.AddAlerts(t.Context(), []incidents.AlertRecord{alert}, nil); err != nil {
+	if err := s.AddAlerts(t.Context(), incidents.AlertBatch{Alerts: []incidents.AlertRecord{alert}}); err != nil {
 		t.Fatalf("AddAlerts with NUL and invalid UTF-8: %v", err)
 	}
 	a, err := s.LatestAlert(t.Context(), want)

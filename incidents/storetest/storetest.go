@@ -63,6 +63,9 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Alerts/OpenIncident", testAlertIncident},
 		{"Alerts/Latest", testAlertsLatest},
 		{"Alerts/Triage", testAlertsTriage},
+		{"Alerts/Keys", testAlertKeys},
+		{"Alerts/Cards", testTriageCards},
+		{"Alerts/StillFiring", testStillFiring},
 		{"TryLock", testTryLock},
 		{"Ping", testPing},
 	}

@@ -34,7 +34,7 @@ func PrepareAlerts(alerts []incidents.AlertRecord, now time.Time) (labels, links
 		case a.Severity != "critical" && a.Severity != "warning":
 			return nil, nil, fmt.Errorf("add alert %s: severity %q is neither critical nor warning", a.ID, a.Severity)
 		}
-		a.Source, a.Fingerprint, a.Title, a.Text = Clean(a.Source), Clean(a.Fingerprint), Clean(a.Title), Clean(a.Text)
+		a.Source, a.Fingerprint, a.Title, a.Text, a.Card = Clean(a.Source), Clean(a.Fingerprint), Clean(a.Title), Clean(a.Text), Clean(a.Card)
 		a.Labels = cleanMap(a.Labels)
 		for j, l := range a.Links {
 			a.Links[j] = Clean(l)
@@ -79,17 +79,41 @@ func DecodeAlert(a *incidents.AlertRecord, id, received, at string, labels, link
 // CheckTriage validates a triage decision and fills its time.
 func CheckTriage(t *incidents.Triage, now time.Time) error {
 	switch {
-	case t.Fingerprint == "":
-		return fmt.Errorf("triage: no fingerprint")
+	case t.Card == "":
+		return fmt.Errorf("triage: no card")
 	case t.By == "":
-		return fmt.Errorf("triage %q: no person", t.Fingerprint)
+		return fmt.Errorf("triage %q: no person", t.Card)
 	case t.Decision != incidents.TriageDeclared && t.Decision != incidents.TriageMonitor && t.Decision != incidents.TriageDismissed:
-		return fmt.Errorf("triage %q: unknown decision %q", t.Fingerprint, t.Decision)
+		return fmt.Errorf("triage %q: unknown decision %q", t.Card, t.Decision)
 	case t.Decision == incidents.TriageDeclared && t.IncidentID == uuid.Nil:
-		return fmt.Errorf("triage %q: declared, but no incident", t.Fingerprint)
+		return fmt.Errorf("triage %q: declared, but no incident", t.Card)
 	}
 	if t.At.IsZero() {
 		t.At = now
+	}
+	return nil
+}
+
+// PrepareCards validates the triage cards of a batch and fills their time.
+func PrepareCards(cards []incidents.TriageCard, now time.Time) error {
+	for i := range cards {
+		c := &cards[i]
+		if c.Key == "" || c.Epoch < 1 {
+			return fmt.Errorf("triage card %q: needs a key and an epoch from 1", c.Key)
+		}
+		if c.OpenedAt.IsZero() {
+			c.OpenedAt = now
+		}
+	}
+	return nil
+}
+
+// CheckAlertKeys validates the problems an incident is opened for.
+func CheckAlertKeys(keys []string) error {
+	for _, k := range keys {
+		if k == "" || k != Clean(k) {
+			return fmt.Errorf("alert key %q is empty or holds characters the store cannot keep", k)
+		}
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ func PrepareCreate(inc incidents.Incident, ch incidents.Change, now time.Time) (
 		return incidents.Incident{}, incidents.Change{}, nil, errors.New("create incident: the incident has no ID")
 	}
 	inc = NormalizeIncident(inc)
+	if err := CheckAlertKeys(ch.AlertKeys); err != nil {
+		return incidents.Incident{}, incidents.Change{}, nil, fmt.Errorf("create incident %s: %w", inc.ID, err)
+	}
 	ch, bodies, err := PrepareChange(inc.ID, ch, now)
 	if err != nil {
 		return incidents.Incident{}, incidents.Change{}, nil, fmt.Errorf("create incident %s: %w", inc.ID, err)

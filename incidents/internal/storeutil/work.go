@@ -172,7 +172,7 @@ func PrepareChange(id uuid.UUID, ch incidents.Change, now time.Time) (incidents.
 			return incidents.Change{}, nil, err
 		}
 	}
-	return incidents.Change{Events: evs, Effects: effs, Settle: ch.Settle}, bodies, nil
+	return incidents.Change{Events: evs, Effects: effs, Settle: ch.Settle, AlertKeys: ch.AlertKeys}, bodies, nil
 }
 
 // Unreadable fails an effect whose stored row cannot be read back (a body

@@ -49,6 +49,7 @@ func (a *Alert) makeStorable() int {
 	fix(&a.Title)
 	fix(&a.Text)
 	fix(&a.DeliveryID)
+	fix(&a.Group)
 	if a.Links != nil {
 		// A copy: the slice may be the sender's decoded input.
 		a.Links = append([]string(nil), a.Links...)

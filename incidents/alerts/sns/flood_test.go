@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incident-bot/incident-bot/alerts/sns"
-	"github.com/incident-bot/incident-bot/alerts/sns/snstest"
+	"github.com/incident-bot/incident-bot/incidents/alerts/sns"
+	"github.com/incident-bot/incident-bot/incidents/alerts/sns/snstest"
 )
 
 const floodTopic = "arn:aws:sns:us-east-1:123456789012:ops-alerts"

@@ -109,7 +109,7 @@ func TestAWSHealthRetirement(t *testing.T) {
 	}
 	if a.Source != SourceAWSHealth || a.Status != Firing || a.Severity != Warning ||
 		a.Title != "AWS Health: EC2 INSTANCE RETIREMENT SCHEDULED (i-0abcd1234ef567890)" ||
-		!strings.Contains(a.Text, "will be retired on 2026-01-20") || a.Labels["service"] != "EC2" ||
+		!strings.Contains(a.Text, "will be retired on 2026-01-20") || a.Labels["aws_service"] != "EC2" ||
 		!strings.HasPrefix(a.Fingerprint, "aws-health:arn:aws:health:us-east-1::event/EC2/") {
 		t.Errorf("health = %+v", a)
 	}

@@ -36,6 +36,7 @@ func decode(body []byte, v any) error {
 // Alertmanager webhook, payload version 4.
 type amPayload struct {
 	Version           string            `json:"version"`
+	GroupKey          string            `json:"groupKey"`
 	Status            string            `json:"status"`
 	ExternalURL       string            `json:"externalURL"`
 	CommonLabels      map[string]string `json:"commonLabels"`
@@ -69,7 +70,7 @@ func ParseAlertmanager(body []byte, now time.Time) ([]Alert, error) {
 	}
 	out := make([]Alert, 0, len(p.Alerts))
 	for i, am := range p.Alerts {
-		a := Alert{Source: SourceAlertmanager, Fingerprint: am.Fingerprint, Labels: map[string]string{}}
+		a := Alert{Source: SourceAlertmanager, Fingerprint: am.Fingerprint, Labels: map[string]string{}, Group: p.GroupKey}
 		switch am.Status {
 		case "firing":
 			a.Status, a.At = Firing, am.StartsAt

@@ -25,7 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incident-bot/incident-bot/alerts/sns"
+	"github.com/incident-bot/incident-bot/incidents/alerts/sns"
 )
 
 // Server signs envelopes and serves its certificate and the confirmation

@@ -59,6 +59,9 @@ type Alert struct {
 	// DeliveryID, when the sender gives one, identifies this delivery:
 	// the same alert delivered twice (a retry) is stored once.
 	DeliveryID string
+	// Group is the sender's own grouping of alerts into one problem:
+	// Alertmanager's groupKey. Empty when the sender has none.
+	Group string
 }
 
 // Limits on what one alert keeps, so a hostile or broken sender cannot
@@ -120,6 +123,11 @@ func (a *Alert) normalise(now time.Time) {
 		a.Fingerprint = a.Source + ":" + LabelsFingerprint(map[string]string{"title": a.Title})
 	}
 	a.Fingerprint = clip(a.Fingerprint, maxLabel)
+	if len(a.Group) > maxLabel {
+		// A key, not text: a long one is kept whole as its hash.
+		sum := sha256.Sum256([]byte(a.Group))
+		a.Group = "sha256:" + hex.EncodeToString(sum[:])
+	}
 	a.noteReplaced(replaced)
 }
 

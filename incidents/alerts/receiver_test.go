@@ -14,8 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/incident-bot/incident-bot/alerts"
-	"github.com/incident-bot/incident-bot/alerts/sns/snstest"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/incidents/alerts/sns/snstest"
 )
 
 const topic = "arn:aws:sns:us-east-1:123456789012:ops-alerts"

@@ -15,7 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/incident-bot/incident-bot/alerts/sns"
+	"github.com/incident-bot/incident-bot/incidents/alerts/sns"
 )
 
 // Sink takes parsed alerts. It returns once they are stored, so that a
@@ -51,6 +51,8 @@ type Receiver struct {
 	MaxBody int64
 	Log     *zap.Logger
 	Now     func() time.Time
+	// Metrics count what came in and what was refused (nil: not counted).
+	Metrics *ReceiverMetrics
 
 	once   sync.Once
 	defSNS *sns.Verifier // when SNS is nil: one, so its certificate cache lasts
@@ -106,9 +108,9 @@ func (r *Receiver) body(w http.ResponseWriter, req *http.Request) ([]byte, bool)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			reply(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", limit))
+			r.refuse(w, req, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", limit))
 		} else {
-			reply(w, http.StatusBadRequest, "could not read the body: "+err.Error())
+			r.refuse(w, req, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error())
 		}
 		return nil, false
 	}
@@ -130,7 +132,7 @@ func (r *Receiver) withSecret(parse func([]byte, time.Time) ([]Alert, error)) ht
 			return
 		}
 		if r.Secret == "" {
-			reply(w, http.StatusForbidden, "this receiver is off: set ALERT_WEBHOOK_SECRET on the bot and send it in the "+SecretHeader+" header")
+			r.refuse(w, req, http.StatusForbidden, "receiver_off", "this receiver is off: set ALERT_WEBHOOK_SECRET on the bot and send it as Authorization: Bearer <secret> (Alertmanager's http_config.authorization.credentials) or in the "+SecretHeader+" header")
 			return
 		}
 		got := req.Header.Get(SecretHeader)
@@ -139,7 +141,11 @@ func (r *Receiver) withSecret(parse func([]byte, time.Time) ([]Alert, error)) ht
 		}
 		// Constant time, so the secret cannot be guessed byte by byte.
 		if subtle.ConstantTimeCompare([]byte(got), []byte(r.Secret)) != 1 {
-			reply(w, http.StatusUnauthorized, "missing or wrong secret: send it in the "+SecretHeader+" header")
+			reason := "wrong_secret"
+			if got == "" {
+				reason = "no_secret"
+			}
+			r.refuse(w, req, http.StatusUnauthorized, reason, "missing or wrong secret: send ALERT_WEBHOOK_SECRET as Authorization: Bearer <secret> (Alertmanager: http_config.authorization.credentials) or in the "+SecretHeader+" header")
 			return
 		}
 		b, ok := r.body(w, req)
@@ -148,8 +154,7 @@ func (r *Receiver) withSecret(parse func([]byte, time.Time) ([]Alert, error)) ht
 		}
 		as, err := parse(b, r.now())
 		if err != nil {
-			r.log().Info("alert refused", zap.String("path", req.URL.Path), zap.String("reason", err.Error()))
-			reply(w, http.StatusBadRequest, err.Error())
+			r.refuse(w, req, http.StatusBadRequest, "unreadable", err.Error())
 			return
 		}
 		r.deliver(w, req, as)
@@ -159,8 +164,12 @@ func (r *Receiver) withSecret(parse func([]byte, time.Time) ([]Alert, error)) ht
 func (r *Receiver) deliver(w http.ResponseWriter, req *http.Request, as []Alert) {
 	if err := r.Sink.Receive(req.Context(), as); err != nil {
 		r.log().Error("could not store alerts", zap.Int("alerts", len(as)), zap.Error(err))
+		r.Metrics.rejected("store_unavailable", http.StatusServiceUnavailable)
 		reply(w, http.StatusServiceUnavailable, "the alerts could not be stored; retry")
 		return
+	}
+	for _, a := range as {
+		r.Metrics.received(a)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -174,16 +183,15 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 	}
 	env, err := sns.Parse(b)
 	if err != nil {
-		reply(w, http.StatusBadRequest, err.Error())
+		r.refuse(w, req, http.StatusBadRequest, "unreadable", err.Error())
 		return
 	}
 	if len(r.Topics) == 0 {
-		reply(w, http.StatusForbidden, "the SNS receiver is off: set ALERT_SNS_TOPICS to the topic ARNs whose messages this bot accepts")
+		r.refuse(w, req, http.StatusForbidden, "receiver_off", "the SNS receiver is off: set ALERT_SNS_TOPICS to the topic ARNs whose messages this bot accepts")
 		return
 	}
 	if !slices.Contains(r.Topics, env.TopicArn) {
-		r.log().Warn("SNS message from a topic not in ALERT_SNS_TOPICS", zap.String("topic", env.TopicArn))
-		reply(w, http.StatusForbidden, "topic "+env.TopicArn+" is not one this bot accepts (ALERT_SNS_TOPICS)")
+		r.refuse(w, req, http.StatusForbidden, "unknown_topic", "topic "+env.TopicArn+" is not one this bot accepts (ALERT_SNS_TOPICS)")
 		return
 	}
 	v := r.SNS
@@ -193,8 +201,7 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 	}
 	if err := v.Verify(req.Context(), env); err != nil {
 		if errors.Is(err, sns.ErrForged) {
-			r.log().Warn("forged SNS message refused", zap.String("topic", env.TopicArn), zap.String("reason", err.Error()))
-			reply(w, http.StatusForbidden, err.Error())
+			r.refuse(w, req, http.StatusForbidden, "forged", err.Error())
 			return
 		}
 		// Could not fetch the certificate: SNS retries a 5xx.
@@ -216,13 +223,12 @@ func (r *Receiver) serveSNS(w http.ResponseWriter, req *http.Request) {
 	default:
 		sent, err := time.Parse(time.RFC3339, env.Timestamp)
 		if err != nil || r.now().Sub(sent) > MaxSNSAge {
-			r.log().Warn("stale SNS message refused", zap.String("topic", env.TopicArn), zap.String("timestamp", env.Timestamp))
-			reply(w, http.StatusForbidden, "the message is older than "+MaxSNSAge.String()+" (or has no valid Timestamp): refused as a possible replay")
+			r.refuse(w, req, http.StatusForbidden, "stale", "the message is older than "+MaxSNSAge.String()+" (or has no valid Timestamp): refused as a possible replay")
 			return
 		}
 		a, err := ParseSNSMessage(env.Subject, env.Message, env.TopicArn, r.now())
 		if err != nil {
-			reply(w, http.StatusBadRequest, err.Error())
+			r.refuse(w, req, http.StatusBadRequest, "unreadable", err.Error())
 			return
 		}
 		// SNS redelivers with the same MessageId: the alert is stored once.

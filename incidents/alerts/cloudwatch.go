@@ -149,7 +149,7 @@ func parseHealth(msg string, now time.Time) (Alert, error) {
 		return Alert{}, errors.New(`AWS Health event: "detail.eventArn" and "detail.eventTypeCode" are required`)
 	}
 	a := Alert{Source: SourceAWSHealth, Fingerprint: "aws-health:" + d.EventArn + "/" + ev.Account, At: ev.Time,
-		Labels: map[string]string{"service": d.Service, "event_type": d.EventTypeCode, "category": d.EventTypeCategory,
+		Labels: map[string]string{"aws_service": d.Service, "event_type": d.EventTypeCode, "category": d.EventTypeCategory,
 			"account": ev.Account, "region": firstOf(d.EventRegion, ev.Region)}}
 	a.Status, a.Severity = Firing, Warning
 	if d.EventTypeCategory == "issue" {

@@ -1,0 +1,125 @@
+package alerting
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
+)
+
+// What a notice line says of an alert.
+const (
+	noticeJoined   = "joined"
+	noticeResolved = "resolved"
+)
+
+// noticeGroup gathers one batch's alert notices for one incident into one
+// message: a storm of alerts joining an incident is one post, not many.
+type noticeGroup struct {
+	inc   incidents.Incident
+	key   string
+	items []NoticeItem
+	// still lists what of the incident still fires, once a line says
+	// something recovered (nil: not asked).
+	still []string
+}
+
+// NoticeItem is one line of a notice.
+type NoticeItem struct {
+	What   string    `json:"what"` // "joined" or "resolved"
+	Title  string    `json:"title"`
+	Source string    `json:"source"`
+	At     time.Time `json:"at"`
+}
+
+// noticeFor is the group of st's incident, made on first use; its key
+// comes from the first alert's record, so a retried delivery owes the
+// same notice, not a second one.
+func noticeFor(b *batch, st *fpState) *noticeGroup {
+	g := b.notices[st.inc.ID]
+	if g == nil {
+		g = &noticeGroup{inc: st.inc, key: "notice:" + st.firstID.String()}
+		b.notices[st.inc.ID] = g
+	}
+	return g
+}
+
+func (g *noticeGroup) add(what string, al alerts.Alert) {
+	g.items = append(g.items, NoticeItem{What: what, Title: al.Title, Source: al.Source, At: al.At})
+}
+
+// stillFiring fills what of g's incident still fires once this batch is
+// stored: the store's view, with this batch's alerts applied.
+func (r *Router) stillFiring(ctx context.Context, b *batch, g *noticeGroup) error {
+	if g.still != nil {
+		return nil
+	}
+	stored, err := r.store.StillFiring(ctx, g.inc.ID)
+	if err != nil {
+		return err
+	}
+	firing := map[string]string{}
+	for _, a := range stored {
+		firing[a.Fingerprint] = a.Title
+	}
+	for fp, st := range b.states {
+		if !st.has || st.inc.ID != g.inc.ID {
+			continue
+		}
+		if st.last.Status == alerts.Resolved {
+			delete(firing, fp)
+		} else {
+			firing[fp] = st.last.Title
+		}
+	}
+	g.still = []string{}
+	for _, title := range firing {
+		g.still = append(g.still, title)
+	}
+	sort.Strings(g.still)
+	return nil
+}
+
+// effect is the group's notice; it keeps at most max items and counts the
+// rest (all are in the timeline).
+func (g *noticeGroup) effect(max int) incidents.Effect {
+	items, more := g.items, 0
+	if len(items) > max {
+		items, more = items[:max], len(items)-max
+	}
+	raw, _ := json.Marshal(items) // strings and times only: cannot fail
+	data := map[string]string{"items": string(raw), "more": strconv.Itoa(more)}
+	if g.still != nil {
+		still, _ := json.Marshal(g.still[:min(len(g.still), max)])
+		data["still_firing"], data["still_firing_count"] = string(still), strconv.Itoa(len(g.still))
+	}
+	return incidents.Effect{Key: g.key, IncidentID: g.inc.ID, Kind: incidents.EffectNotice, Data: data}
+}
+
+// Notice is what a notice effect says.
+type Notice struct {
+	Items []NoticeItem
+	More  int // lines left out (all are in the timeline)
+	// StillFiring names what of the incident still fires, when a line
+	// says something recovered; StillFiringCount counts all of it.
+	StillFiring      []string
+	StillFiringCount int
+	AskedStill       bool // the notice knows what still fires
+}
+
+// ReadNotice reads a notice effect's data; bad data reads as nothing.
+func ReadNotice(data map[string]string) Notice {
+	var n Notice
+	_ = json.Unmarshal([]byte(data["items"]), &n.Items)
+	n.More, _ = strconv.Atoi(data["more"])
+	if s, ok := data["still_firing"]; ok {
+		n.AskedStill = true
+		_ = json.Unmarshal([]byte(s), &n.StillFiring)
+		n.StillFiringCount, _ = strconv.Atoi(data["still_firing_count"])
+	}
+	return n
+}

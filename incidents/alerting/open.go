@@ -1,0 +1,134 @@
+package alerting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
+)
+
+// open finds the incident a critical alert's problem already has — its
+// group's while open, its service and runbook's within the window — or
+// declares one, its set-up owed in the same transaction. The declaration
+// key is the problem's first key and the number of incidents it had, so
+// replicas that receive the same alert, or alerts of one problem at
+// once, declare one incident.
+func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Alert) error {
+	group, service, fp := st.prob.keys()
+	primary, count := "", 0
+	for _, k := range []struct {
+		key   string
+		since time.Time
+	}{{group, time.Time{}}, {service, b.now.Add(-r.opts.Window)}, {fp, time.Time{}}} {
+		if k.key == "" {
+			continue
+		}
+		inc, n, err := r.keyed(ctx, b, k.key, k.since)
+		if err == nil {
+			// Alerts of the notification that opened the incident are
+			// part of its opening, not news to it.
+			st.inc, st.has, st.isNew = inc, true, b.fresh[inc.ID]
+			r.opts.Metrics.joined(al.Source)
+			return nil
+		}
+		if !errors.Is(err, incidents.ErrNotFound) {
+			return err
+		}
+		if primary == "" {
+			primary, count = k.key, n
+		}
+	}
+	var keys []string
+	for _, k := range []string{group, service, fp} {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	opening := Event(al, fmt.Sprintf("Opened from alert: %s (%s)", al.Title, al.Source))
+	inc, created, err := r.svc.Declare(ctx, incidents.Declaration{
+		Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: Description(al), Severity: r.opts.Severity,
+		Reporter: r.opts.BotUser, Source: "alert (" + al.Source + ")", Key: "alert:" + primary + ":" + strconv.Itoa(count+1),
+		Opening: &opening, Runbook: incidents.RunbookQuery{Text: al.Title + "\n" + al.Text, Labels: al.Labels}, AlertKeys: keys,
+	})
+	if err != nil {
+		return fmt.Errorf("open an incident for alert %q: %w", al.Title, err)
+	}
+	// Not created: the same problem was declared a moment ago (a retried
+	// delivery, another replica); its set-up is owed already.
+	st.inc, st.has, st.isNew = inc, true, created
+	if created {
+		b.fresh[inc.ID] = true
+	}
+	for _, k := range keys {
+		b.opened[k] = inc
+	}
+	if created {
+		r.opts.Metrics.opened(al.Source)
+		r.opts.Log.Info("alert opened an incident", zap.Int64("incident", inc.Number), zap.String("problem", primary))
+	} else {
+		r.opts.Metrics.joined(al.Source)
+	}
+	return nil
+}
+
+// keyed is the open incident of a problem key, from this batch or the
+// store, and how many incidents the key ever had.
+func (r *Router) keyed(ctx context.Context, b *batch, key string, since time.Time) (incidents.Incident, int, error) {
+	if inc, ok := b.opened[key]; ok {
+		return inc, 0, nil
+	}
+	inc, n, err := r.store.KeyedIncident(ctx, key, since)
+	if err == nil {
+		b.opened[key] = inc
+	}
+	return inc, n, err
+}
+
+// follow records what the batch means for one fingerprint: the incident
+// told it joined or recovered, or the problem's triage card.
+func (r *Router) follow(ctx context.Context, b *batch, st *fpState) error {
+	switch {
+	case st.isNew:
+		// The opening message says it all.
+	case st.has:
+		return r.tell(ctx, b, st)
+	case st.warning:
+		return r.card(ctx, b, st, true)
+	case st.resolved > 0:
+		return r.card(ctx, b, st, false)
+	}
+	return nil
+}
+
+// tell records in the incident's timeline that a condition joined it or
+// recovered, and owes the channel a notice, once per change: a repeat
+// of a condition the incident was told about is only counted.
+func (r *Router) tell(ctx context.Context, b *batch, st *fpState) error {
+	last := st.last
+	if st.firing > 0 && !st.told && last.Status == alerts.Firing {
+		r.audit(ctx, st.inc, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source), last)
+		noticeFor(b, st).add(noticeJoined, last)
+		return nil
+	}
+	if last.Status == alerts.Resolved && (st.told || st.firing > 0) {
+		at := last.At.In(r.opts.Location).Format("15:04 MST")
+		r.audit(ctx, st.inc, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title), last)
+		g := noticeFor(b, st)
+		g.add(noticeResolved, last)
+		return r.stillFiring(ctx, b, g)
+	}
+	return nil
+}
+
+func (r *Router) audit(ctx context.Context, inc incidents.Incident, text string, al alerts.Alert) {
+	ev := Event(al, text)
+	if _, err := r.svc.Audit(ctx, inc.ID, incidents.ActorBot, incidents.EventAlert, text, ev.Data); err != nil {
+		r.opts.Log.Error("could not record an alert in the timeline", zap.String("incident_id", inc.ID.String()), zap.Error(err))
+	}
+}

@@ -1,0 +1,143 @@
+// Package testam runs a real Prometheus Alertmanager for tests, so alert
+// grouping is Alertmanager's own, not a guess at it. scripts/test makes
+// sure the binary is installed (Debian's prometheus-alertmanager) and
+// names it in TEST_ALERTMANAGER_BIN. Each test runs its own Alertmanager,
+// with a webhook receiver pointing at the bot under test.
+package testam
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Environment variables read by Start.
+const (
+	EnvBin     = "TEST_ALERTMANAGER_BIN"
+	EnvRequire = "INCIDENT_BOT_REQUIRE_SERVICES"
+)
+
+// Options configure one Alertmanager.
+type Options struct {
+	WebhookURL string   // the bot's /alerts/alertmanager
+	Secret     string   // sent as Authorization: Bearer (http_config.authorization)
+	GroupBy    []string // route's group_by
+	GroupWait  time.Duration
+}
+
+// Alertmanager is a running Alertmanager.
+type Alertmanager struct {
+	URL string
+	t   testing.TB
+}
+
+// Start runs an Alertmanager for the rest of the test. Without the
+// binary the test is skipped, or fails when INCIDENT_BOT_REQUIRE_SERVICES=1.
+func Start(t testing.TB, o Options) *Alertmanager {
+	t.Helper()
+	bin := os.Getenv(EnvBin)
+	if bin == "" {
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatalf("%s is not set but %s=1: this test needs Alertmanager; run scripts/test, which installs it", EnvBin, EnvRequire)
+		}
+		t.Skipf("needs Alertmanager: run scripts/test, or set %s to prometheus-alertmanager", EnvBin)
+	}
+	dir := t.TempDir()
+	if o.GroupWait == 0 {
+		o.GroupWait = time.Second
+	}
+	groupBy, _ := json.Marshal(o.GroupBy)
+	cfg := fmt.Sprintf(`route:
+  receiver: bot
+  group_by: %s
+  group_wait: %s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+- name: bot
+  webhook_configs:
+  - url: %q
+    send_resolved: true
+    http_config:
+      authorization:
+        credentials: %q
+`, groupBy, o.GroupWait, o.WebhookURL, o.Secret)
+	path := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file="+path, "--storage.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("alertmanager log:\n%s", logs.String())
+		}
+	})
+	am := &Alertmanager{URL: "http://" + addr, t: t}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(am.URL + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return am
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alertmanager not ready after 20s: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Alert is one alert as Alertmanager's v2 API takes it.
+type Alert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	StartsAt    time.Time         `json:"startsAt,omitzero"`
+	EndsAt      time.Time         `json:"endsAt,omitzero"`
+}
+
+// Fire posts alerts to Alertmanager's v2 API, as Prometheus does. An
+// alert whose EndsAt is past is resolved.
+func (am *Alertmanager) Fire(alerts ...Alert) {
+	am.t.Helper()
+	body, _ := json.Marshal(alerts)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, am.URL+"/api/v2/alerts", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		am.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		am.t.Fatalf("alertmanager refused the alerts: HTTP %d", resp.StatusCode)
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
