@@ -56,14 +56,13 @@ type CardView struct {
 	Total  int           // fingerprints
 }
 
-
 // Triage is a person's decision on a triage card.
 type Triage struct {
-	Card     string // the card's problem (AlertRecord.Card)
-	Decision string // TriageDeclared, TriageMonitor or TriageDismissed
-	By          string // Slack user ID
-	At          time.Time
-	IncidentID  uuid.UUID // the incident declared, for TriageDeclared
+	Card       string // the card's problem (AlertRecord.Card)
+	Decision   string // TriageDeclared, TriageMonitor or TriageDismissed
+	By         string // Slack user ID
+	At         time.Time
+	IncidentID uuid.UUID // the incident declared, for TriageDeclared
 }
 
 // Triage decisions.

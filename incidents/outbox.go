@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,4 +53,25 @@ func (s *Service) Owe(ctx context.Context, id uuid.UUID, key string, effs ...Eff
 // still recognised.
 func (s *Service) PruneWork(ctx context.Context, keep time.Duration) (int, error) {
 	return s.store.Prune(ctx, s.clock.Now().Add(-keep))
+}
+
+// Tell records events about an open incident (alerts that joined it or
+// recovered) with the notice that shows them, in one change. key makes it
+// once: replicas that received the same alerts tell the incident once.
+func (s *Service) Tell(ctx context.Context, id uuid.UUID, key string, events []Event, notice Effect) error {
+	_, err := s.update(ctx, id, key, func(inc *Incident) (Change, error) {
+		evs := make([]Event, len(events))
+		for i, ev := range events {
+			ev.ID, ev.IncidentID = s.newID(), inc.ID
+			if ev.At.IsZero() {
+				ev.At = s.clock.Now()
+			}
+			evs[i] = ev
+		}
+		return Change{Events: evs, Effects: []Effect{notice}}, nil
+	})
+	if errors.Is(err, ErrDuplicate) {
+		return nil
+	}
+	return err
 }

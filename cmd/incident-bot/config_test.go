@@ -63,7 +63,12 @@ func TestLoadConfigAlerts(t *testing.T) {
 	if err != nil || len(c.AlertSNSTopics) != 2 || c.AlertSeverity != incidents.Sev1 {
 		t.Fatalf("topics: %+v, %v", c.AlertSNSTopics, err)
 	}
-	for k, v := range map[string]string{"ALERT_WEBHOOK_SECRET": "short", "ALERT_SNS_TOPICS": "ops-alerts", "ALERT_MERGE_WINDOW": "soon", "ALERT_INCIDENT_SEVERITY": "sev9"} {
+	c, err = load(map[string]string{"ALERT_SERVICE_LABELS": " team_service, component ,"})
+	if err != nil || strings.Join(c.AlertServiceLabels, "|") != "team_service|component" {
+		t.Fatalf("service labels: %q, %v", c.AlertServiceLabels, err)
+	}
+	for k, v := range map[string]string{"ALERT_WEBHOOK_SECRET": "short", "ALERT_SNS_TOPICS": "ops-alerts", "ALERT_MERGE_WINDOW": "soon", "ALERT_INCIDENT_SEVERITY": "sev9",
+		"ALERT_SERVICE_LABELS": "service=api"} {
 		if _, err := load(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: %v", k, v, err)
 		}

@@ -301,7 +301,13 @@ func (h *harness) viewOpened(callbackID string) slacktest.View {
 // in-process bot must be stopped first.
 func (h *harness) startBinary(bin string, extra ...string) (*exec.Cmd, string, *syncBuffer) {
 	h.t.Helper()
-	addr := freeAddr(h.t)
+	return h.startBinaryAt(bin, freeAddr(h.t), extra...)
+}
+
+// startBinaryAt is startBinary listening on addr (a replica restarted
+// where its senders know it).
+func (h *harness) startBinaryAt(bin, addr string, extra ...string) (*exec.Cmd, string, *syncBuffer) {
+	h.t.Helper()
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "serve")
 	cmd.Stderr = logs

@@ -2,7 +2,10 @@ package alerting
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -20,9 +23,10 @@ const (
 // noticeGroup gathers one batch's alert notices for one incident into one
 // message: a storm of alerts joining an incident is one post, not many.
 type noticeGroup struct {
-	inc   incidents.Incident
-	key   string
-	items []NoticeItem
+	inc    incidents.Incident
+	items  []NoticeItem
+	fps    []string          // the items' conditions, for the key
+	events []incidents.Event // the timeline's lines for them
 	// still lists what of the incident still fires, once a line says
 	// something recovered (nil: not asked).
 	still []string
@@ -36,20 +40,42 @@ type NoticeItem struct {
 	At     time.Time `json:"at"`
 }
 
-// noticeFor is the group of st's incident, made on first use; its key
-// comes from the first alert's record, so a retried delivery owes the
-// same notice, not a second one.
+// noticeFor is the group of st's incident, made on first use.
 func noticeFor(b *batch, st *fpState) *noticeGroup {
 	g := b.notices[st.inc.ID]
 	if g == nil {
-		g = &noticeGroup{inc: st.inc, key: "notice:" + st.firstID.String()}
+		g = &noticeGroup{inc: st.inc}
 		b.notices[st.inc.ID] = g
 	}
 	return g
 }
 
-func (g *noticeGroup) add(what string, al alerts.Alert) {
+func (g *noticeGroup) add(what string, al alerts.Alert, event string) {
 	g.items = append(g.items, NoticeItem{What: what, Title: al.Title, Source: al.Source, At: al.At})
+	g.fps = append(g.fps, al.Fingerprint)
+	g.events = append(g.events, Event(al, event))
+}
+
+// key names the notice by what it says: a retried delivery, or the same
+// alerts at another replica, owe the same notice, told once.
+func (g *noticeGroup) key() string {
+	h := sha256.New()
+	for i, it := range g.items {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", it.What, g.fps[i], it.At.Format(time.RFC3339Nano))
+	}
+	return "notice:" + g.inc.ID.String() + ":" + hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// tell records the group's lines in the incident's timeline with its
+// notice, in one change.
+func (r *Router) tellAll(ctx context.Context, b *batch) error {
+	for _, g := range b.notices {
+		if err := r.svc.Tell(ctx, g.inc.ID, g.key(), g.events, g.effect(r.opts.MaxLines)); err != nil {
+			return fmt.Errorf("tell incident %s: %w", g.inc.Ref(), err)
+		}
+	}
+	r.opts.Metrics.noticesQueued(len(b.notices))
+	return nil
 }
 
 // stillFiring fills what of g's incident still fires once this batch is
@@ -97,7 +123,7 @@ func (g *noticeGroup) effect(max int) incidents.Effect {
 		still, _ := json.Marshal(g.still[:min(len(g.still), max)])
 		data["still_firing"], data["still_firing_count"] = string(still), strconv.Itoa(len(g.still))
 	}
-	return incidents.Effect{Key: g.key, IncidentID: g.inc.ID, Kind: incidents.EffectNotice, Data: data}
+	return incidents.Effect{Key: g.key(), IncidentID: g.inc.ID, Kind: incidents.EffectNotice, Data: data}
 }
 
 // Notice is what a notice effect says.

@@ -106,29 +106,20 @@ func (r *Router) follow(ctx context.Context, b *batch, st *fpState) error {
 	return nil
 }
 
-// tell records in the incident's timeline that a condition joined it or
-// recovered, and owes the channel a notice, once per change: a repeat
-// of a condition the incident was told about is only counted.
+// tell notes in the incident's timeline that a condition joined it or
+// recovered, and owes the channel a notice, once per change: a repeat of
+// a condition the incident was told about is only counted.
 func (r *Router) tell(ctx context.Context, b *batch, st *fpState) error {
 	last := st.last
 	if st.firing > 0 && !st.told && last.Status == alerts.Firing {
-		r.audit(ctx, st.inc, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source), last)
-		noticeFor(b, st).add(noticeJoined, last)
+		noticeFor(b, st).add(noticeJoined, last, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source))
 		return nil
 	}
 	if last.Status == alerts.Resolved && (st.told || st.firing > 0) {
 		at := last.At.In(r.opts.Location).Format("15:04 MST")
-		r.audit(ctx, st.inc, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title), last)
 		g := noticeFor(b, st)
-		g.add(noticeResolved, last)
+		g.add(noticeResolved, last, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title))
 		return r.stillFiring(ctx, b, g)
 	}
 	return nil
-}
-
-func (r *Router) audit(ctx context.Context, inc incidents.Incident, text string, al alerts.Alert) {
-	ev := Event(al, text)
-	if _, err := r.svc.Audit(ctx, inc.ID, incidents.ActorBot, incidents.EventAlert, text, ev.Data); err != nil {
-		r.opts.Log.Error("could not record an alert in the timeline", zap.String("incident_id", inc.ID.String()), zap.Error(err))
-	}
 }

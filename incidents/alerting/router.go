@@ -136,14 +136,12 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 			return err
 		}
 	}
-	for _, g := range b.notices {
-		b.effs = append(b.effs, g.effect(r.opts.MaxLines))
-	}
-	if err := r.svc.RecordAlerts(ctx, incidents.AlertBatch{Alerts: b.recs, Effects: b.effs, Cards: b.cardsIn}); err != nil {
+	// The incidents are told first: a crash before the alerts are stored
+	// makes the sender retry, which tells them again under the same keys.
+	if err := r.tellAll(ctx, b); err != nil {
 		return err
 	}
-	r.opts.Metrics.noticesQueued(len(b.notices))
-	return nil
+	return r.svc.RecordAlerts(ctx, incidents.AlertBatch{Alerts: b.recs, Effects: b.effs, Cards: b.cardsIn})
 }
 
 // take decides one alert of the batch: its fingerprint's state, and an

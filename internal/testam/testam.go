@@ -28,6 +28,8 @@ const (
 // Options configure one Alertmanager.
 type Options struct {
 	WebhookURL string   // the bot's /alerts/alertmanager
+	// Also are more webhook URLs sent the same notifications (replicas).
+	Also []string
 	Secret     string   // sent as Authorization: Bearer (http_config.authorization)
 	GroupBy    []string // route's group_by
 	GroupWait  time.Duration
@@ -64,12 +66,15 @@ func Start(t testing.TB, o Options) *Alertmanager {
 receivers:
 - name: bot
   webhook_configs:
-  - url: %q
+`, groupBy, o.GroupWait)
+	for _, url := range append([]string{o.WebhookURL}, o.Also...) {
+		cfg += fmt.Sprintf(`  - url: %q
     send_resolved: true
     http_config:
       authorization:
         credentials: %q
-`, groupBy, o.GroupWait, o.WebhookURL, o.Secret)
+`, url, o.Secret)
+	}
 	path := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
