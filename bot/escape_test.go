@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 
-	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerting"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
 )
 
 // hostile is outside text that would ping, link or disguise a link if a

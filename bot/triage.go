@@ -102,4 +102,3 @@ func (a *App) doTriageUpdate(ctx context.Context, e incidents.Effect) error {
 	}
 	return nil
 }
-

@@ -13,10 +13,10 @@ import (
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
-	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/bot"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerting"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/playbooks"
 )
 

@@ -27,12 +27,12 @@ const (
 
 // Options configure one Alertmanager.
 type Options struct {
-	WebhookURL string   // the bot's /alerts/alertmanager
+	WebhookURL string // the bot's /alerts/alertmanager
 	// Also are more webhook URLs sent the same notifications (replicas).
-	Also []string
-	Secret     string   // sent as Authorization: Bearer (http_config.authorization)
-	GroupBy    []string // route's group_by
-	GroupWait  time.Duration
+	Also      []string
+	Secret    string   // sent as Authorization: Bearer (http_config.authorization)
+	GroupBy   []string // route's group_by
+	GroupWait time.Duration
 }
 
 // Alertmanager is a running Alertmanager.
