@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -21,15 +22,6 @@ import (
 const (
 	ActionConfirmRun = "action_confirm"
 	ActionCancelRun  = "action_cancel"
-)
-
-// Timeline events of actions. Every run leaves who, what, parameters,
-// outcome (AWS request ID or SQL result) and duration.
-const (
-	EventActionPreviewed incidents.EventKind = "action_previewed"
-	EventActionStarted   incidents.EventKind = "action_started"
-	EventActionFinished  incidents.EventKind = "action_finished"
-	EventActionCancelled incidents.EventKind = "action_cancelled"
 )
 
 // runCardButton answers an action button on a runbook card.
@@ -73,7 +65,7 @@ func (a *App) runNow(ctx context.Context, o Origin, inc incidents.Incident, p ac
 	runID := uuid.NewString()
 	data := runData(runID, p, o.User)
 	data["thread"] = thread
-	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, EventActionStarted,
+	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, incidents.EventActionStarted,
 		"Ran "+p.Describe(), data); err != nil {
 		return ignoreDuplicate(err) // a redelivered click runs nothing
 	}
@@ -92,7 +84,7 @@ func (a *App) preview(ctx context.Context, o Origin, inc incidents.Incident, p a
 	raw, _ := json.Marshal(pv)
 	data["preview"], data["resource"], data["thread"] = string(raw), pv.Resource, thread
 	data["dry_run"] = fmt.Sprint(a.exec.DryRun())
-	_, err = a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, EventActionPreviewed,
+	_, err = a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: click}, incidents.EventActionPreviewed,
 		fmt.Sprintf("Asked to run %s: %s", p.Describe(), pv.Change), data, threadPost(thread, o.User))
 	return ignoreDuplicate(err)
 }
@@ -144,7 +136,7 @@ func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, c
 		return err
 	}
 	data := maps(ev.Data, map[string]string{"confirmed_by": o.User})
-	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + ev.Data["run_id"]}, EventActionStarted,
+	if _, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + ev.Data["run_id"]}, incidents.EventActionStarted,
 		fmt.Sprintf("Confirmed %s: %s", p.Describe(), pv.Change), data,
 		settle(inc.ChannelID, o.MessageTS, map[string]string{"settle": "action_running", "by": o.User, "target": p.Describe()})); err != nil {
 		return alreadyDecided(err)
@@ -162,7 +154,7 @@ func (a *App) cancelRun(ctx context.Context, o Origin, inc incidents.Incident, e
 			return incidents.Errorf(incidents.EFORBIDDEN, "Only the person who asked, the commander or an approver may cancel it.")
 		}
 	}
-	_, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + ev.Data["run_id"]}, EventActionCancelled,
+	_, err := a.svc.Record(ctx, inc.ID, incidents.By{User: o.User, Key: "run:" + ev.Data["run_id"]}, incidents.EventActionCancelled,
 		"Cancelled "+ev.Data["target"], ev.Data,
 		settle(inc.ChannelID, o.MessageTS, map[string]string{"settle": "action_cancelled", "by": o.User, "target": ev.Data["target"]}))
 	return alreadyDecided(err)
@@ -231,11 +223,13 @@ func alreadyDecided(err error) error {
 
 // previewEvent finds the preview a confirmation button belongs to.
 func (a *App) previewEvent(ctx context.Context, inc incidents.Incident, runID string) (incidents.Event, error) {
-	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+	evs, err := a.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return incidents.Event{}, err
 	}
-	i := slices.IndexFunc(evs, func(e incidents.Event) bool { return e.Kind == EventActionPreviewed && e.Data["run_id"] == runID })
+	i := slices.IndexFunc(evs, func(e incidents.Event) bool {
+		return e.Kind == incidents.EventActionPreviewed && e.Data["run_id"] == runID
+	})
 	if i < 0 {
 		return incidents.Event{}, incidents.Errorf(incidents.ENOTFOUND, "I have no record of that action request.")
 	}
@@ -252,7 +246,7 @@ func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p ac
 		code, msg := actionErrorParts(runErr)
 		data["outcome"], data["error_code"], data["error"] = "failed", code, msg
 	} else {
-		data["outcome"], data["summary"], data["details"] = "ok", res.Summary, clipRunes(res.Details, 2500)
+		data["outcome"], data["summary"], data["details"] = "ok", res.Summary, txt.Clip(res.Details, 2500)
 	}
 	effs := []incidents.Effect{threadPost(run["thread"], o.User)}
 	if ts := run["confirmation"]; ts != "" {
@@ -260,7 +254,7 @@ func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p ac
 	}
 	rctx, cancel := detached(ctx)
 	defer cancel()
-	if _, err := a.svc.Audit(rctx, inc.ID, o.User, EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data, effs...); err != nil {
+	if _, err := a.svc.Audit(rctx, inc.ID, o.User, incidents.EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data, effs...); err != nil {
 		a.log.Error("could not record an action result", zap.String("incident_id", inc.ID.String()), zap.String("run_id", run["run_id"]), zap.Error(err))
 		return fmt.Errorf("the action ran but its result could not be recorded: %w", err)
 	}
@@ -279,5 +273,5 @@ func actionErrorParts(err error) (code, msg string) {
 
 func describeActionError(err error) string {
 	code, msg := actionErrorParts(err)
-	return "`" + Escape(code) + "` " + Escape(clipRunes(msg, 500))
+	return "`" + Escape(code) + "` " + Escape(txt.Clip(msg, 500))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -26,8 +27,8 @@ func (r Renderer) ConfirmAction(ev incidents.Event, dryRun bool) (string, []slac
 	}
 	runID := ev.Data["run_id"]
 	return head + "\n" + body, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(clipRunes(head, 3000)), nil, nil),
-		slack.NewSectionBlock(mrkdwn(clipRunes(body, 3000)), nil, nil),
+		slack.NewSectionBlock(mrkdwn(txt.Clip(head, 3000)), nil, nil),
+		slack.NewSectionBlock(mrkdwn(txt.Clip(body, 3000)), nil, nil),
 		slack.NewActionBlock("action_confirm_"+blockSafe(runID),
 			slack.NewButtonBlockElement(ActionConfirmRun, runID, plain("Confirm")).WithStyle(slack.StyleDanger),
 			slack.NewButtonBlockElement(ActionCancelRun, runID, plain("Cancel"))),
@@ -42,7 +43,7 @@ func (r Renderer) ActionResult(ev incidents.Event) string {
 	d := ev.Data
 	target := Escape(d["target"])
 	if d["outcome"] != "ok" {
-		text := fmt.Sprintf(":x: *%s* failed: `%s` %s", target, Escape(d["error_code"]), Escape(clipRunes(d["error"], 1500)))
+		text := fmt.Sprintf(":x: *%s* failed: `%s` %s", target, Escape(d["error_code"]), Escape(txt.Clip(d["error"], 1500)))
 		if d["changed"] == "true" {
 			text += "\n_Something was changed before it failed (" + Escape(d["request_id"]) + "); check the state._"
 		}
@@ -50,7 +51,7 @@ func (r Renderer) ActionResult(ev incidents.Event) string {
 	}
 	text := fmt.Sprintf(":white_check_mark: *%s*: %s", target, Escape(d["summary"]))
 	if det := d["details"]; det != "" {
-		text += "\n" + clipRunes(det, 2500)
+		text += "\n" + txt.Clip(det, 2500)
 	}
 	if id := d["request_id"]; id != "" {
 		text += "\n_" + Escape(id) + " · " + Escape(d["duration"]) + "_"
@@ -77,7 +78,7 @@ func (r Renderer) Settled(e incidents.Effect) string {
 	case "action_running":
 		return fmt.Sprintf(":hourglass_flowing_sand: %s confirmed *%s* — running…", mention(d["by"]), Escape(d["target"]))
 	case "action_done":
-		outcome := ":white_check_mark: " + Escape(clipRunes(d["summary"], 200))
+		outcome := ":white_check_mark: " + Escape(txt.Clip(d["summary"], 200))
 		if d["outcome"] != "ok" {
 			outcome = ":x: failed: `" + Escape(d["error_code"]) + "`"
 		}

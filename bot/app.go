@@ -154,7 +154,7 @@ func (a *App) lock(id uuid.UUID) func() {
 
 // incidentHere finds the incident of the channel the command came from.
 func (a *App) incidentHere(ctx context.Context, channel string) (incidents.Incident, error) {
-	inc, err := a.svc.Store().ByChannel(ctx, channel)
+	inc, err := a.svc.ByChannel(ctx, channel)
 	if errors.Is(err, incidents.ErrNotFound) {
 		return inc, incidents.Errorf(incidents.ENOTFOUND,
 			"This channel is not an incident channel. Run the command inside the incident's channel, or `/incident list` to find it.")
@@ -192,7 +192,7 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	by := a.by(ctx, o.User, key("trigger:", o.TriggerID), inc)
 	switch c.Verb {
 	case VerbStatus:
-		tl, err := a.svc.Store().Timeline(ctx, inc.ID)
+		tl, err := a.svc.Timeline(ctx, inc.ID)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
@@ -47,29 +48,29 @@ type Card struct {
 func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 	pb := c.Playbook
 	title := "Runbook: " + pb.Title
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(":blue_book: " + clipRunes(pb.Title, 140)))}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(":blue_book: " + txt.Clip(pb.Title, 140)))}
 	// Playbook text is the team's, not Slack markup: escape it, so
 	// "pg_terminate_backend(<blocking_pid>)" stays text and "<!channel>"
 	// pages nobody.
 	ctx := []slack.MixedElement{}
 	if c.Why != "" {
-		ctx = append(ctx, mrkdwn(clipRunes(c.Why, 1900)))
+		ctx = append(ctx, mrkdwn(txt.Clip(c.Why, 1900)))
 	}
 	if pb.Overdue(c.Now) {
 		ctx = append(ctx, mrkdwn(fmt.Sprintf(":warning: *Review overdue* since %s (owner: %s) — steps may be out of date",
-			pb.ReviewBy.Format(time.DateOnly), clipRunes(Escape(pb.Owner), 100))))
+			pb.ReviewBy.Format(time.DateOnly), txt.Clip(Escape(pb.Owner), 100))))
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("runbook_why", ctx...))
 	}
 	if len(pb.Causes) > 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clipRunes("*Likely cause*\n"+bullets(pb.Causes), 3000)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(txt.Clip("*Likely cause*\n"+bullets(pb.Causes), 3000)), nil, nil))
 	}
 	if sym := symptoms(pb.Symptoms); sym != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clipRunes(sym, 3000)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(txt.Clip(sym, 3000)), nil, nil))
 	}
 	if len(pb.Warnings) > 0 {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clipRunes(":warning: *Caution*\n"+bullets(pb.Warnings), 3000)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(txt.Clip(":warning: *Caution*\n"+bullets(pb.Warnings), 3000)), nil, nil))
 	}
 	blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn("*Checklist*"), nil, nil))
 	for i, chk := range pb.Checks {
@@ -83,14 +84,14 @@ func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 		} else if c.Done[i] {
 			text = ":white_check_mark: " + text
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clipRunes(text, 3000)), nil, acc))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(txt.Clip(text, 3000)), nil, acc))
 	}
 	if !c.Static {
 		if els := r.cardControls(c); len(els) > 0 {
 			blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("runbook_actions_v%d", c.Version), els...))
 		}
 	}
-	blocks = append(blocks, slack.NewContextBlock("runbook_source", mrkdwn(clipRunes(sourceLine(pb, c.All), 1900))))
+	blocks = append(blocks, slack.NewContextBlock("runbook_source", mrkdwn(txt.Clip(sourceLine(pb, c.All), 1900))))
 	return title, blocks
 }
 
@@ -112,11 +113,11 @@ func (r Renderer) cardControls(c Card) []slack.BlockElement {
 		if !ok || len(els) >= 20 {
 			continue
 		}
-		btn := slack.NewButtonBlockElement(ActionRunPrefix+strconv.Itoa(i), pb.ID+"|"+a.Action, plain(clipRunes(spec.Title, 75)))
+		btn := slack.NewButtonBlockElement(ActionRunPrefix+strconv.Itoa(i), pb.ID+"|"+a.Action, plain(txt.Clip(spec.Title, 75)))
 		if spec.Mutates {
 			btn = btn.WithStyle(slack.StyleDanger).WithConfirm(slack.NewConfirmationBlockObject(
-				plain("Run "+clipRunes(spec.Title, 60)+"?"),
-				plain(clipRunes(fmt.Sprintf("This changes production (%s on %s). You will see what it would change before anything runs.", spec.ID, describeParams(a.Params)), 300)),
+				plain("Run "+txt.Clip(spec.Title, 60)+"?"),
+				plain(txt.Clip(fmt.Sprintf("This changes production (%s on %s). You will see what it would change before anything runs.", spec.ID, describeParams(a.Params)), 300)),
 				plain("Continue"), plain("Cancel")))
 		}
 		els = append(els, btn)
@@ -138,7 +139,7 @@ func switchOptions(c Card) []*slack.OptionBlockObject {
 			return
 		}
 		seen[pb.ID] = true
-		opts = append(opts, slack.NewOptionBlockObject(pb.ID, plain(clipRunes(pb.Title, 75)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(pb.ID, plain(txt.Clip(pb.Title, 75)), nil))
 	}
 	byID := map[string]*playbooks.Playbook{}
 	for _, pb := range c.All {

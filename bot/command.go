@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Verb is an /incident subcommand.
@@ -113,7 +114,7 @@ func Parse(text string) Parsed {
 	word, rest := cut(text)
 	verb, ok := aliases[strings.ToLower(word)]
 	if !ok {
-		return Parsed{Reply: fmt.Sprintf("I don't know the command `%s`.\n\n%s", clipRunes(word, 41), HelpText())}
+		return Parsed{Reply: fmt.Sprintf("I don't know the command `%s`.\n\n%s", txt.Clip(word, 41), HelpText())}
 	}
 	switch verb {
 	case VerbStart:
@@ -126,7 +127,7 @@ func Parse(text string) Parsed {
 	case VerbSeverity:
 		sev, good := incidents.ParseSeverity(rest)
 		if !good {
-			return usageError(verb, fmt.Sprintf("`%s` is not a severity.", clipRunes(rest, 41)))
+			return usageError(verb, fmt.Sprintf("`%s` is not a severity.", txt.Clip(rest, 41)))
 		}
 		return ok1(Command{Verb: verb, Severity: sev})
 	case VerbCommander:
@@ -138,7 +139,7 @@ func Parse(text string) Parsed {
 	case VerbRepair:
 		n := strings.TrimPrefix(rest, "#")
 		if n != "" && !incidentNumber.MatchString(n) {
-			return usageError(verb, fmt.Sprintf("`%s` is not an incident number.", clipRunes(rest, 41)))
+			return usageError(verb, fmt.Sprintf("`%s` is not an incident number.", txt.Clip(rest, 41)))
 		}
 		return ok1(Command{Verb: verb, Text: n})
 	case VerbStatus, VerbList, VerbHelp, VerbPostmortem:

@@ -29,7 +29,7 @@ func (a *App) Perform(ctx context.Context, e incidents.Effect) (map[string]strin
 	var inc incidents.Incident
 	if e.IncidentID != uuid.Nil {
 		var err error
-		if inc, err = a.svc.Store().Get(ctx, e.IncidentID); err != nil {
+		if inc, err = a.svc.Get(ctx, e.IncidentID); err != nil {
 			return nil, err // the store is briefly away: retried
 		}
 	}

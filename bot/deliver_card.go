@@ -65,7 +65,7 @@ func (a *App) doRedraw(ctx context.Context, e incidents.Effect, inc incidents.In
 	if a.catalog == nil || inc.ChannelID == "" {
 		return nil
 	}
-	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+	evs, err := a.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (a *App) findOrphan(ctx context.Context, inc incidents.Incident) (*slack.Ch
 			if !ok || ch.Creator != a.botUser || ch.Created.Time().Before(inc.DeclaredAt.Add(-time.Minute)) || n <= best {
 				continue
 			}
-			if _, err := a.svc.Store().ByChannel(ctx, ch.ID); err == nil {
+			if _, err := a.svc.ByChannel(ctx, ch.ID); err == nil {
 				continue // another incident's channel
 			}
 			found, best = ch, n

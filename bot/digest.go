@@ -39,7 +39,7 @@ func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	day := now.Format(time.DateOnly)
-	first, err := a.svc.Store().Claim(ctx, "playbook-review-digest:"+day)
+	first, err := a.svc.Once(ctx, "playbook-review-digest:"+day)
 	if err != nil {
 		return fmt.Errorf("claim digest for %s: %w", day, err)
 	}

@@ -73,7 +73,7 @@ func TestNoRendererTurnsOutsideTextIntoMarkup(t *testing.T) {
 		check("summary", a.render.Summary(inc, time.Now(), []incidents.Event{ev}), nil)
 		for _, kind := range []incidents.EventKind{incidents.EventStatusUpdate, incidents.EventMitigated, incidents.EventReopened, incidents.EventResolved,
 			incidents.EventSeverityChanged, incidents.EventCommanderChanged, incidents.EventSnoozed, incidents.EventReminder, incidents.EventEscalated,
-			incidents.EventAlert, EventActionPreviewed, EventActionFinished, "something_else"} {
+			incidents.EventAlert, incidents.EventActionPreviewed, incidents.EventActionFinished, "something_else"} {
 			ev.Kind = kind
 			for _, to := range []string{incidents.ToChannel, incidents.ToAnnounce} {
 				text, blocks := a.renderPost(incidents.Effect{Event: ev, Data: map[string]string{"to": to}}, inc)

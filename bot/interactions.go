@@ -33,7 +33,7 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "that button does not belong to an incident")
 	}
-	inc, err := a.svc.Store().Get(ctx, id)
+	inc, err := a.svc.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 		return incidents.Errorf(incidents.EINVALID, "that form does not belong to an incident")
 	}
 	text := inputValue(v.State, blockText)
-	inc, err := a.svc.Store().Get(ctx, id)
+	inc, err := a.svc.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 	case ViewActionItem:
 		owner := inputValue(v.State, blockOwner)
 		data := map[string]string{"text": text, "owner": owner}
-		if _, err := a.svc.Audit(ctx, id, o.User, EventActionItem, "Action item: "+text, data); err != nil {
+		if _, err := a.svc.Audit(ctx, id, o.User, incidents.EventActionItem, "Action item: "+text, data); err != nil {
 			return err
 		}
 		a.reply.ephemeral(ctx, o, ":memo: Action item recorded; it will be in the postmortem draft.")

@@ -57,7 +57,7 @@ func (a *App) SetStatus(ctx context.Context, o Origin, id uuid.UUID, by incident
 // list answers /incident list, pointing at incidents whose set-up is not
 // complete.
 func (a *App) list(ctx context.Context, o Origin) error {
-	incs, err := a.svc.Store().List(ctx, incidents.ListFilter{OpenOnly: true})
+	incs, err := a.svc.List(ctx, incidents.ListFilter{OpenOnly: true})
 	if err != nil {
 		return err
 	}

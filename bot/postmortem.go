@@ -14,14 +14,6 @@ import (
 	"github.com/incident-bot/incident-bot/incidents/postmortem"
 )
 
-// EventPostmortem records a posted draft: its file and bookmark, so the
-// next run replaces them instead of adding more. EventActionItem is an
-// action item added with the resolution message's button.
-const (
-	EventPostmortem incidents.EventKind = "postmortem_posted"
-	EventActionItem incidents.EventKind = "action_item"
-)
-
 // Buttons on the resolution message; the value is the incident ID.
 const (
 	ActionPostmortem = "incident_postmortem"
@@ -48,10 +40,10 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	// The lock keeps two runs from each replacing the same previous draft
 	// and leaving two bookmarks behind.
 	defer a.lock(inc.ID)()
-	if inc, err = a.svc.Store().Get(ctx, inc.ID); err != nil {
+	if inc, err = a.svc.Get(ctx, inc.ID); err != nil {
 		return err
 	}
-	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+	evs, err := a.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -103,7 +95,7 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 		}
 	}
 	data := map[string]string{"file_id": file.ID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
-	if _, err := a.svc.Audit(ctx, inc.ID, o.User, EventPostmortem, "Postmortem draft posted", data); err != nil {
+	if _, err := a.svc.Audit(ctx, inc.ID, o.User, incidents.EventPostmortem, "Postmortem draft posted", data); err != nil {
 		// The draft is in the channel, but the next run would not know to
 		// replace it: say so rather than pretend all is well.
 		a.log.Error("could not record the postmortem draft", zap.Error(err))
@@ -131,7 +123,7 @@ func (a *App) bookmark(ctx context.Context, inc incidents.Incident, id, link str
 
 func lastPostmortem(evs []incidents.Event) map[string]string {
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == EventPostmortem {
+		if evs[i].Kind == incidents.EventPostmortem {
 			return evs[i].Data
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // ActionSnooze is the reminder's "Snooze" button; its value is the
@@ -48,9 +49,9 @@ func (a *App) renderPost(e incidents.Effect, inc incidents.Incident) (string, []
 		return r.Escalation(inc, ev), nil
 	case incidents.EventAlert:
 		return r.AlertIntro(ev), nil
-	case EventActionPreviewed:
+	case incidents.EventActionPreviewed:
 		return r.ConfirmAction(ev, a.execDryRun())
-	case EventActionFinished:
+	case incidents.EventActionFinished:
 		return r.ActionResult(ev), nil
 	}
 	return Escape(ev.Text), nil
@@ -71,12 +72,12 @@ func (r Renderer) StatusChange(inc incidents.Incident, ev incidents.Event) (stri
 	case incidents.EventMitigated:
 		s = fmt.Sprintf(":adhesive_bandage: %s marked the incident *mitigated*", mention(ev.Actor))
 	case incidents.EventResolved:
-		s = fmt.Sprintf(":white_check_mark: %s *resolved* the incident after %s", mention(ev.Actor), HumanDuration(ev.At.Sub(inc.DeclaredAt)))
+		s = fmt.Sprintf(":white_check_mark: %s *resolved* the incident after %s", mention(ev.Actor), txt.Duration(ev.At.Sub(inc.DeclaredAt)))
 	default:
 		s = fmt.Sprintf(":mag: %s moved the incident back to *investigating*", mention(ev.Actor))
 	}
 	if note := ev.Data["note"]; note != "" {
-		s += ": " + Escape(clipRunes(note, 2800))
+		s += ": " + Escape(txt.Clip(note, 2800))
 	}
 	if ev.Kind != incidents.EventResolved {
 		return s, nil
@@ -103,7 +104,7 @@ func (r Renderer) Reminder(inc incidents.Incident, ev incidents.Event) (string, 
 	}
 	snooze := "Snooze"
 	if iv, err := time.ParseDuration(ev.Data["interval"]); err == nil {
-		snooze += " " + incidents.HumanLag(iv)
+		snooze += " " + txt.Duration(iv)
 	}
 	id := inc.ID.String()
 	// The cycle is the reminder's next due time once it fired: a Snooze
@@ -129,7 +130,7 @@ func (r Renderer) Escalation(inc incidents.Incident, ev incidents.Event) string 
 		commander = inc.Commander
 	}
 	return fmt.Sprintf(":rotating_light: %s %s %s *%s* is not resolved after %s — escalating (level %s). Commander: %s.",
-		who, inc.Severity.Label(), inc.Ref(), Escape(inc.Title), incidents.HumanLag(after), Escape(ev.Data["level"]), mention(commander))
+		who, inc.Severity.Label(), inc.Ref(), Escape(inc.Title), txt.Duration(after), Escape(ev.Data["level"]), mention(commander))
 }
 
 // EscalationAnnouncement tells INCIDENTS_CHANNEL about an escalation.
@@ -140,7 +141,7 @@ func (r Renderer) EscalationAnnouncement(inc incidents.Incident, ev incidents.Ev
 	}
 	after, _ := time.ParseDuration(ev.Data["after"])
 	return fmt.Sprintf(":rotating_light: Incident %s *%s* (%s) escalated to level %s: not resolved after %s%s",
-		inc.Ref(), Escape(inc.Title), inc.Severity.Label(), Escape(ev.Data["level"]), incidents.HumanLag(after), where)
+		inc.Ref(), Escape(inc.Title), inc.Severity.Label(), Escape(ev.Data["level"]), txt.Duration(after), where)
 }
 
 // AlertIntro says, first thing in a channel an alert opened, what fired
@@ -151,7 +152,7 @@ func (r Renderer) AlertIntro(ev incidents.Event) string {
 	fmt.Fprintf(&b, ":rotating_light: Opened automatically from %s alert at %s.\n*%s*", Escape(article(ev.Data["source"])),
 		at.In(r.Location).Format("15:04 MST"), Escape(ev.Data["title"]))
 	if t := ev.Data["text"]; t != "" {
-		fmt.Fprintf(&b, "\n%s", Escape(clipRunes(t, 1500)))
+		fmt.Fprintf(&b, "\n%s", Escape(txt.Clip(t, 1500)))
 	}
 	for _, l := range strings.Split(ev.Data["links"], "\n") {
 		if l != "" {

@@ -6,11 +6,11 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Action IDs of the header buttons; the button value is the incident ID.
@@ -42,14 +42,10 @@ func plain(s string) *slack.TextBlockObject {
 // updates, alert fields, labels, action output — goes through Escape once,
 // here at the edge. "<!channel>", "<@U…>", "<#C…>" and "<https://x|y>"
 // then show as the characters they are, and ping or link nothing.
-func Escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func Escape(s string) string { return txt.SlackEscape(s) }
 
 // Unescape reverses Slack's escaping.
-func Unescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
-}
+func Unescape(s string) string { return txt.SlackUnescape(s) }
 
 // mention renders a Slack user ID as a mention. Anything that is not a
 // user ID is shown as text.
@@ -87,7 +83,7 @@ var statusEmoji = map[incidents.Status]string{
 // topics at 250 characters).
 func (r Renderer) Topic(inc incidents.Incident) string {
 	t := fmt.Sprintf("%s | %s | Commander: %s | %s", inc.Severity.Label(), inc.Status.Title(), mention(inc.Commander), Escape(inc.Title))
-	return clipBytes(t, 250)
+	return txt.ClipBytes(t, 250)
 }
 
 // Header is the pinned-in-spirit first message of the incident channel,
@@ -101,17 +97,17 @@ func (r Renderer) Header(inc incidents.Incident) (string, []slack.Block) {
 		mrkdwn("*Declared*\n" + r.when(inc.DeclaredAt)),
 	}
 	if !inc.ResolvedAt.IsZero() {
-		fields = append(fields, mrkdwn("*Resolved*\n"+r.when(inc.ResolvedAt)+" (after "+HumanDuration(inc.Duration(inc.ResolvedAt))+")"))
+		fields = append(fields, mrkdwn("*Resolved*\n"+r.when(inc.ResolvedAt)+" (after "+txt.Duration(inc.Duration(inc.ResolvedAt))+")"))
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn("*"+title+"*"), nil, nil),
 		slack.NewSectionBlock(nil, fields, nil),
 	}
 	if inc.Description != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(clipRunes(inc.Description, 2900))), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(txt.Clip(inc.Description, 2900))), nil, nil))
 	}
 	if inc.Summary != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Resolution:* "+Escape(clipRunes(inc.Summary, 2900))), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Resolution:* "+Escape(txt.Clip(inc.Summary, 2900))), nil, nil))
 	}
 	if inc.Status.Open() {
 		id := inc.ID.String()
@@ -140,7 +136,7 @@ func (r Renderer) Announcement(inc incidents.Incident) string {
 
 // ResolvedAnnouncement tells INCIDENTS_CHANNEL an incident is over.
 func (r Renderer) ResolvedAnnouncement(inc incidents.Incident) string {
-	s := fmt.Sprintf(":white_check_mark: Incident %s *%s* resolved after %s", inc.Ref(), Escape(inc.Title), HumanDuration(inc.Duration(inc.ResolvedAt)))
+	s := fmt.Sprintf(":white_check_mark: Incident %s *%s* resolved after %s", inc.Ref(), Escape(inc.Title), txt.Duration(inc.Duration(inc.ResolvedAt)))
 	if inc.ChannelID != "" {
 		s += " — <#" + inc.ChannelID + ">"
 	}
@@ -157,7 +153,7 @@ func (r Renderer) StatusUpdate(inc incidents.Incident, ev incidents.Event) (stri
 		status = st.Title()
 	}
 	head := fmt.Sprintf(":loudspeaker: *Status update* · %s · %s · by %s", sev, status, mention(ev.Actor))
-	body := Escape(clipRunes(ev.Text, 2900))
+	body := Escape(txt.Clip(ev.Text, 2900))
 	return head + "\n" + body, []slack.Block{
 		slack.NewSectionBlock(mrkdwn(head), nil, nil),
 		slack.NewSectionBlock(mrkdwn(body), nil, nil),
@@ -169,14 +165,14 @@ func (r Renderer) StatusUpdate(inc incidents.Incident, ev incidents.Event) (stri
 func (r Renderer) Summary(inc incidents.Incident, now time.Time, last []incidents.Event) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s %s: %s*\n", inc.Severity.Label(), inc.Ref(), Escape(inc.Title))
-	fmt.Fprintf(&b, "Status: %s · Commander: %s · Declared %s (%s ago)\n", inc.Status.Title(), mention(inc.Commander), r.when(inc.DeclaredAt), HumanDuration(inc.Duration(now)))
+	fmt.Fprintf(&b, "Status: %s · Commander: %s · Declared %s (%s ago)\n", inc.Status.Title(), mention(inc.Commander), r.when(inc.DeclaredAt), txt.Duration(inc.Duration(now)))
 	if inc.Status.Open() {
-		fmt.Fprintf(&b, "Last status update: %s ago\n", HumanDuration(now.Sub(inc.LastStatusUpdateAt)))
+		fmt.Fprintf(&b, "Last status update: %s ago\n", txt.Duration(now.Sub(inc.LastStatusUpdateAt)))
 	}
 	if len(last) > 0 {
 		b.WriteString("*Recent timeline*\n")
 		for _, e := range last {
-			fmt.Fprintf(&b, "• %s — %s (%s)\n", e.At.In(r.Location).Format("15:04"), Escape(clipRunes(e.Text, 200)), mention(e.Actor))
+			fmt.Fprintf(&b, "• %s — %s (%s)\n", e.At.In(r.Location).Format("15:04"), summaryLine(e), mention(e.Actor))
 		}
 	}
 	return b.String()
@@ -199,48 +195,17 @@ func (r Renderer) List(incs []incidents.Incident, now time.Time) string {
 		if inc.ChannelID != "" {
 			ch = "<#" + inc.ChannelID + ">"
 		}
-		fmt.Fprintf(&b, "• %s %s *%s* — %s · %s · %s · %s\n", sevEmoji[inc.Severity], inc.Ref(), Escape(clipRunes(inc.Title, 80)),
-			ch, inc.Status.Title(), mention(inc.Commander), HumanDuration(inc.Duration(now)))
+		fmt.Fprintf(&b, "• %s %s *%s* — %s · %s · %s · %s\n", sevEmoji[inc.Severity], inc.Ref(), Escape(txt.Clip(inc.Title, 80)),
+			ch, inc.Status.Title(), mention(inc.Commander), txt.Duration(inc.Duration(now)))
 	}
 	return b.String()
 }
 
-// HumanDuration prints 42m, 3h05m or 2d04h.
-func HumanDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
+// summaryLine is an event as the summary lists it: its text, escaped,
+// or for a handover who handed over to whom.
+func summaryLine(e incidents.Event) string {
+	if e.Kind == incidents.EventCommanderChanged {
+		return fmt.Sprintf("Commander changed from %s to %s", mention(e.Data["from"]), mention(e.Data["to"]))
 	}
-	m := int(d.Minutes())
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case m < 60:
-		return fmt.Sprintf("%dm", m)
-	case m < 24*60:
-		return fmt.Sprintf("%dh%02dm", m/60, m%60)
-	default:
-		return fmt.Sprintf("%dd%02dh", m/(24*60), (m/60)%24)
-	}
-}
-
-// clipRunes shortens s to at most n characters, the last being "…" when cut.
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// clipBytes shortens s to at most n bytes, cutting on a character
-// boundary.
-func clipBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return Escape(txt.Clip(e.Text, 200))
 }

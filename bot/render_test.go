@@ -7,14 +7,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 func TestClipBytesKeepsCharactersWhole(t *testing.T) {
 	s := strings.Repeat("€", 100) // 3 bytes each
 	for n := 4; n < 40; n++ {
-		got := clipBytes(s, n)
+		got := txt.ClipBytes(s, n)
 		if len(got) > n || !utf8.ValidString(got) || strings.ContainsRune(got, utf8.RuneError) {
-			t.Fatalf("clipBytes(_, %d) = %q (%d bytes)", n, got, len(got))
+			t.Fatalf("txt.ClipBytes(_, %d) = %q (%d bytes)", n, got, len(got))
 		}
 	}
 }

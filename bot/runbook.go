@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks"
 )
 
@@ -97,7 +98,7 @@ func noMatchText(query string, r playbooks.Ranking) string {
 	var b strings.Builder
 	b.WriteString("No confident runbook match")
 	if query != "" {
-		fmt.Fprintf(&b, " for “%s”", clipRunes(query, 81))
+		fmt.Fprintf(&b, " for “%s”", txt.Clip(query, 81))
 	}
 	if r.Doubt != "" {
 		fmt.Fprintf(&b, " (%s)", r.Doubt)
@@ -165,7 +166,7 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "Checklists are recorded only on cards in incident channels.")
 	}
-	evs, err := a.svc.Store().Timeline(ctx, inc.ID)
+	evs, err := a.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 		if done {
 			kind, verb = incidents.EventCheckDone, "Checked"
 		}
-		_, err = a.svc.Record(ctx, inc.ID, by, kind, fmt.Sprintf("%s %q (%s, step %d)", verb, clipRunes(pb.Checks[idx].Text, 200), pb.Title, idx+1),
+		_, err = a.svc.Record(ctx, inc.ID, by, kind, fmt.Sprintf("%s %q (%s, step %d)", verb, txt.Clip(pb.Checks[idx].Text, 200), pb.Title, idx+1),
 			map[string]string{"playbook": pbID, "check": strconv.Itoa(idx), "card_ts": cardTS}, redraw(cardTS, o.User))
 	default:
 		return incidents.Errorf(incidents.EINVALID, "unknown card control %q", act.ActionID)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerting"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Buttons of a triage card; the value is the card's problem.
@@ -37,7 +38,7 @@ func (r Renderer) TriageCard(c alerting.Card) (string, []slack.Block) {
 	text := ":warning: Warning alert: " + title
 	body := ":warning: *" + title + "*"
 	if first.Text != "" && c.Total <= 1 {
-		body += "\n" + Escape(clipRunes(first.Text, 1200))
+		body += "\n" + Escape(txt.Clip(first.Text, 1200))
 	}
 	for _, l := range first.Links {
 		body += "\n" + link(l)

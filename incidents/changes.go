@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // PostUpdate records a status update and posts it in the channel.
@@ -65,7 +67,7 @@ func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, by By, command
 		old := inc.Commander
 		inc.Commander = commander
 		ev := s.event(inc.ID, now, by.User, EventCommanderChanged,
-			fmt.Sprintf("Commander changed from <@%s> to <@%s>", old, commander),
+			"Commander changed", // who from and to are in Data: renderers name them
 			map[string]string{"from": old, "to": commander})
 		return Change{Events: []Event{ev}, Effects: []Effect{
 			invite(ev.ID.String()+":invite", commander, by.User), post(ev, ToChannel, by.User), refresh(ev, by.User),
@@ -157,7 +159,7 @@ func (s *Service) Snooze(ctx context.Context, id uuid.UUID, by By, cycle time.Ti
 			base = now
 		}
 		inc.RemindAt = base.Add(iv)
-		ev := s.event(inc.ID, now, by.User, EventSnoozed, fmt.Sprintf("Snoozed the update reminder by %s", HumanLag(iv)),
+		ev := s.event(inc.ID, now, by.User, EventSnoozed, fmt.Sprintf("Snoozed the update reminder by %s", txt.Duration(iv)),
 			map[string]string{"until": inc.RemindAt.Format(time.RFC3339)})
 		return Change{Events: []Event{ev}, Effects: []Effect{post(ev, ToChannel, by.User)}}, nil
 	})

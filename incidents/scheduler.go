@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Scheduler fires due reminders and escalations. Due times live in the
@@ -103,7 +105,7 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 		}
 		var ch Change
 		if !inc.RemindAt.IsZero() && !now.Before(inc.RemindAt) {
-			since := HumanLag(now.Sub(inc.LastStatusUpdateAt))
+			since := txt.Duration(now.Sub(inc.LastStatusUpdateAt))
 			ev := s.svc.event(inc.ID, now, ActorBot, EventReminder,
 				fmt.Sprintf("Reminder: no status update for %s", since),
 				map[string]string{"commander": inc.Commander, "due": inc.RemindAt.Format(time.RFC3339Nano),
@@ -120,7 +122,7 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 			lv := rules.Escalation[inc.EscalationLevel]
 			inc.EscalationLevel++
 			ev := s.svc.event(inc.ID, now, ActorBot, EventEscalated,
-				fmt.Sprintf("Escalated (level %d): not resolved %s after it was declared", inc.EscalationLevel, HumanLag(lv.After)),
+				fmt.Sprintf("Escalated (level %d): not resolved %s after it was declared", inc.EscalationLevel, txt.Duration(lv.After)),
 				map[string]string{"level": fmt.Sprint(inc.EscalationLevel), "group": lv.Group, "due": inc.EscalateAt.Format(time.RFC3339Nano),
 					"after": lv.After.String(), "commander": inc.Commander})
 			ch.Events = append(ch.Events, ev)
@@ -137,21 +139,4 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 		return 0, time.Time{}, fmt.Errorf("fire timers of incident %s: %w", id, err)
 	}
 	return fired, inc.NextTimer(), nil
-}
-
-// HumanLag prints a duration for people: 15m, 1h30m, 2d3h.
-func HumanLag(d time.Duration) string {
-	d = d.Round(time.Minute)
-	switch {
-	case d < time.Minute:
-		return "under a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		if m := int(d.Minutes()) % 60; m != 0 {
-			return fmt.Sprintf("%dh%02dm", int(d.Hours()), m)
-		}
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
 }

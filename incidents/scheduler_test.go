@@ -26,6 +26,7 @@ func policy() incidents.Policy {
 
 // timerWorld is a service and scheduler over one store, with a fake clock.
 type timerWorld struct {
+	st    incidents.Store
 	svc   *incidents.Service
 	sched *incidents.Scheduler
 	clock *fakeClock
@@ -34,7 +35,7 @@ type timerWorld struct {
 
 func newTimerWorld(t *testing.T, st incidents.Store, p incidents.Policy) *timerWorld {
 	t.Helper()
-	w := &timerWorld{clock: &fakeClock{t: t0}, rec: &recorder{st: st}}
+	w := &timerWorld{st: st, clock: &fakeClock{t: t0}, rec: &recorder{st: st}}
 	var err error
 	if w.svc, err = incidents.NewService(incidents.ServiceOptions{Store: st, Clock: w.clock, Policy: p}); err != nil {
 		t.Fatal(err)
@@ -102,7 +103,7 @@ func TestReminderRepeatsAndUpdateResetsIt(t *testing.T) {
 	if n := w.sweepAt(t, 50*time.Minute); n != 1 {
 		t.Fatalf("no reminder 15m after the update")
 	}
-	evs, _ := w.svc.Store().Timeline(context.Background(), inc.ID)
+	evs, _ := w.svc.Timeline(context.Background(), inc.ID)
 	var kinds []incidents.EventKind
 	for _, e := range evs {
 		kinds = append(kinds, e.Kind)
@@ -139,7 +140,7 @@ func TestEscalationLevelsAndSeverityOverride(t *testing.T) {
 	if _, e := w.rec.counts(); e != 2 || w.rec.groups()[1] != "S0LEADS01" {
 		t.Fatalf("escalations after 3h: %+v (the sev4 has none, the sev1 two levels)", w.rec.groups())
 	}
-	got, _ := w.svc.Store().Get(context.Background(), sev4.ID)
+	got, _ := w.svc.Get(context.Background(), sev4.ID)
 	if !got.EscalateAt.IsZero() || got.EscalationLevel != 0 {
 		t.Fatalf("sev4 escalation state = %v/%d", got.EscalateAt, got.EscalationLevel)
 	}
@@ -161,7 +162,7 @@ func TestResolveCancelsTimers(t *testing.T) {
 	if n := w.sweepAt(t, 5*time.Hour); n != 0 {
 		t.Fatalf("%d timers fired after resolution", n)
 	}
-	if ids, next, _ := w.svc.Store().Due(context.Background(), t0.Add(100*time.Hour), 10); len(ids) != 0 || !next.IsZero() {
+	if ids, next, _ := w.st.Due(context.Background(), t0.Add(100*time.Hour), 10); len(ids) != 0 || !next.IsZero() {
 		t.Fatalf("resolved incident still due: %v next %v", ids, next)
 	}
 }
@@ -181,7 +182,7 @@ func TestRestartWithOverdueTimersFiresOnce(t *testing.T) {
 	if n := after.sweepAt(t, 2*time.Hour+time.Minute); n != 0 {
 		t.Fatalf("fired %d more a minute later", n)
 	}
-	got, _ := after.svc.Store().Get(context.Background(), inc.ID)
+	got, _ := after.svc.Get(context.Background(), inc.ID)
 	if want := t0.Add(2*time.Hour + 15*time.Minute); !got.RemindAt.Equal(want) {
 		t.Fatalf("next reminder %v, want %v (15m after the late one)", got.RemindAt, want)
 	}
@@ -315,7 +316,7 @@ func TestStaleTimersAreClearedNotFired(t *testing.T) {
 	if n := now.sweepAt(t, 3*time.Hour); n != 0 {
 		t.Fatalf("%d stale timers fired", n)
 	}
-	got, _ := now.svc.Store().Get(context.Background(), inc.ID)
+	got, _ := now.svc.Get(context.Background(), inc.ID)
 	if !got.RemindAt.IsZero() || !got.EscalateAt.IsZero() {
 		t.Fatalf("stale timers left: remind %v escalate %v", got.RemindAt, got.EscalateAt)
 	}
@@ -341,7 +342,7 @@ func TestStaleSnoozeRefused(t *testing.T) {
 	w := newTimerWorld(t, sqliteStore(t, filepath.Join(t.TempDir(), "t.db")), incidents.Policy{Default: incidents.Rules{UpdateInterval: 15 * time.Minute}})
 	inc := w.declare(t, incidents.Sev2)
 	w.sweepAt(t, 15*time.Minute)
-	old, _ := w.svc.Store().Get(context.Background(), inc.ID) // the reminder offered this cycle
+	old, _ := w.svc.Get(context.Background(), inc.ID) // the reminder offered this cycle
 	w.clock.t = t0.Add(20 * time.Minute)
 	if _, err := w.svc.PostUpdate(context.Background(), inc.ID, incidents.By{User: "U1"}, "still digging"); err != nil {
 		t.Fatal(err)

@@ -89,11 +89,6 @@ func NewService(opts ServiceOptions) (*Service, error) {
 // wake-up), for wiring that builds the dispatcher after the service.
 func (s *Service) OnEffects(fn func()) { s.wake = fn }
 
-// Store exposes the underlying store. Callers outside the domain use it
-// for reads only; every change goes through Service so the lifecycle rules
-// and the timeline are never bypassed.
-func (s *Service) Store() Store { return s.store }
-
 // By says who asks for a change and, optionally, the idempotency key of
 // the request (a Slack view ID or button click) so that a request Slack
 // delivers twice changes the incident once.
@@ -236,3 +231,27 @@ func (s *Service) update(ctx context.Context, id uuid.UUID, key string, fn func(
 	}
 	return inc, err
 }
+
+// Get returns the incident with the given ID.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Incident, error) {
+	return s.store.Get(ctx, id)
+}
+
+// ByChannel returns the incident whose Slack channel is channelID.
+func (s *Service) ByChannel(ctx context.Context, channelID string) (Incident, error) {
+	return s.store.ByChannel(ctx, channelID)
+}
+
+// List returns incidents, most recently declared first.
+func (s *Service) List(ctx context.Context, f ListFilter) ([]Incident, error) {
+	return s.store.List(ctx, f)
+}
+
+// Timeline returns the incident's events in the order they happened.
+func (s *Service) Timeline(ctx context.Context, id uuid.UUID) ([]Event, error) {
+	return s.store.Timeline(ctx, id)
+}
+
+// Once reports whether this is the first call with key, across every
+// replica on the store (a daily digest posted once).
+func (s *Service) Once(ctx context.Context, key string) (bool, error) { return s.store.Claim(ctx, key) }

@@ -76,7 +76,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("resolved = %+v", inc)
 	}
 
-	before, _ := svc.Store().Timeline(ctx, inc.ID)
+	before, _ := svc.Timeline(ctx, inc.ID)
 	refused := []func() error{
 		func() error {
 			_, err := svc.SetStatus(ctx, inc.ID, incidents.By{User: "U2"}, incidents.StatusResolved, "")
@@ -98,7 +98,7 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("change %d on a resolved incident: %v, want a conflict", i, err)
 		}
 	}
-	after, _ := svc.Store().Timeline(ctx, inc.ID)
+	after, _ := svc.Timeline(ctx, inc.ID)
 	if len(after) != len(before) {
 		t.Fatalf("refused changes wrote %d events", len(after)-len(before))
 	}
@@ -153,7 +153,7 @@ func TestKeyedChangeHappensOnce(t *testing.T) {
 	if _, err := svc.PostUpdate(ctx, inc.ID, by, "first"); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Fatalf("repeat: %v, want ErrDuplicate", err)
 	}
-	evs, _ := svc.Store().Timeline(ctx, inc.ID)
+	evs, _ := svc.Timeline(ctx, inc.ID)
 	if len(evs) != 2 {
 		t.Fatalf("%d events, want declared + one update", len(evs))
 	}

@@ -41,6 +41,19 @@ const (
 	// An alert that opened the incident, joined it or resolved; Data has
 	// "source", "fingerprint", "status" and "at" (when it fired, RFC 3339).
 	EventAlert EventKind = "alert"
+
+	// Remediation actions: every run leaves who, what, parameters, the
+	// outcome (AWS request ID or SQL result) and duration.
+	EventActionPreviewed EventKind = "action_previewed"
+	EventActionStarted   EventKind = "action_started"
+	EventActionFinished  EventKind = "action_finished"
+	EventActionCancelled EventKind = "action_cancelled"
+
+	// The postmortem draft posted in the channel (Data has its ts, so the
+	// next run replaces it), and an action item added with the resolution
+	// message's button.
+	EventPostmortem EventKind = "postmortem_posted"
+	EventActionItem EventKind = "action_item"
 )
 
 // Event is one entry in an incident's timeline. Events are append-only.

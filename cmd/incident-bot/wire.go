@@ -90,7 +90,7 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 	m.alerts, err = alerting.New(alerting.Options{
 		Service: m.svc, Match: runbookMatcher{catalog}, Window: cfg.AlertWindow, Severity: cfg.AlertSeverity, BotUser: botUser,
 		Cards: cfg.AlertTriageChannel != "", ServiceLabels: cfg.AlertServiceLabels, Location: cfg.Location,
-		Log: m.log.Named("alerts"), Metrics: alertMetrics,
+		Log: m.store, Logger: m.log.Named("alerts"), Metrics: alertMetrics,
 	})
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func (r *Router) card(ctx context.Context, b *batch, st *fpState, firing bool) e
 	b.cards[key] = true
 	if !r.opts.Cards {
 		if firing {
-			r.opts.Log.Warn("warning alert stored; no ALERT_TRIAGE_CHANNEL or INCIDENTS_CHANNEL to ask about it", zap.String("title", st.last.Title))
+			r.opts.Logger.Warn("warning alert stored; no ALERT_TRIAGE_CHANNEL or INCIDENTS_CHANNEL to ask about it", zap.String("title", st.last.Title))
 		}
 		return nil
 	}

@@ -10,13 +10,14 @@ import (
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Data keeps an alert's fields in an effect's or event's data, where the
 // renderers read them back with FromData.
 func Data(al alerts.Alert) map[string]string {
 	return map[string]string{"source": al.Source, "fingerprint": al.Fingerprint, "at": al.At.Format(time.RFC3339),
-		"title": al.Title, "text": clipRunes(al.Text, 1500), "links": strings.Join(al.Links, "\n")}
+		"title": al.Title, "text": txt.Clip(al.Text, 1500), "links": strings.Join(al.Links, "\n")}
 }
 
 // FromData reads the alert Data wrote.
@@ -43,7 +44,7 @@ func Event(al alerts.Alert, text string) incidents.Event {
 // text and labels.
 func Description(al alerts.Alert) string {
 	var b strings.Builder
-	b.WriteString(clipRunes(al.Text, 1500))
+	b.WriteString(txt.Clip(al.Text, 1500))
 	keys := make([]string, 0, len(al.Labels))
 	for k := range al.Labels {
 		keys = append(keys, k)
@@ -55,7 +56,7 @@ func Description(al alerts.Alert) string {
 		}
 		fmt.Fprintf(&b, "\n%s=%s", k, al.Labels[k])
 	}
-	return clipRunes(strings.TrimSpace(b.String()), incidents.MaxDescriptionLen)
+	return txt.Clip(strings.TrimSpace(b.String()), incidents.MaxDescriptionLen)
 }
 
 // FromRecord is the alert a stored record holds.
@@ -74,12 +75,4 @@ func recordID(al alerts.Alert) uuid.UUID {
 		return uuid.New()
 	}
 	return uuid.NewSHA1(deliveryNS, []byte(al.DeliveryID))
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

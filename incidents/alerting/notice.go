@@ -53,7 +53,9 @@ func noticeFor(b *batch, st *fpState) *noticeGroup {
 func (g *noticeGroup) add(what string, al alerts.Alert, event string) {
 	g.items = append(g.items, NoticeItem{What: what, Title: al.Title, Source: al.Source, At: al.At})
 	g.fps = append(g.fps, al.Fingerprint)
-	g.events = append(g.events, Event(al, event))
+	ev := Event(al, event)
+	ev.At = time.Time{} // when the incident heard it; when it fired is in Data
+	g.events = append(g.events, ev)
 }
 
 // key names the notice by what it says: a retried delivery, or the same

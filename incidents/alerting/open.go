@@ -11,6 +11,7 @@ import (
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // open finds the incident a critical alert's problem already has — its
@@ -52,7 +53,7 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 	}
 	opening := Event(al, fmt.Sprintf("Opened from alert: %s (%s)", al.Title, al.Source))
 	inc, created, err := r.svc.Declare(ctx, incidents.Declaration{
-		Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: Description(al), Severity: r.opts.Severity,
+		Title: txt.Clip(al.Title, incidents.MaxTitleLen), Description: Description(al), Severity: r.opts.Severity,
 		Reporter: r.opts.BotUser, Source: "alert (" + al.Source + ")", Key: "alert:" + primary + ":" + strconv.Itoa(count+1),
 		Opening: &opening, Runbook: incidents.RunbookQuery{Text: al.Title + "\n" + al.Text, Labels: al.Labels}, AlertKeys: keys,
 	})
@@ -70,7 +71,7 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 	}
 	if created {
 		r.opts.Metrics.opened(al.Source)
-		r.opts.Log.Info("alert opened an incident", zap.Int64("incident", inc.Number), zap.String("problem", primary))
+		r.opts.Logger.Info("alert opened an incident", zap.Int64("incident", inc.Number), zap.String("problem", primary))
 	} else {
 		r.opts.Metrics.joined(al.Source)
 	}

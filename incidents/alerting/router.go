@@ -25,10 +25,24 @@ type Matcher interface {
 	Runbook(text string, labels map[string]string) (id string, ok bool)
 }
 
+// Log is what the router reads of the store: the alert log, and the
+// effects of a card's lane (where it was posted).
+type Log interface {
+	AlertIncident(ctx context.Context, fingerprint string) (incidents.Incident, error)
+	KeyedIncident(ctx context.Context, key string, since time.Time) (incidents.Incident, int, error)
+	LatestAlert(ctx context.Context, fingerprint string) (incidents.AlertRecord, error)
+	StillFiring(ctx context.Context, incident uuid.UUID) ([]incidents.AlertRecord, error)
+	LatestCard(ctx context.Context, card string) (incidents.TriageCard, error)
+	CardAlerts(ctx context.Context, card string, since time.Time, max int) (incidents.CardView, error)
+	LastTriage(ctx context.Context, card string) (incidents.Triage, error)
+	Effects(ctx context.Context, lane string) ([]incidents.EffectRecord, error)
+}
+
 // Options configure a Router.
 type Options struct {
-	Service *incidents.Service
-	Match   Matcher // nil: no runbook is known
+	Service *incidents.Service // every change goes through it
+	Log     Log                // what the router reads
+	Match   Matcher            // nil: no runbook is known
 	// Window: a critical alert of the same service and runbook as an
 	// incident opened less than Window ago joins it (default 30m).
 	Window   time.Duration
@@ -41,7 +55,7 @@ type Options struct {
 	ServiceLabels []string
 	MaxLines      int            // bounds one notice (default 10)
 	Location      *time.Location // of times written in the timeline
-	Log           *zap.Logger
+	Logger        *zap.Logger
 	Metrics       *Metrics // nil: not counted
 }
 
@@ -51,7 +65,7 @@ type Options struct {
 type Router struct {
 	opts  Options
 	svc   *incidents.Service
-	store incidents.Store
+	store Log
 	// mu serialises this process's decisions; replicas agree through the
 	// store (declaration keys, card epochs).
 	mu sync.Mutex
@@ -59,8 +73,8 @@ type Router struct {
 
 // New validates opts and returns a Router.
 func New(opts Options) (*Router, error) {
-	if opts.Service == nil {
-		return nil, errors.New("alerting: a service is required")
+	if opts.Service == nil || opts.Log == nil {
+		return nil, errors.New("alerting: a service and the alert log are required")
 	}
 	if opts.BotUser == "" {
 		return nil, errors.New("alerting: the bot's user is required (reporter of incidents alerts open)")
@@ -77,10 +91,10 @@ func New(opts Options) (*Router, error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	if opts.Log == nil {
-		opts.Log = zap.NewNop()
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
 	}
-	return &Router{opts: opts, svc: opts.Service, store: opts.Service.Store()}, nil
+	return &Router{opts: opts, svc: opts.Service, store: opts.Log}, nil
 }
 
 // TriageWindow: a problem whose card was posted, or decided, this

@@ -60,7 +60,7 @@ func (w *world) router() *Router {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	r, err := New(Options{Service: svc, Match: titles{"5xx": "high-error-rate", "latency": "service-slow"}, BotUser: "U0BOT", Cards: true})
+	r, err := New(Options{Service: svc, Log: w.store, Match: titles{"5xx": "high-error-rate", "latency": "service-slow"}, BotUser: "U0BOT", Cards: true})
 	if err != nil {
 		w.t.Fatal(err)
 	}

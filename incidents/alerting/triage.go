@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Decisions a person takes on a triage card.
@@ -75,7 +76,7 @@ func (r *Router) Decide(ctx context.Context, c Click) error {
 			keys = append(keys, key)
 		}
 		inc, _, err := r.svc.Declare(ctx, incidents.Declaration{
-			Title: clipRunes(al.Title, incidents.MaxTitleLen), Description: Description(al),
+			Title: txt.Clip(al.Title, incidents.MaxTitleLen), Description: Description(al),
 			Reporter: c.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + c.Channel + ":" + c.TS,
 			Runbook: incidents.RunbookQuery{Text: al.Title + "\n" + al.Text, Labels: al.Labels}, AlertKeys: keys,
 		})

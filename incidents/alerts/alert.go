@@ -10,9 +10,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Status is whether the condition holds.
@@ -79,13 +82,13 @@ const (
 // is stored (U+FFFD is three bytes where a NUL was one).
 func (a *Alert) normalise(now time.Time) {
 	replaced := a.makeStorable()
-	a.Title = clip(strings.TrimSpace(oneLine(a.Title)), maxTitle)
-	a.Text = clip(strings.TrimSpace(a.Text), maxText)
+	a.Title = txt.ClipBytes(strings.TrimSpace(txt.FirstLine(a.Title)), maxTitle)
+	a.Text = txt.ClipBytes(strings.TrimSpace(a.Text), maxText)
 	if a.Title == "" {
-		a.Title = clip(strings.TrimSpace(oneLine(a.Text)), maxTitle)
+		a.Title = txt.ClipBytes(strings.TrimSpace(txt.FirstLine(a.Text)), maxTitle)
 	}
 	if len(a.Labels) > maxLabels {
-		keys := sortedKeys(a.Labels)
+		keys := slices.Sorted(maps.Keys(a.Labels))
 		for _, k := range keys[maxLabels:] {
 			delete(a.Labels, k)
 		}
@@ -95,15 +98,15 @@ func (a *Alert) normalise(now time.Time) {
 			delete(a.Labels, k)
 			continue
 		}
-		a.Labels[k] = clip(v, maxLabel)
+		a.Labels[k] = txt.ClipBytes(v, maxLabel)
 	}
 	if a.Title == "" {
 		// Better a title made of labels than an alert nobody can name.
 		var kv []string
-		for _, k := range sortedKeys(a.Labels) {
+		for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 			kv = append(kv, k+"="+a.Labels[k])
 		}
-		a.Title = clip(firstOf(strings.Join(kv, " "), a.Source+" alert"), maxTitle)
+		a.Title = txt.ClipBytes(firstOf(strings.Join(kv, " "), a.Source+" alert"), maxTitle)
 	}
 	var links []string
 	for _, l := range a.Links {
@@ -122,7 +125,7 @@ func (a *Alert) normalise(now time.Time) {
 	if a.Fingerprint == "" {
 		a.Fingerprint = a.Source + ":" + LabelsFingerprint(map[string]string{"title": a.Title})
 	}
-	a.Fingerprint = clip(a.Fingerprint, maxLabel)
+	a.Fingerprint = txt.ClipBytes(a.Fingerprint, maxLabel)
 	if len(a.Group) > maxLabel {
 		// A key, not text: a long one is kept whole as its hash.
 		sum := sha256.Sum256([]byte(a.Group))
@@ -148,7 +151,7 @@ func (a Alert) Validate() error {
 // that do not give one.
 func LabelsFingerprint(labels map[string]string) string {
 	h := sha256.New()
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		fmt.Fprintf(h, "%s\x00%s\x00", k, labels[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
@@ -163,31 +166,4 @@ func severityOf(s string) (Severity, bool) {
 		return Warning, true
 	}
 	return "", false
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func oneLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // SourceSlack marks alerts read from a Slack alert channel.
@@ -45,7 +47,7 @@ func FromChat(m ChatMessage, now time.Time) (Alert, error) {
 	text := plainChat(m.Text)
 	title := plainChat(m.Title)
 	if title == "" {
-		title = oneLine(text)
+		title = txt.FirstLine(text)
 	}
 	if strings.TrimSpace(title) == "" {
 		return Alert{}, errors.New("the message has no text")
@@ -100,6 +102,6 @@ func FromChat(m ChatMessage, now time.Time) (Alert, error) {
 func plainChat(s string) string {
 	s = slackLink.ReplaceAllString(s, "$2 ($1)")
 	s = slackBare.ReplaceAllString(s, "$1")
-	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	s = txt.SlackUnescape(s)
 	return strings.TrimSpace(markup.Replace(s))
 }

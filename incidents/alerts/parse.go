@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // decode reads exactly one JSON value into v, naming where it is broken.
@@ -261,7 +263,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("want a string or a number, got %s", clip(string(b), 40))
+		return fmt.Errorf("want a string or a number, got %s", txt.ClipBytes(string(b), 40))
 	}
 	*f = flexString(n.String())
 	return nil

@@ -2,8 +2,12 @@ package alerts
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // PostgreSQL text and jsonb cannot hold U+0000 or bytes that are not
@@ -63,7 +67,7 @@ func (a *Alert) makeStorable() int {
 	labels := make(map[string]string, len(a.Labels))
 	// Two keys may become one. Sorted, and a key that needed no change
 	// always wins, so which value is kept never depends on map order.
-	for _, k := range sortedKeys(a.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 		ck, v := k, a.Labels[k]
 		fix(&ck)
 		fix(&v)
@@ -93,7 +97,7 @@ func (a *Alert) noteReplaced(n int) {
 		sep = ""
 	}
 	if room := maxText - len(sep) - len(note); len(a.Text) > room {
-		a.Text = clip(a.Text, room-len("…"))
+		a.Text = txt.ClipBytes(a.Text, room-len("…"))
 	}
 	a.Text += sep + note
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Options shape a draft.
@@ -134,11 +135,11 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 			if firstUpdate.IsZero() {
 				firstUpdate = e.At
 			}
-		case "action_started":
+		case incidents.EventActionStarted:
 			actionStart[e.Data["run_id"]] = e
-		case "action_item": // added with the resolution message's button
+		case incidents.EventActionItem: // added with the resolution message's button
 			d.Items = append(d.Items, Item{Owner: name(firstNonEmpty(e.Data["owner"], e.Actor)), Text: readable(e.Data["text"], name)})
-		case "action_finished":
+		case incidents.EventActionFinished:
 			start := actionStart[e.Data["run_id"]]
 			d.Actions = append(d.Actions, ActionTaken{
 				At: start.At, Who: name(firstNonEmpty(start.Data["requested_by"], start.Actor)), Action: e.Data["target"],
@@ -217,7 +218,7 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 		d.Summary = fmt.Sprintf("%s incident %s: %s.", inc.Severity.Label(), inc.Ref(), inc.Title)
 	}
 	if !inc.ResolvedAt.IsZero() {
-		d.Summary += fmt.Sprintf(" Resolved after %s.", humanDur(inc.ResolvedAt.Sub(inc.DeclaredAt)))
+		d.Summary += fmt.Sprintf(" Resolved after %s.", txt.Duration(inc.ResolvedAt.Sub(inc.DeclaredAt)))
 	} else {
 		d.Summary += " Not resolved yet."
 	}
@@ -233,7 +234,7 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 		d.Detection = fmt.Sprintf("Monitoring alerted at %s (%s: %s); the incident was declared at %s.",
 			clock(first, opts.Location, true), ev.Data["source"], alertTitle(ev.Text, ev.Data["source"]), clock(inc.DeclaredAt, opts.Location, true))
 		if lag := inc.DeclaredAt.Sub(first); lag >= 0 {
-			detect = fmt.Sprintf("??? from the start of impact; %s from the first alert to the declaration", humanDur(lag))
+			detect = fmt.Sprintf("??? from the start of impact; %s from the first alert to the declaration", txt.Duration(lag))
 		}
 	}
 	d.Resolution = orUnknown(inc.Summary)
@@ -280,15 +281,25 @@ func eventLine(e incidents.Event, name func(string) string) string {
 		by = " (" + who + ")"
 	}
 	switch e.Kind {
-	case incidents.EventChannelCreated, incidents.EventRunbookSwitched, incidents.EventCheckUndone, "action_previewed", "action_started",
-		"action_item", "postmortem_posted":
+	case incidents.EventChannelCreated, incidents.EventRunbookSwitched, incidents.EventCheckUndone, incidents.EventActionPreviewed, incidents.EventActionStarted,
+		incidents.EventActionItem, incidents.EventPostmortem:
 		return ""
 	case incidents.EventStatusUpdate:
 		return "Status update" + by + ": " + readable(e.Text, name)
-	case "action_finished":
+	case incidents.EventActionFinished:
 		return "Action: " + e.Data["target"] + " — " + e.Data["outcome"]
+	case incidents.EventCommanderChanged:
+		return "Commander changed from " + orID(name, e.Data["from"]) + " to " + orID(name, e.Data["to"]) + by
 	}
 	return readable(e.Text, name) + by
+}
+
+// orID is a person's name, or their user ID when it is unknown.
+func orID(name func(string) string, id string) string {
+	if n := name(id); n != "" {
+		return n
+	}
+	return id
 }
 
 // threaded moves each thread reply right under its parent (they were in
@@ -366,7 +377,7 @@ func withGaps(es []Entry, inc incidents.Incident, gap time.Duration) []Entry {
 	for _, e := range es {
 		if !e.auto && !e.At.Before(inc.DeclaredAt) && !e.At.After(end) && e.At.Sub(prev) > gap {
 			out = append(out, Entry{At: prev.Add(time.Second), Gap: true,
-				Text: fmt.Sprintf("??:?? - %s with nothing recorded: what happened? (manual changes?)", humanDur(e.At.Sub(prev)))})
+				Text: fmt.Sprintf("??:?? - %s with nothing recorded: what happened? (manual changes?)", txt.Duration(e.At.Sub(prev)))})
 		}
 		if e.At.After(prev) && !e.auto {
 			prev = e.At
@@ -410,7 +421,7 @@ func figures(inc incidents.Incident, detect string, firstUpdate time.Time, updat
 		if t.IsZero() {
 			return "—"
 		}
-		return humanDur(t.Sub(inc.DeclaredAt))
+		return txt.Duration(t.Sub(inc.DeclaredAt))
 	}
 	return [][2]string{
 		{"Time to detect", detect},
@@ -435,20 +446,6 @@ func whys(inc incidents.Incident, opts Options) []string {
 	}
 	return out
 }
-
-func humanDur(d time.Duration) string {
-	d = d.Round(time.Minute)
-	switch {
-	case d < time.Minute:
-		return "under a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
-}
-
 func clock(t time.Time, loc *time.Location, withDate bool) string {
 	if withDate {
 		return t.In(loc).Format("2006-01-02 15:04 MST")

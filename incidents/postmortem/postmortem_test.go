@@ -35,7 +35,7 @@ func realistic() (incidents.Incident, []incidents.Event, *Channel) {
 		ev(0, "U0RITA", incidents.EventDeclared, "Declared SEV1: Users see 502 errors", nil),
 		ev(0, "bot", incidents.EventChannelCreated, "Channel #inc created", nil),
 		ev(time.Minute, "bot", incidents.EventRunbookPosted, "Runbook posted: Service outage", nil),
-		ev(5*time.Minute, "U0RITA", incidents.EventCommanderChanged, "Commander changed from <@U0RITA> to <@U0BOB>", nil),
+		ev(5*time.Minute, "U0RITA", incidents.EventCommanderChanged, "Commander changed", map[string]string{"from": "U0RITA", "to": "U0BOB"}),
 		ev(8*time.Minute, "U0BOB", incidents.EventStatusUpdate, "Looking at ECS: tasks crash-looping since the 22:40 deploy", nil),
 		ev(23*time.Minute, "bot", incidents.EventReminder, "Reminder: no status update for 15m", nil),
 		ev(30*time.Minute, "bot", incidents.EventEscalated, "Escalated (level 1): not resolved 30m after it was declared", nil),

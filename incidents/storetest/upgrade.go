@@ -35,6 +35,13 @@ func RunUpgrade(t *testing.T, openOld func() OldStore, open func() incidents.Sto
 		t.Fatalf("CreateOld: %v", err)
 	}
 	want.Number = created.Number
+	// A title stored as Slack sent it, escaped, before the store held
+	// plain text.
+	escaped := newIncident("p99 &gt; 2s &amp; rising &lt;db&gt; &amp;lt;", base())
+	escEvents := []incidents.Event{newEvent(escaped, escaped.DeclaredAt, incidents.EventDeclared, "Declared "+escaped.Title)}
+	if _, err := old.CreateOld(t.Context(), escaped, escEvents, ""); err != nil {
+		t.Fatalf("CreateOld: %v", err)
+	}
 	before := applied()
 	if len(before) == 0 {
 		t.Fatal("no migrations recorded before the upgrade")
@@ -49,6 +56,13 @@ func RunUpgrade(t *testing.T, openOld func() OldStore, open func() incidents.Sto
 		t.Errorf("migrations after upgrading = %q, want %q followed by newer ones", after, before)
 	}
 	checkIncident(t, "Get after upgrading", mustGet(t, s, want.ID), want)
+	const plain = "p99 > 2s & rising <db> &lt;"
+	if got := mustGet(t, s, escaped.ID); got.Title != plain {
+		t.Errorf("an escaped title after upgrading = %q, want %q", got.Title, plain)
+	}
+	if evs := mustTimeline(t, s, escaped.ID); len(evs) != 1 || evs[0].Text != "Declared "+plain {
+		t.Errorf("an escaped event after upgrading = %+v, want %q", evs, "Declared "+plain)
+	}
 	checkTimeline(t, "Timeline after upgrading", mustTimeline(t, s, want.ID), events)
 	if _, err := s.Create(t.Context(), newIncident("again", base()), incidents.Change{Events: nil}, "key-old"); !errors.Is(err, incidents.ErrDuplicate) {
 		t.Errorf("Create with a key used before upgrading: err = %v, want ErrDuplicate", err)

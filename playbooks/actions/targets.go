@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 	bad := func(line int, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
 	}
-	for _, name := range sortedKeys(t.Services) {
+	for _, name := range slices.Sorted(maps.Keys(t.Services)) {
 		s := t.Services[name]
 		if s == nil {
 			s = &Service{}
@@ -178,7 +179,7 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 			bad(keyLine(root, "services", name), "service %s has no region (set region: at the top or on the service)", name)
 		}
 	}
-	for _, name := range sortedKeys(t.Databases) {
+	for _, name := range slices.Sorted(maps.Keys(t.Databases)) {
 		d := t.Databases[name]
 		if d == nil {
 			d = &Database{}
@@ -241,7 +242,7 @@ func (t *Targets) Service(name string) (*Service, error) {
 	if s, ok := t.Services[name]; ok {
 		return s, nil
 	}
-	return nil, fmt.Errorf("the targets file has no service %q (it has: %s)", name, strings.Join(sortedKeys(t.Services), ", "))
+	return nil, fmt.Errorf("the targets file has no service %q (it has: %s)", name, strings.Join(slices.Sorted(maps.Keys(t.Services)), ", "))
 }
 
 // Database returns the named database.
@@ -249,16 +250,7 @@ func (t *Targets) Database(name string) (*Database, error) {
 	if d, ok := t.Databases[name]; ok {
 		return d, nil
 	}
-	return nil, fmt.Errorf("the targets file has no database %q (it has: %s)", name, strings.Join(sortedKeys(t.Databases), ", "))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return nil, fmt.Errorf("the targets file has no database %q (it has: %s)", name, strings.Join(slices.Sorted(maps.Keys(t.Databases)), ", "))
 }
 
 // keyLine finds the line of a key path in the parsed file.

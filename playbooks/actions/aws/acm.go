@@ -13,6 +13,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -72,7 +73,7 @@ func (r listenerCerts) Run(ctx context.Context, req actions.Request) (actions.Re
 		if err != nil {
 			return actions.Result{}, err
 		}
-		fmt.Fprintf(&b, "*%s* (%s)\n", esc(name), plural(len(certs), "certificate"))
+		fmt.Fprintf(&b, "*%s* (%s)\n", txt.SlackEscape(name), plural(len(certs), "certificate"))
 		if len(certs) == 0 {
 			b.WriteString("• no certificates\n")
 		}
@@ -90,7 +91,7 @@ func (r listenerCerts) Run(ctx context.Context, req actions.Request) (actions.Re
 			if aws.ToBool(c.IsDefault) {
 				role = "default"
 			}
-			fmt.Fprintf(&b, "• %s (%s) `%s`\n", st.line, role, esc(arn))
+			fmt.Fprintf(&b, "• %s (%s) `%s`\n", st.line, role, txt.SlackEscape(arn))
 		}
 	}
 	if len(tls) == 0 {
@@ -198,7 +199,7 @@ func certExpiry(c *acmtypes.CertificateDetail, now time.Time) *certState {
 		c = &acmtypes.CertificateDetail{}
 	}
 	st := &certState{checked: true}
-	name := "`" + esc(aws.ToString(c.DomainName)) + "`"
+	name := "`" + txt.SlackEscape(aws.ToString(c.DomainName)) + "`"
 	if n := len(c.SubjectAlternativeNames); n > 1 {
 		name += fmt.Sprintf(" (+%d names)", n-1)
 	}
@@ -240,7 +241,7 @@ func certExpiry(c *acmtypes.CertificateDetail, now time.Time) *certState {
 	}
 	st.line = name + " " + state
 	if len(notes) > 0 {
-		st.line += "; " + esc(strings.Join(notes, "; "))
+		st.line += "; " + txt.SlackEscape(strings.Join(notes, "; "))
 	}
 	return st
 }

@@ -8,6 +8,7 @@ import (
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -114,7 +115,7 @@ func (r scaleIn) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s: scale-in %s", p.t.name, verb),
-		Details:   fmt.Sprintf("Scalable target %s (min %d, max %d).", esc(p.id), aws.ToInt32(p.target.MinCapacity), aws.ToInt32(p.target.MaxCapacity)),
+		Details:   fmt.Sprintf("Scalable target %s (min %d, max %d).", txt.SlackEscape(p.id), aws.ToInt32(p.target.MinCapacity), aws.ToInt32(p.target.MaxCapacity)),
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -68,13 +69,13 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "Distribution `%s` (%s)\n", esc(s.DistributionID), esc(aws.ToString(d.DomainName)))
+	fmt.Fprintf(&b, "Distribution `%s` (%s)\n", txt.SlackEscape(s.DistributionID), txt.SlackEscape(aws.ToString(d.DomainName)))
 	var buckets, findings []string
 	for _, o := range list {
 		domain := strings.ToLower(aws.ToString(o.DomainName))
-		fmt.Fprintf(&b, "*Origin `%s`* → `%s%s`", esc(aws.ToString(o.Id)), esc(domain), esc(aws.ToString(o.OriginPath)))
+		fmt.Fprintf(&b, "*Origin `%s`* → `%s%s`", txt.SlackEscape(aws.ToString(o.Id)), txt.SlackEscape(domain), txt.SlackEscape(aws.ToString(o.OriginPath)))
 		if paths := routes[aws.ToString(o.Id)]; len(paths) > 0 {
-			fmt.Fprintf(&b, " (serves %s)", esc(strings.Join(paths, ", ")))
+			fmt.Fprintf(&b, " (serves %s)", txt.SlackEscape(strings.Join(paths, ", ")))
 		}
 		b.WriteByte('\n')
 		bucket, region, website, ok := s3Origin(domain)
@@ -91,7 +92,7 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 			return actions.Result{}, err
 		}
 		for _, f := range found {
-			fmt.Fprintf(&b, "• ⚠ %s\n", esc(f))
+			fmt.Fprintf(&b, "• ⚠ %s\n", txt.SlackEscape(f))
 			findings = append(findings, "bucket "+bucket+": "+f)
 		}
 	}
@@ -117,14 +118,14 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Service, d *cftypes.Distribution, o cftypes.Origin, bucket, region string, website bool) ([]string, error) {
 	var found []string
 	access := originAccess(o)
-	fmt.Fprintf(b, "• S3 bucket `%s`", esc(bucket))
+	fmt.Fprintf(b, "• S3 bucket `%s`", txt.SlackEscape(bucket))
 	switch {
 	case website:
 		b.WriteString(", website endpoint: CloudFront reads anonymously, so the bucket policy must allow public s3:GetObject")
 	case access == "":
 		b.WriteString(", no origin access control or identity: CloudFront reads anonymously")
 	default:
-		b.WriteString(", read through " + esc(access))
+		b.WriteString(", read through " + txt.SlackEscape(access))
 	}
 	b.WriteByte('\n')
 
@@ -146,7 +147,7 @@ func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Serv
 		return nil, apiError("s3 GetBucketPolicy "+bucket, err)
 	default:
 		policy = aws.ToString(pol.Policy)
-		fmt.Fprintf(b, "• Bucket policy (%s):\n%s\n", esc(region), codeBlock(strings.Split(prettyJSON(policy, policyClip), "\n")))
+		fmt.Fprintf(b, "• Bucket policy (%s):\n%s\n", txt.SlackEscape(region), codeBlock(strings.Split(prettyJSON(policy, policyClip), "\n")))
 		if f := policyGrants(policy, access, d); f != "" {
 			found = append(found, f)
 		}
@@ -270,7 +271,7 @@ func prettyJSON(doc string, n int) string {
 	if err := json.Indent(&buf, []byte(doc), "", "  "); err == nil {
 		doc = buf.String()
 	}
-	return clip(doc, n)
+	return txt.Clip(doc, n)
 }
 
 func onOff(b *bool) string {

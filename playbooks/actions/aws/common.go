@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -126,32 +126,17 @@ func requestID(md middleware.Metadata) string {
 	return id
 }
 
-// esc makes text from AWS safe in Slack mrkdwn, where &, < and > are
-// control characters.
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 // codeBlock formats lines as a Slack code block; a ``` inside a line
 // would end the block early.
 func codeBlock(lines []string) string {
 	var b strings.Builder
 	b.WriteString("```\n")
 	for _, l := range lines {
-		b.WriteString(esc(strings.ReplaceAll(l, "```", "'''")))
+		b.WriteString(txt.SlackEscape(strings.ReplaceAll(l, "```", "'''")))
 		b.WriteByte('\n')
 	}
 	b.WriteString("```")
 	return b.String()
-}
-
-// clip shortens s to n runes, marking the cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // clock formats a time for people reading in a channel across zones.
@@ -181,15 +166,6 @@ func capOf(v int) int {
 
 // runbookCap is the team's runbook figure (guardrails default to it too).
 const runbookCap = 15
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // intParam reads an int parameter like Request.Int, but refuses a value
 // of another type instead of silently using the default: "count: 5"

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -124,7 +125,7 @@ func (r rollback) Run(ctx context.Context, req actions.Request) (actions.Result,
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s rolled back: %s → %s", p.t.name, taskDefName(p.from), taskDefName(p.to)),
-		Details:   fmt.Sprintf("Images now: %s\n*Deployments*\n%s", esc(p.images), strings.Join(deploymentLines(*out.Service), "\n")),
+		Details:   fmt.Sprintf("Images now: %s\n*Deployments*\n%s", txt.SlackEscape(p.images), strings.Join(deploymentLines(*out.Service), "\n")),
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

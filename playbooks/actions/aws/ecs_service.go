@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -98,7 +99,7 @@ func deploymentLines(s types.Service) []string {
 		if r := aws.ToString(d.RolloutStateReason); r != "" && d.RolloutState == types.DeploymentRolloutStateFailed {
 			line += " — " + r
 		}
-		lines = append(lines, esc(line))
+		lines = append(lines, txt.SlackEscape(line))
 	}
 	return lines
 }

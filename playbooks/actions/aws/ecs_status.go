@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -28,7 +29,7 @@ func (r serviceStatus) Run(ctx context.Context, req actions.Request) (actions.Re
 		return actions.Result{}, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* (cluster %s): %s, %s\n", esc(t.name), esc(t.cluster), esc(aws.ToString(s.Status)), counts(s))
+	fmt.Fprintf(&b, "*%s* (cluster %s): %s, %s\n", txt.SlackEscape(t.name), txt.SlackEscape(t.cluster), txt.SlackEscape(aws.ToString(s.Status)), counts(s))
 	if lines := deploymentLines(s); len(lines) > 0 {
 		b.WriteString("*Deployments*\n" + strings.Join(lines, "\n") + "\n")
 	}
@@ -38,7 +39,7 @@ func (r serviceStatus) Run(ctx context.Context, req actions.Request) (actions.Re
 			if i == 5 {
 				break
 			}
-			fmt.Fprintf(&b, "• %s %s\n", clock(e.CreatedAt), esc(clip(aws.ToString(e.Message), 300)))
+			fmt.Fprintf(&b, "• %s %s\n", clock(e.CreatedAt), txt.SlackEscape(txt.Clip(aws.ToString(e.Message), 300)))
 		}
 	}
 	summary := fmt.Sprintf("%s: running %d of %d desired, %d pending, %s",

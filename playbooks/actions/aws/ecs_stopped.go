@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -115,8 +116,8 @@ func describeStopped(task types.Task) (cause, text string) {
 	if i := strings.LastIndex(id, "/"); i >= 0 {
 		id = id[i+1:]
 	}
-	fmt.Fprintf(&b, "• `%s` %s stopped %s: %s\n", esc(clip(id, 12)), esc(taskDefName(aws.ToString(task.TaskDefinitionArn))),
-		clock(task.StoppedAt), esc(clip(aws.ToString(task.StoppedReason), 300)))
+	fmt.Fprintf(&b, "• `%s` %s stopped %s: %s\n", txt.SlackEscape(txt.Clip(id, 12)), txt.SlackEscape(taskDefName(aws.ToString(task.TaskDefinitionArn))),
+		clock(task.StoppedAt), txt.SlackEscape(txt.Clip(aws.ToString(task.StoppedReason), 300)))
 	for _, ct := range task.Containers {
 		reason := aws.ToString(ct.Reason)
 		exit := ct.ExitCode != nil && *ct.ExitCode != 0
@@ -129,9 +130,9 @@ func describeStopped(task types.Task) (cause, text string) {
 			line += fmt.Sprintf(" (exit %d)", *ct.ExitCode)
 		}
 		if reason != "" {
-			line += ": " + clip(reason, 300)
+			line += ": " + txt.Clip(reason, 300)
 		}
-		b.WriteString(esc(line) + "\n")
+		b.WriteString(txt.SlackEscape(line) + "\n")
 	}
 	cause = stopCause(reasons)
 	if cause != "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -36,8 +37,8 @@ func (r cacheHealth) Run(ctx context.Context, req actions.Request) (actions.Resu
 	}
 	g := out.ReplicationGroups[0]
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*: %s, %s, automatic failover %s, Multi-AZ %s\n", esc(s.ReplicationGroup), esc(aws.ToString(g.Status)),
-		esc(aws.ToString(g.CacheNodeType)), esc(string(g.AutomaticFailover)), esc(string(g.MultiAZ)))
+	fmt.Fprintf(&b, "*%s*: %s, %s, automatic failover %s, Multi-AZ %s\n", txt.SlackEscape(s.ReplicationGroup), txt.SlackEscape(aws.ToString(g.Status)),
+		txt.SlackEscape(aws.ToString(g.CacheNodeType)), txt.SlackEscape(string(g.AutomaticFailover)), txt.SlackEscape(string(g.MultiAZ)))
 	members := 0
 	var unavailable []string
 	for _, ng := range g.NodeGroups {
@@ -50,7 +51,7 @@ func (r cacheHealth) Run(ctx context.Context, req actions.Request) (actions.Resu
 			members++
 			nodes = append(nodes, fmt.Sprintf("%s %s (%s)", aws.ToString(m.CacheClusterId), aws.ToString(m.CurrentRole), aws.ToString(m.PreferredAvailabilityZone)))
 		}
-		fmt.Fprintf(&b, "• shard %s %s: %s\n", esc(aws.ToString(ng.NodeGroupId)), esc(status), esc(strings.Join(nodes, ", ")))
+		fmt.Fprintf(&b, "• shard %s %s: %s\n", txt.SlackEscape(aws.ToString(ng.NodeGroupId)), txt.SlackEscape(status), txt.SlackEscape(strings.Join(nodes, ", ")))
 	}
 	summary := fmt.Sprintf("%s %s: %s, %s", s.ReplicationGroup, aws.ToString(g.Status),
 		plural(len(g.NodeGroups), "shard"), plural(members, "node"))

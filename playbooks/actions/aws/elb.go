@@ -3,11 +3,14 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -48,17 +51,17 @@ func (r targetHealth) Run(ctx context.Context, req actions.Request) (actions.Res
 		if d.Target.Port != nil {
 			target += fmt.Sprintf(":%d", *d.Target.Port)
 		}
-		line := fmt.Sprintf("• `%s` %s", esc(target), esc(state))
+		line := fmt.Sprintf("• `%s` %s", txt.SlackEscape(target), txt.SlackEscape(state))
 		if reason != "" {
-			line += ": " + esc(reason)
+			line += ": " + txt.SlackEscape(reason)
 		}
 		if desc != "" {
-			line += " — " + esc(desc)
+			line += " — " + txt.SlackEscape(desc)
 		}
 		lines = append(lines, line)
 	}
 	parts := []string{fmt.Sprintf("%d healthy", states["healthy"])}
-	for _, st := range sortedKeys(states) {
+	for _, st := range slices.Sorted(maps.Keys(states)) {
 		if st != "healthy" {
 			parts = append(parts, fmt.Sprintf("%d %s", states[st], st))
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -71,7 +72,7 @@ func (r recentErrors) Run(ctx context.Context, req actions.Request) (actions.Res
 	for _, e := range events {
 		t := time.UnixMilli(aws.ToInt64(e.Timestamp)).UTC().Format("15:04:05")
 		msg := strings.TrimSpace(aws.ToString(e.Message))
-		lines = append(lines, t+" "+clip(strings.ReplaceAll(msg, "\n", " ⏎ "), 300))
+		lines = append(lines, t+" "+txt.Clip(strings.ReplaceAll(msg, "\n", " ⏎ "), 300))
 	}
 	summary := fmt.Sprintf("%s: %s in %s in the last 15 minutes", s.Name, plural(len(events), "error line"), s.LogGroup)
 	if more {

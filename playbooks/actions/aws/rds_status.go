@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -81,12 +84,12 @@ func (r rdsStatus) Run(ctx context.Context, req actions.Request) (actions.Result
 		cpuText = "CPU unknown"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*: %s\n%s", esc(t.id), esc(instanceLine(d)), cpuText)
+	fmt.Fprintf(&b, "*%s*: %s\n%s", txt.SlackEscape(t.id), txt.SlackEscape(instanceLine(d)), cpuText)
 	if cpuErr != nil {
-		fmt.Fprintf(&b, ": %s", esc(clip(cpuErr.Error(), 400)))
+		fmt.Fprintf(&b, ": %s", txt.SlackEscape(txt.Clip(cpuErr.Error(), 400)))
 	}
 	if n := len(d.ReadReplicaDBInstanceIdentifiers); n > 0 {
-		fmt.Fprintf(&b, "\n%s: %s", plural(n, "read replica"), esc(strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ")))
+		fmt.Fprintf(&b, "\n%s: %s", plural(n, "read replica"), txt.SlackEscape(strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ")))
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s %s, %s; %s", t.id, aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass), cpuText),
@@ -168,11 +171,11 @@ func (r replicas) Run(ctx context.Context, req actions.Request) (actions.Result,
 	for _, rep := range out.DBInstances {
 		status := aws.ToString(rep.DBInstanceStatus)
 		byStatus[status]++
-		lines = append(lines, fmt.Sprintf("• *%s*: %s (%s)", esc(aws.ToString(rep.DBInstanceIdentifier)),
-			esc(instanceLine(rep)), esc(aws.ToString(rep.AvailabilityZone))))
+		lines = append(lines, fmt.Sprintf("• *%s*: %s (%s)", txt.SlackEscape(aws.ToString(rep.DBInstanceIdentifier)),
+			txt.SlackEscape(instanceLine(rep)), txt.SlackEscape(aws.ToString(rep.AvailabilityZone))))
 	}
 	var parts []string
-	for _, s := range sortedKeys(byStatus) {
+	for _, s := range slices.Sorted(maps.Keys(byStatus)) {
 		parts = append(parts, fmt.Sprintf("%d %s", byStatus[s], s))
 	}
 	return actions.Result{

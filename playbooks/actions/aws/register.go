@@ -1,11 +1,16 @@
 package aws
 
-import "github.com/incident-bot/incident-bot/playbooks/actions"
+import (
+	"maps"
+	"slices"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
+)
 
 // Register adds the AWS actions to reg, all sharing c's clients.
 func Register(reg *actions.Registry, c *Clients) error {
 	all := runners(c)
-	for _, id := range sortedKeys(all) { // sorted: the same error every time
+	for _, id := range slices.Sorted(maps.Keys(all)) { // sorted: the same error every time
 		if err := reg.Register(id, all[id]); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/miekg/dns"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -46,9 +47,9 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 		return actions.Result{}, fmt.Errorf("service %s: domain %s in the targets file is not in hosted zone %s (%s)", s.Name, strings.TrimSuffix(domain, "."), s.HostedZoneID, apex)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hosted zone `%s` *%s*", esc(s.HostedZoneID), esc(apex))
+	fmt.Fprintf(&b, "Hosted zone `%s` *%s*", txt.SlackEscape(s.HostedZoneID), txt.SlackEscape(apex))
 	if domain != apex {
-		fmt.Fprintf(&b, " (serving %s)", esc(domain))
+		fmt.Fprintf(&b, " (serving %s)", txt.SlackEscape(domain))
 	}
 	b.WriteByte('\n')
 	if zone.Config != nil && zone.Config.PrivateZone {
@@ -95,7 +96,7 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 	if err != nil {
 		return actions.Result{}, err
 	}
-	fmt.Fprintf(&b, "*Parent zone %s* (asked %s without recursion)\n", esc(parent.zone), esc(parent.server))
+	fmt.Fprintf(&b, "*Parent zone %s* (asked %s without recursion)\n", txt.SlackEscape(parent.zone), txt.SlackEscape(parent.server))
 	var summary string
 	switch {
 	case parent.nxdomain:
@@ -130,11 +131,11 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 			summary = fmt.Sprintf("%s: the parent zone %s delegates %s to %d of the Route 53 zone's %s and %d others", s.Name, parent.zone, apex, shared, plural(len(zoneNS), "name server"), len(parent.ns)-shared)
 		}
 		if len(missing) > 0 {
-			fmt.Fprintf(&b, "Route 53 name servers the parent lacks: %s\n", esc(strings.Join(missing, ", ")))
+			fmt.Fprintf(&b, "Route 53 name servers the parent lacks: %s\n", txt.SlackEscape(strings.Join(missing, ", ")))
 		}
 	}
 	for _, f := range findings {
-		fmt.Fprintf(&b, "• ⚠ %s\n", esc(f))
+		fmt.Fprintf(&b, "• ⚠ %s\n", txt.SlackEscape(f))
 	}
 	if len(findings) > 0 {
 		summary += "; but " + findings[0]
@@ -364,7 +365,7 @@ func bullets(items []string, none string) string {
 	}
 	var lines []string
 	for _, it := range items {
-		lines = append(lines, "• "+esc(it))
+		lines = append(lines, "• "+txt.SlackEscape(it))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -71,14 +73,14 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "Task definition `%s`, execution role `%s`\n", esc(tdName), esc(orNone(role)))
+	fmt.Fprintf(&b, "Task definition `%s`, execution role `%s`\n", txt.SlackEscape(tdName), txt.SlackEscape(orNone(role)))
 	switch {
 	case len(refs) == 0:
 		return actions.Result{Summary: fmt.Sprintf("%s: task definition %s references no secrets", t.name, tdName),
 			Details: strings.TrimSpace(b.String()), RequestID: id}, nil
 	case role == "":
 		for _, ref := range refs {
-			fmt.Fprintf(&b, "• ❌ %s ← `%s`\n", refLabel(ref), esc(ref.valueFrom))
+			fmt.Fprintf(&b, "• ❌ %s ← `%s`\n", refLabel(ref), txt.SlackEscape(ref.valueFrom))
 		}
 		return actions.Result{
 			Summary:   fmt.Sprintf("%s: task definition %s references %s but has no execution role, so ECS cannot fetch them", t.name, tdName, plural(len(refs), "secret")),
@@ -95,7 +97,7 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 		}
 	}
 	decisions := map[string]iamtypes.EvaluationResult{} // action + " " + resource
-	for _, action := range sortedKeys(byAction) {
+	for _, action := range slices.Sorted(maps.Keys(byAction)) {
 		pages := iam.NewSimulatePrincipalPolicyPaginator(a.iam, &iam.SimulatePrincipalPolicyInput{
 			PolicySourceArn: aws.String(role),
 			ActionNames:     []string{action},
@@ -125,15 +127,15 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 	var denied []string
 	for _, ref := range refs {
 		if ref.resource == "" {
-			fmt.Fprintf(&b, "• ❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked\n", refLabel(ref), esc(ref.valueFrom))
+			fmt.Fprintf(&b, "• ❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked\n", refLabel(ref), txt.SlackEscape(ref.valueFrom))
 			continue
 		}
 		res, ok := decisions[ref.action+" "+ref.resource]
 		switch {
 		case !ok:
-			fmt.Fprintf(&b, "• ❓ %s ← `%s`: no simulation result for %s\n", refLabel(ref), esc(ref.valueFrom), ref.action)
+			fmt.Fprintf(&b, "• ❓ %s ← `%s`: no simulation result for %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
 		case res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeAllowed:
-			fmt.Fprintf(&b, "• ✅ %s ← `%s`: %s allowed\n", refLabel(ref), esc(ref.valueFrom), ref.action)
+			fmt.Fprintf(&b, "• ✅ %s ← `%s`: %s allowed\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
 		default:
 			denied = append(denied, ref.name)
 			why := "no policy of the role allows it"
@@ -146,7 +148,7 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 					}
 				}
 			}
-			fmt.Fprintf(&b, "• ❌ %s ← `%s`: %s %s — %s\n", refLabel(ref), esc(ref.valueFrom), ref.action, esc(string(res.EvalDecision)), esc(why))
+			fmt.Fprintf(&b, "• ❌ %s ← `%s`: %s %s — %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action, txt.SlackEscape(string(res.EvalDecision)), txt.SlackEscape(why))
 		}
 	}
 	b.WriteString("_Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny._")
@@ -221,7 +223,7 @@ func arnPartitionAccount(arn string) (partition, account string) {
 }
 
 func refLabel(ref secretRef) string {
-	return fmt.Sprintf("`%s` %s", esc(ref.container), esc(ref.name))
+	return fmt.Sprintf("`%s` %s", txt.SlackEscape(ref.container), txt.SlackEscape(ref.name))
 }
 
 func orNone(s string) string {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -137,7 +139,7 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 
 	var samples []ruleSample
 	for _, rule := range rules {
-		label := fmt.Sprintf("`%s` (priority %d, %s)", esc(aws.ToString(rule.Name)), rule.Priority, ruleAction(rule))
+		label := fmt.Sprintf("`%s` (priority %d, %s)", txt.SlackEscape(aws.ToString(rule.Name)), rule.Priority, ruleAction(rule))
 		rs, err := sample(aws.ToString(rule.Name), label, rule.VisibilityConfig)
 		if err != nil {
 			return actions.Result{}, err
@@ -157,7 +159,7 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "Web ACL `%s` (%s, default action %s), %s to %s\n", esc(aws.ToString(acl.Name)), w.scope, defaultAction,
+	fmt.Fprintf(&b, "Web ACL `%s` (%s, default action %s), %s to %s\n", txt.SlackEscape(aws.ToString(acl.Name)), w.scope, defaultAction,
 		clock(window.StartTime), clock(window.EndTime))
 	total := 0
 	var top *ruleSample
@@ -181,7 +183,7 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 				b.WriteString("; rules " + topCounts(rs.inner, 3))
 			}
 			b.WriteString("; URIs " + topCounts(rs.uris, 3) + "; countries " + topCounts(rs.countries, 3))
-			b.WriteString("\n    e.g. " + esc(rs.example))
+			b.WriteString("\n    e.g. " + txt.SlackEscape(rs.example))
 		}
 		b.WriteByte('\n')
 	}
@@ -226,7 +228,7 @@ func ruleAction(r waftypes.Rule) string {
 
 // topCounts writes the n most frequent values: "/login ×12, /api ×3".
 func topCounts(m map[string]int, n int) string {
-	keys := sortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
 	var parts []string
 	for i, k := range keys {
@@ -234,7 +236,7 @@ func topCounts(m map[string]int, n int) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(keys)-n))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s ×%d", esc(clip(k, 80)), m[k]))
+		parts = append(parts, fmt.Sprintf("%s ×%d", txt.SlackEscape(txt.Clip(k, 80)), m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -67,7 +68,7 @@ func (g *lockGraph) details() string {
 			fmt.Fprintf(&b, "*Root blocker: a prepared transaction* (pid 0; see pg_prepared_xacts) blocks %s\n", plural(n, "query", "queries"))
 		default:
 			hidden = hidden || s.BackendStart == "" || s.Query == insufficientPriv
-			fmt.Fprintf(&b, "*Root blocker pid %d* (%s): %s; blocks %s\n", s.PID, esc(who(s.App, s.User)), blockerState(s), plural(n, "query", "queries"))
+			fmt.Fprintf(&b, "*Root blocker pid %d* (%s): %s; blocks %s\n", s.PID, txt.SlackEscape(who(s.App, s.User)), blockerState(s), plural(n, "query", "queries"))
 			fmt.Fprintf(&b, "    %s\n", code(s.Query))
 		}
 		shown[p] = true
@@ -110,7 +111,7 @@ func waiterLine(s *session) string {
 		by = ", blocked by pids " + strings.Join(pids, ", ")
 	}
 	return fmt.Sprintf("blocked pid %d (%s) waiting %s for a %s lock%s: %s",
-		s.PID, esc(who(s.App, s.User)), dur(s.QueryAge), esc(s.WaitEvent), by, code(s.Query))
+		s.PID, txt.SlackEscape(who(s.App, s.User)), dur(s.QueryAge), txt.SlackEscape(s.WaitEvent), by, code(s.Query))
 }
 
 // blockerState describes what a blocker is doing and since when.
@@ -122,7 +123,7 @@ func blockerState(s *session) string {
 	case "":
 		parts = append(parts, "state hidden")
 	default:
-		parts = append(parts, fmt.Sprintf("%s since %s (%s)", esc(s.State), clock(s.StateChange), dur(s.StateAge)),
+		parts = append(parts, fmt.Sprintf("%s since %s (%s)", txt.SlackEscape(s.State), clock(s.StateChange), dur(s.StateAge)),
 			"last query started "+clock(s.QueryStart))
 	}
 	if s.XactAge > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -87,6 +88,6 @@ func writeCounts(b *strings.Builder, cs []count) {
 			fmt.Fprintf(b, "• …and %d more groups\n", len(cs)-i)
 			break
 		}
-		fmt.Fprintf(b, "• %s: %d\n", esc(c.key), c.n)
+		fmt.Fprintf(b, "• %s: %d\n", txt.SlackEscape(c.key), c.n)
 	}
 }

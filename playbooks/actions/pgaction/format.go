@@ -5,21 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
-
-// esc escapes text for Slack mrkdwn, where <, > and & are markup.
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// clip puts s on one line and cuts it to n characters.
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}
 
 // literals matches SQL string literals: '…' (with ” inside) and
 // dollar-quoted $tag$…$tag$ bodies.
@@ -31,11 +19,11 @@ func hideLiterals(q string) string { return literals.ReplaceAllString(q, "'…'"
 
 // code shows query text as inline code, clipped, without its literals.
 func code(q string) string {
-	q = clip(hideLiterals(q), queryClip)
+	q = oneLineClip(hideLiterals(q), queryClip)
 	if q == "" {
 		return "_(no query text)_"
 	}
-	return "`" + esc(strings.ReplaceAll(q, "`", "'")) + "`"
+	return "`" + txt.SlackEscape(strings.ReplaceAll(q, "`", "'")) + "`"
 }
 
 // dur formats seconds for people: 4m12s, 850ms.
@@ -75,3 +63,6 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// oneLineClip puts SQL or a value on one line and cuts it to n characters.
+func oneLineClip(s string, n int) string { return txt.Clip(txt.OneLine(s), n) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -79,20 +80,20 @@ func (r *missingGrants) Run(ctx context.Context, req actions.Request) (actions.R
 	if len(lacking) == 0 && len(schemas) == 0 {
 		msg := fmt.Sprintf("Nothing missing: role %s has SELECT, INSERT, UPDATE and DELETE on all %s and USAGE on every schema.",
 			role, plural(len(tables), "table", "tables"))
-		return actions.Result{Summary: msg, Details: esc(msg)}, nil
+		return actions.Result{Summary: msg, Details: txt.SlackEscape(msg)}, nil
 	}
 	var b strings.Builder
 	if len(schemas) > 0 {
-		fmt.Fprintf(&b, "*Schemas role %s cannot use (no USAGE):* %s\n", esc(role), esc(strings.Join(schemas, ", ")))
+		fmt.Fprintf(&b, "*Schemas role %s cannot use (no USAGE):* %s\n", txt.SlackEscape(role), txt.SlackEscape(strings.Join(schemas, ", ")))
 	}
 	if len(lacking) > 0 {
-		fmt.Fprintf(&b, "*Tables where role %s lacks privileges:*\n", esc(role))
+		fmt.Fprintf(&b, "*Tables where role %s lacks privileges:*\n", txt.SlackEscape(role))
 		for i, t := range lacking {
 			if i == maxListed {
 				fmt.Fprintf(&b, "• …and %d more tables\n", len(lacking)-i)
 				break
 			}
-			fmt.Fprintf(&b, "• `%s`: no %s\n", esc(t.name), t.missing)
+			fmt.Fprintf(&b, "• `%s`: no %s\n", txt.SlackEscape(t.name), t.missing)
 		}
 	}
 	var parts []string

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -64,7 +65,7 @@ func (r *longTransactions) Run(ctx context.Context, req actions.Request) (action
 			state += ", waiting on " + wait
 		}
 		fmt.Fprintf(&b, "• pid %d (%s): transaction open %s (since %s), %s: %s\n",
-			pid, esc(who(app, user)), dur(age), clock(start), esc(state), code(query))
+			pid, txt.SlackEscape(who(app, user)), dur(age), clock(start), txt.SlackEscape(state), code(query))
 	}
 	if err := rows.Err(); err != nil {
 		return actions.Result{}, queryError("list long transactions", err)

@@ -52,7 +52,7 @@ func (r *terminateBlocker) Preview(ctx context.Context, req actions.Request) (ac
 	return actions.Preview{
 		Resource: "pg:" + req.Database.Name,
 		Current: fmt.Sprintf("pid %d (%s, %s since %s) blocks %s; its query: %s",
-			s.PID, who(s.App, s.User), stateOf(s), sinceClock(s), plural(n, "query", "queries"), clip(hideLiterals(s.Query), 120)),
+			s.PID, who(s.App, s.User), stateOf(s), sinceClock(s), plural(n, "query", "queries"), oneLineClip(hideLiterals(s.Query), 120)),
 		Change: fmt.Sprintf("end pid %d: cancel its query, and end its session if it still blocks (its open transaction is rolled back)", s.PID),
 		Data: map[string]string{
 			dataPID:          strconv.Itoa(int(s.PID)),
