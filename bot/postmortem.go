@@ -56,14 +56,7 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	}
 	opts := postmortem.Options{Location: a.render.Location, KeyEmoji: a.keyEmoji, GapAfter: a.postmortemGap}
 	if a.catalog != nil {
-		for i := len(evs) - 1; i >= 0; i-- {
-			if evs[i].Kind == incidents.EventRunbookPosted || evs[i].Kind == incidents.EventRunbookSwitched {
-				if pb, ok := a.catalog.Get(evs[i].Data["playbook"]); ok {
-					opts.Runbook, opts.LikelyCauses = pb.Title, pb.Causes
-				}
-				break
-			}
-		}
+		opts.Runbook, opts.LikelyCauses = postmortem.LastRunbook(evs, a.catalog.Causes)
 	}
 	md := postmortem.Assemble(inc, evs, &ch, opts).Markdown()
 	name := fmt.Sprintf("postmortem-incident-%d.md", inc.Number)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -149,7 +150,8 @@ func errorLabel(code string) string {
 
 // SlackErrorCode extracts Slack's error code ("name_taken",
 // "restricted_action", "ratelimited"…) from a client error; other failures
-// (network, timeouts) become "request_failed".
+// (network: "request_failed", timeouts: "timeout") are named as such,
+// and anything else is the bot's own failure ("internal_error").
 func SlackErrorCode(err error) string {
 	if err == nil {
 		return ""
@@ -166,7 +168,13 @@ func SlackErrorCode(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timeout"
 	}
-	return "request_failed"
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return "request_failed"
+	}
+	// Not Slack's answer nor the network: the bot's own failure (its
+	// store, its code), which must not read as "Slack could not be
+	// reached".
+	return "internal_error"
 }
 
 // explanations turns Slack error codes into advice for the person at the
@@ -184,6 +192,7 @@ var explanations = map[string]string{
 	"expired_trigger_id": "the form took too long to open; run the command again",
 	"request_failed":     "Slack could not be reached",
 	"timeout":            "Slack did not answer in time",
+	"internal_error":     "the bot failed on its side; its log has the details",
 }
 
 // DescribeSlackError is "`code` (advice)" for users, as mrkdwn.

@@ -1,10 +1,17 @@
 package bot
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/slack-go/slack"
 )
 
 // Slack answers ok:false with HTTP 200: the outcome is Slack's own, and
@@ -29,6 +36,25 @@ func TestSlackOutcome(t *testing.T) {
 		}
 		if b, _ := io.ReadAll(resp.Body); string(b) != tc.body {
 			t.Errorf("the body reached the client as %q", b)
+		}
+	}
+}
+
+// A failure that is neither Slack's answer nor the network is the bot's
+// own, and does not read as Slack being unreachable.
+func TestSlackErrorCodeClassifies(t *testing.T) {
+	netErr := &url.Error{Op: "Post", URL: "https://slack.com/api/chat.postMessage", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{netErr, "request_failed"},
+		{context.DeadlineExceeded, "timeout"},
+		{slack.SlackErrorResponse{Err: "is_archived"}, "is_archived"},
+		{fmt.Errorf("record card: %w", errors.New("database is locked")), "internal_error"},
+	} {
+		if got := SlackErrorCode(tc.err); got != tc.want {
+			t.Errorf("SlackErrorCode(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

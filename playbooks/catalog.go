@@ -138,3 +138,13 @@ func (c *Catalog) Overdue(now time.Time) []*Playbook {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ReviewBy.Before(out[j].ReviewBy.Time) })
 	return out
 }
+
+// Causes is a playbook's title and likely causes, for the postmortem's
+// five whys.
+func (c *Catalog) Causes(id string) (title string, causes []string, ok bool) {
+	pb, ok := c.Get(id)
+	if !ok {
+		return "", nil, false
+	}
+	return pb.Title, pb.Causes, true
+}

@@ -51,6 +51,9 @@ func loadExecutor(cfg Config, store incidents.Store) (*actions.Executor, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := targets.CheckEnv(cfg.Getenv); err != nil {
+		return nil, err
+	}
 	reg, err := actionRegistry(cfg.Getenv)
 	if err != nil {
 		return nil, err

@@ -67,135 +67,204 @@ const (
 // both and where to get them.
 var errMissingTokens = errors.New("SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) must be set: " + manifestHint)
 
-// LoadConfig reads and validates the settings. Every problem is reported at
-// once, each naming its variable.
-func LoadConfig(getenv func(string) string) (Config, error) {
-	env := func(k, def string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
+// Part is a group of settings. Every command reads the settings once,
+// with Load, and checks the parts it uses: `migrate` needs the store, not
+// the Slack tokens.
+type Part int
+
+// The parts of Config.
+const (
+	PartSlack      Part = iota // tokens, API URL, channels, pacing
+	PartStore                  // DATABASE_URL, SQLITE_PATH
+	PartDisplay                // DISPLAY_TIMEZONE
+	PartPostmortem             // POSTMORTEM_*
+	PartPlaybooks              // PLAYBOOKS_DIR, the review digest
+	PartServe                  // the rest of `serve`: HTTP, logs, workers, timers, alerts, actions
+	partCount
+)
+
+// Problems are the settings that are wrong, by part.
+type Problems [partCount][]error
+
+// For is the problems of the given parts, joined (nil when none).
+func (p *Problems) For(parts ...Part) error {
+	var errs []error
+	for _, part := range parts {
+		errs = append(errs, p[part]...)
+	}
+	return errors.Join(errs...)
+}
+
+// settings reads one variable at a time and notes what is wrong.
+type settings struct {
+	getenv   func(string) string
+	problems Problems
+}
+
+func (r *settings) env(k, def string) string {
+	if v := strings.TrimSpace(r.getenv(k)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *settings) bad(part Part, format string, args ...any) {
+	r.problems[part] = append(r.problems[part], fmt.Errorf(format, args...))
+}
+
+// list reads a comma-separated variable, refusing items ok rejects.
+func (r *settings) list(part Part, k string, ok func(string) bool, want string) []string {
+	var out []string
+	for _, v := range strings.Split(r.getenv(k), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		} else if !ok(v) {
+			r.bad(part, "%s must be %s, got %q", k, want, v)
+		} else {
+			out = append(out, v)
 		}
-		return def
 	}
-	c := Config{
-		AppToken:         strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
-		BotToken:         strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
-		SlackAPIURL:      env("SLACK_API_URL", defaultSlackAPIURL),
-		DatabaseURL:      env("DATABASE_URL", ""),
-		SQLitePath:       env("SQLITE_PATH", defaultSQLitePath),
-		HTTPAddr:         env("HTTP_ADDR", defaultHTTPAddr),
-		IncidentsChannel: env("INCIDENTS_CHANNEL", ""),
-		ChannelPrefix:    env("INCIDENT_CHANNEL_PREFIX", defaultPrefix),
-		LogFormat:        strings.ToLower(env("LOG_FORMAT", "json")),
-		PlaybooksDir:     env("PLAYBOOKS_DIR", ""),
-		ReviewChannel:    env("PLAYBOOK_REVIEW_CHANNEL", ""),
-		ReviewSchedule:   env("PLAYBOOK_REVIEW_SCHEDULE", defaultReviewSchedule),
-		TargetsFile:      env("TARGETS_FILE", ""),
-		KeyEmoji:         strings.Trim(env("POSTMORTEM_KEY_EMOJI", "key"), ":"),
-		Getenv:           getenv,
-	}
+	return out
+}
+
+// Load reads every setting, once, for every command; each problem names
+// its variable (never its value when it may be a secret).
+func Load(getenv func(string) string) (Config, *Problems) {
+	r := &settings{getenv: getenv}
+	c := Config{Getenv: getenv}
+	r.slack(&c)
+	r.store(&c)
+	r.display(&c)
+	r.postmortem(&c)
+	r.playbooks(&c)
+	r.serve(&c)
+	r.alerts(&c)
+	return c, &r.problems
+}
+
+// LoadConfig is Load for `serve`, which needs every part.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c, p := Load(getenv)
 	if c.AppToken == "" || c.BotToken == "" {
 		return c, errMissingTokens
 	}
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !strings.HasPrefix(c.AppToken, "xapp-") {
-		bad("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)")
+	return c, p.For(PartSlack, PartStore, PartDisplay, PartPostmortem, PartPlaybooks, PartServe)
+}
+
+func (r *settings) slack(c *Config) {
+	c.AppToken = strings.TrimSpace(r.getenv("SLACK_APP_TOKEN"))
+	c.BotToken = strings.TrimSpace(r.getenv("SLACK_BOT_TOKEN"))
+	c.SlackAPIURL = r.env("SLACK_API_URL", defaultSlackAPIURL)
+	c.IncidentsChannel = r.env("INCIDENTS_CHANNEL", "")
+	c.ChannelPrefix = r.env("INCIDENT_CHANNEL_PREFIX", defaultPrefix)
+	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
+		r.bad(PartSlack, "SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)")
 	}
-	if !strings.HasPrefix(c.BotToken, "xoxb-") {
-		bad("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)")
-	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		bad("DATABASE_URL must be a postgres:// URL (unset it to use the embedded store at SQLITE_PATH)")
+	if c.BotToken != "" && !strings.HasPrefix(c.BotToken, "xoxb-") {
+		r.bad(PartSlack, "SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)")
 	}
 	if !strings.HasPrefix(c.SlackAPIURL, "http://") && !strings.HasPrefix(c.SlackAPIURL, "https://") {
-		bad("SLACK_API_URL must be an http(s) URL, got %q", c.SlackAPIURL)
+		r.bad(PartSlack, "SLACK_API_URL must be an http(s) URL, got %q", c.SlackAPIURL)
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
-		bad("LOG_LEVEL must be debug, info, warn or error, got %q", getenv("LOG_LEVEL"))
-	}
-	if c.LogFormat != "json" && c.LogFormat != "console" {
-		bad("LOG_FORMAT must be json or console, got %q", c.LogFormat)
-	}
-	tz := env("DISPLAY_TIMEZONE", "UTC")
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		bad("DISPLAY_TIMEZONE must be an IANA time zone such as Europe/Berlin, got %q", tz)
-	}
-	c.Location = loc
-	if c.Workers, err = strconv.Atoi(env("WORKERS", "8")); err != nil || c.Workers < 1 || c.Workers > 256 {
-		bad("WORKERS must be a number from 1 to 256, got %q", getenv("WORKERS"))
-	}
-	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s")); err != nil || c.ShutdownTimeout <= 0 {
-		bad("SHUTDOWN_TIMEOUT must be a duration such as 30s, got %q", getenv("SHUTDOWN_TIMEOUT"))
-	}
-	if v := env("POSTMORTEM_ON_RESOLVE", "false"); v != "" {
-		if c.AutoPostmortem, err = strconv.ParseBool(v); err != nil {
-			bad("POSTMORTEM_ON_RESOLVE must be true or false, got %q", v)
-		}
-	}
-	if c.PostmortemGap, err = time.ParseDuration(env("POSTMORTEM_GAP", "20m")); err != nil || c.PostmortemGap < time.Minute {
-		bad("POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q", getenv("POSTMORTEM_GAP"))
-	}
-	c.AlertTriageChannel = env("ALERT_TRIAGE_CHANNEL", c.IncidentsChannel)
-	for _, ch := range strings.Split(getenv("ALERT_CHANNELS"), ",") {
-		if ch = strings.TrimSpace(ch); ch == "" {
-			continue
-		} else if !strings.HasPrefix(ch, "C") && !strings.HasPrefix(ch, "G") || strings.ContainsAny(ch, "# ") {
-			bad("ALERT_CHANNELS must be comma-separated channel IDs (C…, from the channel's details), got %q", ch)
-		} else {
-			c.AlertChannels = append(c.AlertChannels, ch)
-		}
-	}
-	for _, l := range strings.Split(getenv("ALERT_SERVICE_LABELS"), ",") {
-		if l = strings.TrimSpace(l); l == "" {
-			continue
-		} else if strings.ContainsAny(l, "= \t") {
-			bad("ALERT_SERVICE_LABELS must be comma-separated label names (such as team_service,component), got %q", l)
-		} else {
-			c.AlertServiceLabels = append(c.AlertServiceLabels, l)
-		}
-	}
-	c.AlertSecret = strings.TrimSpace(getenv("ALERT_WEBHOOK_SECRET"))
-	if c.AlertSecret != "" && len(c.AlertSecret) < 16 {
-		bad("ALERT_WEBHOOK_SECRET must be at least 16 characters (it is the only thing between the internet and your incidents)")
-	}
-	for _, t := range strings.Split(getenv("ALERT_SNS_TOPICS"), ",") {
-		if t = strings.TrimSpace(t); t == "" {
-			continue
-		} else if !strings.HasPrefix(t, "arn:aws") || strings.Count(t, ":") != 5 {
-			bad("ALERT_SNS_TOPICS must be comma-separated SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME), got %q", t)
-		} else {
-			c.AlertSNSTopics = append(c.AlertSNSTopics, t)
-		}
-	}
-	if c.AlertWindow, err = time.ParseDuration(env("ALERT_MERGE_WINDOW", "30m")); err != nil || c.AlertWindow <= 0 {
-		bad("ALERT_MERGE_WINDOW must be a duration such as 30m, got %q", getenv("ALERT_MERGE_WINDOW"))
-	}
-	var sevOK bool
-	if c.AlertSeverity, sevOK = incidents.ParseSeverity(env("ALERT_INCIDENT_SEVERITY", "sev2")); !sevOK {
-		bad("ALERT_INCIDENT_SEVERITY must be sev1, sev2, sev3 or sev4, got %q", getenv("ALERT_INCIDENT_SEVERITY"))
-	}
-	switch v := strings.ToLower(env("SLACK_PACING", "on")); v {
+	switch v := strings.ToLower(r.env("SLACK_PACING", "on")); v {
 	case "on":
 	case "off":
 		c.NoSlackPacing = true
 	default:
-		bad("SLACK_PACING must be on or off, got %q", v)
+		r.bad(PartSlack, "SLACK_PACING must be on or off, got %q", v)
 	}
-	switch v := strings.ToLower(env("INCIDENT_CHANGES_BY", "involved")); v {
+}
+
+func (r *settings) store(c *Config) {
+	c.DatabaseURL = r.env("DATABASE_URL", "")
+	c.SQLitePath = r.env("SQLITE_PATH", defaultSQLitePath)
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		r.bad(PartStore, "DATABASE_URL must be a postgres:// URL (unset it to use the embedded store at SQLITE_PATH)")
+	}
+}
+
+func (r *settings) display(c *Config) {
+	tz := r.env("DISPLAY_TIMEZONE", "UTC")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		r.bad(PartDisplay, "DISPLAY_TIMEZONE must be an IANA time zone such as Europe/Berlin, got %q", tz)
+		loc = time.UTC
+	}
+	c.Location = loc
+}
+
+func (r *settings) postmortem(c *Config) {
+	c.KeyEmoji = strings.Trim(r.env("POSTMORTEM_KEY_EMOJI", "key"), ":")
+	var err error
+	if v := r.env("POSTMORTEM_ON_RESOLVE", "false"); v != "" {
+		if c.AutoPostmortem, err = strconv.ParseBool(v); err != nil {
+			r.bad(PartPostmortem, "POSTMORTEM_ON_RESOLVE must be true or false, got %q", v)
+		}
+	}
+	if c.PostmortemGap, err = time.ParseDuration(r.env("POSTMORTEM_GAP", "20m")); err != nil || c.PostmortemGap < time.Minute {
+		r.bad(PartPostmortem, "POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q", r.getenv("POSTMORTEM_GAP"))
+	}
+}
+
+func (r *settings) playbooks(c *Config) {
+	c.PlaybooksDir = r.env("PLAYBOOKS_DIR", "")
+	c.ReviewChannel = r.env("PLAYBOOK_REVIEW_CHANNEL", "")
+	c.ReviewSchedule = r.env("PLAYBOOK_REVIEW_SCHEDULE", defaultReviewSchedule)
+	if _, err := cron.ParseStandard(c.ReviewSchedule); err != nil {
+		r.bad(PartPlaybooks, "PLAYBOOK_REVIEW_SCHEDULE must be a cron schedule such as \"0 9 * * 1-5\": %v", err)
+	}
+}
+
+func (r *settings) serve(c *Config) {
+	c.HTTPAddr = r.env("HTTP_ADDR", defaultHTTPAddr)
+	c.LogFormat = strings.ToLower(r.env("LOG_FORMAT", "json"))
+	c.TargetsFile = r.env("TARGETS_FILE", "")
+	if err := c.LogLevel.UnmarshalText([]byte(r.env("LOG_LEVEL", "info"))); err != nil {
+		r.bad(PartServe, "LOG_LEVEL must be debug, info, warn or error, got %q", r.getenv("LOG_LEVEL"))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "console" {
+		r.bad(PartServe, "LOG_FORMAT must be json or console, got %q", c.LogFormat)
+	}
+	var err error
+	if c.Workers, err = strconv.Atoi(r.env("WORKERS", "8")); err != nil || c.Workers < 1 || c.Workers > 256 {
+		r.bad(PartServe, "WORKERS must be a number from 1 to 256, got %q", r.getenv("WORKERS"))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(r.env("SHUTDOWN_TIMEOUT", "30s")); err != nil || c.ShutdownTimeout <= 0 {
+		r.bad(PartServe, "SHUTDOWN_TIMEOUT must be a duration such as 30s, got %q", r.getenv("SHUTDOWN_TIMEOUT"))
+	}
+	switch v := strings.ToLower(r.env("INCIDENT_CHANGES_BY", "involved")); v {
 	case "involved":
 	case "anyone":
 		c.AnyoneMayChange = true
 	default:
-		bad("INCIDENT_CHANGES_BY must be involved (the commander, the reporter and approvers) or anyone, got %q", v)
+		r.bad(PartServe, "INCIDENT_CHANGES_BY must be involved (the commander, the reporter and approvers) or anyone, got %q", v)
 	}
-	if c.Timers, err = loadPolicy(getenv); err != nil {
-		errs = append(errs, err)
+	if c.Timers, err = loadPolicy(r.getenv); err != nil {
+		r.problems[PartServe] = append(r.problems[PartServe], err)
 	}
-	if _, err := cron.ParseStandard(c.ReviewSchedule); err != nil {
-		bad("PLAYBOOK_REVIEW_SCHEDULE must be a cron schedule such as \"0 9 * * 1-5\": %v", err)
+}
+
+func (r *settings) alerts(c *Config) {
+	c.AlertTriageChannel = r.env("ALERT_TRIAGE_CHANNEL", c.IncidentsChannel)
+	c.AlertChannels = r.list(PartServe, "ALERT_CHANNELS", func(ch string) bool {
+		return (strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G")) && !strings.ContainsAny(ch, "# ")
+	}, "comma-separated channel IDs (C…, from the channel's details)")
+	c.AlertServiceLabels = r.list(PartServe, "ALERT_SERVICE_LABELS", func(l string) bool { return !strings.ContainsAny(l, "= \t") },
+		"comma-separated label names (such as team_service,component)")
+	c.AlertSNSTopics = r.list(PartServe, "ALERT_SNS_TOPICS", func(t string) bool { return strings.HasPrefix(t, "arn:aws") && strings.Count(t, ":") == 5 },
+		"comma-separated SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME)")
+	c.AlertSecret = strings.TrimSpace(r.getenv("ALERT_WEBHOOK_SECRET"))
+	if c.AlertSecret != "" && len(c.AlertSecret) < 16 {
+		r.bad(PartServe, "ALERT_WEBHOOK_SECRET must be at least 16 characters (it is the only thing between the internet and your incidents)")
 	}
-	return c, errors.Join(errs...)
+	var err error
+	if c.AlertWindow, err = time.ParseDuration(r.env("ALERT_MERGE_WINDOW", "30m")); err != nil || c.AlertWindow <= 0 {
+		r.bad(PartServe, "ALERT_MERGE_WINDOW must be a duration such as 30m, got %q", r.getenv("ALERT_MERGE_WINDOW"))
+	}
+	var sevOK bool
+	if c.AlertSeverity, sevOK = incidents.ParseSeverity(r.env("ALERT_INCIDENT_SEVERITY", "sev2")); !sevOK {
+		r.bad(PartServe, "ALERT_INCIDENT_SEVERITY must be sev1, sev2, sev3 or sev4, got %q", r.getenv("ALERT_INCIDENT_SEVERITY"))
+	}
 }
 
 // StoreDescription names the store without its password, for logs.

@@ -90,9 +90,10 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) in
 }
 
 func migrate(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg := Config{DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")), SQLitePath: strings.TrimSpace(getenv("SQLITE_PATH"))}
-	if cfg.SQLitePath == "" {
-		cfg.SQLitePath = defaultSQLitePath
+	cfg, problems := Load(getenv)
+	if err := problems.For(PartStore); err != nil {
+		fmt.Fprintf(stderr, "incident-bot: migrate: %v\n", err)
+		return 2
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {

@@ -24,7 +24,8 @@ func playbooksCmd(args []string, getenv func(string) string, stdout, stderr io.W
 		fmt.Fprint(stderr, playbooksUsage)
 		return 2
 	}
-	dir := strings.TrimSpace(getenv("PLAYBOOKS_DIR"))
+	cfg, _ := Load(getenv) // only PLAYBOOKS_DIR, which any value passes
+	dir := cfg.PlaybooksDir
 	switch args[0] {
 	case "check":
 		if len(args) > 2 {

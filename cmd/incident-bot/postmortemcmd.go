@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -35,27 +34,19 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	loc := time.UTC
-	if tz := strings.TrimSpace(getenv("DISPLAY_TIMEZONE")); tz != "" {
-		l, err := time.LoadLocation(tz)
-		if err != nil {
-			fmt.Fprintf(stderr, "DISPLAY_TIMEZONE %q: %v\n", tz, err)
-			return 2
-		}
-		loc = l
+	cfg, problems := Load(getenv)
+	parts := []Part{PartDisplay, PartPostmortem}
+	if *id != "" {
+		parts = append(parts, PartStore)
 	}
-	opts := postmortem.Options{Location: loc}
-	if v := strings.TrimSpace(getenv("POSTMORTEM_GAP")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute {
-			fmt.Fprintf(stderr, "POSTMORTEM_GAP must be a duration of at least 1m such as 20m, got %q\n", v)
-			return 2
-		}
-		opts.GapAfter = d
+	if err := problems.For(parts...); err != nil {
+		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
+		return 2
 	}
+	opts := postmortem.Options{Location: cfg.Location, GapAfter: cfg.PostmortemGap}
 	switch {
 	case *id != "" && *export == "":
-		return draftFromStore(ctx, *id, getenv, opts, stdout, stderr)
+		return draftFromStore(ctx, *id, cfg, opts, stdout, stderr)
 	case *export != "" && *channel != "" && *id == "":
 		ch, err := slackexport.Read(os.DirFS(*export), *channel)
 		if err != nil {
@@ -73,11 +64,7 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 	}
 }
 
-func draftFromStore(ctx context.Context, ref string, getenv func(string) string, opts postmortem.Options, stdout, stderr io.Writer) int {
-	cfg := Config{DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")), SQLitePath: strings.TrimSpace(getenv("SQLITE_PATH"))}
-	if cfg.SQLitePath == "" {
-		cfg.SQLitePath = defaultSQLitePath
-	}
+func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem.Options, stdout, stderr io.Writer) int {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "incident-bot postmortem: open %s: %v\n", cfg.StoreDescription(), err)
@@ -94,8 +81,8 @@ func draftFromStore(ctx context.Context, ref string, getenv func(string) string,
 		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
 		return 1
 	}
-	if cat, err := playbooks.Load(strings.TrimSpace(getenv("PLAYBOOKS_DIR"))); err == nil {
-		opts.Runbook, opts.LikelyCauses = runbookOf(cat, evs)
+	if cat, err := playbooks.Load(cfg.PlaybooksDir); err == nil {
+		opts.Runbook, opts.LikelyCauses = postmortem.LastRunbook(evs, cat.Causes)
 	}
 	fmt.Fprint(stdout, postmortem.Assemble(inc, evs, nil, opts).Markdown())
 	return 0
@@ -120,18 +107,6 @@ func findIncident(ctx context.Context, store incidents.Store, ref string) (incid
 		}
 	}
 	return incidents.Incident{}, errors.New("no incident #" + strconv.FormatInt(n, 10))
-}
-
-// runbookOf is the last runbook posted for the incident, for the five whys.
-func runbookOf(cat *playbooks.Catalog, evs []incidents.Event) (string, []string) {
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == incidents.EventRunbookPosted || evs[i].Kind == incidents.EventRunbookSwitched {
-			if pb, ok := cat.Get(evs[i].Data["playbook"]); ok {
-				return pb.Title, pb.Causes
-			}
-		}
-	}
-	return "", nil
 }
 
 // incidentFromChannel stands in for an incident the bot never recorded:

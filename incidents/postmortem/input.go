@@ -4,7 +4,11 @@
 // the bot (or the Slack export reader) fetches, this package writes.
 package postmortem
 
-import "time"
+import (
+	"time"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
 
 // Message is one channel message, whatever it was read from (the Web
 // API's conversations.history/replies or a workspace export).
@@ -46,4 +50,20 @@ type Channel struct {
 	// BotUserIDs are the incident bot's own user IDs: its reminders and
 	// notices are counted, not narrated.
 	BotUserIDs []string
+}
+
+// LastRunbook is the title and likely causes of the last runbook posted
+// or switched to in the incident (the five whys start from it), as get
+// finds it; a runbook that no longer exists is skipped for the one
+// before it.
+func LastRunbook(evs []incidents.Event, get func(id string) (title string, causes []string, ok bool)) (string, []string) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind != incidents.EventRunbookPosted && evs[i].Kind != incidents.EventRunbookSwitched {
+			continue
+		}
+		if title, causes, ok := get(evs[i].Data["playbook"]); ok {
+			return title, causes
+		}
+	}
+	return "", nil
 }

@@ -276,3 +276,19 @@ func keyLine(root *yaml.Node, path ...string) int {
 	}
 	return line
 }
+
+// CheckEnv says which variables the file names are not set, so a missing
+// connection string fails at start-up, not at 3 a.m. on the first click.
+// Only the names are reported, never a value.
+func (t *Targets) CheckEnv(getenv func(string) string) error {
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(t.Databases)) {
+		d := t.Databases[name]
+		for field, env := range map[string]string{"url_env": d.URLEnv, "admin_url_env": d.AdminURLEnv} {
+			if env != "" && strings.TrimSpace(getenv(env)) == "" {
+				errs = append(errs, fmt.Errorf("database %s: %s names %s, which is not set", name, field, env))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
