@@ -2,8 +2,12 @@ package alerting
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -47,6 +51,9 @@ func (r *Router) card(ctx context.Context, b *batch, st *fpState, firing bool) e
 	case !firing:
 		return nil
 	}
+	if len(b.cardsIn) >= MaxNewCards {
+		return r.fold(b, st)
+	}
 	c = incidents.TriageCard{Key: key, Epoch: c.Epoch + 1, OpenedAt: b.now}
 	b.cardsIn = append(b.cardsIn, c)
 	data := Data(st.first)
@@ -54,6 +61,33 @@ func (r *Router) card(ctx context.Context, b *batch, st *fpState, firing bool) e
 		data[k] = v
 	}
 	b.effs = append(b.effs, incidents.Effect{Key: cardEffectKey(c), Lane: cardLane(key), Kind: incidents.EffectTriage, Data: data})
+	return nil
+}
+
+// MaxNewCards bounds the cards one delivery posts: past it, the other new
+// problems share one card, so a storm of unrelated warnings is a dozen
+// messages, not thousands, and critical alerts do not queue behind them.
+const MaxNewCards = 10
+
+// fold puts a problem on the batch's shared card, posted once.
+func (r *Router) fold(b *batch, st *fpState) error {
+	if b.foldKey == "" {
+		h := sha256.New()
+		for _, fp := range slices.Sorted(maps.Keys(b.states)) {
+			fmt.Fprintf(h, "%s\x00", fp)
+		}
+		// Named by the delivery's conditions: a replica that received the
+		// same delivery names the same card.
+		b.foldKey = "fold:" + hex.EncodeToString(h.Sum(nil))[:24]
+		c := incidents.TriageCard{Key: b.foldKey, Epoch: 1, OpenedAt: b.now}
+		b.cardsIn = append(b.cardsIn, c)
+		data := Data(st.first)
+		for k, v := range cardData(c) {
+			data[k] = v
+		}
+		b.effs = append(b.effs, incidents.Effect{Key: cardEffectKey(c), Lane: cardLane(c.Key), Kind: incidents.EffectTriage, Data: data})
+	}
+	b.folded[st.prob.fp] = b.foldKey
 	return nil
 }
 

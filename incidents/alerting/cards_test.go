@@ -3,6 +3,7 @@ package alerting
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,33 @@ func TestDeclareFromCard(t *testing.T) {
 	}
 	if notices != 1 {
 		t.Errorf("%d notices, want 1 (the new condition)", notices)
+	}
+}
+
+// A delivery of many unrelated warnings posts MaxNewCards cards and puts
+// the rest on one shared card, which counts them.
+func TestManyProblemsShareACard(t *testing.T) {
+	w := newWorld(t)
+	r := w.router()
+	var ws []alerts.Alert
+	for i := range 1500 {
+		ws = append(ws, alert(fmt.Sprintf("u%d", i), alerts.Warning, fmt.Sprintf("unrelated warning %d", i)))
+	}
+	w.receive(r, ws...)
+	bl, err := w.store.Backlog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := w.store.LatestAlert(context.Background(), "u1499")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := last.Card
+	if bl.Effects != MaxNewCards+1 || !strings.HasPrefix(fold, "fold:") || w.effects(cardLane(fold), incidents.EffectTriage) != 1 {
+		t.Fatalf("%d cards owed for 1,500 unrelated warnings (the last on %q), want %d, one of them shared", bl.Effects, fold, MaxNewCards+1)
+	}
+	c, err := r.Card(context.Background(), map[string]string{"card": fold, "epoch": "1", "since": w.clock.Now().Format(time.RFC3339Nano)})
+	if err != nil || c.Total != 1500-MaxNewCards {
+		t.Errorf("the shared card counts %d conditions (%v), want %d", c.Total, err, 1500-MaxNewCards)
 	}
 }

@@ -124,6 +124,8 @@ type batch struct {
 	opened  map[string]incidents.Incident // problem keys settled in this batch
 	fresh   map[uuid.UUID]bool            // incidents this batch opened
 	cards   map[string]bool               // cards this batch has owed an effect to
+	foldKey string                        // the batch's shared card, once it has one
+	folded  map[string]string             // conditions on the shared card
 	recs    []incidents.AlertRecord
 	effs    []incidents.Effect
 	cardsIn []incidents.TriageCard
@@ -139,7 +141,7 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b := &batch{now: r.svc.Now(), states: map[string]*fpState{}, opened: map[string]incidents.Incident{}, fresh: map[uuid.UUID]bool{},
-		cards: map[string]bool{}, notices: map[uuid.UUID]*noticeGroup{}}
+		cards: map[string]bool{}, folded: map[string]string{}, notices: map[uuid.UUID]*noticeGroup{}}
 	for _, al := range as {
 		if err := r.take(ctx, b, al); err != nil {
 			return err
@@ -148,6 +150,11 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 	for _, fp := range b.order {
 		if err := r.follow(ctx, b, b.states[fp]); err != nil {
 			return err
+		}
+	}
+	for i, rec := range b.recs {
+		if key, ok := b.folded[rec.Fingerprint]; ok {
+			b.recs[i].Card = key
 		}
 	}
 	// The incidents are told first: a crash before the alerts are stored
