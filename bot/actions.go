@@ -255,7 +255,7 @@ func (a *App) finish(ctx context.Context, o Origin, inc incidents.Incident, p ac
 	rctx, cancel := detached(ctx)
 	defer cancel()
 	if _, err := a.svc.Audit(rctx, inc.ID, o.User, incidents.EventActionFinished, fmt.Sprintf("%s: %s", p.Describe(), data["outcome"]), data, effs...); err != nil {
-		a.log.Error("could not record an action result", zap.String("incident_id", inc.ID.String()), zap.String("run_id", run["run_id"]), zap.Error(err))
+		a.logFor(ctx).Error("could not record an action result", zap.String("incident_id", inc.ID.String()), zap.String("run_id", run["run_id"]), zap.Error(err))
 		return fmt.Errorf("the action ran but its result could not be recorded: %w", err)
 	}
 	return nil

@@ -67,7 +67,7 @@ func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) err
 	}
 	al, err := alerts.FromChat(cm, a.svc.Now())
 	if err != nil {
-		a.log.Debug("alert channel message is not an alert", zap.String("channel", m.Channel), zap.String("reason", err.Error()))
+		a.logFor(ctx).Debug("alert channel message is not an alert", zap.String("channel", m.Channel), zap.String("reason", err.Error()))
 		return nil
 	}
 	al.DeliveryID = "slack:" + m.Channel + ":" + m.TimeStamp

@@ -119,7 +119,7 @@ func (a *App) fail(ctx context.Context, o Origin, err error) {
 	msg := incidents.ErrorMessage(err)
 	if code == incidents.EINTERNAL {
 		ref := uuid.NewString()[:8]
-		a.log.Error("command failed", zap.String("ref", ref), zap.String("user", o.User), zap.Error(err))
+		a.logFor(ctx).Error("command failed", zap.String("ref", ref), zap.String("user", o.User), zap.Error(err))
 		msg = fmt.Sprintf("Something went wrong on my side (ref `%s`), and I may not have recorded it. Check `/incident status` before trying again.", ref)
 	}
 	rctx, cancel := detached(ctx)

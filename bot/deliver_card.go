@@ -23,7 +23,7 @@ func (a *App) doRunbook(ctx context.Context, e incidents.Effect, inc incidents.I
 	}
 	pb, why, candidates := a.cardFor(e, inc)
 	if pb == nil {
-		a.log.Info("no confident runbook match", zapIncident(inc))
+		a.logFor(ctx).Info("no confident runbook match", zapIncident(inc))
 		return nil, nil
 	}
 	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: a.catalog.List(), Now: a.svc.Now()})

@@ -26,7 +26,7 @@ func (a *App) doChannel(ctx context.Context, e incidents.Effect, inc incidents.I
 			return nil, deliveryErr(err, false)
 		}
 		if ch != nil {
-			a.log.Info("linking the channel an interrupted set-up created", zap.String("incident_id", inc.ID.String()), zap.String("channel", ch.ID))
+			a.logFor(ctx).Info("linking the channel an interrupted set-up created", zap.String("incident_id", inc.ID.String()), zap.String("channel", ch.ID))
 			return channelResult(ch.ID, ch.Name), nil
 		}
 	}

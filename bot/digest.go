@@ -50,7 +50,7 @@ func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
 	if _, _, err := a.api.PostMessageContext(ctx, d.channel, slack.MsgOptionText(text, false)); err != nil {
 		return fmt.Errorf("post review digest: %s", DescribeSlackError(SlackErrorCode(err)))
 	}
-	a.log.Info("posted the playbook review digest", zap.Int("overdue", len(overdue)))
+	a.logFor(ctx).Info("posted the playbook review digest", zap.Int("overdue", len(overdue)))
 	return nil
 }
 

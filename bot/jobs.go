@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -12,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // jobFailure is a job's work that failed: the person to tell, and whether
@@ -37,7 +39,7 @@ func (ib *Inbox) runJob(ctx context.Context, j incidents.Job) {
 	if j.Attempts > ib.opts.MaxAttempts+unfinishedAttempts {
 		f = &jobFailure{err: fmt.Errorf("not run again after %d attempts that never finished", j.Attempts-1), tell: ib.opts.App.tellJob(j)}
 	} else {
-		f = ib.do(jctx, j)
+		f = ib.do(withLog(jctx, log), j)
 	}
 	s := incidents.Settlement{ID: j.ID, Outcome: incidents.Done}
 	switch {
@@ -124,13 +126,15 @@ func (ib *Inbox) do(ctx context.Context, j incidents.Job) (f *jobFailure) {
 		if err := json.Unmarshal(j.Payload, &cmd); err != nil {
 			return &jobFailure{err: fmt.Errorf("decode slash command: %w", err)}
 		}
-		return a.slashJob(ctx, cmd)
+		return a.slashJob(withLog(ctx, a.logFor(ctx).With(zap.String("user", cmd.UserID), zap.String("channel", cmd.ChannelID),
+			zap.String("command", commandWord(cmd.Text)))), cmd)
 	case socketmode.RequestTypeInteractive:
 		var cb slack.InteractionCallback
 		if err := json.Unmarshal(j.Payload, &cb); err != nil {
 			return &jobFailure{err: fmt.Errorf("decode interaction: %w", err)}
 		}
-		return a.interactionJob(ctx, cb)
+		return a.interactionJob(withLog(ctx, a.logFor(ctx).With(zap.String("user", cb.User.ID), zap.String("channel", cb.Channel.ID),
+			zap.String("action", interactionName(cb)))), cb)
 	case socketmode.RequestTypeEventsAPI:
 		ev, err := slackevents.ParseEvent(j.Payload, slackevents.OptionNoVerifyToken())
 		if err != nil {
@@ -216,4 +220,22 @@ func (a *App) interactionJob(ctx context.Context, cb slack.InteractionCallback) 
 		return a.outcome(a.runSubmission(ctx, vo, cb.View, meta), vo)
 	}
 	return nil
+}
+
+// commandWord is the verb of an /incident command, for the log (never
+// the rest: it is what people typed).
+func commandWord(text string) string {
+	if f := strings.Fields(text); len(f) > 0 {
+		return txt.Clip(f[0], 20)
+	}
+	return "help"
+}
+
+// interactionName is the action ID of a click or the callback ID of a
+// form, for the log.
+func interactionName(cb slack.InteractionCallback) string {
+	if len(cb.ActionCallback.BlockActions) > 0 {
+		return cb.ActionCallback.BlockActions[0].ActionID
+	}
+	return cb.View.CallbackID
 }

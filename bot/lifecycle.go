@@ -23,11 +23,11 @@ func (a *App) Declare(ctx context.Context, o Origin, d incidents.Declaration) er
 		return err
 	}
 	if !created {
-		a.log.Info("declaration already handled; not repeating it", zapIncident(inc))
+		a.logFor(ctx).Info("declaration already handled; not repeating it", zapIncident(inc))
 		return nil
 	}
 	a.m.Declared.WithLabelValues(inc.Severity.String()).Inc()
-	a.log.Info("incident declared", zapIncident(inc), zap.Int64("incident", inc.Number), zap.String("severity", inc.Severity.String()))
+	a.logFor(ctx).Info("incident declared", zapIncident(inc), zap.Int64("incident", inc.Number), zap.String("severity", inc.Severity.String()))
 	return nil
 }
 

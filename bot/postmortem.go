@@ -72,7 +72,7 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	if info, _, _, err := a.api.GetFileInfoContext(ctx, file.ID, 0, 0); err == nil {
 		link = info.Permalink
 	} else {
-		a.log.Warn("could not read the draft's link; the bookmark is not moved to it",
+		a.logFor(ctx).Warn("could not read the draft's link; the bookmark is not moved to it",
 			zap.String("file_id", file.ID), zap.String("slack_error", SlackErrorCode(err)))
 	}
 	bookmarkID := prev["bookmark_id"]
@@ -84,14 +84,14 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	// the bookmark never leads to a deleted file.
 	if old := prev["file_id"]; old != "" && old != file.ID && (moved || prev["bookmark_id"] == "") {
 		if err := a.api.DeleteFileContext(ctx, old); err != nil {
-			a.log.Warn("could not delete the previous draft", zap.String("file_id", old), zap.String("slack_error", SlackErrorCode(err)))
+			a.logFor(ctx).Warn("could not delete the previous draft", zap.String("file_id", old), zap.String("slack_error", SlackErrorCode(err)))
 		}
 	}
 	data := map[string]string{"file_id": file.ID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
 	if _, err := a.svc.Audit(ctx, inc.ID, o.User, incidents.EventPostmortem, "Postmortem draft posted", data); err != nil {
 		// The draft is in the channel, but the next run would not know to
 		// replace it: say so rather than pretend all is well.
-		a.log.Error("could not record the postmortem draft", zap.Error(err))
+		a.logFor(ctx).Error("could not record the postmortem draft", zap.Error(err))
 		return fmt.Errorf("the draft is posted but could not be recorded (a re-run will add another): %w", err)
 	}
 	return nil
@@ -108,7 +108,7 @@ func (a *App) bookmark(ctx context.Context, inc incidents.Incident, id, link str
 	}
 	bm, err := a.api.AddBookmarkContext(ctx, inc.ChannelID, slack.AddBookmarkParameters{Title: "Postmortem draft", Type: "link", Link: link})
 	if err != nil {
-		a.log.Warn("could not bookmark the draft", zap.String("slack_error", SlackErrorCode(err)))
+		a.logFor(ctx).Warn("could not bookmark the draft", zap.String("slack_error", SlackErrorCode(err)))
 		return id, false
 	}
 	return bm.ID, true

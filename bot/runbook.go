@@ -241,7 +241,7 @@ func parseCheckAction(actionID string) (string, int, error) {
 // configured: the action cannot know which AWS resources to touch.
 func (a *App) actionUnavailable(ctx context.Context, o Origin, act slack.BlockAction) error {
 	pbID, actionID, _ := strings.Cut(act.Value, "|")
-	a.log.Info("action button clicked without targets configured", zap.String("playbook", pbID), zap.String("action", actionID))
+	a.logFor(ctx).Info("action button clicked without targets configured", zap.String("playbook", pbID), zap.String("action", actionID))
 	a.reply.ephemeral(ctx, o, fmt.Sprintf(":no_entry: `%s` cannot run: no targets file is configured, so I do not know which AWS resources or databases it would touch. Follow the checklist by hand for now.", actionID))
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo
 
+	"github.com/google/uuid"
+
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap/zapcore"
 
@@ -50,6 +52,10 @@ type Config struct {
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
+	// Clock and NewID are the service's time and IDs: the real ones unless
+	// a test drives them (never read from the environment).
+	Clock incidents.Clock
+	NewID func() uuid.UUID
 }
 
 // Defaults, as documented in README.

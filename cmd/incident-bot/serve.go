@@ -97,28 +97,51 @@ func (m *Main) Run(ctx context.Context) error {
 	return runErr
 }
 
-// shutdown stops in order: no new envelopes are taken (the socket is
-// closed) and the jobs in flight finish; then timers and alert receivers
-// stop adding work; then the outbox performs what is owed and due, and
-// only then is the store closed. Whatever the timeout leaves owed stays
-// in the store and is done at the next start (or at once by another
-// replica).
+// shutdown stops in order, each stage within its share of
+// SHUTDOWN_TIMEOUT: no new envelopes are taken (the socket is closed) and
+// the jobs in flight finish (a third); then timers and alert receivers
+// stop adding work (to half way); then the outbox performs what is owed
+// and due (the rest). The store is closed last, once every stage has
+// returned — past the deadline a stage is told to stop, and is waited for
+// a few seconds more, so nothing writes to a closed store. Whatever the
+// timeout leaves owed stays in the store and is done at the next start
+// (or at once by another replica).
 func (m *Main) shutdown(stopInbox, stopWork func()) {
 	m.log.Info("shutting down: finishing work in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
-	defer cancel()
-	within(sctx, stopInbox)
+	start := time.Now()
+	until := func(share float64) (context.Context, context.CancelFunc) {
+		return context.WithDeadline(context.Background(), start.Add(time.Duration(share*float64(m.cfg.ShutdownTimeout))))
+	}
+	inboxCtx, cancelInbox := until(1.0 / 3)
+	defer cancelInbox()
+	inboxDone := within(inboxCtx, stopInbox)
+	intakeCtx, cancelIntake := until(0.5)
+	defer cancelIntake()
 	cronDone := m.cron.Stop()
-	m.timers.Stop(sctx)
+	m.timers.Stop(intakeCtx)
 	select {
 	case <-cronDone.Done():
-	case <-sctx.Done():
+	case <-intakeCtx.Done():
 	}
-	_ = m.http.Shutdown(sctx)
-	within(sctx, stopWork)
-	m.outbox.Drain(sctx)
-	if sctx.Err() != nil {
+	_ = m.http.Shutdown(intakeCtx)
+	m.alerts.Stop(intakeCtx)
+	workCtx, cancelWork := until(1)
+	defer cancelWork()
+	workDone := within(workCtx, stopWork)
+	m.outbox.Drain(workCtx)
+	if workCtx.Err() != nil {
 		m.log.Warn("shutdown timed out; unfinished work stays owed and is done at the next start")
+	}
+	// Every stage was told to stop; let the last writes land before the
+	// store goes, but never hang the exit.
+	grace := time.NewTimer(5 * time.Second)
+	defer grace.Stop()
+	for _, done := range []<-chan struct{}{inboxDone, workDone} {
+		select {
+		case <-done:
+		case <-grace.C:
+			m.log.Warn("a stage did not stop in time; closing the store under it")
+		}
 	}
 	if err := m.store.Close(); err != nil {
 		m.log.Warn("close store", zap.Error(err))
@@ -126,14 +149,16 @@ func (m *Main) shutdown(stopInbox, stopWork func()) {
 	m.log.Info("stopped")
 }
 
-// within runs stop, waiting for it no longer than ctx allows.
-func within(ctx context.Context, stop func()) {
+// within runs stop, waiting for it no longer than ctx allows; the channel
+// closes when stop has returned, however long that took.
+func within(ctx context.Context, stop func()) <-chan struct{} {
 	done := make(chan struct{})
 	go func() { stop(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
 	}
+	return done
 }
 
 // upkeep repairs incidents whose set-up is incomplete — at start-up,

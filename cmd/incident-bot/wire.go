@@ -70,7 +70,8 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 	if err != nil {
 		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
 	}
-	m.svc, err = incidents.NewService(incidents.ServiceOptions{Store: m.store, Policy: cfg.Timers, BotUser: botUser, AnyoneMayChange: cfg.AnyoneMayChange})
+	m.svc, err = incidents.NewService(incidents.ServiceOptions{Store: m.store, Clock: cfg.Clock, NewID: cfg.NewID, Policy: cfg.Timers,
+		BotUser: botUser, AnyoneMayChange: cfg.AnyoneMayChange})
 	if err != nil {
 		return nil, err
 	}

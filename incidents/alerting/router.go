@@ -68,7 +68,28 @@ type Router struct {
 	store Log
 	// mu serialises this process's decisions; replicas agree through the
 	// store (declaration keys, card epochs).
-	mu sync.Mutex
+	mu      sync.Mutex
+	stopped bool // under mu: Stop was called
+}
+
+// ErrStopped refuses alerts once the router stopped: the sender retries,
+// at another replica or after the restart.
+var ErrStopped = errors.New("alerting: stopping; retry")
+
+// Stop waits (as long as ctx allows) for the decision in progress, then
+// refuses new ones, so none runs while the store closes.
+func (r *Router) Stop(ctx context.Context) {
+	locked := make(chan struct{})
+	go func() {
+		r.mu.Lock()
+		r.stopped = true
+		r.mu.Unlock()
+		close(locked)
+	}()
+	select {
+	case <-locked:
+	case <-ctx.Done():
+	}
 }
 
 // New validates opts and returns a Router.
@@ -140,6 +161,9 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 	defer cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrStopped
+	}
 	b := &batch{now: r.svc.Now(), states: map[string]*fpState{}, opened: map[string]incidents.Incident{}, fresh: map[uuid.UUID]bool{},
 		cards: map[string]bool{}, folded: map[string]string{}, notices: map[uuid.UUID]*noticeGroup{}}
 	for _, al := range as {

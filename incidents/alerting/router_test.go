@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -208,5 +209,16 @@ func TestNoticesSayWhatChanged(t *testing.T) {
 	want := []string{"joined node b not ready still=0 []", "resolved node a not ready still=1 [node b not ready]", "resolved node b not ready still=0 []"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("notices = %q\nwant %q", got, want)
+	}
+}
+
+// Once stopped, the router refuses alerts (the sender retries elsewhere
+// or later) instead of writing to a store about to close.
+func TestStopRefuses(t *testing.T) {
+	w := newWorld(t)
+	r := w.router()
+	r.Stop(context.Background())
+	if err := r.Receive(context.Background(), []alerts.Alert{alert("x", alerts.Critical, "x")}); !errors.Is(err, ErrStopped) {
+		t.Errorf("Receive after Stop = %v, want ErrStopped", err)
 	}
 }

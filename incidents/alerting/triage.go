@@ -45,6 +45,9 @@ func CardKey(value string) string {
 func (r *Router) Decide(ctx context.Context, c Click) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrStopped
+	}
 	key := CardKey(c.Card)
 	v, err := r.store.CardAlerts(ctx, key, time.Time{}, 1)
 	if err != nil {
