@@ -2,10 +2,10 @@ package postmortem
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -88,131 +88,168 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 	if opts.KeyEmoji == "" {
 		opts.KeyEmoji = "key"
 	}
-	names := map[string]string{}
-	bots := map[string]bool{}
+	a := newAssembly(inc, ch, opts)
+	counts := a.events(events)
 	if ch != nil {
-		names = ch.Users
-		for _, b := range ch.BotUserIDs {
-			bots[b] = true
-		}
+		a.channel(ch)
 	}
-	name := func(id string) string {
-		if id == "" || id == incidents.ActorBot {
-			return ""
-		}
-		if n, ok := names[id]; ok && n != "" {
-			return n
-		}
-		return "<@" + id + ">"
-	}
-	d := Draft{
-		Title:    inc.Title,
-		Date:     inc.DeclaredAt.In(opts.Location).Format("2006-01-02"),
-		Status:   "Draft",
-		Location: opts.Location,
-		Omitted:  map[string]int{},
-	}
-	authors := map[string]bool{}
-	addAuthor := func(id string) {
-		if n := name(id); n != "" && !bots[id] {
-			authors[n] = true
-		}
-	}
+	a.order(inc)
+	a.summary(inc, events, counts)
+	return a.d
+}
 
-	// The stored timeline.
-	var reminders, escalations, updates int
-	var firstUpdate time.Time
+// assembly is a draft being put together, with how to name people.
+type assembly struct {
+	d       Draft
+	opts    Options
+	names   map[string]string
+	bots    map[string]bool
+	authors map[string]bool
+}
+
+func newAssembly(inc incidents.Incident, ch *Channel, opts Options) *assembly {
+	a := &assembly{opts: opts, names: map[string]string{}, bots: map[string]bool{}, authors: map[string]bool{},
+		d: Draft{Title: inc.Title, Date: inc.DeclaredAt.In(opts.Location).Format("2006-01-02"), Status: "Draft",
+			Location: opts.Location, Omitted: map[string]int{}}}
+	if ch != nil {
+		a.names = ch.Users
+		for _, b := range ch.BotUserIDs {
+			a.bots[b] = true
+		}
+	}
+	return a
+}
+
+// name is a person's name, or their mention when it is unknown; "" for
+// the bot.
+func (a *assembly) name(id string) string {
+	if id == "" || id == incidents.ActorBot {
+		return ""
+	}
+	if n, ok := a.names[id]; ok && n != "" {
+		return n
+	}
+	return "<@" + id + ">"
+}
+
+func (a *assembly) addAuthor(id string) {
+	if n := a.name(id); n != "" && !a.bots[id] {
+		a.authors[n] = true
+	}
+}
+
+// counts are what the figures count of the stored timeline.
+type counts struct {
+	reminders, escalations, updates int
+	firstUpdate                     time.Time
+}
+
+// events puts the stored timeline in the draft: its lines, the action
+// items and the actions taken.
+func (a *assembly) events(events []incidents.Event) counts {
+	var c counts
 	actionStart := map[string]incidents.Event{}
 	for _, e := range events {
-		addAuthor(e.Actor)
+		a.addAuthor(e.Actor)
 		switch e.Kind {
 		case incidents.EventReminder:
-			reminders++
+			c.reminders++
 		case incidents.EventEscalated:
-			escalations++
+			c.escalations++
 		case incidents.EventStatusUpdate:
-			updates++
-			if firstUpdate.IsZero() {
-				firstUpdate = e.At
+			c.updates++
+			if c.firstUpdate.IsZero() {
+				c.firstUpdate = e.At
 			}
 		case incidents.EventActionStarted:
 			actionStart[e.Data["run_id"]] = e
 		case incidents.EventActionItem: // added with the resolution message's button
-			d.Items = append(d.Items, Item{Owner: name(firstNonEmpty(e.Data["owner"], e.Actor)), Text: readable(e.Data["text"], name)})
+			a.d.Items = append(a.d.Items, Item{Owner: a.name(firstNonEmpty(e.Data["owner"], e.Actor)), Text: readable(e.Data["text"], a.name)})
 		case incidents.EventActionFinished:
-			start := actionStart[e.Data["run_id"]]
-			d.Actions = append(d.Actions, ActionTaken{
-				At: start.At, Who: name(firstNonEmpty(start.Data["requested_by"], start.Actor)), Action: e.Data["target"],
-				Outcome: e.Data["outcome"], Detail: firstNonEmpty(e.Data["summary"], strings.TrimSpace(e.Data["error_code"]+" "+e.Data["error"])),
-				RequestID: e.Data["request_id"], Took: e.Data["duration"], ConfirmedBy: name(start.Data["confirmed_by"]),
-			})
+			a.d.Actions = append(a.d.Actions, a.actionTaken(actionStart[e.Data["run_id"]], e))
 		}
 		if e.Kind == incidents.EventReminder || e.Kind == incidents.EventSnoozed {
-			d.Omitted["update reminders and snoozes"]++
+			a.d.Omitted["update reminders and snoozes"]++
 			continue
 		}
-		if text := eventLine(e, name); text != "" {
-			d.Timeline = append(d.Timeline, Entry{At: e.At, Text: text, Who: name(e.Actor), Key: keyEvent(e.Kind), auto: e.Actor == incidents.ActorBot})
+		if text := eventLine(e, a.name); text != "" {
+			a.d.Timeline = append(a.d.Timeline, Entry{At: e.At, Text: text, Who: a.name(e.Actor), Key: keyEvent(e.Kind), auto: e.Actor == incidents.ActorBot})
 		}
 	}
+	return c
+}
 
-	// The channel.
-	if ch != nil {
-		for _, m := range ch.Messages {
-			switch {
-			case m.Subtype == "channel_join" || m.Subtype == "channel_leave":
-				d.Omitted["joins and leaves"]++
-				continue
-			case bots[m.User]: // our own reminders, notices and cards; other bots (alerts) stay
-				d.Omitted["the incident bot's own messages"]++
-				continue
-			}
-			if m.BotID == "" {
-				addAuthor(m.User) // other bots (alerts) are narrated, not authors
-			}
-			text := m.Text
-			if itemPrefix.MatchString(text) {
-				owner := m.User
-				if mm := mention.FindStringSubmatch(text); mm != nil {
-					owner = mm[1]
-				}
-				d.Items = append(d.Items, Item{Owner: name(owner), Text: readable(itemPrefix.ReplaceAllString(text, ""), name)})
-			}
-			for _, f := range m.Files {
-				text += fmt.Sprintf(" [file: %s](%s)", f.Name, f.URL)
-			}
-			if m.Edited {
-				text += " _(edited)_"
-			}
-			who := name(m.User)
-			if m.Name != "" && (m.User == "" || strings.HasPrefix(who, "<@")) {
-				who = m.Name
-			}
-			d.Timeline = append(d.Timeline, Entry{
-				At: m.At, Text: readable(text, name), Who: who, order: 1,
-				Key:   m.Pinned || reacted(m, opts.KeyEmoji),
-				Reply: m.ThreadTS != "" && m.ThreadTS != m.TS,
-				ts:    m.TS, th: m.ThreadTS,
-			})
-		}
+func (a *assembly) actionTaken(start, e incidents.Event) ActionTaken {
+	return ActionTaken{
+		At: start.At, Who: a.name(firstNonEmpty(start.Data["requested_by"], start.Actor)), Action: e.Data["target"],
+		Outcome: e.Data["outcome"], Detail: firstNonEmpty(e.Data["summary"], strings.TrimSpace(e.Data["error_code"]+" "+e.Data["error"])),
+		RequestID: e.Data["request_id"], Took: e.Data["duration"], ConfirmedBy: a.name(start.Data["confirmed_by"]),
 	}
-	sort.SliceStable(d.Timeline, func(i, j int) bool {
-		a, b := d.Timeline[i], d.Timeline[j]
-		if !a.At.Equal(b.At) {
-			return a.At.Before(b.At)
+}
+
+// channel puts the channel's messages in the draft, with the action
+// items people wrote there.
+func (a *assembly) channel(ch *Channel) {
+	for _, m := range ch.Messages {
+		switch {
+		case m.Subtype == "channel_join" || m.Subtype == "channel_leave":
+			a.d.Omitted["joins and leaves"]++
+			continue
+		case a.bots[m.User]: // our own reminders, notices and cards; other bots (alerts) stay
+			a.d.Omitted["the incident bot's own messages"]++
+			continue
 		}
-		return a.order < b.order
+		if m.BotID == "" {
+			a.addAuthor(m.User) // other bots (alerts) are narrated, not authors
+		}
+		text := m.Text
+		if itemPrefix.MatchString(text) {
+			owner := m.User
+			if mm := mention.FindStringSubmatch(text); mm != nil {
+				owner = mm[1]
+			}
+			a.d.Items = append(a.d.Items, Item{Owner: a.name(owner), Text: readable(itemPrefix.ReplaceAllString(text, ""), a.name)})
+		}
+		for _, f := range m.Files {
+			text += fmt.Sprintf(" [file: %s](%s)", f.Name, f.URL)
+		}
+		if m.Edited {
+			text += " _(edited)_"
+		}
+		who := a.name(m.User)
+		if m.Name != "" && (m.User == "" || strings.HasPrefix(who, "<@")) {
+			who = m.Name
+		}
+		a.d.Timeline = append(a.d.Timeline, Entry{
+			At: m.At, Text: readable(text, a.name), Who: who, order: 1,
+			Key:   m.Pinned || reacted(m, a.opts.KeyEmoji),
+			Reply: m.ThreadTS != "" && m.ThreadTS != m.TS,
+			ts:    m.TS, th: m.ThreadTS,
+		})
+	}
+}
+
+// order sorts the timeline, marks its silences and puts replies under
+// their threads.
+func (a *assembly) order(inc incidents.Incident) {
+	tl := a.d.Timeline
+	sort.SliceStable(tl, func(i, j int) bool {
+		if !tl[i].At.Equal(tl[j].At) {
+			return tl[i].At.Before(tl[j].At)
+		}
+		return tl[i].order < tl[j].order
 	})
-	d.Timeline = threaded(withGaps(d.Timeline, inc, opts.GapAfter))
-	if len(d.Timeline) > 0 {
-		first, last := d.Timeline[0].At.In(opts.Location), d.Timeline[len(d.Timeline)-1].At.In(opts.Location)
-		d.MultiDay = first.Format("2006-01-02") != last.Format("2006-01-02")
+	a.d.Timeline = threaded(withGaps(tl, inc, a.opts.GapAfter))
+	if len(a.d.Timeline) > 0 {
+		first, last := a.d.Timeline[0].At.In(a.opts.Location), a.d.Timeline[len(a.d.Timeline)-1].At.In(a.opts.Location)
+		a.d.MultiDay = first.Format("2006-01-02") != last.Format("2006-01-02")
 	}
+}
 
-	for a := range authors {
-		d.Authors = append(d.Authors, a)
-	}
-	sort.Strings(d.Authors)
+// summary fills the draft's sections from the incident and its figures.
+func (a *assembly) summary(inc incidents.Incident, events []incidents.Event, c counts) {
+	d, loc := &a.d, a.opts.Location
+	d.Authors = slices.Sorted(maps.Keys(a.authors))
 	d.Summary = inc.Title + "."
 	if inc.Number > 0 { // an incident the bot recorded (not one rebuilt from an export)
 		d.Summary = fmt.Sprintf("%s incident %s: %s.", inc.Severity.Label(), inc.Ref(), inc.Title)
@@ -225,232 +262,21 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 	d.Impact = orUnknown(inc.Description)
 	d.NonTechnical = "???"
 	d.Trigger = "???"
-	d.Detection = fmt.Sprintf("Declared by %s at %s.", name(inc.Reporter), clock(inc.DeclaredAt, opts.Location, true))
+	d.Detection = fmt.Sprintf("Declared by %s at %s.", a.name(inc.Reporter), clock(inc.DeclaredAt, loc, true))
 	if inc.Number == 0 {
-		d.Detection = fmt.Sprintf("??? (the channel starts at %s with %s)", clock(inc.DeclaredAt, opts.Location, true), name(inc.Reporter))
+		d.Detection = fmt.Sprintf("??? (the channel starts at %s with %s)", clock(inc.DeclaredAt, loc, true), a.name(inc.Reporter))
 	}
 	detect := "??? (from the start of impact to the declaration)"
 	if first, ev, ok := firstAlert(events); ok {
 		d.Detection = fmt.Sprintf("Monitoring alerted at %s (%s: %s); the incident was declared at %s.",
-			clock(first, opts.Location, true), ev.Data["source"], alertTitle(ev.Text, ev.Data["source"]), clock(inc.DeclaredAt, opts.Location, true))
+			clock(first, loc, true), ev.Data["source"], alertTitle(ev.Text, ev.Data["source"]), clock(inc.DeclaredAt, loc, true))
 		if lag := inc.DeclaredAt.Sub(first); lag >= 0 {
 			detect = fmt.Sprintf("??? from the start of impact; %s from the first alert to the declaration", txt.Duration(lag))
 		}
 	}
 	d.Resolution = orUnknown(inc.Summary)
-	d.Figures = figures(inc, detect, firstUpdate, updates, reminders, escalations)
-	d.Whys = whys(inc, opts)
-	return d
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func orUnknown(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return "???"
-	}
-	return s
-}
-
-func reacted(m Message, emoji string) bool {
-	return slices.ContainsFunc(m.Reactions, func(r Reaction) bool { return r.Name == emoji })
-}
-
-// keyEvent: the lifecycle turns are key events in the narrative.
-func keyEvent(k incidents.EventKind) bool {
-	switch k {
-	case incidents.EventDeclared, incidents.EventMitigated, incidents.EventResolved, incidents.EventEscalated:
-		return true
-	}
-	return false
-}
-
-// eventLine words a recorded event for the timeline; "" leaves it out
-// (bookkeeping such as the channel's creation or a card redraw).
-func eventLine(e incidents.Event, name func(string) string) string {
-	who := name(e.Actor)
-	by := ""
-	if who != "" {
-		by = " (" + who + ")"
-	}
-	switch e.Kind {
-	case incidents.EventChannelCreated, incidents.EventRunbookSwitched, incidents.EventCheckUndone, incidents.EventActionPreviewed, incidents.EventActionStarted,
-		incidents.EventActionItem, incidents.EventPostmortem:
-		return ""
-	case incidents.EventStatusUpdate:
-		return "Status update" + by + ": " + readable(e.Text, name)
-	case incidents.EventActionFinished:
-		return "Action: " + e.Data["target"] + " — " + e.Data["outcome"]
-	case incidents.EventCommanderChanged:
-		return "Commander changed from " + orID(name, e.Data["from"]) + " to " + orID(name, e.Data["to"]) + by
-	}
-	return readable(e.Text, name) + by
-}
-
-// orID is a person's name, or their user ID when it is unknown.
-func orID(name func(string) string, id string) string {
-	if n := name(id); n != "" {
-		return n
-	}
-	return id
-}
-
-// threaded moves each thread reply right under its parent (they were in
-// time order, where a late reply would sit under an unrelated line);
-// replies whose parent is not in the timeline stay where they are.
-func threaded(es []Entry) []Entry {
-	parents := map[string]bool{}
-	replies := map[string][]Entry{}
-	for _, e := range es {
-		if !e.Reply && e.ts != "" {
-			parents[e.ts] = true
-		}
-	}
-	out := make([]Entry, 0, len(es))
-	for _, e := range es {
-		if e.Reply && parents[e.th] {
-			replies[e.th] = append(replies[e.th], e)
-			continue
-		}
-		if e.Reply {
-			e.Reply = false
-			e.Text = "(in a thread) " + e.Text
-		}
-		out = append(out, e)
-	}
-	grouped := make([]Entry, 0, len(es))
-	for _, e := range out {
-		grouped = append(grouped, e)
-		if e.ts != "" {
-			grouped = append(grouped, replies[e.ts]...)
-		}
-	}
-	return grouped
-}
-
-// slackLink matches <https://…|label>, <https://…>, <#C…|name> and <!here>.
-var slackLink = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>|<#[CG][A-Z0-9]+\|([^>]*)>|<!(here|channel|everyone)>`)
-
-// readable replaces Slack mentions with names and Slack links with
-// Markdown ones. &lt; and &gt; stay escaped (the draft must not carry raw
-// HTML from the channel); &amp; becomes &.
-func readable(s string, name func(string) string) string {
-	s = slackLink.ReplaceAllStringFunc(s, func(m string) string {
-		sm := slackLink.FindStringSubmatch(m)
-		switch {
-		case sm[1] != "" && sm[2] != "":
-			return "[" + sm[2] + "](" + sm[1] + ")"
-		case sm[1] != "":
-			return sm[1]
-		case sm[3] != "":
-			return "#" + sm[3]
-		}
-		return "@" + sm[4]
-	})
-	s = mention.ReplaceAllStringFunc(s, func(m string) string {
-		n := name(mention.FindStringSubmatch(m)[1])
-		if strings.HasPrefix(n, "<@") { // unknown person: keep the mention
-			return n
-		}
-		return "@" + n
-	})
-	s = strings.ReplaceAll(s, "&amp;", "&")
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// withGaps adds "what happened here?" lines for silent stretches while the
-// incident was open.
-func withGaps(es []Entry, inc incidents.Incident, gap time.Duration) []Entry {
-	end := inc.ResolvedAt
-	if end.IsZero() && len(es) > 0 {
-		end = es[len(es)-1].At
-	}
-	out := make([]Entry, 0, len(es)+8)
-	prev := inc.DeclaredAt
-	for _, e := range es {
-		if !e.auto && !e.At.Before(inc.DeclaredAt) && !e.At.After(end) && e.At.Sub(prev) > gap {
-			out = append(out, Entry{At: prev.Add(time.Second), Gap: true,
-				Text: fmt.Sprintf("??:?? - %s with nothing recorded: what happened? (manual changes?)", txt.Duration(e.At.Sub(prev)))})
-		}
-		if e.At.After(prev) && !e.auto {
-			prev = e.At
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-// firstAlert is the earliest time an alert recorded in the timeline
-// fired, and its event.
-func firstAlert(events []incidents.Event) (time.Time, incidents.Event, bool) {
-	var first time.Time
-	var ev incidents.Event
-	for _, e := range events {
-		if e.Kind != incidents.EventAlert || e.Data["status"] == "resolved" {
-			continue
-		}
-		at, err := time.Parse(time.RFC3339, e.Data["at"])
-		if err != nil {
-			at = e.At
-		}
-		if first.IsZero() || at.Before(first) {
-			first, ev = at, e
-		}
-	}
-	return first, ev, !first.IsZero()
-}
-
-// alertTitle is the alert's title in an alert event's text
-// ("Opened from alert: TITLE (SOURCE)").
-func alertTitle(text, source string) string {
-	if _, t, ok := strings.Cut(text, ": "); ok {
-		text = t
-	}
-	return strings.TrimSuffix(text, " ("+source+")")
-}
-
-func figures(inc incidents.Incident, detect string, firstUpdate time.Time, updates, reminders, escalations int) [][2]string {
-	since := func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return txt.Duration(t.Sub(inc.DeclaredAt))
-	}
-	return [][2]string{
-		{"Time to detect", detect},
-		{"Time to acknowledge (first status update)", since(firstUpdate)},
-		{"Time to mitigate", since(inc.MitigatedAt)},
-		{"Time to resolve", since(inc.ResolvedAt)},
-		{"Status updates", strconv.Itoa(updates)},
-		{"Update reminders", strconv.Itoa(reminders)},
-		{"Escalations", strconv.Itoa(escalations)},
-	}
-}
-
-// whys is a five-whys scaffold, seeded from the runbook's likely cause.
-func whys(inc incidents.Incident, opts Options) []string {
-	first := "???"
-	if len(opts.LikelyCauses) > 0 {
-		first = "??? (the runbook " + opts.Runbook + " suggests: " + strings.Join(opts.LikelyCauses, "; ") + ")"
-	}
-	out := []string{"Why did " + strings.TrimSuffix(inc.Title, ".") + " happen?", "  - " + first}
-	for range 4 {
-		out = append(out, "Why?", "  - ???")
-	}
-	return out
-}
-func clock(t time.Time, loc *time.Location, withDate bool) string {
-	if withDate {
-		return t.In(loc).Format("2006-01-02 15:04 MST")
-	}
-	return t.In(loc).Format("15:04")
+	d.Figures = figures(inc, detect, c.firstUpdate, c.updates, c.reminders, c.escalations)
+	d.Whys = whys(inc, a.opts)
 }
 
 // People lists every user the draft may name: authors, event actors and
