@@ -59,35 +59,12 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 		opts.Runbook, opts.LikelyCauses = postmortem.LastRunbook(evs, a.catalog.Causes)
 	}
 	md := postmortem.Assemble(inc, evs, &ch, opts).Markdown()
-	name := fmt.Sprintf("postmortem-incident-%d.md", inc.Number)
-	file, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
-		Channel: inc.ChannelID, Filename: name, Title: "Postmortem draft " + inc.Ref(), FileSize: len(md), Reader: strings.NewReader(md),
-		InitialComment: fmt.Sprintf(":memo: Postmortem draft for %s, from %d messages and %d recorded events. Fill in the `???`s.", inc.Ref(), len(ch.Messages), len(evs)),
-	})
+	fileID, bookmarkID, err := a.publishDraft(ctx, inc, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %d messages and %d recorded events. Fill in the `???`s.",
+		inc.Ref(), len(ch.Messages), len(evs)), lastPostmortem(evs))
 	if err != nil {
-		return incidents.Errorf(incidents.EINVALID, "I could not upload the draft: %s", DescribeSlackError(SlackErrorCode(err)))
+		return err
 	}
-	prev := lastPostmortem(evs)
-	link := ""
-	if info, _, _, err := a.api.GetFileInfoContext(ctx, file.ID, 0, 0); err == nil {
-		link = info.Permalink
-	} else {
-		a.logFor(ctx).Warn("could not read the draft's link; the bookmark is not moved to it",
-			zap.String("file_id", file.ID), zap.String("slack_error", SlackErrorCode(err)))
-	}
-	bookmarkID := prev["bookmark_id"]
-	moved := false
-	if link != "" {
-		bookmarkID, moved = a.bookmark(ctx, inc, bookmarkID, link)
-	}
-	// The old draft goes only once the bookmark points at the new one, so
-	// the bookmark never leads to a deleted file.
-	if old := prev["file_id"]; old != "" && old != file.ID && (moved || prev["bookmark_id"] == "") {
-		if err := a.api.DeleteFileContext(ctx, old); err != nil {
-			a.logFor(ctx).Warn("could not delete the previous draft", zap.String("file_id", old), zap.String("slack_error", SlackErrorCode(err)))
-		}
-	}
-	data := map[string]string{"file_id": file.ID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
+	data := map[string]string{"file_id": fileID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
 	if _, err := a.svc.Audit(ctx, inc.ID, o.User, incidents.EventPostmortem, "Postmortem draft posted", data); err != nil {
 		// The draft is in the channel, but the next run would not know to
 		// replace it: say so rather than pretend all is well.
@@ -95,6 +72,38 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 		return fmt.Errorf("the draft is posted but could not be recorded (a re-run will add another): %w", err)
 	}
 	return nil
+}
+
+// publishDraft uploads the draft to the incident channel and points the
+// channel's bookmark at it; the previous draft (prev) goes only once the
+// bookmark points at the new one, so it never leads to a deleted file.
+func (a *App) publishDraft(ctx context.Context, inc incidents.Incident, md, comment string, prev map[string]string) (fileID, bookmarkID string, err error) {
+	name := fmt.Sprintf("postmortem-incident-%d.md", inc.Number)
+	file, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Channel: inc.ChannelID, Filename: name, Title: "Postmortem draft " + inc.Ref(), FileSize: len(md), Reader: strings.NewReader(md),
+		InitialComment: comment,
+	})
+	if err != nil {
+		return "", "", incidents.Errorf(incidents.EINVALID, "I could not upload the draft: %s", DescribeSlackError(SlackErrorCode(err)))
+	}
+	link := ""
+	if info, _, _, err := a.api.GetFileInfoContext(ctx, file.ID, 0, 0); err == nil {
+		link = info.Permalink
+	} else {
+		a.logFor(ctx).Warn("could not read the draft's link; the bookmark is not moved to it",
+			zap.String("file_id", file.ID), zap.String("slack_error", SlackErrorCode(err)))
+	}
+	bookmarkID = prev["bookmark_id"]
+	moved := false
+	if link != "" {
+		bookmarkID, moved = a.bookmark(ctx, inc, bookmarkID, link)
+	}
+	if old := prev["file_id"]; old != "" && old != file.ID && (moved || prev["bookmark_id"] == "") {
+		if err := a.api.DeleteFileContext(ctx, old); err != nil {
+			a.logFor(ctx).Warn("could not delete the previous draft", zap.String("file_id", old), zap.String("slack_error", SlackErrorCode(err)))
+		}
+	}
+	return file.ID, bookmarkID, nil
 }
 
 // bookmark points the channel's "Postmortem draft" bookmark at link,

@@ -32,7 +32,7 @@ const (
 // timeline, with the effects it implies (channel, posts, announcements) in
 // the same transaction. It is safe for concurrent use.
 type Service struct {
-	store  Store
+	store  ServiceStore
 	clock  Clock
 	newID  func() uuid.UUID
 	policy Policy
@@ -46,7 +46,7 @@ type Service struct {
 // ServiceOptions configures NewService. Clock and NewID default to the
 // real clock and random UUIDs.
 type ServiceOptions struct {
-	Store Store
+	Store ServiceStore
 	Clock Clock
 	NewID func() uuid.UUID
 	// Policy sets the update reminders and escalation; the zero Policy

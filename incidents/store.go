@@ -15,26 +15,46 @@ import (
 // Implementations: incidents/postgres (several replicas may share one
 // database) and incidents/sqlite (the embedded single-replica store). Both
 // pass the suite in incidents/storetest.
+//
+// Store is what an adapter implements; each part of the bot depends only
+// on the role it uses: the Service on ServiceStore, the bot's inbox on
+// Inbox, the alert router on its own read port, actions on Locks.
 type Store interface {
 	IncidentStore
 	Outbox
 	Inbox
 	AlertLog
+	Claims
+	Locks
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// ServiceStore is what the Service uses: incidents, the effects they owe,
+// the alerts it records and once-only claims.
+type ServiceStore interface {
+	IncidentStore
+	Outbox
+	AlertWriter
+	Claims
+}
+
+// Claims records keys once across every replica.
+type Claims interface {
 	// Claim records key and reports whether this call was the first to
 	// claim it. Scheduled jobs use it so that, with several replicas on
 	// one database, a job meant to run once (the daily digest for a given
 	// day) runs once. Claims never expire.
 	Claim(ctx context.Context, key string) (bool, error)
+}
 
-	// TryLock takes a named lock shared by every replica on the store —
-	// the resource an action is changing — and returns its release
-	// function. When someone else holds it, it returns ErrLocked at once.
+// Locks are named locks shared by every replica on the store.
+type Locks interface {
+	// TryLock takes a named lock — the resource an action is changing —
+	// and returns its release function. When someone else holds it, it
+	// returns ErrLocked at once.
 	TryLock(ctx context.Context, name string) (release func(), err error)
-
-	// Ping checks that the store is reachable.
-	Ping(ctx context.Context) error
-
-	Close() error
 }
 
 // IncidentStore keeps incidents and their timelines. Every write of an
@@ -150,13 +170,10 @@ type Inbox interface {
 }
 
 // AlertLog keeps every alert received, the problems incidents opened by
-// alerts stand for, triage cards and the decisions on them.
+// alerts stand for, triage cards and the decisions on them. Its readers
+// declare what they read (incidents/alerting.Log).
 type AlertLog interface {
-	// AddAlerts stores a batch of alerts, all or none, with the effects
-	// and triage cards they imply, in one transaction. An alert whose ID,
-	// an effect whose key or a card whose key and epoch is stored already
-	// is skipped, so a retried delivery does not count twice.
-	AddAlerts(ctx context.Context, b AlertBatch) error
+	AlertWriter
 
 	// AlertIncident returns the open incident that an alert with this
 	// fingerprint was attached to, the most recently declared if several,
@@ -183,14 +200,23 @@ type AlertLog interface {
 	// since, with the latest alert of at most max fingerprints.
 	CardAlerts(ctx context.Context, card string, since time.Time, max int) (CardView, error)
 
+	// LastTriage returns the latest decision on a card, or ErrNotFound.
+	LastTriage(ctx context.Context, card string) (Triage, error)
+}
+
+// AlertWriter records alerts and decisions on them.
+type AlertWriter interface {
+	// AddAlerts stores a batch of alerts, all or none, with the effects
+	// and triage cards they imply, in one transaction. An alert whose ID,
+	// an effect whose key or a card whose key and epoch is stored already
+	// is skipped, so a retried delivery does not count twice.
+	AddAlerts(ctx context.Context, b AlertBatch) error
+
 	// TriageAlerts records a person's decision on a card, with the
 	// effects it implies. With a non-nil incident, the card's alerts not
 	// yet attached to any incident are attached to it, in the same
 	// transaction, so the next alert of that problem joins the incident.
 	TriageAlerts(ctx context.Context, t Triage, effs []Effect) error
-
-	// LastTriage returns the latest decision on a card, or ErrNotFound.
-	LastTriage(ctx context.Context, card string) (Triage, error)
 }
 
 // ListFilter narrows List.

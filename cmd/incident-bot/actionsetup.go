@@ -28,7 +28,7 @@ func actionRegistry(getenv func(string) string) (*actions.Registry, error) {
 
 // storeLocks lets the executor lock resources through the incident store,
 // so replicas sharing PostgreSQL never change one resource at once.
-type storeLocks struct{ store incidents.Store }
+type storeLocks struct{ store incidents.Locks }
 
 func (s storeLocks) TryLock(ctx context.Context, name string) (func(), bool, error) {
 	release, err := s.store.TryLock(ctx, name)
@@ -43,7 +43,7 @@ func (s storeLocks) TryLock(ctx context.Context, name string) (func(), bool, err
 
 // loadExecutor reads TARGETS_FILE; without one, actions are off (their
 // buttons say why) and the executor is nil.
-func loadExecutor(cfg Config, store incidents.Store) (*actions.Executor, error) {
+func loadExecutor(cfg Config, store incidents.Locks) (*actions.Executor, error) {
 	if cfg.TargetsFile == "" {
 		return nil, nil
 	}

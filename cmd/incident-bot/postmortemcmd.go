@@ -88,8 +88,14 @@ func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem
 	return 0
 }
 
+// incidentFinder is what finding an incident by number or ID reads.
+type incidentFinder interface {
+	Get(ctx context.Context, id uuid.UUID) (incidents.Incident, error)
+	List(ctx context.Context, f incidents.ListFilter) ([]incidents.Incident, error)
+}
+
 // findIncident accepts a number ("12", "#12") or an incident ID.
-func findIncident(ctx context.Context, store incidents.Store, ref string) (incidents.Incident, error) {
+func findIncident(ctx context.Context, store incidentFinder, ref string) (incidents.Incident, error) {
 	if id, err := uuid.Parse(ref); err == nil {
 		return store.Get(ctx, id)
 	}

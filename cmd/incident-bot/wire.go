@@ -158,7 +158,11 @@ func (m *Main) serveHTTP(reg *prometheus.Registry, app *bot.App) error {
 
 // backlogCollector reports the work owed on each scrape: what an
 // operator alerts on when Slack or the store stops taking it.
-type backlogCollector struct{ store incidents.Store }
+type backlogCollector struct {
+	store interface {
+		Backlog(ctx context.Context) (incidents.Backlog, error)
+	}
+}
 
 var (
 	owedDesc   = prometheus.NewDesc("incidentbot_work_owed", "Work owed: accepted requests not yet done (inbox), Slack effects not yet performed (outbox), effects failed for good and waiting for a repair (failed).", []string{"queue"}, nil)

@@ -53,30 +53,8 @@ func Start(t testing.TB, o Options) *Alertmanager {
 		t.Skipf("needs Alertmanager: run scripts/test, or set %s to prometheus-alertmanager", EnvBin)
 	}
 	dir := t.TempDir()
-	if o.GroupWait == 0 {
-		o.GroupWait = time.Second
-	}
-	groupBy, _ := json.Marshal(o.GroupBy)
-	cfg := fmt.Sprintf(`route:
-  receiver: bot
-  group_by: %s
-  group_wait: %s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-- name: bot
-  webhook_configs:
-`, groupBy, o.GroupWait)
-	for _, url := range append([]string{o.WebhookURL}, o.Also...) {
-		cfg += fmt.Sprintf(`  - url: %q
-    send_resolved: true
-    http_config:
-      authorization:
-        credentials: %q
-`, url, o.Secret)
-	}
 	path := filepath.Join(dir, "alertmanager.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(o.config()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
@@ -109,6 +87,34 @@ receivers:
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// config is the Alertmanager configuration: one route grouping as asked,
+// every notification sent to each webhook with the secret.
+func (o Options) config() string {
+	if o.GroupWait == 0 {
+		o.GroupWait = time.Second
+	}
+	groupBy, _ := json.Marshal(o.GroupBy)
+	cfg := fmt.Sprintf(`route:
+  receiver: bot
+  group_by: %s
+  group_wait: %s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+- name: bot
+  webhook_configs:
+`, groupBy, o.GroupWait)
+	for _, url := range append([]string{o.WebhookURL}, o.Also...) {
+		cfg += fmt.Sprintf(`  - url: %q
+    send_resolved: true
+    http_config:
+      authorization:
+        credentials: %q
+`, url, o.Secret)
+	}
+	return cfg
 }
 
 // Alert is one alert as Alertmanager's v2 API takes it.
