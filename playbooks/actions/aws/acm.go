@@ -44,82 +44,101 @@ func (r listenerCerts) Run(ctx context.Context, req actions.Request) (actions.Re
 	if err != nil {
 		return actions.Result{}, err
 	}
+	listeners, id, err := describeListeners(ctx, a.elb, s.LoadBalancerARN)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	lb := lbName(s.LoadBalancerARN)
+	rep, err := r.report(ctx, a.elb, s, listeners)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	if len(rep.tls) == 0 {
+		summary := fmt.Sprintf("%s: no HTTPS or TLS listeners on %s", s.Name, lb)
+		if len(rep.other) > 0 {
+			summary += " (it has " + strings.Join(rep.other, ", ") + ")"
+		}
+		return actions.Result{Summary: summary, RequestID: id}, nil
+	}
+	return actions.Result{Summary: rep.summary(s.Name, lb), Details: strings.TrimSpace(rep.b.String()), RequestID: id}, nil
+}
+
+// describeListeners fetches the load balancer's listeners and the first page's request ID.
+func describeListeners(ctx context.Context, api elbAPI, lbARN string) ([]elbtypes.Listener, string, error) {
 	var listeners []elbtypes.Listener
 	var id string
-	pages := elb.NewDescribeListenersPaginator(a.elb, &elb.DescribeListenersInput{LoadBalancerArn: aws.String(s.LoadBalancerARN)})
+	pages := elb.NewDescribeListenersPaginator(api, &elb.DescribeListenersInput{LoadBalancerArn: aws.String(lbARN)})
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return actions.Result{}, apiError("elasticloadbalancing DescribeListeners", err)
+			return nil, "", apiError("elasticloadbalancing DescribeListeners", err)
 		}
 		if id == "" {
 			id = requestID(out.ResultMetadata)
 		}
 		listeners = append(listeners, out.Listeners...)
 	}
-	lb := lbName(s.LoadBalancerARN)
-	var tls, other []string
-	var b strings.Builder
-	states := map[string]*certState{}
-	var order []string // certificate ARNs as first seen
+	return listeners, id, nil
+}
+
+// certReport is the listeners' certificates as the details show them.
+type certReport struct {
+	b          strings.Builder
+	tls, other []string // listener names, "HTTPS :443"
+	states     map[string]*certState
+	order      []string // certificate ARNs as first seen
+}
+
+// report checks the certificates of each HTTPS and TLS listener in turn.
+func (r listenerCerts) report(ctx context.Context, api elbAPI, s *actions.Service, listeners []elbtypes.Listener) (*certReport, error) {
+	rep := &certReport{states: map[string]*certState{}}
 	for _, l := range listeners {
 		name := fmt.Sprintf("%s :%d", l.Protocol, aws.ToInt32(l.Port))
 		if l.Protocol != elbtypes.ProtocolEnumHttps && l.Protocol != elbtypes.ProtocolEnumTls {
-			other = append(other, name)
+			rep.other = append(rep.other, name)
 			continue
 		}
-		tls = append(tls, name)
-		certs, err := r.listenerCertificates(ctx, a.elb, l)
-		if err != nil {
-			return actions.Result{}, err
-		}
-		fmt.Fprintf(&b, "*%s* (%s)\n", txt.SlackEscape(name), plural(len(certs), "certificate"))
-		if len(certs) == 0 {
-			b.WriteString("• no certificates\n")
-		}
-		for _, c := range certs {
-			arn := aws.ToString(c.CertificateArn)
-			st, ok := states[arn]
-			if !ok {
-				if st, err = r.certificate(ctx, s, arn); err != nil {
-					return actions.Result{}, err
-				}
-				states[arn] = st
-				order = append(order, arn)
-			}
-			role := "SNI"
-			if aws.ToBool(c.IsDefault) {
-				role = "default"
-			}
-			fmt.Fprintf(&b, "• %s (%s) `%s`\n", st.line, role, txt.SlackEscape(arn))
+		rep.tls = append(rep.tls, name)
+		if err := r.writeListener(ctx, api, s, rep, l, name); err != nil {
+			return nil, err
 		}
 	}
-	if len(tls) == 0 {
-		summary := fmt.Sprintf("%s: no HTTPS or TLS listeners on %s", s.Name, lb)
-		if len(other) > 0 {
-			summary += " (it has " + strings.Join(other, ", ") + ")"
-		}
-		return actions.Result{Summary: summary, RequestID: id}, nil
-	}
+	return rep, nil
+}
 
-	var expired, soon, unchecked, soonest int
-	soonest = -1
-	for _, arn := range order {
-		st := states[arn]
-		switch {
-		case !st.checked:
-			unchecked++
-			continue
-		case st.expired:
-			expired++
-		case st.soon:
-			soon++
-		}
-		if !st.expired && (soonest < 0 || st.daysLeft < soonest) {
-			soonest = st.daysLeft
-		}
+// writeListener writes one TLS listener's certificates, checking those not seen before.
+func (r listenerCerts) writeListener(ctx context.Context, api elbAPI, s *actions.Service, rep *certReport, l elbtypes.Listener, name string) error {
+	certs, err := r.listenerCertificates(ctx, api, l)
+	if err != nil {
+		return err
 	}
-	summary := fmt.Sprintf("%s: %s on %s of %s", s.Name, plural(len(order), "certificate"), plural(len(tls), "TLS listener"), lb)
+	fmt.Fprintf(&rep.b, "*%s* (%s)\n", txt.SlackEscape(name), plural(len(certs), "certificate"))
+	if len(certs) == 0 {
+		rep.b.WriteString("• no certificates\n")
+	}
+	for _, c := range certs {
+		arn := aws.ToString(c.CertificateArn)
+		st, ok := rep.states[arn]
+		if !ok {
+			if st, err = r.certificate(ctx, s, arn); err != nil {
+				return err
+			}
+			rep.states[arn] = st
+			rep.order = append(rep.order, arn)
+		}
+		role := "SNI"
+		if aws.ToBool(c.IsDefault) {
+			role = "default"
+		}
+		fmt.Fprintf(&rep.b, "• %s (%s) `%s`\n", st.line, role, txt.SlackEscape(arn))
+	}
+	return nil
+}
+
+// summary words the summary: the certificates expired, expiring soon or not checked.
+func (rep *certReport) summary(service, lb string) string {
+	expired, soon, unchecked, soonest := rep.tally()
+	summary := fmt.Sprintf("%s: %s on %s of %s", service, plural(len(rep.order), "certificate"), plural(len(rep.tls), "TLS listener"), lb)
 	var parts []string
 	if expired > 0 {
 		parts = append(parts, fmt.Sprintf("%d EXPIRED", expired))
@@ -136,7 +155,28 @@ func (r listenerCerts) Run(ctx context.Context, req actions.Request) (actions.Re
 	if len(parts) > 0 {
 		summary += ": " + strings.Join(parts, ", ")
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return summary
+}
+
+// tally counts the certificates by state, with the fewest days left of an unexpired one (-1 if none).
+func (rep *certReport) tally() (expired, soon, unchecked, soonest int) {
+	soonest = -1
+	for _, arn := range rep.order {
+		st := rep.states[arn]
+		switch {
+		case !st.checked:
+			unchecked++
+			continue
+		case st.expired:
+			expired++
+		case st.soon:
+			soon++
+		}
+		if !st.expired && (soonest < 0 || st.daysLeft < soonest) {
+			soonest = st.daysLeft
+		}
+	}
+	return expired, soon, unchecked, soonest
 }
 
 // listenerCertificates lists a listener's default and SNI certificates.

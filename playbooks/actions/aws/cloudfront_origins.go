@@ -38,15 +38,40 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	if err != nil {
 		return actions.Result{}, err
 	}
-	out, err := a.cloudfront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(s.DistributionID)})
+	d, id, err := getDistribution(ctx, a.cloudfront, s.DistributionID)
 	if err != nil {
-		return actions.Result{}, apiError("cloudfront GetDistribution", err)
+		return actions.Result{}, err
 	}
-	id := requestID(out.ResultMetadata)
+	list, routes := originRoutes(d)
+	if len(list) == 0 {
+		return actions.Result{Summary: fmt.Sprintf("%s: distribution %s has no origins", s.Name, s.DistributionID), RequestID: id}, nil
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Distribution `%s` (%s)\n", txt.SlackEscape(s.DistributionID), txt.SlackEscape(aws.ToString(d.DomainName)))
+	buckets, findings, err := r.writeOrigins(ctx, &b, s, d, list, routes)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	summary := originsSummary(s.Name, len(list), buckets, findings)
+	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+}
+
+// getDistribution fetches the distribution (empty when CloudFront returns none) and the request ID.
+func getDistribution(ctx context.Context, api cloudfrontAPI, distID string) (*cftypes.Distribution, string, error) {
+	out, err := api.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(distID)})
+	if err != nil {
+		return nil, "", apiError("cloudfront GetDistribution", err)
+	}
 	d := out.Distribution
 	if d == nil {
 		d = &cftypes.Distribution{}
 	}
+	return d, requestID(out.ResultMetadata), nil
+}
+
+// originRoutes lists the distribution's origins and, by origin ID, the paths each serves.
+func originRoutes(d *cftypes.Distribution) ([]cftypes.Origin, map[string][]string) {
 	var list []cftypes.Origin
 	routes := map[string][]string{} // origin ID → the paths it serves
 	if cfg := d.DistributionConfig; cfg != nil {
@@ -64,18 +89,17 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 			}
 		}
 	}
-	if len(list) == 0 {
-		return actions.Result{Summary: fmt.Sprintf("%s: distribution %s has no origins", s.Name, s.DistributionID), RequestID: id}, nil
-	}
+	return list, routes
+}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "Distribution `%s` (%s)\n", txt.SlackEscape(s.DistributionID), txt.SlackEscape(aws.ToString(d.DomainName)))
+// writeOrigins writes each origin to b and returns the S3 buckets and what looks wrong with them.
+func (r origins) writeOrigins(ctx context.Context, b *strings.Builder, s *actions.Service, d *cftypes.Distribution, list []cftypes.Origin, routes map[string][]string) ([]string, []string, error) {
 	var buckets, findings []string
 	for _, o := range list {
 		domain := strings.ToLower(aws.ToString(o.DomainName))
-		fmt.Fprintf(&b, "*Origin `%s`* → `%s%s`", txt.SlackEscape(aws.ToString(o.Id)), txt.SlackEscape(domain), txt.SlackEscape(aws.ToString(o.OriginPath)))
+		fmt.Fprintf(b, "*Origin `%s`* → `%s%s`", txt.SlackEscape(aws.ToString(o.Id)), txt.SlackEscape(domain), txt.SlackEscape(aws.ToString(o.OriginPath)))
 		if paths := routes[aws.ToString(o.Id)]; len(paths) > 0 {
-			fmt.Fprintf(&b, " (serves %s)", txt.SlackEscape(strings.Join(paths, ", ")))
+			fmt.Fprintf(b, " (serves %s)", txt.SlackEscape(strings.Join(paths, ", ")))
 		}
 		b.WriteByte('\n')
 		bucket, region, website, ok := s3Origin(domain)
@@ -87,17 +111,21 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		if region == "" {
 			region = s.Region // S3 redirects to the bucket's own region
 		}
-		found, err := r.bucket(ctx, &b, s, d, o, bucket, region, website)
+		found, err := r.bucket(ctx, b, s, d, o, bucket, region, website)
 		if err != nil {
-			return actions.Result{}, err
+			return nil, nil, err
 		}
 		for _, f := range found {
-			fmt.Fprintf(&b, "• ⚠ %s\n", txt.SlackEscape(f))
+			fmt.Fprintf(b, "• ⚠ %s\n", txt.SlackEscape(f))
 			findings = append(findings, "bucket "+bucket+": "+f)
 		}
 	}
+	return buckets, findings, nil
+}
 
-	summary := fmt.Sprintf("%s: %s", s.Name, plural(len(list), "origin"))
+// originsSummary words the summary: the S3 buckets, or the first thing wrong with them.
+func originsSummary(service string, n int, buckets, findings []string) string {
+	summary := fmt.Sprintf("%s: %s", service, plural(n, "origin"))
 	switch {
 	case len(buckets) == 0:
 		summary += ", none of them an S3 bucket"
@@ -109,7 +137,7 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 			summary += fmt.Sprintf(" (+%d more)", len(findings)-1)
 		}
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return summary
 }
 
 // bucket writes an S3 origin's bucket, policy and public access block to
@@ -153,14 +181,26 @@ func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Serv
 		}
 	}
 
-	pab, _, err := inBucketRegion(ctx, r.c, region, s.RoleARN, func(api s3API) (*s3.GetPublicAccessBlockOutput, error) {
+	f, err := r.publicAccessBlock(ctx, b, s.RoleARN, bucket, region, website || access == "")
+	if err != nil {
+		return nil, err
+	}
+	if f != "" {
+		found = append(found, f)
+	}
+	return found, nil
+}
+
+// publicAccessBlock writes the bucket's public access block to b and returns what looks wrong, if anything.
+func (r origins) publicAccessBlock(ctx context.Context, b *strings.Builder, role, bucket, region string, anonymous bool) (string, error) {
+	pab, _, err := inBucketRegion(ctx, r.c, region, role, func(api s3API) (*s3.GetPublicAccessBlockOutput, error) {
 		return api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
 	})
 	switch {
 	case isCode(err, "NoSuchPublicAccessBlockConfiguration"):
 		b.WriteString("• Public access block: none on the bucket (NoSuchPublicAccessBlockConfiguration; the account's own setting may still apply)\n")
 	case err != nil:
-		return nil, apiError("s3 GetPublicAccessBlock "+bucket, err)
+		return "", apiError("s3 GetPublicAccessBlock "+bucket, err)
 	default:
 		c := pab.PublicAccessBlockConfiguration
 		if c == nil {
@@ -168,11 +208,11 @@ func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Serv
 		}
 		fmt.Fprintf(b, "• Public access block: BlockPublicAcls %s, IgnorePublicAcls %s, BlockPublicPolicy %s, RestrictPublicBuckets %s\n",
 			onOff(c.BlockPublicAcls), onOff(c.IgnorePublicAcls), onOff(c.BlockPublicPolicy), onOff(c.RestrictPublicBuckets))
-		if (website || access == "") && aws.ToBool(c.RestrictPublicBuckets) {
-			found = append(found, "RestrictPublicBuckets is on, so the anonymous reads this origin relies on are denied")
+		if anonymous && aws.ToBool(c.RestrictPublicBuckets) {
+			return "RestrictPublicBuckets is on, so the anonymous reads this origin relies on are denied", nil
 		}
 	}
-	return found, nil
+	return "", nil
 }
 
 // s3OriginRE matches S3 bucket endpoints: bucket.s3.amazonaws.com,

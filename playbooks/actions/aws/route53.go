@@ -47,11 +47,7 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 		return actions.Result{}, fmt.Errorf("service %s: domain %s in the targets file is not in hosted zone %s (%s)", s.Name, strings.TrimSuffix(domain, "."), s.HostedZoneID, apex)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hosted zone `%s` *%s*", txt.SlackEscape(s.HostedZoneID), txt.SlackEscape(apex))
-	if domain != apex {
-		fmt.Fprintf(&b, " (serving %s)", txt.SlackEscape(domain))
-	}
-	b.WriteByte('\n')
+	writeZoneHeading(&b, s.HostedZoneID, apex, domain)
 	if zone.Config != nil && zone.Config.PrivateZone {
 		return actions.Result{
 			Summary:   fmt.Sprintf("%s: hosted zone %s (%s) is private: public DNS does not delegate to it", s.Name, s.HostedZoneID, apex),
@@ -60,16 +56,47 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 		}, nil
 	}
 
-	rr, err := a.route53.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{
-		HostedZoneId:    aws.String(s.HostedZoneID),
+	zoneNS, id, err := zoneNameServers(ctx, a.route53, s.HostedZoneID, apex)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	b.WriteString("*Route 53 NS record set*\n" + bullets(zoneNS, "none") + "\n")
+	findings := servedFindings(hz.DelegationSet, zoneNS)
+
+	parent, err := r.c.dns.delegationOf(ctx, apex)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	summary := writeParentDelegation(&b, s.Name, apex, zoneNS, parent)
+	for _, f := range findings {
+		fmt.Fprintf(&b, "• ⚠ %s\n", txt.SlackEscape(f))
+	}
+	if len(findings) > 0 {
+		summary += "; but " + findings[0]
+	}
+	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+}
+
+// writeZoneHeading writes the details' first line: the zone and the domain it serves.
+func writeZoneHeading(b *strings.Builder, zoneID, apex, domain string) {
+	fmt.Fprintf(b, "Hosted zone `%s` *%s*", txt.SlackEscape(zoneID), txt.SlackEscape(apex))
+	if domain != apex {
+		fmt.Fprintf(b, " (serving %s)", txt.SlackEscape(domain))
+	}
+	b.WriteByte('\n')
+}
+
+// zoneNameServers fetches the zone's own NS record set at apex, sorted, and the request ID.
+func zoneNameServers(ctx context.Context, api route53API, zoneID, apex string) ([]string, string, error) {
+	rr, err := api.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{
+		HostedZoneId:    aws.String(zoneID),
 		StartRecordName: aws.String(apex),
 		StartRecordType: r53types.RRTypeNs,
 		MaxItems:        aws.Int32(1),
 	})
 	if err != nil {
-		return actions.Result{}, apiError("route53 ListResourceRecordSets", err)
+		return nil, "", apiError("route53 ListResourceRecordSets", err)
 	}
-	id := requestID(rr.ResultMetadata)
 	var zoneNS []string
 	for _, set := range rr.ResourceRecordSets {
 		if set.Type == r53types.RRTypeNs && dnsName(aws.ToString(set.Name)) == apex {
@@ -79,68 +106,67 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 		}
 	}
 	slices.Sort(zoneNS)
+	return zoneNS, requestID(rr.ResultMetadata), nil
+}
+
+// servedFindings flags an NS record set that is not the zone's delegation set.
+func servedFindings(ds *r53types.DelegationSet, zoneNS []string) []string {
 	var served []string // the name servers Route 53 really serves the zone from
-	if hz.DelegationSet != nil {
-		for _, n := range hz.DelegationSet.NameServers {
+	if ds != nil {
+		for _, n := range ds.NameServers {
 			served = append(served, hostName(n))
 		}
 		slices.Sort(served)
 	}
-	b.WriteString("*Route 53 NS record set*\n" + bullets(zoneNS, "none") + "\n")
 	var findings []string
 	if len(served) > 0 && !slices.Equal(served, zoneNS) {
 		findings = append(findings, fmt.Sprintf("the zone's NS record set is not the name servers Route 53 serves it from (%s): the parent must name those", strings.Join(served, ", ")))
 	}
+	return findings
+}
 
-	parent, err := r.c.dns.delegationOf(ctx, apex)
-	if err != nil {
-		return actions.Result{}, err
-	}
-	fmt.Fprintf(&b, "*Parent zone %s* (asked %s without recursion)\n", txt.SlackEscape(parent.zone), txt.SlackEscape(parent.server))
-	var summary string
+// writeParentDelegation writes what the parent delegates apex to and words the summary.
+func writeParentDelegation(b *strings.Builder, service, apex string, zoneNS []string, parent parentDelegation) string {
+	fmt.Fprintf(b, "*Parent zone %s* (asked %s without recursion)\n", txt.SlackEscape(parent.zone), txt.SlackEscape(parent.server))
 	switch {
 	case parent.nxdomain:
 		b.WriteString("• NXDOMAIN: the parent says the name does not exist\n")
-		summary = fmt.Sprintf("%s: the parent zone %s says %s does not exist (NXDOMAIN): nothing delegates to the Route 53 zone", s.Name, parent.zone, apex)
+		return fmt.Sprintf("%s: the parent zone %s says %s does not exist (NXDOMAIN): nothing delegates to the Route 53 zone", service, parent.zone, apex)
 	case len(parent.ns) == 0:
 		b.WriteString("• no NS records: not delegated\n")
-		summary = fmt.Sprintf("%s: the parent zone %s has no NS records for %s: it is not delegated to the Route 53 zone", s.Name, parent.zone, apex)
-	default:
-		var lines []string
-		for _, n := range parent.ns {
-			if slices.Contains(zoneNS, n) {
-				lines = append(lines, n)
-			} else {
-				lines = append(lines, n+" ❌ not in the Route 53 zone")
-			}
-		}
-		b.WriteString(bullets(lines, "") + "\n")
-		var missing []string
-		for _, n := range zoneNS {
-			if !slices.Contains(parent.ns, n) {
-				missing = append(missing, n)
-			}
-		}
-		shared := len(zoneNS) - len(missing)
-		switch {
-		case slices.Equal(parent.ns, zoneNS):
-			summary = fmt.Sprintf("%s: %s is delegated to the %s of its Route 53 NS record set", s.Name, apex, plural(len(zoneNS), "name server"))
-		case shared == 0:
-			summary = fmt.Sprintf("%s: the parent zone %s delegates %s to other name servers than its Route 53 zone's (hosted zone recreated without updating the parent's NS records?)", s.Name, parent.zone, apex)
-		default:
-			summary = fmt.Sprintf("%s: the parent zone %s delegates %s to %d of the Route 53 zone's %s and %d others", s.Name, parent.zone, apex, shared, plural(len(zoneNS), "name server"), len(parent.ns)-shared)
-		}
-		if len(missing) > 0 {
-			fmt.Fprintf(&b, "Route 53 name servers the parent lacks: %s\n", txt.SlackEscape(strings.Join(missing, ", ")))
+		return fmt.Sprintf("%s: the parent zone %s has no NS records for %s: it is not delegated to the Route 53 zone", service, parent.zone, apex)
+	}
+	var lines []string
+	for _, n := range parent.ns {
+		if slices.Contains(zoneNS, n) {
+			lines = append(lines, n)
+		} else {
+			lines = append(lines, n+" ❌ not in the Route 53 zone")
 		}
 	}
-	for _, f := range findings {
-		fmt.Fprintf(&b, "• ⚠ %s\n", txt.SlackEscape(f))
+	b.WriteString(bullets(lines, "") + "\n")
+	var missing []string
+	for _, n := range zoneNS {
+		if !slices.Contains(parent.ns, n) {
+			missing = append(missing, n)
+		}
 	}
-	if len(findings) > 0 {
-		summary += "; but " + findings[0]
+	summary := delegatedSummary(service, apex, zoneNS, parent, len(zoneNS)-len(missing))
+	if len(missing) > 0 {
+		fmt.Fprintf(b, "Route 53 name servers the parent lacks: %s\n", txt.SlackEscape(strings.Join(missing, ", ")))
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return summary
+}
+
+// delegatedSummary words the summary when the parent has NS records for apex.
+func delegatedSummary(service, apex string, zoneNS []string, parent parentDelegation, shared int) string {
+	switch {
+	case slices.Equal(parent.ns, zoneNS):
+		return fmt.Sprintf("%s: %s is delegated to the %s of its Route 53 NS record set", service, apex, plural(len(zoneNS), "name server"))
+	case shared == 0:
+		return fmt.Sprintf("%s: the parent zone %s delegates %s to other name servers than its Route 53 zone's (hosted zone recreated without updating the parent's NS records?)", service, parent.zone, apex)
+	}
+	return fmt.Sprintf("%s: the parent zone %s delegates %s to %d of the Route 53 zone's %s and %d others", service, parent.zone, apex, shared, plural(len(zoneNS), "name server"), len(parent.ns)-shared)
 }
 
 // dnsConfig is how route53.delegation asks public DNS.

@@ -51,26 +51,14 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 		return actions.Result{}, err
 	}
 	t := ecsTarget{api: a.ecs, svc: s, cluster: s.Cluster, name: s.ECSService}
-	svc, _, err := t.describe(ctx)
+	td, id, err := currentTaskDef(ctx, t)
 	if err != nil {
 		return actions.Result{}, err
-	}
-	out, err := t.api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.TaskDefinition})
-	if err != nil {
-		return actions.Result{}, apiError("ecs DescribeTaskDefinition", err)
-	}
-	id := requestID(out.ResultMetadata)
-	td := out.TaskDefinition
-	if td == nil {
-		td = &ecstypes.TaskDefinition{}
 	}
 	tdName := taskDefName(aws.ToString(td.TaskDefinitionArn))
 	partition, account := arnPartitionAccount(aws.ToString(td.TaskDefinitionArn))
 	refs := secretRefs(td, partition, t.svc.Region, account)
-	role := aws.ToString(td.ExecutionRoleArn)
-	if role != "" && !strings.HasPrefix(role, "arn:") {
-		role = fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, role)
-	}
+	role := executionRoleARN(td, partition, account)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "Task definition `%s`, execution role `%s`\n", txt.SlackEscape(tdName), txt.SlackEscape(orNone(role)))
@@ -89,6 +77,47 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 		}, nil
 	}
 
+	decisions, simID, err := simulateSecretAccess(ctx, a.iam, role, refs)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	if simID != "" {
+		id = simID // the simulation's, which decided
+	}
+	denied := writeSecretChecks(&b, refs, decisions)
+	b.WriteString("_Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny._")
+	summary := secretsSummary(t.name, role, tdName, len(refs), denied)
+	return actions.Result{Summary: summary, Details: b.String(), RequestID: id}, nil
+}
+
+// currentTaskDef fetches the service's current task definition and the request ID.
+func currentTaskDef(ctx context.Context, t ecsTarget) (*ecstypes.TaskDefinition, string, error) {
+	svc, _, err := t.describe(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := t.api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.TaskDefinition})
+	if err != nil {
+		return nil, "", apiError("ecs DescribeTaskDefinition", err)
+	}
+	td := out.TaskDefinition
+	if td == nil {
+		td = &ecstypes.TaskDefinition{}
+	}
+	return td, requestID(out.ResultMetadata), nil
+}
+
+// executionRoleARN is the task definition's execution role as an ARN, or "".
+func executionRoleARN(td *ecstypes.TaskDefinition, partition, account string) string {
+	role := aws.ToString(td.ExecutionRoleArn)
+	if role != "" && !strings.HasPrefix(role, "arn:") {
+		role = fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, role)
+	}
+	return role
+}
+
+// simulateSecretAccess is IAM's decisions on the calls refs need, and the request ID.
+func simulateSecretAccess(ctx context.Context, api iamAPI, role string, refs []secretRef) (map[string]iamtypes.EvaluationResult, string, error) {
 	// One simulation per IAM action, over all the resources it is used on.
 	byAction := map[string][]string{}
 	for _, ref := range refs {
@@ -96,9 +125,10 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 			byAction[ref.action] = append(byAction[ref.action], ref.resource)
 		}
 	}
+	var id string
 	decisions := map[string]iamtypes.EvaluationResult{} // action + " " + resource
 	for _, action := range slices.Sorted(maps.Keys(byAction)) {
-		pages := iam.NewSimulatePrincipalPolicyPaginator(a.iam, &iam.SimulatePrincipalPolicyInput{
+		pages := iam.NewSimulatePrincipalPolicyPaginator(api, &iam.SimulatePrincipalPolicyInput{
 			PolicySourceArn: aws.String(role),
 			ActionNames:     []string{action},
 			ResourceArns:    byAction[action],
@@ -106,63 +136,79 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
-				return actions.Result{}, apiError("iam SimulatePrincipalPolicy", err)
+				return nil, "", apiError("iam SimulatePrincipalPolicy", err)
 			}
 			if rid := requestID(page.ResultMetadata); rid != "" {
-				id = rid // the simulation's, which decided
+				id = rid
 			}
-			for _, res := range page.EvaluationResults {
-				act := aws.ToString(res.EvalActionName)
-				decisions[act+" "+aws.ToString(res.EvalResourceName)] = res
-				for _, rs := range res.ResourceSpecificResults {
-					decisions[act+" "+aws.ToString(rs.EvalResourceName)] = iamtypes.EvaluationResult{
-						EvalActionName: res.EvalActionName, EvalResourceName: rs.EvalResourceName,
-						EvalDecision: rs.EvalResourceDecision, MatchedStatements: rs.MatchedStatements,
-					}
-				}
+			addDecisions(decisions, page.EvaluationResults)
+		}
+	}
+	return decisions, id, nil
+}
+
+// addDecisions records evaluation results by action + " " + resource.
+func addDecisions(decisions map[string]iamtypes.EvaluationResult, results []iamtypes.EvaluationResult) {
+	for _, res := range results {
+		act := aws.ToString(res.EvalActionName)
+		decisions[act+" "+aws.ToString(res.EvalResourceName)] = res
+		for _, rs := range res.ResourceSpecificResults {
+			decisions[act+" "+aws.ToString(rs.EvalResourceName)] = iamtypes.EvaluationResult{
+				EvalActionName: res.EvalActionName, EvalResourceName: rs.EvalResourceName,
+				EvalDecision: rs.EvalResourceDecision, MatchedStatements: rs.MatchedStatements,
 			}
 		}
 	}
+}
 
+// writeSecretChecks writes each secret's decision and returns the denied ones' names.
+func writeSecretChecks(b *strings.Builder, refs []secretRef, decisions map[string]iamtypes.EvaluationResult) []string {
 	var denied []string
 	for _, ref := range refs {
 		if ref.resource == "" {
-			fmt.Fprintf(&b, "• ❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked\n", refLabel(ref), txt.SlackEscape(ref.valueFrom))
+			fmt.Fprintf(b, "• ❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked\n", refLabel(ref), txt.SlackEscape(ref.valueFrom))
 			continue
 		}
 		res, ok := decisions[ref.action+" "+ref.resource]
 		switch {
 		case !ok:
-			fmt.Fprintf(&b, "• ❓ %s ← `%s`: no simulation result for %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
+			fmt.Fprintf(b, "• ❓ %s ← `%s`: no simulation result for %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
 		case res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeAllowed:
-			fmt.Fprintf(&b, "• ✅ %s ← `%s`: %s allowed\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
+			fmt.Fprintf(b, "• ✅ %s ← `%s`: %s allowed\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
 		default:
 			denied = append(denied, ref.name)
-			why := "no policy of the role allows it"
-			if res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeExplicitDeny {
-				why = "a policy statement denies it"
-				for _, st := range res.MatchedStatements {
-					if p := aws.ToString(st.SourcePolicyId); p != "" {
-						why += " (" + p + ")"
-						break
-					}
-				}
-			}
-			fmt.Fprintf(&b, "• ❌ %s ← `%s`: %s %s — %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action, txt.SlackEscape(string(res.EvalDecision)), txt.SlackEscape(why))
+			fmt.Fprintf(b, "• ❌ %s ← `%s`: %s %s — %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action, txt.SlackEscape(string(res.EvalDecision)), txt.SlackEscape(denialReason(res)))
 		}
 	}
-	b.WriteString("_Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny._")
+	return denied
+}
 
+// denialReason says why the simulator did not allow a call.
+func denialReason(res iamtypes.EvaluationResult) string {
+	why := "no policy of the role allows it"
+	if res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeExplicitDeny {
+		why = "a policy statement denies it"
+		for _, st := range res.MatchedStatements {
+			if p := aws.ToString(st.SourcePolicyId); p != "" {
+				why += " (" + p + ")"
+				break
+			}
+		}
+	}
+	return why
+}
+
+// secretsSummary words the summary: all secrets readable, or which are denied.
+func secretsSummary(service, role, tdName string, refs int, denied []string) string {
 	roleName := role[strings.LastIndex(role, "/")+1:]
-	summary := fmt.Sprintf("%s: execution role %s may read all %s of %s", t.name, roleName, plural(len(refs), "secret"), tdName)
 	if len(denied) > 0 {
 		names := denied
 		if len(names) > 3 {
 			names = append(names[:3:3], "…")
 		}
-		summary = fmt.Sprintf("%s: execution role %s is DENIED %d of %s: %s", t.name, roleName, len(denied), plural(len(refs), "secret"), strings.Join(names, ", "))
+		return fmt.Sprintf("%s: execution role %s is DENIED %d of %s: %s", service, roleName, len(denied), plural(refs, "secret"), strings.Join(names, ", "))
 	}
-	return actions.Result{Summary: summary, Details: b.String(), RequestID: id}, nil
+	return fmt.Sprintf("%s: execution role %s may read all %s of %s", service, roleName, plural(refs, "secret"), tdName)
 }
 
 // secretRefs lists the secrets a task definition references, with the

@@ -87,80 +87,158 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 	if err != nil {
 		return actions.Result{}, err
 	}
-	out, err := a.waf.GetWebACL(ctx, &wafv2.GetWebACLInput{Name: aws.String(w.name), Id: aws.String(w.id), Scope: waftypes.Scope(w.scope)})
+	acl, id, err := getWebACL(ctx, a.waf, w)
 	if err != nil {
-		return actions.Result{}, apiError("wafv2 GetWebACL", err)
-	}
-	id := requestID(out.ResultMetadata)
-	acl := out.WebACL
-	if acl == nil {
-		acl = &waftypes.WebACL{}
+		return actions.Result{}, err
 	}
 	rules := slices.Clone(acl.Rules)
 	slices.SortFunc(rules, func(a, b waftypes.Rule) int { return cmp.Compare(a.Priority, b.Priority) })
 
 	end := r.c.now().UTC().Truncate(time.Second)
-	window := &waftypes.TimeWindow{StartTime: aws.Time(end.Add(-wafWindow)), EndTime: aws.Time(end)}
-	sample := func(name, label string, vc *waftypes.VisibilityConfig) (ruleSample, error) {
-		rs := ruleSample{name: name, label: label, uris: map[string]int{}, countries: map[string]int{}, inner: map[string]int{}}
-		if vc == nil || !vc.SampledRequestsEnabled || aws.ToString(vc.MetricName) == "" {
-			rs.note = "request sampling is off"
-			return rs, nil
-		}
-		out, err := a.waf.GetSampledRequests(ctx, &wafv2.GetSampledRequestsInput{
-			WebAclArn: aws.String(s.WebACLARN), RuleMetricName: vc.MetricName, Scope: waftypes.Scope(w.scope),
-			TimeWindow: window, MaxItems: aws.Int64(wafSamples),
-		})
-		if err != nil {
-			return rs, apiError("wafv2 GetSampledRequests "+aws.ToString(vc.MetricName), err)
-		}
-		rs.sampled, rs.population = len(out.SampledRequests), out.PopulationSize
-		for _, sr := range out.SampledRequests {
-			if !strings.EqualFold(aws.ToString(sr.Action), "BLOCK") {
-				continue
-			}
-			rs.blocked++
-			hr := sr.Request
-			if hr == nil {
-				hr = &waftypes.HTTPRequest{}
-			}
-			rs.uris[aws.ToString(hr.URI)]++
-			rs.countries[cmp.Or(aws.ToString(hr.Country), "?")]++
-			if n := aws.ToString(sr.RuleNameWithinRuleGroup); n != "" {
-				rs.inner[n]++
-			}
-			if rs.example == "" {
-				rs.example = fmt.Sprintf("%s %s from %s (%s) at %s", aws.ToString(hr.Method), aws.ToString(hr.URI),
-					aws.ToString(hr.ClientIP), cmp.Or(aws.ToString(hr.Country), "?"), clock(sr.Timestamp))
-			}
-		}
-		return rs, nil
+	ws := wafSampling{
+		api: a.waf, arn: s.WebACLARN, scope: w.scope,
+		window: &waftypes.TimeWindow{StartTime: aws.Time(end.Add(-wafWindow)), EndTime: aws.Time(end)},
 	}
+	samples, err := ws.sampleAll(ctx, rules, acl)
+	if err != nil {
+		return actions.Result{}, err
+	}
+	details := wafDetails(acl, w.scope, ws.window, samples)
+	summary := wafSummary(s.Name, aws.ToString(acl.Name), len(rules), samples)
+	return actions.Result{Summary: summary, Details: details, RequestID: id}, nil
+}
 
+// getWebACL fetches the web ACL (empty when WAF returns none) and the request ID.
+func getWebACL(ctx context.Context, api wafAPI, w webACL) (*waftypes.WebACL, string, error) {
+	out, err := api.GetWebACL(ctx, &wafv2.GetWebACLInput{Name: aws.String(w.name), Id: aws.String(w.id), Scope: waftypes.Scope(w.scope)})
+	if err != nil {
+		return nil, "", apiError("wafv2 GetWebACL", err)
+	}
+	acl := out.WebACL
+	if acl == nil {
+		acl = &waftypes.WebACL{}
+	}
+	return acl, requestID(out.ResultMetadata), nil
+}
+
+// wafSampling is which web ACL's requests to sample, and over which window.
+type wafSampling struct {
+	api    wafAPI
+	arn    string
+	scope  string
+	window *waftypes.TimeWindow
+}
+
+// sampleAll samples each rule in order, then the default action when it blocks.
+func (ws wafSampling) sampleAll(ctx context.Context, rules []waftypes.Rule, acl *waftypes.WebACL) ([]ruleSample, error) {
 	var samples []ruleSample
 	for _, rule := range rules {
 		label := fmt.Sprintf("`%s` (priority %d, %s)", txt.SlackEscape(aws.ToString(rule.Name)), rule.Priority, ruleAction(rule))
-		rs, err := sample(aws.ToString(rule.Name), label, rule.VisibilityConfig)
+		rs, err := ws.sample(ctx, aws.ToString(rule.Name), label, rule.VisibilityConfig)
 		if err != nil {
-			return actions.Result{}, err
+			return nil, err
 		}
 		samples = append(samples, rs)
 	}
-	defaultAction := "allow"
-	if acl.DefaultAction != nil && acl.DefaultAction.Block != nil {
-		defaultAction = "block"
+	if wafDefaultAction(acl) == "block" {
 		// The web ACL's own metric samples the requests its default action
 		// applied to.
-		rs, err := sample("the default action", "default action (block)", acl.VisibilityConfig)
+		rs, err := ws.sample(ctx, "the default action", "default action (block)", acl.VisibilityConfig)
 		if err != nil {
-			return actions.Result{}, err
+			return nil, err
 		}
 		samples = append(samples, rs)
 	}
+	return samples, nil
+}
 
+// wafDefaultAction is the web ACL's default action: "allow" or "block".
+func wafDefaultAction(acl *waftypes.WebACL) string {
+	if acl.DefaultAction != nil && acl.DefaultAction.Block != nil {
+		return "block"
+	}
+	return "allow"
+}
+
+// sample is what WAF's samples show for the rule whose metric vc names.
+func (ws wafSampling) sample(ctx context.Context, name, label string, vc *waftypes.VisibilityConfig) (ruleSample, error) {
+	rs := ruleSample{name: name, label: label, uris: map[string]int{}, countries: map[string]int{}, inner: map[string]int{}}
+	if vc == nil || !vc.SampledRequestsEnabled || aws.ToString(vc.MetricName) == "" {
+		rs.note = "request sampling is off"
+		return rs, nil
+	}
+	out, err := ws.api.GetSampledRequests(ctx, &wafv2.GetSampledRequestsInput{
+		WebAclArn: aws.String(ws.arn), RuleMetricName: vc.MetricName, Scope: waftypes.Scope(ws.scope),
+		TimeWindow: ws.window, MaxItems: aws.Int64(wafSamples),
+	})
+	if err != nil {
+		return rs, apiError("wafv2 GetSampledRequests "+aws.ToString(vc.MetricName), err)
+	}
+	rs.sampled, rs.population = len(out.SampledRequests), out.PopulationSize
+	for _, sr := range out.SampledRequests {
+		rs.addBlocked(sr)
+	}
+	return rs, nil
+}
+
+// addBlocked counts a sampled request if it was blocked.
+func (rs *ruleSample) addBlocked(sr waftypes.SampledHTTPRequest) {
+	if !strings.EqualFold(aws.ToString(sr.Action), "BLOCK") {
+		return
+	}
+	rs.blocked++
+	hr := sr.Request
+	if hr == nil {
+		hr = &waftypes.HTTPRequest{}
+	}
+	rs.uris[aws.ToString(hr.URI)]++
+	rs.countries[cmp.Or(aws.ToString(hr.Country), "?")]++
+	if n := aws.ToString(sr.RuleNameWithinRuleGroup); n != "" {
+		rs.inner[n]++
+	}
+	if rs.example == "" {
+		rs.example = fmt.Sprintf("%s %s from %s (%s) at %s", aws.ToString(hr.Method), aws.ToString(hr.URI),
+			aws.ToString(hr.ClientIP), cmp.Or(aws.ToString(hr.Country), "?"), clock(sr.Timestamp))
+	}
+}
+
+// wafDetails words the details: the web ACL, then one line per rule sample.
+func wafDetails(acl *waftypes.WebACL, scope string, window *waftypes.TimeWindow, samples []ruleSample) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Web ACL `%s` (%s, default action %s), %s to %s\n", txt.SlackEscape(aws.ToString(acl.Name)), w.scope, defaultAction,
+	fmt.Fprintf(&b, "Web ACL `%s` (%s, default action %s), %s to %s\n", txt.SlackEscape(aws.ToString(acl.Name)), scope, wafDefaultAction(acl),
 		clock(window.StartTime), clock(window.EndTime))
+	for _, rs := range samples {
+		writeRuleSample(&b, rs)
+	}
+	if len(samples) == 0 {
+		b.WriteString("• no rules\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// writeRuleSample writes one rule's (or the default action's) details line.
+func writeRuleSample(b *strings.Builder, rs ruleSample) {
+	b.WriteString("• " + rs.label + ": ")
+	switch {
+	case rs.note != "":
+		b.WriteString(rs.note)
+	case rs.sampled == 0:
+		b.WriteString("no requests sampled")
+	default:
+		fmt.Fprintf(b, "%d blocked of %d sampled (of %d requests)", rs.blocked, rs.sampled, rs.population)
+	}
+	if rs.blocked > 0 {
+		if len(rs.inner) > 0 {
+			b.WriteString("; rules " + topCounts(rs.inner, 3))
+		}
+		b.WriteString("; URIs " + topCounts(rs.uris, 3) + "; countries " + topCounts(rs.countries, 3))
+		b.WriteString("\n    e.g. " + txt.SlackEscape(rs.example))
+	}
+	b.WriteByte('\n')
+}
+
+// wafSummary words the summary: how many requests were blocked, most by which rule.
+func wafSummary(service, aclName string, rules int, samples []ruleSample) string {
 	total := 0
 	var top *ruleSample
 	for i := range samples {
@@ -169,35 +247,13 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 		if rs.blocked > 0 && (top == nil || rs.blocked > top.blocked) {
 			top = rs
 		}
-		b.WriteString("• " + rs.label + ": ")
-		switch {
-		case rs.note != "":
-			b.WriteString(rs.note)
-		case rs.sampled == 0:
-			b.WriteString("no requests sampled")
-		default:
-			fmt.Fprintf(&b, "%d blocked of %d sampled (of %d requests)", rs.blocked, rs.sampled, rs.population)
-		}
-		if rs.blocked > 0 {
-			if len(rs.inner) > 0 {
-				b.WriteString("; rules " + topCounts(rs.inner, 3))
-			}
-			b.WriteString("; URIs " + topCounts(rs.uris, 3) + "; countries " + topCounts(rs.countries, 3))
-			b.WriteString("\n    e.g. " + txt.SlackEscape(rs.example))
-		}
-		b.WriteByte('\n')
 	}
-	if len(samples) == 0 {
-		b.WriteString("• no rules\n")
-	}
-
 	since := fmt.Sprintf("in the last %d minutes", int(wafWindow/time.Minute))
-	summary := fmt.Sprintf("%s: no blocked requests sampled %s by web ACL %s (%s)", s.Name, since, aws.ToString(acl.Name), plural(len(rules), "rule"))
 	if total > 0 {
-		summary = fmt.Sprintf("%s: %s sampled %s by web ACL %s, most by %s (%d)", s.Name, plural(total, "blocked request"), since,
-			aws.ToString(acl.Name), top.name, top.blocked)
+		return fmt.Sprintf("%s: %s sampled %s by web ACL %s, most by %s (%d)", service, plural(total, "blocked request"), since,
+			aclName, top.name, top.blocked)
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return fmt.Sprintf("%s: no blocked requests sampled %s by web ACL %s (%s)", service, since, aclName, plural(rules, "rule"))
 }
 
 // ruleAction is what a rule does on a match: its action, or for a rule

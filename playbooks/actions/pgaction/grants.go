@@ -25,53 +25,27 @@ func (*missingGrants) Preview(context.Context, actions.Request) (actions.Preview
 const userSchema = `%[1]s NOT IN ('pg_catalog', 'information_schema') AND %[1]s NOT LIKE 'pg\_%%'`
 
 func (r *missingGrants) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
-	if req.Database == nil || req.Database.AppRole == "" {
-		name := ""
-		if req.Database != nil {
-			name = req.Database.Name
-		}
-		return actions.Result{}, &actions.Error{Code: "config", Message: fmt.Sprintf("database %q has no app_role in the targets file", name)}
+	role, err := appRole(req)
+	if err != nil {
+		return actions.Result{}, err
 	}
-	role := req.Database.AppRole
 	conn, err := r.c.open(ctx, req, false)
 	if err != nil {
 		return actions.Result{}, err
 	}
 	defer closeConn(ctx, conn)
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil {
-		return actions.Result{}, queryError("look up the application role", err)
+	if err := checkRoleExists(ctx, conn, role); err != nil {
+		return actions.Result{}, err
 	}
-	if !exists {
-		return actions.Result{}, &actions.Error{Code: "42704", Message: fmt.Sprintf("role %q (app_role) does not exist on this server", role)}
-	}
-
-	schemas, err := collect(ctx, conn, "check schema privileges", pgx.RowTo[string], `
-		SELECT nspname FROM pg_namespace
-		WHERE `+fmt.Sprintf(userSchema, "nspname")+` AND NOT has_schema_privilege($1, oid, 'USAGE')
-		ORDER BY 1`, role)
+	schemas, err := unusableSchemas(ctx, conn, role)
 	if err != nil {
 		return actions.Result{}, err
 	}
-	type table struct {
-		name    string
-		missing string
-	}
-	tables, err := collect(ctx, conn, "check table privileges", func(row pgx.CollectableRow) (table, error) {
-		var t table
-		err := row.Scan(&t.name, &t.missing)
-		return t, err
-	}, `
-		SELECT format('%I.%I', n.nspname, c.relname), array_to_string(ARRAY(
-			SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p
-			WHERE NOT has_table_privilege($1, c.oid, p)), ', ')
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND `+fmt.Sprintf(userSchema, "n.nspname")+`
-		ORDER BY n.nspname, c.relname`, role)
+	tables, err := listTableGrants(ctx, conn, role)
 	if err != nil {
 		return actions.Result{}, err
 	}
-	var lacking []table
+	var lacking []tableGrants
 	for _, t := range tables {
 		if t.missing != "" {
 			lacking = append(lacking, t)
@@ -82,6 +56,67 @@ func (r *missingGrants) Run(ctx context.Context, req actions.Request) (actions.R
 			role, plural(len(tables), "table", "tables"))
 		return actions.Result{Summary: msg, Details: txt.SlackEscape(msg)}, nil
 	}
+	return actions.Result{
+		Summary: grantsSummary(role, schemas, lacking, len(tables)),
+		Details: grantsDetails(role, schemas, lacking),
+	}, nil
+}
+
+// appRole is the application role the targets file names for the request's database.
+func appRole(req actions.Request) (string, error) {
+	if req.Database == nil || req.Database.AppRole == "" {
+		name := ""
+		if req.Database != nil {
+			name = req.Database.Name
+		}
+		return "", &actions.Error{Code: "config", Message: fmt.Sprintf("database %q has no app_role in the targets file", name)}
+	}
+	return req.Database.AppRole, nil
+}
+
+// checkRoleExists fails unless role exists on the server.
+func checkRoleExists(ctx context.Context, conn *pgx.Conn, role string) error {
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil {
+		return queryError("look up the application role", err)
+	}
+	if !exists {
+		return &actions.Error{Code: "42704", Message: fmt.Sprintf("role %q (app_role) does not exist on this server", role)}
+	}
+	return nil
+}
+
+// unusableSchemas lists the user schemas on which role lacks USAGE.
+func unusableSchemas(ctx context.Context, conn *pgx.Conn, role string) ([]string, error) {
+	return collect(ctx, conn, "check schema privileges", pgx.RowTo[string], `
+		SELECT nspname FROM pg_namespace
+		WHERE `+fmt.Sprintf(userSchema, "nspname")+` AND NOT has_schema_privilege($1, oid, 'USAGE')
+		ORDER BY 1`, role)
+}
+
+// tableGrants is a table and the privileges role lacks on it ("" for none).
+type tableGrants struct {
+	name    string
+	missing string
+}
+
+// listTableGrants lists every table in the user schemas with the privileges role lacks on it.
+func listTableGrants(ctx context.Context, conn *pgx.Conn, role string) ([]tableGrants, error) {
+	return collect(ctx, conn, "check table privileges", func(row pgx.CollectableRow) (tableGrants, error) {
+		var t tableGrants
+		err := row.Scan(&t.name, &t.missing)
+		return t, err
+	}, `
+		SELECT format('%I.%I', n.nspname, c.relname), array_to_string(ARRAY(
+			SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p
+			WHERE NOT has_table_privilege($1, c.oid, p)), ', ')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND `+fmt.Sprintf(userSchema, "n.nspname")+`
+		ORDER BY n.nspname, c.relname`, role)
+}
+
+// grantsDetails words the details: the schemas role cannot use and the tables it lacks privileges on.
+func grantsDetails(role string, schemas []string, lacking []tableGrants) string {
 	var b strings.Builder
 	if len(schemas) > 0 {
 		fmt.Fprintf(&b, "*Schemas role %s cannot use (no USAGE):* %s\n", txt.SlackEscape(role), txt.SlackEscape(strings.Join(schemas, ", ")))
@@ -96,15 +131,17 @@ func (r *missingGrants) Run(ctx context.Context, req actions.Request) (actions.R
 			fmt.Fprintf(&b, "• `%s`: no %s\n", txt.SlackEscape(t.name), t.missing)
 		}
 	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// grantsSummary words the summary: how many of the tables and schemas role lacks privileges on.
+func grantsSummary(role string, schemas []string, lacking []tableGrants, tables int) string {
 	var parts []string
 	if len(lacking) > 0 {
-		parts = append(parts, fmt.Sprintf("privileges on %s of %d", plural(len(lacking), "table", "tables"), len(tables)))
+		parts = append(parts, fmt.Sprintf("privileges on %s of %d", plural(len(lacking), "table", "tables"), tables))
 	}
 	if len(schemas) > 0 {
 		parts = append(parts, "USAGE on "+plural(len(schemas), "schema", "schemas"))
 	}
-	return actions.Result{
-		Summary: fmt.Sprintf("Role %s lacks %s.", role, strings.Join(parts, " and ")),
-		Details: strings.TrimRight(b.String(), "\n"),
-	}, nil
+	return fmt.Sprintf("Role %s lacks %s.", role, strings.Join(parts, " and "))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
@@ -27,45 +29,24 @@ func (r *longTransactions) Run(ctx context.Context, req actions.Request) (action
 		return actions.Result{}, err
 	}
 	defer closeConn(ctx, conn)
-	rows, err := conn.Query(ctx, `
-		SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), coalesce(state, ''),
-			xact_start, extract(epoch FROM now() - xact_start)::float8,
-			CASE WHEN wait_event_type NOT IN ('Client', 'Activity')
-				THEN wait_event_type || '/' || wait_event ELSE '' END,
-			coalesce(query, ''),
-			count(*) OVER ()
-		FROM pg_stat_activity
-		WHERE xact_start IS NOT NULL AND datname = current_database() AND pid <> pg_backend_pid()
-			AND now() - xact_start > $1::float8 * interval '1 second'
-		ORDER BY xact_start
-		LIMIT $2`, r.minAge.Seconds(), maxListed)
+	rows, err := queryLongTransactions(ctx, conn, r.minAge)
 	if err != nil {
-		return actions.Result{}, queryError("list long transactions", err)
+		return actions.Result{}, err
 	}
 	defer rows.Close()
 	var b strings.Builder
 	var listed, total int
 	var oldest float64
 	for rows.Next() {
-		var pid int32
-		var user, app, state, wait, query string
-		var start time.Time
-		var age float64
-		if err := rows.Scan(&pid, &user, &app, &state, &start, &age, &wait, &query, &total); err != nil {
-			return actions.Result{}, queryError("list long transactions", err)
+		age, n, err := writeLongTransaction(&b, rows)
+		if err != nil {
+			return actions.Result{}, err
 		}
 		if listed == 0 {
 			oldest = age
 		}
 		listed++
-		if state == "" {
-			state = "state hidden"
-		}
-		if wait != "" {
-			state += ", waiting on " + wait
-		}
-		fmt.Fprintf(&b, "• pid %d (%s): transaction open %s (since %s), %s: %s\n",
-			pid, txt.SlackEscape(who(app, user)), dur(age), clock(start), txt.SlackEscape(state), code(query))
+		total = n
 	}
 	if err := rows.Err(); err != nil {
 		return actions.Result{}, queryError("list long transactions", err)
@@ -81,4 +62,45 @@ func (r *longTransactions) Run(ctx context.Context, req actions.Request) (action
 		Summary: fmt.Sprintf("%s open longer than %s; the oldest for %s.", plural(total, "transaction", "transactions"), r.minAge, dur(oldest)),
 		Details: strings.TrimRight(b.String(), "\n"),
 	}, nil
+}
+
+// queryLongTransactions queries the first maxListed transactions in this database open longer than minAge, oldest first.
+func queryLongTransactions(ctx context.Context, conn *pgx.Conn, minAge time.Duration) (pgx.Rows, error) {
+	rows, err := conn.Query(ctx, `
+		SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), coalesce(state, ''),
+			xact_start, extract(epoch FROM now() - xact_start)::float8,
+			CASE WHEN wait_event_type NOT IN ('Client', 'Activity')
+				THEN wait_event_type || '/' || wait_event ELSE '' END,
+			coalesce(query, ''),
+			count(*) OVER ()
+		FROM pg_stat_activity
+		WHERE xact_start IS NOT NULL AND datname = current_database() AND pid <> pg_backend_pid()
+			AND now() - xact_start > $1::float8 * interval '1 second'
+		ORDER BY xact_start
+		LIMIT $2`, minAge.Seconds(), maxListed)
+	if err != nil {
+		return nil, queryError("list long transactions", err)
+	}
+	return rows, nil
+}
+
+// writeLongTransaction writes the current row's transaction to b and returns its age in seconds and the total count.
+func writeLongTransaction(b *strings.Builder, rows pgx.Rows) (float64, int, error) {
+	var pid int32
+	var user, app, state, wait, query string
+	var start time.Time
+	var age float64
+	var total int
+	if err := rows.Scan(&pid, &user, &app, &state, &start, &age, &wait, &query, &total); err != nil {
+		return 0, 0, queryError("list long transactions", err)
+	}
+	if state == "" {
+		state = "state hidden"
+	}
+	if wait != "" {
+		state += ", waiting on " + wait
+	}
+	fmt.Fprintf(b, "• pid %d (%s): transaction open %s (since %s), %s: %s\n",
+		pid, txt.SlackEscape(who(app, user)), dur(age), clock(start), txt.SlackEscape(state), code(query))
+	return age, total, nil
 }
