@@ -60,7 +60,24 @@ func lineOf(root *yaml.Node, path []any) int {
 
 func p(path ...any) []any { return path }
 
+// playbook checks a whole playbook, reporting problems in the order of
+// its fields.
 func (v *validator) playbook(pb *Playbook) {
+	v.header(pb)
+	v.sources(pb.Sources)
+	v.match(pb.Match)
+	v.checks(pb)
+	v.actionList(pb.Actions)
+	v.texts(pb)
+	for i, r := range pb.Related {
+		if r == pb.ID {
+			v.at(p("related", i), "a playbook cannot be related to itself")
+		}
+	}
+}
+
+// header checks id, title, owner and review_by.
+func (v *validator) header(pb *Playbook) {
 	switch {
 	case pb.ID == "":
 		v.at(p(), "missing required field id")
@@ -82,15 +99,23 @@ func (v *validator) playbook(pb *Playbook) {
 	case pb.ReviewBy.IsZero():
 		v.at(p("review_by"), "missing required field review_by (YYYY-MM-DD)")
 	}
-	if len(pb.Sources) == 0 {
+}
+
+// sources checks that there is at least one source and that each names a doc.
+func (v *validator) sources(sources []Source) {
+	if len(sources) == 0 {
 		v.at(p("sources"), "missing required field sources (which document and section this came from)")
 	}
-	for i, s := range pb.Sources {
+	for i, s := range sources {
 		if strings.TrimSpace(s.Doc) == "" {
 			v.at(p("sources", i), "source %d has no doc", i+1)
 		}
 	}
-	v.match(pb.Match)
+}
+
+// checks checks the checks' count and texts, and that each action a check
+// uses exists and is listed under actions.
+func (v *validator) checks(pb *Playbook) {
 	if len(pb.Checks) == 0 {
 		v.at(p("checks"), "missing required field checks (at least one)")
 	}
@@ -108,14 +133,22 @@ func (v *validator) playbook(pb *Playbook) {
 			v.at(p("checks", i, "action"), "check %d uses action %q, which is not listed under actions (with its parameters)", i+1, c.Action)
 		}
 	}
+}
+
+// actionList checks each entry under actions, and that none is listed twice.
+func (v *validator) actionList(list []Action) {
 	seen := map[string]bool{}
-	for i, a := range pb.Actions {
+	for i, a := range list {
 		if seen[a.Action] {
 			v.at(p("actions", i, "action"), "action %q is listed twice", a.Action)
 		}
 		seen[a.Action] = true
 		v.action(i, a)
 	}
+}
+
+// texts checks the free-text lists: likely_causes, warnings and symptoms.
+func (v *validator) texts(pb *Playbook) {
 	for _, list := range []struct {
 		key   string
 		items []string
@@ -129,11 +162,6 @@ func (v *validator) playbook(pb *Playbook) {
 	}
 	for i, s := range pb.Symptoms.Internal {
 		v.text(p("symptoms", "internal", i), s, maxListItem, "symptom")
-	}
-	for i, r := range pb.Related {
-		if r == pb.ID {
-			v.at(p("related", i), "a playbook cannot be related to itself")
-		}
 	}
 }
 

@@ -31,76 +31,99 @@ var usergroupID = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 //
 // Any duration may be "off".
 func loadPolicy(getenv func(string) string) (incidents.Policy, error) {
-	var errs []error
-	dur := func(name string, def time.Duration) time.Duration {
-		v := strings.TrimSpace(getenv(name))
-		switch strings.ToLower(v) {
-		case "":
-			return def
-		case "off", "0", "none":
-			return 0
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute {
-			errs = append(errs, fmt.Errorf("%s must be a duration of at least 1m (such as 15m) or off, got %q", name, v))
-			return def
-		}
-		return d
-	}
-	group := func(name string) string {
-		v := strings.TrimSpace(getenv(name))
-		if v != "" && !usergroupID.MatchString(v) {
-			errs = append(errs, fmt.Errorf("%s must be a Slack user group ID such as S0123ABCD (not a @handle), got %q", name, v))
-		}
-		return v
-	}
-	g1, g2 := group("ESCALATION_USERGROUP"), group("ESCALATION_USERGROUP_2")
-	second := g2 != "" || strings.TrimSpace(getenv("INCIDENT_ESCALATE_AFTER_2")) != ""
-	// A severity whose INCIDENT_ESCALATE_AFTER is off never escalates,
-	// whatever the second level says.
-	rules := func(suffix string, base incidents.Rules) incidents.Rules {
-		r := incidents.Rules{UpdateInterval: dur("INCIDENT_UPDATE_INTERVAL"+suffix, base.UpdateInterval)}
-		var after1, after2 time.Duration
-		if len(base.Escalation) > 0 {
-			after1 = base.Escalation[0].After
-		}
-		if len(base.Escalation) > 1 {
-			after2 = base.Escalation[1].After
-		}
-		a1 := dur("INCIDENT_ESCALATE_AFTER"+suffix, after1)
-		if a1 <= 0 {
-			return r
-		}
-		r.Escalation = append(r.Escalation, incidents.Level{After: a1, Group: g1})
-		if a := dur("INCIDENT_ESCALATE_AFTER_2"+suffix, after2); a > 0 && second {
-			r.Escalation = append(r.Escalation, incidents.Level{After: a, Group: g2})
-		}
-		return r
-	}
+	r := &policyEnv{getenv: getenv}
+	r.g1, r.g2 = r.group("ESCALATION_USERGROUP"), r.group("ESCALATION_USERGROUP_2")
+	r.second = r.g2 != "" || strings.TrimSpace(getenv("INCIDENT_ESCALATE_AFTER_2")) != ""
 	base := incidents.Rules{UpdateInterval: defaultUpdateInterval,
 		Escalation: []incidents.Level{{After: defaultEscalateAfter}, {After: defaultEscalateAfter2}}}
-	p := incidents.Policy{Default: rules("", base), BySeverity: map[incidents.Severity]incidents.Rules{}}
+	p := incidents.Policy{Default: r.rules("", base), BySeverity: map[incidents.Severity]incidents.Rules{}}
 	for sev := incidents.Sev1; sev <= incidents.Sev4; sev++ {
 		suffix := "_" + strings.ToUpper(sev.String())
-		if !second && strings.TrimSpace(getenv("INCIDENT_ESCALATE_AFTER_2"+suffix)) != "" {
-			errs = append(errs, fmt.Errorf("INCIDENT_ESCALATE_AFTER_2%s needs a second level: set ESCALATION_USERGROUP_2 (or INCIDENT_ESCALATE_AFTER_2)", suffix))
+		if !r.second && strings.TrimSpace(getenv("INCIDENT_ESCALATE_AFTER_2"+suffix)) != "" {
+			r.errs = append(r.errs, fmt.Errorf("INCIDENT_ESCALATE_AFTER_2%s needs a second level: set ESCALATION_USERGROUP_2 (or INCIDENT_ESCALATE_AFTER_2)", suffix))
 		}
-		if r := rules(suffix, p.Default); !sameRules(r, p.Default) {
-			p.BySeverity[sev] = r
+		if rules := r.rules(suffix, p.Default); !sameRules(rules, p.Default) {
+			p.BySeverity[sev] = rules
 		}
 	}
-	remind := strings.TrimSpace(getenv("INCIDENT_REMIND_WHEN_MITIGATED"))
-	if remind == "" {
-		p.RemindWhenMitigated = true
-	} else if b, err := strconv.ParseBool(remind); err != nil {
-		errs = append(errs, fmt.Errorf("INCIDENT_REMIND_WHEN_MITIGATED must be true or false, got %q", remind))
-	} else {
-		p.RemindWhenMitigated = b
-	}
+	p.RemindWhenMitigated = r.remindWhenMitigated()
 	if err := p.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("escalation settings: %w (INCIDENT_ESCALATE_AFTER_2 must be later than INCIDENT_ESCALATE_AFTER)", err))
+		r.errs = append(r.errs, fmt.Errorf("escalation settings: %w (INCIDENT_ESCALATE_AFTER_2 must be later than INCIDENT_ESCALATE_AFTER)", err))
 	}
-	return p, errors.Join(errs...)
+	return p, errors.Join(r.errs...)
+}
+
+// policyEnv reads timer settings from the environment, collecting every
+// problem in the order found.
+type policyEnv struct {
+	getenv func(string) string
+	errs   []error
+	g1, g2 string // escalation user groups, first and second level
+	second bool   // a second escalation level is configured
+}
+
+// dur reads a duration variable: def when unset, 0 when off.
+func (r *policyEnv) dur(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	switch strings.ToLower(v) {
+	case "":
+		return def
+	case "off", "0", "none":
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		r.errs = append(r.errs, fmt.Errorf("%s must be a duration of at least 1m (such as 15m) or off, got %q", name, v))
+		return def
+	}
+	return d
+}
+
+// group reads a Slack user group ID variable.
+func (r *policyEnv) group(name string) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v != "" && !usergroupID.MatchString(v) {
+		r.errs = append(r.errs, fmt.Errorf("%s must be a Slack user group ID such as S0123ABCD (not a @handle), got %q", name, v))
+	}
+	return v
+}
+
+// rules reads the rules for the variables ending in suffix, defaulting to base.
+//
+// A severity whose INCIDENT_ESCALATE_AFTER is off never escalates,
+// whatever the second level says.
+func (r *policyEnv) rules(suffix string, base incidents.Rules) incidents.Rules {
+	rules := incidents.Rules{UpdateInterval: r.dur("INCIDENT_UPDATE_INTERVAL"+suffix, base.UpdateInterval)}
+	var after1, after2 time.Duration
+	if len(base.Escalation) > 0 {
+		after1 = base.Escalation[0].After
+	}
+	if len(base.Escalation) > 1 {
+		after2 = base.Escalation[1].After
+	}
+	a1 := r.dur("INCIDENT_ESCALATE_AFTER"+suffix, after1)
+	if a1 <= 0 {
+		return rules
+	}
+	rules.Escalation = append(rules.Escalation, incidents.Level{After: a1, Group: r.g1})
+	if a := r.dur("INCIDENT_ESCALATE_AFTER_2"+suffix, after2); a > 0 && r.second {
+		rules.Escalation = append(rules.Escalation, incidents.Level{After: a, Group: r.g2})
+	}
+	return rules
+}
+
+// remindWhenMitigated reads INCIDENT_REMIND_WHEN_MITIGATED (true when unset).
+func (r *policyEnv) remindWhenMitigated() bool {
+	remind := strings.TrimSpace(r.getenv("INCIDENT_REMIND_WHEN_MITIGATED"))
+	if remind == "" {
+		return true
+	}
+	b, err := strconv.ParseBool(remind)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("INCIDENT_REMIND_WHEN_MITIGATED must be true or false, got %q", remind))
+		return false
+	}
+	return b
 }
 
 func sameRules(a, b incidents.Rules) bool {

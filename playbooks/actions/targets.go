@@ -157,11 +157,26 @@ func ParseTargets(file string, data []byte) (*Targets, error) {
 	return &t, nil
 }
 
+// problemFunc reports a problem at a line of the targets file.
+type problemFunc func(line int, format string, args ...any)
+
 func (t *Targets) validate(file string, root *yaml.Node) error {
 	var errs []string
 	bad := func(line int, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
 	}
+	t.validateServices(root, bad)
+	t.validateDatabases(root, bad)
+	t.validateGuardrails(root, bad)
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// validateServices names each service, fills in its region and reports
+// bad names and missing regions through bad.
+func (t *Targets) validateServices(root *yaml.Node, bad problemFunc) {
 	for _, name := range slices.Sorted(maps.Keys(t.Services)) {
 		s := t.Services[name]
 		if s == nil {
@@ -179,6 +194,11 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 			bad(keyLine(root, "services", name), "service %s has no region (set region: at the top or on the service)", name)
 		}
 	}
+}
+
+// validateDatabases names each database, fills in its region and reports
+// bad names and connection-string variables through bad.
+func (t *Targets) validateDatabases(root *yaml.Node, bad problemFunc) {
 	for _, name := range slices.Sorted(maps.Keys(t.Databases)) {
 		d := t.Databases[name]
 		if d == nil {
@@ -199,6 +219,11 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 			}
 		}
 	}
+}
+
+// validateGuardrails fills in the guardrails' defaults and reports bad
+// approvers, timeouts and caps through bad.
+func (t *Targets) validateGuardrails(root *yaml.Node, bad problemFunc) {
 	g := &t.Guardrails
 	for _, a := range g.Approvers {
 		if !usergroupRE.MatchString(a) {
@@ -225,10 +250,6 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 	if g.MaxScale < 0 || g.MaxReadReplicas < 0 {
 		bad(keyLine(root, "guardrails"), "caps must be positive")
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "\n"))
-	}
-	return nil
 }
 
 // Limits returns the caps actions apply.

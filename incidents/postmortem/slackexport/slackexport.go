@@ -94,17 +94,7 @@ func Read(fsys fs.FS, channel string) (postmortem.Channel, error) {
 	}
 	conv, ok := findConversation(convs, channel)
 	if !ok {
-		names := make([]string, 0, len(convs))
-		for _, c := range convs {
-			if c.Name != "" {
-				names = append(names, c.Name)
-			} else {
-				names = append(names, c.ID)
-			}
-		}
-		sort.Strings(names)
-		names = slices.Compact(names)
-		return postmortem.Channel{}, &UnknownChannelError{Channel: channel, Available: names}
+		return postmortem.Channel{}, unknownChannel(convs, channel)
 	}
 
 	users, err := readUsers(fsys)
@@ -118,6 +108,35 @@ func Read(fsys fs.FS, channel string) (postmortem.Channel, error) {
 	}
 
 	ch := postmortem.Channel{ID: conv.ID, Name: conv.Name, Users: map[string]string{}}
+	userOfBot := addUsers(&ch, users)
+
+	all, err := readDays(fsys, dir, days)
+	if err != nil {
+		return postmortem.Channel{}, err
+	}
+	addMessages(&ch, all, conv, userOfBot)
+	return ch, nil
+}
+
+// unknownChannel is the error for a channel not in convs, listing the
+// export's channels (by name, else ID).
+func unknownChannel(convs []conversation, channel string) error {
+	names := make([]string, 0, len(convs))
+	for _, c := range convs {
+		if c.Name != "" {
+			names = append(names, c.Name)
+		} else {
+			names = append(names, c.ID)
+		}
+	}
+	sort.Strings(names)
+	names = slices.Compact(names)
+	return &UnknownChannelError{Channel: channel, Available: names}
+}
+
+// addUsers fills ch's Users and BotUserIDs from users and returns the
+// user of each bot (by profile.bot_id).
+func addUsers(ch *postmortem.Channel, users []user) map[string]string {
 	userOfBot := map[string]string{}
 	for _, u := range users {
 		if u.ID == "" {
@@ -135,28 +154,39 @@ func Read(fsys fs.FS, channel string) (postmortem.Channel, error) {
 	}
 	sort.Strings(ch.BotUserIDs)
 	ch.BotUserIDs = slices.Compact(ch.BotUserIDs)
+	return userOfBot
+}
 
+// readDays reads and decodes the day files in dir, returning their
+// messages sorted by ts.
+func readDays(fsys fs.FS, dir string, days []string) ([]message, error) {
+	var all []message
+	for _, day := range days {
+		name := path.Join(dir, day)
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, &FileError{File: name, Index: -1, Err: err}
+		}
+		msgs, err := decodeDay(name, data)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, msgs...)
+	}
+	sortMessages(all)
+	return all, nil
+}
+
+// addMessages sets ch's Messages from the sorted messages all, dropping
+// duplicates, filling in bot users and pins, and naming unknown users from
+// the profile their messages carry.
+func addMessages(ch *postmortem.Channel, all []message, conv conversation, userOfBot map[string]string) {
 	pinned := map[string]bool{}
 	for _, p := range conv.Pins {
 		if p.ID != "" {
 			pinned[p.ID] = true
 		}
 	}
-
-	var all []message
-	for _, day := range days {
-		name := path.Join(dir, day)
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return postmortem.Channel{}, &FileError{File: name, Index: -1, Err: err}
-		}
-		msgs, err := decodeDay(name, data)
-		if err != nil {
-			return postmortem.Channel{}, err
-		}
-		all = append(all, msgs...)
-	}
-	sortMessages(all)
 
 	ch.Messages = make([]postmortem.Message, 0, len(all))
 	for i, m := range all {
@@ -177,7 +207,6 @@ func Read(fsys fs.FS, channel string) (postmortem.Channel, error) {
 		}
 		ch.Messages = append(ch.Messages, pm)
 	}
-	return ch, nil
 }
 
 // conversation is an entry of channels.json or groups.json (only what the
