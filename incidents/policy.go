@@ -2,6 +2,8 @@ package incidents
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -57,8 +59,9 @@ func (p Policy) Validate() error {
 	if err := check("default", p.Default); err != nil {
 		return err
 	}
-	for sev, r := range p.BySeverity {
-		if err := check(sev.String(), r); err != nil {
+	// In severity order, so the same settings always name the same one.
+	for _, sev := range slices.Sorted(maps.Keys(p.BySeverity)) {
+		if err := check(sev.String(), p.BySeverity[sev]); err != nil {
 			return err
 		}
 	}

@@ -212,7 +212,8 @@ func (t *Targets) validateDatabases(root *yaml.Node, bad problemFunc) {
 		if d.Region == "" {
 			d.Region = t.Region
 		}
-		for field, env := range map[string]string{"url_env": d.URLEnv, "admin_url_env": d.AdminURLEnv} {
+		for _, fe := range d.envFields() {
+			field, env := fe[0], fe[1]
 			if env != "" && !envRE.MatchString(env) {
 				// The value is not repeated: it may be a pasted connection string.
 				bad(keyLine(root, "databases", name, field), "database %s: %s must name an environment variable such as MAIN_DATABASE_URL, not hold the connection string", name, field)
@@ -305,11 +306,18 @@ func (t *Targets) CheckEnv(getenv func(string) string) error {
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(t.Databases)) {
 		d := t.Databases[name]
-		for field, env := range map[string]string{"url_env": d.URLEnv, "admin_url_env": d.AdminURLEnv} {
+		for _, fe := range d.envFields() {
+			field, env := fe[0], fe[1]
 			if env != "" && strings.TrimSpace(getenv(env)) == "" {
 				errs = append(errs, fmt.Errorf("database %s: %s names %s, which is not set", name, field, env))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// envFields are the database's variable fields in file order, so their
+// problems are reported in the same order every time.
+func (d *Database) envFields() [][2]string {
+	return [][2]string{{"url_env", d.URLEnv}, {"admin_url_env", d.AdminURLEnv}}
 }
