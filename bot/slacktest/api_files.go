@@ -183,6 +183,9 @@ type fileSummary struct {
 	Title string `json:"title"`
 }
 
+// filesCompleteUploadExternal is long because it checks each of Slack's
+// refusals for this call in the order Slack answers them, then shares the
+// file; each check is a few lines and reads against Slack's method page.
 func filesCompleteUploadExternal(s *Server, req *request) (map[string]any, *apiError) {
 	raw := req.args.Get("files")
 	if raw == "" {

@@ -20,6 +20,10 @@ func (s *Server) kindOf(m *message) (subtype, botID string) {
 // conversations.history and conversations.replies: thread parents carry thread_ts, reply_count,
 // reply_users and latest_reply; replies carry thread_ts and parent_user_id; edits, pins,
 // reactions and files show as edited, pinned_to, reactions and files.
+//
+// It is long because it is the wire format itself, field by field, in
+// the order Slack's documentation lists them; split, it would no longer
+// read against that page.
 func (s *Server) wireMessage(m *message) map[string]any {
 	out := map[string]any{"type": "message", "text": m.Text, "ts": m.TS}
 	subtype, botID := s.kindOf(m)

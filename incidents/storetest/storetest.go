@@ -12,6 +12,7 @@ import (
 
 // Run runs the suite. open must return a new, empty store for the given
 // (sub)test and close it in t.Cleanup; it is called from parallel subtests.
+// It is long because it is the suite's table of cases, one line each.
 func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 	tests := []struct {
 		name string
