@@ -61,6 +61,7 @@ type App struct {
 	botUser       string
 	catalog       *playbooks.Catalog
 	exec          *actions.Executor
+	guard         *actions.Guard // nil without a targets file
 	keyEmoji      string
 	postmortemGap time.Duration
 	// alerts decides what alerts and triage clicks mean; alertChannels'
@@ -101,13 +102,20 @@ func NewApp(opts AppOptions) (*App, error) {
 	if opts.Executor != nil {
 		ap = &approvers{api: opts.API, groups: opts.Executor.Targets().Guardrails.Approvers, cache: map[string]membersAt{}}
 	}
-	return &App{
+	a := &App{
 		svc: opts.Service, api: opts.API, log: opts.Logger, m: opts.Metrics, approvers: ap,
 		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
 		render:   Renderer{Location: opts.Location},
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
 		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, postmortemGap: opts.PostmortemGap, autoPostmortem: opts.AutoPostmortem, names: map[string]string{},
-	}, nil
+	}
+	if opts.Executor != nil {
+		var err error
+		if a.guard, err = actions.NewGuard(opts.Executor, opts.Service, approverCheck{ap}); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // fail tells the user why their request did not work. Domain errors are
@@ -160,58 +168,6 @@ func (a *App) incidentHere(ctx context.Context, channel string) (incidents.Incid
 			"This channel is not an incident channel. Run the command inside the incident's channel, or `/incident list` to find it.")
 	}
 	return inc, err
-}
-
-// runCommand executes a parsed /incident command. Parse errors and help
-// never get here: they are answered in the acknowledgement.
-func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
-	switch c.Verb {
-	case VerbStart:
-		if c.Text == "" {
-			return a.openModal(ctx, o, DeclareModal(c.Severity, viewMeta{Channel: o.Channel, ResponseURL: o.ResponseURL}))
-		}
-		return a.Declare(ctx, o, incidents.Declaration{
-			Title: c.Text, Severity: c.Severity, Reporter: o.User, Source: "slash command", Key: key("trigger:", o.TriggerID),
-		})
-	case VerbRunbook:
-		return a.runRunbook(ctx, o, c.Text)
-	case VerbPostmortem:
-		return a.Postmortem(ctx, o)
-	case VerbList:
-		return a.list(ctx, o)
-	case VerbRepair:
-		return a.repair(ctx, o, c.Text)
-	}
-	inc, err := a.incidentHere(ctx, o.Channel)
-	if err != nil {
-		return err
-	}
-	// A slash command is never redelivered with the same trigger, but the
-	// key costs nothing and makes the change safe if it ever is (and a
-	// job run again after a crash changes nothing twice).
-	by := a.by(ctx, o.User, key("trigger:", o.TriggerID), inc)
-	switch c.Verb {
-	case VerbStatus:
-		tl, err := a.svc.Timeline(ctx, inc.ID)
-		if err != nil {
-			return err
-		}
-		a.reply.ephemeral(ctx, o, a.render.Summary(inc, a.svc.Now(), lastN(tl, 5)))
-		return nil
-	case VerbUpdate:
-		return a.change(a.svc.PostUpdate(ctx, inc.ID, by, c.Text))
-	case VerbSeverity:
-		return a.change(a.svc.SetSeverity(ctx, inc.ID, by, c.Severity))
-	case VerbCommander:
-		return a.change(a.svc.SetCommander(ctx, inc.ID, by, c.User))
-	case VerbMitigate:
-		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, c.Text)
-	case VerbInvestigate:
-		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusInvestigating, c.Text)
-	case VerbResolve:
-		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusResolved, c.Text)
-	}
-	return fmt.Errorf("unhandled verb %q", c.Verb)
 }
 
 func lastN(evs []incidents.Event, n int) []incidents.Event {

@@ -90,24 +90,3 @@ func (a *App) by(ctx context.Context, user, key string, inc incidents.Incident) 
 	}
 	return b
 }
-
-// authoriseAction allows production-changing actions to approvers, and
-// to the incident's commander only where the targets file says so.
-func (a *App) authoriseAction(ctx context.Context, user string, inc incidents.Incident) error {
-	g := a.exec.Targets().Guardrails
-	if g.CommanderMayRun && user == inc.Commander {
-		return nil
-	}
-	ok, err := a.approvers.is(ctx, user)
-	if ok {
-		return nil
-	}
-	if err != nil {
-		return incidents.Errorf(incidents.EFORBIDDEN, "I could not check who may run this (%s), so nothing ran.", err)
-	}
-	who := a.approvers.who()
-	if g.CommanderMayRun {
-		who += ", and the incident commander"
-	}
-	return incidents.Errorf(incidents.EFORBIDDEN, "Only %s may run actions that change production; you are not one of them, so nothing ran.", who)
-}

@@ -23,12 +23,12 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 		return a.runCardAction(ctx, o, o.MessageTS, act)
 	}
 	if act.ActionID == ActionConfirmRun || act.ActionID == ActionCancelRun {
-		if a.exec == nil {
+		if a.guard == nil {
 			return incidents.Errorf(incidents.EINVALID, "Actions are not configured any more (no targets file).")
 		}
 		return a.confirmRun(ctx, o, act, act.ActionID == ActionCancelRun)
 	}
-	idPart, extra, _ := strings.Cut(act.Value, "|")
+	idPart, _, _ := strings.Cut(act.Value, "|")
 	id, err := uuid.Parse(idPart)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "that button does not belong to an incident")
@@ -37,30 +37,60 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	if err != nil {
 		return err
 	}
-	meta := viewMeta{IncidentID: inc.ID.String(), Channel: o.Channel, ResponseURL: o.ResponseURL}
-	switch act.ActionID { // these work on resolved incidents too
-	case ActionPostmortem:
-		return a.Postmortem(ctx, Origin{User: o.User, Channel: inc.ChannelID, ResponseURL: o.ResponseURL})
-	case ActionAddItem:
-		return a.openModal(ctx, o, ActionItemModal(inc, meta))
+	b := button{o: o, act: act, inc: inc, meta: viewMeta{IncidentID: inc.ID.String(), Channel: o.Channel, ResponseURL: o.ResponseURL}}
+	if h, ok := anyIncidentButtons[act.ActionID]; ok { // these work on resolved incidents too
+		return h(a, ctx, b)
+	}
+	h, ok := openIncidentButtons[act.ActionID]
+	if !ok {
+		return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
 	}
 	if !inc.Status.Open() {
 		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 	}
 	// action_ts identifies one click: a redelivered click changes nothing.
-	by := a.by(ctx, o.User, key("click:", act.ActionTs+":"+act.ActionID+":"+o.User), inc)
-	switch act.ActionID {
-	case ActionUpdate:
-		return a.openModal(ctx, o, UpdateModal(inc, meta))
-	case ActionResolve:
-		return a.openModal(ctx, o, ResolveModal(inc, meta))
-	case ActionMitigate:
-		return a.SetStatus(ctx, o, inc.ID, by, incidents.StatusMitigated, "")
-	case ActionSnooze:
+	b.by = a.by(ctx, o.User, key("click:", act.ActionTs+":"+act.ActionID+":"+o.User), inc)
+	return h(a, ctx, b)
+}
+
+// button is a click on an incident's button, with what it acts on.
+type button struct {
+	o    Origin
+	act  slack.BlockAction
+	inc  incidents.Incident
+	meta viewMeta
+	by   incidents.By
+}
+
+// buttonHandler does what one button of an incident's messages does.
+type buttonHandler func(a *App, ctx context.Context, b button) error
+
+// anyIncidentButtons work on resolved incidents too.
+var anyIncidentButtons = map[string]buttonHandler{
+	ActionPostmortem: func(a *App, ctx context.Context, b button) error {
+		return a.Postmortem(ctx, Origin{User: b.o.User, Channel: b.inc.ChannelID, ResponseURL: b.o.ResponseURL})
+	},
+	ActionAddItem: func(a *App, ctx context.Context, b button) error {
+		return a.openModal(ctx, b.o, ActionItemModal(b.inc, b.meta))
+	},
+}
+
+// openIncidentButtons change an open incident.
+var openIncidentButtons = map[string]buttonHandler{
+	ActionUpdate: func(a *App, ctx context.Context, b button) error {
+		return a.openModal(ctx, b.o, UpdateModal(b.inc, b.meta))
+	},
+	ActionResolve: func(a *App, ctx context.Context, b button) error {
+		return a.openModal(ctx, b.o, ResolveModal(b.inc, b.meta))
+	},
+	ActionMitigate: func(a *App, ctx context.Context, b button) error {
+		return a.SetStatus(ctx, b.o, b.inc.ID, b.by, incidents.StatusMitigated, "")
+	},
+	ActionSnooze: func(a *App, ctx context.Context, b button) error {
+		_, extra, _ := strings.Cut(b.act.Value, "|")
 		cycle, _ := time.Parse(time.RFC3339Nano, extra)
-		return a.change(a.svc.Snooze(ctx, inc.ID, by, cycle))
-	}
-	return incidents.Errorf(incidents.EINVALID, "unknown button %q", act.ActionID)
+		return a.change(a.svc.Snooze(ctx, b.inc.ID, b.by, cycle))
+	},
 }
 
 // ValidateSubmission checks a submitted form before it is acknowledged, so

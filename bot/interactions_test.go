@@ -53,13 +53,3 @@ func TestValidateSubmission(t *testing.T) {
 		}
 	}
 }
-
-func TestDecodeParamsKeepsWholeNumbers(t *testing.T) {
-	p, err := decodeParams(`{"service":"web","count":15,"paths":["/a","/b"],"ratio":0.5}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p["count"] != 15 || p["service"] != "web" || p["ratio"] != 0.5 || len(p["paths"].([]any)) != 2 {
-		t.Fatalf("params = %#v", p)
-	}
-}
