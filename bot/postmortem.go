@@ -31,36 +31,27 @@ func (a *App) Postmortem(ctx context.Context, o Origin) error {
 	if err != nil {
 		return err
 	}
+	in := postmortem.Inputs{Record: a.svc, Source: slackHistory{a}, Names: a.userName}
+	if a.catalog != nil {
+		in.Runbooks = a.catalog.Causes
+	}
 	// Reading a long channel takes a while and changes nothing: it runs
 	// before the lock, so buttons and commands in the incident stay quick.
-	ch, err := a.readChannel(ctx, inc)
+	p, err := postmortem.Prepare(ctx, in, inc.ID, postmortem.Options{Location: a.render.Location, KeyEmoji: a.keyEmoji, GapAfter: a.postmortemGap})
 	if err != nil {
-		return incidents.Errorf(incidents.EINVALID, "I could not read the channel history: %s", DescribeSlackError(SlackErrorCode(err)))
-	}
-	// The lock keeps two runs from each replacing the same previous draft
-	// and leaving two bookmarks behind.
-	defer a.lock(inc.ID)()
-	if inc, err = a.svc.Get(ctx, inc.ID); err != nil {
 		return err
 	}
+	ch := p.Channel
+	// The lock keeps two runs from each replacing the same previous draft
+	// and leaving two bookmarks behind; the previous draft is read under it.
+	defer a.lock(inc.ID)()
 	evs, err := a.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
-	for _, id := range postmortem.People(inc, evs, ch.Messages) {
-		if _, ok := ch.Users[id]; !ok {
-			if n := a.userName(ctx, id); n != "" {
-				ch.Users[id] = n
-			}
-		}
-	}
-	opts := postmortem.Options{Location: a.render.Location, KeyEmoji: a.keyEmoji, GapAfter: a.postmortemGap}
-	if a.catalog != nil {
-		opts.Runbook, opts.LikelyCauses = postmortem.LastRunbook(evs, a.catalog.Causes)
-	}
-	md := postmortem.Assemble(inc, evs, &ch, opts).Markdown()
-	fileID, bookmarkID, err := a.publishDraft(ctx, inc, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %d messages and %d recorded events. Fill in the `???`s.",
-		inc.Ref(), len(ch.Messages), len(evs)), lastPostmortem(evs))
+	md := p.Draft.Markdown()
+	fileID, bookmarkID, err := a.publishDraft(ctx, p.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %d messages and %d recorded events. Fill in the `???`s.",
+		inc.Ref(), len(ch.Messages), len(p.Events)), lastPostmortem(evs))
 	if err != nil {
 		return err
 	}
@@ -134,6 +125,17 @@ func lastPostmortem(evs []incidents.Event) map[string]string {
 
 // readChannel reads the whole channel, threads included, page by page
 // (the client waits out rate limits).
+// slackHistory reads an incident channel from Slack (postmortem.Source).
+type slackHistory struct{ a *App }
+
+func (h slackHistory) Channel(ctx context.Context, inc incidents.Incident) (postmortem.Channel, error) {
+	ch, err := h.a.readChannel(ctx, inc)
+	if err != nil {
+		return ch, incidents.Errorf(incidents.EINVALID, "I could not read the channel history: %s", DescribeSlackError(SlackErrorCode(err)))
+	}
+	return ch, nil
+}
+
 func (a *App) readChannel(ctx context.Context, inc incidents.Incident) (postmortem.Channel, error) {
 	ch := postmortem.Channel{ID: inc.ChannelID, Name: inc.ChannelName, Users: map[string]string{}, BotUserIDs: []string{a.botUser}}
 	// A reply "also sent to the channel" comes back from both history and

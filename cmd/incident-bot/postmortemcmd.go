@@ -56,7 +56,13 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 		// Before the bot existed every bot in the channel was someone
 		// else's (alerts, deploys): all of them belong in the narrative.
 		ch.BotUserIDs = nil
-		fmt.Fprint(stdout, postmortem.Assemble(incidentFromChannel(ch), nil, &ch, opts).Markdown())
+		src := exportSource{ch: ch, inc: incidentFromChannel(ch)}
+		p, err := postmortem.Prepare(ctx, postmortem.Inputs{Record: src, Source: src}, src.inc.ID, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
+			return 1
+		}
+		fmt.Fprint(stdout, p.Draft.Markdown())
 		return 0
 	default:
 		fmt.Fprint(stderr, postmortemUsage)
@@ -76,16 +82,33 @@ func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem
 		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
 		return 1
 	}
-	evs, err := store.Timeline(ctx, inc.ID)
+	in := postmortem.Inputs{Record: store}
+	if cat, err := playbooks.Load(cfg.PlaybooksDir); err == nil {
+		in.Runbooks = cat.Causes
+	}
+	p, err := postmortem.Prepare(ctx, in, inc.ID, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
 		return 1
 	}
-	if cat, err := playbooks.Load(cfg.PlaybooksDir); err == nil {
-		opts.Runbook, opts.LikelyCauses = postmortem.LastRunbook(evs, cat.Causes)
-	}
-	fmt.Fprint(stdout, postmortem.Assemble(inc, evs, nil, opts).Markdown())
+	fmt.Fprint(stdout, p.Draft.Markdown())
 	return 0
+}
+
+// exportSource is a channel read from a workspace export, and the
+// incident it stands for (the bot never recorded it): both the record and
+// the source of its draft.
+type exportSource struct {
+	ch  postmortem.Channel
+	inc incidents.Incident
+}
+
+func (e exportSource) Get(context.Context, uuid.UUID) (incidents.Incident, error) { return e.inc, nil }
+func (e exportSource) Timeline(context.Context, uuid.UUID) ([]incidents.Event, error) {
+	return nil, nil
+}
+func (e exportSource) Channel(context.Context, incidents.Incident) (postmortem.Channel, error) {
+	return e.ch, nil
 }
 
 // incidentFinder is what finding an incident by number or ID reads.
