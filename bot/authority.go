@@ -18,7 +18,7 @@ var usergroupID = regexp.MustCompile(`^S[A-Z0-9]{2,30}$`)
 // groups (guardrails.approvers in the targets file). usergroups.users.list
 // is Tier 2, so each group's members are kept for a minute.
 type approvers struct {
-	api    API
+	api    UserGroupsAPI
 	groups []string
 
 	mu    sync.Mutex

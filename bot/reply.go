@@ -23,7 +23,7 @@ type Origin struct {
 // one (works in any channel, even where the bot is not a member), else
 // with chat.postEphemeral.
 type replier struct {
-	api  API
+	api  MessagesAPI
 	http *http.Client
 	log  *zap.Logger
 }

@@ -17,25 +17,56 @@ import (
 
 // API is the part of Slack's Web API the bot uses; *slack.Client satisfies
 // it. The manifest's scopes must cover exactly these calls (see scopes.go).
+// Each part of the bot declares the slice it uses.
 type API interface {
+	ChannelsAPI
+	MessagesAPI
+	ViewsAPI
+	HistoryAPI
+	FilesAPI
+	UserGroupsAPI
+}
+
+// ChannelsAPI makes and finds incident channels.
+type ChannelsAPI interface {
 	CreateConversationContext(ctx context.Context, params slack.CreateConversationParams) (*slack.Channel, error)
 	SetTopicOfConversationContext(ctx context.Context, channelID, topic string) (*slack.Channel, error)
 	InviteUsersToConversationContext(ctx context.Context, channelID string, users ...string) (*slack.Channel, error)
+	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
+	JoinConversationContext(ctx context.Context, channelID string) (*slack.Channel, string, []string, error)
+}
+
+// MessagesAPI posts and redraws messages.
+type MessagesAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+}
+
+// ViewsAPI opens forms.
+type ViewsAPI interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
-	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
+}
+
+// HistoryAPI reads a channel and who wrote in it.
+type HistoryAPI interface {
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
-	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
-	JoinConversationContext(ctx context.Context, channelID string) (*slack.Channel, string, []string, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+}
+
+// FilesAPI shares the postmortem draft and bookmarks it.
+type FilesAPI interface {
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 	GetFileInfoContext(ctx context.Context, fileID string, count, page int) (*slack.File, []slack.Comment, *slack.Paging, error)
 	DeleteFileContext(ctx context.Context, fileID string) error
 	AddBookmarkContext(ctx context.Context, channelID string, params slack.AddBookmarkParameters) (slack.Bookmark, error)
 	EditBookmarkContext(ctx context.Context, channelID, bookmarkID string, params slack.EditBookmarkParameters) (slack.Bookmark, error)
+}
+
+// UserGroupsAPI reads who is in a user group (approvers, escalation).
+type UserGroupsAPI interface {
+	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
 }
 
 // ClientOptions configures NewClient.
