@@ -18,6 +18,7 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/postgres"
 	"github.com/incident-bot/incident-bot/incidents/sqlite"
+	"github.com/incident-bot/incident-bot/internal/testclock"
 	"github.com/incident-bot/incident-bot/internal/testpg"
 )
 
@@ -41,6 +42,8 @@ type harness struct {
 	general  string // a channel people type commands in
 	// openStore opens a second handle on the bot's store for assertions.
 	openStore func(t testing.TB) incidents.Store
+	// clock, when set before start, is the bot's clock: the test moves it.
+	clock *testclock.Clock
 }
 
 type syncBuffer struct {
@@ -125,8 +128,12 @@ func (h *harness) start() {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
+	var with func(*Config)
+	if h.clock != nil {
+		with = func(c *Config) { c.Clock = h.clock }
+	}
 	go func() {
-		h.exit <- run(ctx, []string{"serve"}, func(k string) string { return h.env[k] }, &bytes.Buffer{}, h.logs)
+		h.exit <- serveWith(ctx, func(k string) string { return h.env[k] }, h.logs, with)
 	}()
 	h.t.Cleanup(func() { h.stop() })
 	h.waitReady()

@@ -70,10 +70,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	return serveWith(ctx, getenv, stderr, nil)
+}
+
+// serveWith is serve with the settings adjusted by with (nil: none): how
+// a test gives the bot a clock it drives.
+func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer, with func(*Config)) int {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "incident-bot: configuration problem:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return 2
+	}
+	if with != nil {
+		with(&cfg)
 	}
 	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	defer func() { _ = log.Sync() }()

@@ -122,7 +122,7 @@ func (m *Main) schedule(app *bot.App) error {
 	if m.sched, err = incidents.NewScheduler(m.svc, m.log.Named("timers")); err != nil {
 		return err
 	}
-	if m.timers, err = incidents.NewRunner(m.cron, m.sched, nil, m.log.Named("timers")); err != nil {
+	if m.timers, err = incidents.NewRunner(m.cron, m.sched, m.cfg.Clock, m.log.Named("timers")); err != nil {
 		return err
 	}
 	m.digest = app.NewReviewDigest(m.cfg.ReviewChannel)
