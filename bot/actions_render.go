@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -36,9 +37,8 @@ func (r Renderer) ConfirmAction(ev incidents.Event, dryRun bool) (string, []slac
 	}
 }
 
-// ActionResult renders a recorded outcome for the card's thread. Details
-// are the action's own findings, formatted by the action with everything
-// from outside escaped.
+// ActionResult renders a recorded outcome for the card's thread, the
+// action's findings drawn for Slack.
 func (r Renderer) ActionResult(ev incidents.Event) string {
 	d := ev.Data
 	target := Escape(d["target"])
@@ -50,8 +50,12 @@ func (r Renderer) ActionResult(ev incidents.Event) string {
 		return text
 	}
 	text := fmt.Sprintf(":white_check_mark: *%s*: %s", target, Escape(d["summary"]))
-	if det := d["details"]; det != "" {
-		text += "\n" + txt.Clip(det, 2500)
+	switch {
+	case d["sections"] != "":
+		text += "\n" + findings(actions.DecodeSections(d["sections"]), 2500)
+	case d["details"] != "":
+		// Recorded before findings were plain text: already mrkdwn.
+		text += "\n" + txt.Clip(d["details"], 2500)
 	}
 	if id := d["request_id"]; id != "" {
 		text += "\n_" + Escape(id) + " · " + Escape(d["duration"]) + "_"
@@ -117,4 +121,36 @@ func channelLink(id string) string {
 		return "<#" + id + ">"
 	}
 	return "no channel"
+}
+
+// findings draws an action's findings in mrkdwn, everything escaped: a
+// title per line, rows as bullets (an indented row under the one above),
+// code as a block; cut at max characters.
+func findings(ss []actions.Section, max int) string {
+	var b strings.Builder
+	for _, s := range ss {
+		if s.Title != "" {
+			b.WriteString(Escape(s.Title) + "\n")
+		}
+		for _, r := range s.Rows {
+			if t := strings.TrimLeft(r, " "); t != r {
+				b.WriteString("    " + Escape(t) + "\n")
+			} else {
+				b.WriteString("• " + Escape(r) + "\n")
+			}
+		}
+		if len(s.Code) > 0 {
+			fence := "```"
+			b.WriteString(fence + "\n" + Escape(strings.ReplaceAll(strings.Join(s.Code, "\n"), fence, "'''")) + "\n" + fence + "\n")
+		}
+	}
+	out := strings.TrimRight(b.String(), "\n")
+	if len([]rune(out)) > max {
+		// A cut inside a code block would leave it open.
+		out = txt.Clip(out, max)
+		if strings.Count(out, "```")%2 == 1 {
+			out += "\n```"
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package postmortem
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -48,6 +49,15 @@ type ActionTaken struct {
 	Outcome, Detail string
 	RequestID, Took string
 	ConfirmedBy     string
+	Findings        []Findings // what the action reported, in parts
+}
+
+// Findings are one part of what an action reported, as the action's
+// result records them (the "sections" of an action_finished event).
+type Findings struct {
+	Title string   `json:"title,omitempty"`
+	Rows  []string `json:"rows,omitempty"`
+	Code  []string `json:"code,omitempty"`
 }
 
 // Item is an action item: "action: …" or "todo: …" in the channel.
@@ -184,7 +194,18 @@ func (a *assembly) actionTaken(start, e incidents.Event) ActionTaken {
 		At: start.At, Who: a.name(firstNonEmpty(start.Data["requested_by"], start.Actor)), Action: e.Data["target"],
 		Outcome: e.Data["outcome"], Detail: firstNonEmpty(e.Data["summary"], strings.TrimSpace(e.Data["error_code"]+" "+e.Data["error"])),
 		RequestID: e.Data["request_id"], Took: e.Data["duration"], ConfirmedBy: a.name(start.Data["confirmed_by"]),
+		Findings: decodeFindings(e.Data["sections"]),
 	}
+}
+
+// decodeFindings reads an action's recorded findings; bad data reads as
+// none (the table still has the summary).
+func decodeFindings(raw string) []Findings {
+	var fs []Findings
+	if raw != "" {
+		_ = json.Unmarshal([]byte(raw), &fs)
+	}
+	return fs
 }
 
 // channel puts the channel's messages in the draft, with the action

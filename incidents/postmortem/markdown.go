@@ -120,6 +120,35 @@ func (d Draft) writeActions(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", a.At.In(d.Location).Format("15:04"), cell(who), cell(a.Action), a.Outcome, cell(detail))
 	}
+	for _, a := range d.Actions {
+		if len(a.Findings) > 0 {
+			fmt.Fprintf(b, "\n#### %s %s\n", a.At.In(d.Location).Format("15:04"), a.Action)
+			writeFindings(b, a.Findings)
+		}
+	}
+}
+
+// writeFindings writes what an action reported as Markdown: titles as
+// lines, rows as a list (an indented row under the one above), code as a
+// block.
+func writeFindings(b *strings.Builder, fs []Findings) {
+	for _, f := range fs {
+		b.WriteString("\n")
+		if f.Title != "" {
+			b.WriteString(f.Title + "\n\n")
+		}
+		for _, r := range f.Rows {
+			if t := strings.TrimLeft(r, " "); t != r {
+				b.WriteString("  - " + t + "\n")
+			} else {
+				b.WriteString("- " + r + "\n")
+			}
+		}
+		if len(f.Code) > 0 {
+			fence := "```"
+			b.WriteString("\n" + fence + "\n" + strings.ReplaceAll(strings.Join(f.Code, "\n"), fence, "'''") + "\n" + fence + "\n")
+		}
+	}
 }
 
 // writeRootCauses writes the five whys; indented lines stay as written.

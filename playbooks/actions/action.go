@@ -2,8 +2,13 @@ package actions
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Request is one invocation of an action: its parameters (checked
@@ -63,12 +68,37 @@ type Preview struct {
 	Data map[string]string
 }
 
-// Result is what an action found or did.
+// Result is what an action found or did, as plain text in parts: the
+// bot draws it for Slack, the postmortem as Markdown. Nothing in it is
+// escaped for any target.
 type Result struct {
-	Summary   string // one line for the timeline and the thread
-	Details   string // findings, Slack mrkdwn (may be long; it is clipped)
-	RequestID string // AWS request ID, or the SQL outcome
-	Changed   bool   // something was changed
+	Summary   string    // one line for the timeline and the thread
+	Sections  []Section // the findings (may be long; renderers clip)
+	RequestID string    // AWS request ID, or the SQL outcome
+	Changed   bool      // something was changed
+}
+
+// Section is one part of the findings: a heading, one row per finding
+// (a row may mark a name as `code`; a row starting with spaces belongs to
+// the one above), and lines shown as they are (SQL, a task's output).
+type Section struct {
+	Title string   `json:"title,omitempty"`
+	Rows  []string `json:"rows,omitempty"`
+	Code  []string `json:"code,omitempty"`
+}
+
+// Text is the findings as plain lines: a title, then its rows, then its
+// code, section after section.
+func (r Result) Text() string {
+	var lines []string
+	for _, s := range r.Sections {
+		if s.Title != "" {
+			lines = append(lines, s.Title)
+		}
+		lines = append(lines, s.Rows...)
+		lines = append(lines, s.Code...)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Runner implements an action. Read-only actions do their work in Run and
@@ -123,4 +153,41 @@ func (r *Registry) IDs() []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// maxRecordedRows bounds the findings kept in the timeline: the rows past
+// it are counted in a last row.
+const maxRecordedRows = 60
+
+// EncodeSections keeps findings in an event's data (bounded).
+func EncodeSections(ss []Section) string {
+	left := maxRecordedRows
+	out := make([]Section, 0, len(ss))
+	for _, s := range ss {
+		if left <= 0 {
+			break
+		}
+		s.Rows = slices.Clone(s.Rows)
+		if len(s.Rows)+len(s.Code) > left {
+			cut := min(len(s.Rows), left)
+			if more := len(s.Rows) - cut; more > 0 {
+				s.Rows = append(s.Rows[:cut], fmt.Sprintf("…and %d more", more))
+			}
+			s.Code = s.Code[:min(len(s.Code), max(left-cut, 0))]
+		}
+		left -= len(s.Rows) + len(s.Code)
+		for i := range s.Rows {
+			s.Rows[i] = txt.Clip(s.Rows[i], 500)
+		}
+		out = append(out, s)
+	}
+	raw, _ := json.Marshal(out) // strings only: cannot fail
+	return string(raw)
+}
+
+// DecodeSections reads findings EncodeSections kept; bad data reads as none.
+func DecodeSections(raw string) []Section {
+	var ss []Section
+	_ = json.Unmarshal([]byte(raw), &ss)
+	return ss
 }

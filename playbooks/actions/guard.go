@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/incident-bot/incident-bot/incidents"
-	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Recorder records what happens to a run in the incident's timeline, with
@@ -131,7 +130,7 @@ func (g *Guard) finish(ctx context.Context, user string, inc incidents.Incident,
 		code, msg := ErrorParts(runErr)
 		data["outcome"], data["error_code"], data["error"] = "failed", code, msg
 	} else {
-		data["outcome"], data["summary"], data["details"] = "ok", res.Summary, txt.Clip(res.Details, 2500)
+		data["outcome"], data["summary"], data["sections"] = "ok", res.Summary, EncodeSections(res.Sections)
 	}
 	effs := []incidents.Effect{threadPost(run["thread"], user)}
 	if ts := run["confirmation"]; ts != "" {

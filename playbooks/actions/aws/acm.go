@@ -13,7 +13,6 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -60,7 +59,7 @@ func (r listenerCerts) Run(ctx context.Context, req actions.Request) (actions.Re
 		}
 		return actions.Result{Summary: summary, RequestID: id}, nil
 	}
-	return actions.Result{Summary: rep.summary(s.Name, lb), Details: strings.TrimSpace(rep.b.String()), RequestID: id}, nil
+	return actions.Result{Summary: rep.summary(s.Name, lb), Sections: rep.sections, RequestID: id}, nil
 }
 
 // describeListeners fetches the load balancer's listeners and the first page's request ID.
@@ -83,8 +82,8 @@ func describeListeners(ctx context.Context, api elbAPI, lbARN string) ([]elbtype
 
 // certReport is the listeners' certificates as the details show them.
 type certReport struct {
-	b          strings.Builder
-	tls, other []string // listener names, "HTTPS :443"
+	sections   []actions.Section // one per TLS listener
+	tls, other []string          // listener names, "HTTPS :443"
 	states     map[string]*certState
 	order      []string // certificate ARNs as first seen
 }
@@ -112,9 +111,9 @@ func (r listenerCerts) writeListener(ctx context.Context, api elbAPI, s *actions
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(&rep.b, "*%s* (%s)\n", txt.SlackEscape(name), plural(len(certs), "certificate"))
+	sec := actions.Section{Title: fmt.Sprintf("%s (%s)", name, plural(len(certs), "certificate"))}
 	if len(certs) == 0 {
-		rep.b.WriteString("• no certificates\n")
+		sec.Rows = append(sec.Rows, "no certificates")
 	}
 	for _, c := range certs {
 		arn := aws.ToString(c.CertificateArn)
@@ -130,8 +129,9 @@ func (r listenerCerts) writeListener(ctx context.Context, api elbAPI, s *actions
 		if aws.ToBool(c.IsDefault) {
 			role = "default"
 		}
-		fmt.Fprintf(&rep.b, "• %s (%s) `%s`\n", st.line, role, txt.SlackEscape(arn))
+		sec.Rows = append(sec.Rows, fmt.Sprintf("%s (%s) `%s`", st.line, role, arn))
 	}
+	rep.sections = append(rep.sections, sec)
 	return nil
 }
 
@@ -239,7 +239,7 @@ func certExpiry(c *acmtypes.CertificateDetail, now time.Time) *certState {
 		c = &acmtypes.CertificateDetail{}
 	}
 	st := &certState{checked: true}
-	name := "`" + txt.SlackEscape(aws.ToString(c.DomainName)) + "`"
+	name := "`" + aws.ToString(c.DomainName) + "`"
 	if n := len(c.SubjectAlternativeNames); n > 1 {
 		name += fmt.Sprintf(" (+%d names)", n-1)
 	}
@@ -281,7 +281,7 @@ func certExpiry(c *acmtypes.CertificateDetail, now time.Time) *certState {
 	}
 	st.line = name + " " + state
 	if len(notes) > 0 {
-		st.line += "; " + txt.SlackEscape(strings.Join(notes, "; "))
+		st.line += "; " + strings.Join(notes, "; ")
 	}
 	return st
 }

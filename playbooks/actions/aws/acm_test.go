@@ -159,15 +159,18 @@ func TestListenerCerts(t *testing.T) {
 		return now.Add(time.Duration(d)*24*time.Hour + 12*time.Hour).UTC().Format("2006-01-02 15:04 UTC")
 	}
 	for _, want := range []string{
-		"*HTTPS :443* (3 certificates)\n",
-		"• `example.test` expires " + day(200) + ", 200 days left (default) `" + later + "`\n",
-		"• `www.example.test` ⚠ expires " + day(10) + ", 10 days left; imported: ACM does not renew it, import a new one (SNI) `" + soon + "`\n",
-		"• IAM server certificate, expiry not checked (SNI) `" + iamARN + "`",
-		"*HTTPS :8443* (1 certificate)\n• `example.test` expires",
+		"HTTPS :443 (3 certificates)\n",
+		"`example.test` expires " + day(200) + ", 200 days left (default) `" + later + "`\n",
+		"`www.example.test` ⚠ expires " + day(10) + ", 10 days left; imported: ACM does not renew it, import a new one (SNI) `" + soon + "`\n",
+		"IAM server certificate, expiry not checked (SNI) `" + iamARN + "`",
+		"HTTPS :8443 (1 certificate)\n`example.test` expires",
 	} {
-		contains(t, "details", res.Details, want)
+		contains(t, "details", res.Text(), want)
 	}
-	if strings.Contains(res.Details, "HTTP :80") {
+	if len(res.Sections) != 2 || res.Sections[0].Title != "HTTPS :443 (3 certificates)" || len(res.Sections[0].Rows) != 3 {
+		t.Errorf("sections %+v", res.Sections)
+	}
+	if strings.Contains(res.Text(), "HTTP :80") {
 		t.Error("the HTTP listener was listed")
 	}
 
@@ -177,8 +180,8 @@ func TestListenerCerts(t *testing.T) {
 	if want := "web: 3 certificates on 2 TLS listeners of " + lbName + ": 1 EXPIRED, 1 IAM server certificate not checked"; res.Summary != want {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "• `www.example.test` ❌ EXPIRED "+day(10)+" (4 days ago); imported: ACM does not renew it, import a new one (SNI)")
-	contains(t, "details", res.Details, "• `example.test` expires "+day(200)+", 185 days left (default)")
+	contains(t, "details", res.Text(), "`www.example.test` ❌ EXPIRED "+day(10)+" (4 days ago); imported: ACM does not renew it, import a new one (SNI)")
+	contains(t, "details", res.Text(), "`example.test` expires "+day(200)+", 185 days left (default)")
 
 	// Only the far one left: all fine.
 	_, err = elb.NewFromConfig(f.cfg).RemoveListenerCertificates(ctx, &elb.RemoveListenerCertificatesInput{ListenerArn: aws.String(listener),

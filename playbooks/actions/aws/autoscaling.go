@@ -8,7 +8,6 @@ import (
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -114,8 +113,10 @@ func (r scaleIn) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		verb = "suspended: autoscaling will not remove tasks until it is turned back on"
 	}
 	return actions.Result{
-		Summary:   fmt.Sprintf("%s: scale-in %s", p.t.name, verb),
-		Details:   fmt.Sprintf("Scalable target %s (min %d, max %d).", txt.SlackEscape(p.id), aws.ToInt32(p.target.MinCapacity), aws.ToInt32(p.target.MaxCapacity)),
+		Summary: fmt.Sprintf("%s: scale-in %s", p.t.name, verb),
+		Sections: []actions.Section{{
+			Title: fmt.Sprintf("Scalable target %s (min %d, max %d).", p.id, aws.ToInt32(p.target.MinCapacity), aws.ToInt32(p.target.MaxCapacity)),
+		}},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

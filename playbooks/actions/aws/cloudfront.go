@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -92,7 +91,10 @@ func (r invalidate) Run(ctx context.Context, req actions.Request) (actions.Resul
 	return actions.Result{
 		Summary: fmt.Sprintf("invalidation %s of %s on %s: %s", aws.ToString(inv.Id), strings.Join(p.paths, " "),
 			aws.ToString(p.dist.DomainName), aws.ToString(inv.Status)),
-		Details:   fmt.Sprintf("Invalidation `%s` on %s (%s), paths %s. It usually completes within a few minutes.", txt.SlackEscape(aws.ToString(inv.Id)), txt.SlackEscape(p.domains()), txt.SlackEscape(p.id), txt.SlackEscape(strings.Join(p.paths, " "))),
+		Sections: []actions.Section{{
+			Title: fmt.Sprintf("Invalidation `%s` on %s (%s), paths %s. It usually completes within a few minutes.",
+				aws.ToString(inv.Id), p.domains(), p.id, strings.Join(p.paths, " ")),
+		}},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

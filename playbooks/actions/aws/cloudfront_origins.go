@@ -47,14 +47,13 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		return actions.Result{Summary: fmt.Sprintf("%s: distribution %s has no origins", s.Name, s.DistributionID), RequestID: id}, nil
 	}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "Distribution `%s` (%s)\n", txt.SlackEscape(s.DistributionID), txt.SlackEscape(aws.ToString(d.DomainName)))
-	buckets, findings, err := r.writeOrigins(ctx, &b, s, d, list, routes)
+	ss := sections{{Title: fmt.Sprintf("Distribution `%s` (%s)", s.DistributionID, aws.ToString(d.DomainName))}}
+	buckets, findings, err := r.writeOrigins(ctx, &ss, s, d, list, routes)
 	if err != nil {
 		return actions.Result{}, err
 	}
 	summary := originsSummary(s.Name, len(list), buckets, findings)
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: ss, RequestID: id}, nil
 }
 
 // getDistribution fetches the distribution (empty when CloudFront returns none) and the request ID.
@@ -92,31 +91,31 @@ func originRoutes(d *cftypes.Distribution) ([]cftypes.Origin, map[string][]strin
 	return list, routes
 }
 
-// writeOrigins writes each origin to b and returns the S3 buckets and what looks wrong with them.
-func (r origins) writeOrigins(ctx context.Context, b *strings.Builder, s *actions.Service, d *cftypes.Distribution, list []cftypes.Origin, routes map[string][]string) ([]string, []string, error) {
+// writeOrigins adds a section per origin to ss and returns the S3 buckets and what looks wrong with them.
+func (r origins) writeOrigins(ctx context.Context, ss *sections, s *actions.Service, d *cftypes.Distribution, list []cftypes.Origin, routes map[string][]string) ([]string, []string, error) {
 	var buckets, findings []string
 	for _, o := range list {
 		domain := strings.ToLower(aws.ToString(o.DomainName))
-		fmt.Fprintf(b, "*Origin `%s`* → `%s%s`", txt.SlackEscape(aws.ToString(o.Id)), txt.SlackEscape(domain), txt.SlackEscape(aws.ToString(o.OriginPath)))
+		title := fmt.Sprintf("Origin `%s` → `%s%s`", aws.ToString(o.Id), domain, aws.ToString(o.OriginPath))
 		if paths := routes[aws.ToString(o.Id)]; len(paths) > 0 {
-			fmt.Fprintf(b, " (serves %s)", txt.SlackEscape(strings.Join(paths, ", ")))
+			title += fmt.Sprintf(" (serves %s)", strings.Join(paths, ", "))
 		}
-		b.WriteByte('\n')
+		ss.title(title)
 		bucket, region, website, ok := s3Origin(domain)
 		if !ok {
-			b.WriteString("• not an S3 bucket\n")
+			ss.row("not an S3 bucket")
 			continue
 		}
 		buckets = append(buckets, bucket)
 		if region == "" {
 			region = s.Region // S3 redirects to the bucket's own region
 		}
-		found, err := r.bucket(ctx, b, s, d, o, bucket, region, website)
+		found, err := r.bucket(ctx, ss, s, d, o, bucket, region, website)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, f := range found {
-			fmt.Fprintf(b, "• ⚠ %s\n", txt.SlackEscape(f))
+			ss.row("⚠ " + f)
 			findings = append(findings, "bucket "+bucket+": "+f)
 		}
 	}
@@ -140,22 +139,22 @@ func originsSummary(service string, n int, buckets, findings []string) string {
 	return summary
 }
 
-// bucket writes an S3 origin's bucket, policy and public access block to
-// b and returns what looks wrong. S3 errors other than a missing bucket,
+// bucket adds an S3 origin's bucket, policy and public access block to
+// ss and returns what looks wrong. S3 errors other than a missing bucket,
 // policy or block fail the action with their code.
-func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Service, d *cftypes.Distribution, o cftypes.Origin, bucket, region string, website bool) ([]string, error) {
+func (r origins) bucket(ctx context.Context, ss *sections, s *actions.Service, d *cftypes.Distribution, o cftypes.Origin, bucket, region string, website bool) ([]string, error) {
 	var found []string
 	access := originAccess(o)
-	fmt.Fprintf(b, "• S3 bucket `%s`", txt.SlackEscape(bucket))
+	row := fmt.Sprintf("S3 bucket `%s`", bucket)
 	switch {
 	case website:
-		b.WriteString(", website endpoint: CloudFront reads anonymously, so the bucket policy must allow public s3:GetObject")
+		row += ", website endpoint: CloudFront reads anonymously, so the bucket policy must allow public s3:GetObject"
 	case access == "":
-		b.WriteString(", no origin access control or identity: CloudFront reads anonymously")
+		row += ", no origin access control or identity: CloudFront reads anonymously"
 	default:
-		b.WriteString(", read through " + txt.SlackEscape(access))
+		row += ", read through " + access
 	}
-	b.WriteByte('\n')
+	ss.row(row)
 
 	pol, region, err := inBucketRegion(ctx, r.c, region, s.RoleARN, func(api s3API) (*s3.GetBucketPolicyOutput, error) {
 		return api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
@@ -165,7 +164,7 @@ func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Serv
 	case isCode(err, "NoSuchBucket"):
 		return append(found, "does not exist (NoSuchBucket): CloudFront gets errors from this origin"), nil
 	case isCode(err, "NoSuchBucketPolicy"):
-		b.WriteString("• Bucket policy: none (NoSuchBucketPolicy)\n")
+		ss.row("Bucket policy: none (NoSuchBucketPolicy)")
 		if access != "" {
 			found = append(found, "has no bucket policy, so nothing grants CloudFront's "+access+" read access")
 		} else {
@@ -175,13 +174,14 @@ func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Serv
 		return nil, apiError("s3 GetBucketPolicy "+bucket, err)
 	default:
 		policy = aws.ToString(pol.Policy)
-		fmt.Fprintf(b, "• Bucket policy (%s):\n%s\n", txt.SlackEscape(region), codeBlock(strings.Split(prettyJSON(policy, policyClip), "\n")))
+		ss.row(fmt.Sprintf("Bucket policy (%s):", region))
+		ss.code(strings.Split(prettyJSON(policy, policyClip), "\n"))
 		if f := policyGrants(policy, access, d); f != "" {
 			found = append(found, f)
 		}
 	}
 
-	f, err := r.publicAccessBlock(ctx, b, s.RoleARN, bucket, region, website || access == "")
+	f, err := r.publicAccessBlock(ctx, ss, s.RoleARN, bucket, region, website || access == "")
 	if err != nil {
 		return nil, err
 	}
@@ -191,14 +191,14 @@ func (r origins) bucket(ctx context.Context, b *strings.Builder, s *actions.Serv
 	return found, nil
 }
 
-// publicAccessBlock writes the bucket's public access block to b and returns what looks wrong, if anything.
-func (r origins) publicAccessBlock(ctx context.Context, b *strings.Builder, role, bucket, region string, anonymous bool) (string, error) {
+// publicAccessBlock adds the bucket's public access block to ss and returns what looks wrong, if anything.
+func (r origins) publicAccessBlock(ctx context.Context, ss *sections, role, bucket, region string, anonymous bool) (string, error) {
 	pab, _, err := inBucketRegion(ctx, r.c, region, role, func(api s3API) (*s3.GetPublicAccessBlockOutput, error) {
 		return api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
 	})
 	switch {
 	case isCode(err, "NoSuchPublicAccessBlockConfiguration"):
-		b.WriteString("• Public access block: none on the bucket (NoSuchPublicAccessBlockConfiguration; the account's own setting may still apply)\n")
+		ss.row("Public access block: none on the bucket (NoSuchPublicAccessBlockConfiguration; the account's own setting may still apply)")
 	case err != nil:
 		return "", apiError("s3 GetPublicAccessBlock "+bucket, err)
 	default:
@@ -206,8 +206,8 @@ func (r origins) publicAccessBlock(ctx context.Context, b *strings.Builder, role
 		if c == nil {
 			c = &s3types.PublicAccessBlockConfiguration{}
 		}
-		fmt.Fprintf(b, "• Public access block: BlockPublicAcls %s, IgnorePublicAcls %s, BlockPublicPolicy %s, RestrictPublicBuckets %s\n",
-			onOff(c.BlockPublicAcls), onOff(c.IgnorePublicAcls), onOff(c.BlockPublicPolicy), onOff(c.RestrictPublicBuckets))
+		ss.row(fmt.Sprintf("Public access block: BlockPublicAcls %s, IgnorePublicAcls %s, BlockPublicPolicy %s, RestrictPublicBuckets %s",
+			onOff(c.BlockPublicAcls), onOff(c.IgnorePublicAcls), onOff(c.BlockPublicPolicy), onOff(c.RestrictPublicBuckets)))
 		if anonymous && aws.ToBool(c.RestrictPublicBuckets) {
 			return "RestrictPublicBuckets is on, so the anonymous reads this origin relies on are denied", nil
 		}

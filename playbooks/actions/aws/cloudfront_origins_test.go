@@ -137,22 +137,23 @@ func TestCDNOrigins(t *testing.T) {
 		t.Errorf("summary %q\nwant    %q", res.Summary, want)
 	}
 	for _, want := range []string{
-		"*Origin `media`* → `" + media + ".s3.us-east-1.amazonaws.com` (serves default)\n" +
-			"• S3 bucket `" + media + "`, no origin access control or identity: CloudFront reads anonymously\n" +
-			"• Bucket policy (us-east-1):\n```\n{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"public\",\n",
-		"• Public access block: BlockPublicAcls on, IgnorePublicAcls on, BlockPublicPolicy on, RestrictPublicBuckets on\n" +
-			"• ⚠ RestrictPublicBuckets is on, so the anonymous reads this origin relies on are denied\n*Origin `uploads`*",
-		"*Origin `uploads`* → `" + uploads + ".s3.amazonaws.com` (serves /uploads/*)\n",
-		"• Bucket policy: none (NoSuchBucketPolicy)\n" +
-			"• Public access block: none on the bucket (NoSuchPublicAccessBlockConfiguration; the account's own setting may still apply)\n" +
-			"• ⚠ has no bucket policy, so only public object ACLs could allow CloudFront's anonymous reads\n",
-		"*Origin `api`* → `api.example.com` (serves /api/*)\n• not an S3 bucket\n",
-		"• S3 bucket `" + site + "`, website endpoint: CloudFront reads anonymously, so the bucket policy must allow public s3:GetObject\n",
-		"• S3 bucket `" + gone + "`, no origin access control or identity: CloudFront reads anonymously\n" +
-			"• ⚠ does not exist (NoSuchBucket): CloudFront gets errors from this origin",
+		"Origin `media` → `" + media + ".s3.us-east-1.amazonaws.com` (serves default)\n" +
+			"S3 bucket `" + media + "`, no origin access control or identity: CloudFront reads anonymously\n" +
+			"Bucket policy (us-east-1):\n{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"public\",\n",
+		"Public access block: BlockPublicAcls on, IgnorePublicAcls on, BlockPublicPolicy on, RestrictPublicBuckets on\n" +
+			"⚠ RestrictPublicBuckets is on, so the anonymous reads this origin relies on are denied\nOrigin `uploads`",
+		"Origin `uploads` → `" + uploads + ".s3.amazonaws.com` (serves /uploads/*)\n",
+		"Bucket policy: none (NoSuchBucketPolicy)\n" +
+			"Public access block: none on the bucket (NoSuchPublicAccessBlockConfiguration; the account's own setting may still apply)\n" +
+			"⚠ has no bucket policy, so only public object ACLs could allow CloudFront's anonymous reads\n",
+		"Origin `api` → `api.example.com` (serves /api/*)\nnot an S3 bucket\n",
+		"S3 bucket `" + site + "`, website endpoint: CloudFront reads anonymously, so the bucket policy must allow public s3:GetObject\n",
+		"S3 bucket `" + gone + "`, no origin access control or identity: CloudFront reads anonymously\n" +
+			"⚠ does not exist (NoSuchBucket): CloudFront gets errors from this origin",
 	} {
-		contains(t, "details", res.Details, want)
+		contains(t, "details", res.Text(), want)
 	}
+	policyThenRows(t, res.Sections)
 
 	// A public bucket without a public access block is what an anonymous
 	// origin needs: no finding.
@@ -215,10 +216,20 @@ func TestCDNOriginAccess(t *testing.T) {
 	if want := "web: 3 origins; bucket " + bare + ": has no bucket policy, so nothing grants CloudFront's origin access identity " + oai + " read access (+1 more)"; res.Summary != want {
 		t.Errorf("summary %q\nwant    %q", res.Summary, want)
 	}
-	contains(t, "details", res.Details, "• S3 bucket `"+granted+"`, read through origin access identity "+oai+"\n• Bucket policy (us-east-1):\n")
-	contains(t, "details", res.Details, "RestrictPublicBuckets on\n*Origin `bare`*") // the granted origin has no finding
-	contains(t, "details", res.Details, "• S3 bucket `"+other+"`, read through origin access control "+oac+"\n")
-	contains(t, "details", res.Details, "• ⚠ the bucket policy grants CloudFront, but not this distribution ("+dist+"): another distribution's ARN?")
+	contains(t, "details", res.Text(), "S3 bucket `"+granted+"`, read through origin access identity "+oai+"\nBucket policy (us-east-1):\n")
+	contains(t, "details", res.Text(), "RestrictPublicBuckets on\nOrigin `bare`") // the granted origin has no finding
+	contains(t, "details", res.Text(), "S3 bucket `"+other+"`, read through origin access control "+oac+"\n")
+	contains(t, "details", res.Text(), "⚠ the bucket policy grants CloudFront, but not this distribution ("+dist+"): another distribution's ARN?")
+}
+
+// policyThenRows checks that the first origin's bucket policy is code and
+// that the rows after it stay after it, in a section without a title.
+func policyThenRows(t *testing.T, ss []actions.Section) {
+	t.Helper()
+	if len(ss) < 3 || !strings.HasPrefix(ss[1].Title, "Origin `media`") || len(ss[1].Code) == 0 || ss[1].Code[0] != "{" ||
+		ss[2].Title != "" || len(ss[2].Rows) == 0 || !strings.HasPrefix(ss[2].Rows[0], "Public access block:") {
+		t.Errorf("sections %+v", ss)
+	}
 }
 
 func TestOriginBucketInOtherRegion(t *testing.T) {
@@ -263,8 +274,8 @@ func TestOriginBucketInOtherRegion(t *testing.T) {
 	// The legacy global domain does not say where the bucket is.
 	svc := f.distributionWith(testS3Origin("media", bucket+".s3.amazonaws.com", ""))
 	_, res := f.previewAndRun("cloudfront.origins", actions.Request{Service: svc})
-	contains(t, "details", res.Details, "• Bucket policy (eu-west-1):\n```\n{\n")
-	contains(t, "details", res.Details, "• Public access block: BlockPublicAcls on, IgnorePublicAcls on, BlockPublicPolicy on, RestrictPublicBuckets off")
+	contains(t, "details", res.Text(), "Bucket policy (eu-west-1):\n{\n")
+	contains(t, "details", res.Text(), "Public access block: BlockPublicAcls on, IgnorePublicAcls on, BlockPublicPolicy on, RestrictPublicBuckets off")
 	if res.Summary != "web: 1 origin; S3 bucket: media-eu (policy and public access block below)" {
 		t.Errorf("summary %q", res.Summary)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -126,17 +124,29 @@ func requestID(md middleware.Metadata) string {
 	return id
 }
 
-// codeBlock formats lines as a Slack code block; a ``` inside a line
-// would end the block early.
-func codeBlock(lines []string) string {
-	var b strings.Builder
-	b.WriteString("```\n")
-	for _, l := range lines {
-		b.WriteString(txt.SlackEscape(strings.ReplaceAll(l, "```", "'''")))
-		b.WriteByte('\n')
+// sections builds a result's findings in the order they are found.
+type sections []actions.Section
+
+// title starts a new section headed t.
+func (ss *sections) title(t string) { *ss = append(*ss, actions.Section{Title: t}) }
+
+// row adds a row to the last section, or to a new one when the last
+// ends in code (so the row stays below it).
+func (ss *sections) row(r string) {
+	if n := len(*ss); n == 0 || len((*ss)[n-1].Code) > 0 {
+		*ss = append(*ss, actions.Section{})
 	}
-	b.WriteString("```")
-	return b.String()
+	last := &(*ss)[len(*ss)-1]
+	last.Rows = append(last.Rows, r)
+}
+
+// code adds lines shown as they are to the last section.
+func (ss *sections) code(lines []string) {
+	if len(*ss) == 0 {
+		*ss = append(*ss, actions.Section{})
+	}
+	last := &(*ss)[len(*ss)-1]
+	last.Code = append(last.Code, lines...)
 }
 
 // clock formats a time for people reading in a channel across zones.

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -67,23 +66,25 @@ func (r imageExists) Run(ctx context.Context, req actions.Request) (actions.Resu
 		// The finding, not a failure: this is what the check looks for.
 		return actions.Result{
 			Summary: fmt.Sprintf("%s: image %s is NOT in ECR (from %s)", s.Name, image, s.ImageParameter),
-			Details: fmt.Sprintf("%s = `%s`, but ECR repository %s has no such image. Tasks using it fail with CannotPullContainerError: push the image or point the parameter at one that exists.",
-				txt.SlackEscape(s.ImageParameter), txt.SlackEscape(value), txt.SlackEscape(s.ECRRepository)),
+			Sections: []actions.Section{{
+				Title: fmt.Sprintf("%s = `%s`, but ECR repository %s has no such image. Tasks using it fail with CannotPullContainerError: push the image or point the parameter at one that exists.",
+					s.ImageParameter, value, s.ECRRepository),
+			}},
 			RequestID: errRequestID(err),
 		}, nil
 	}
 	if err != nil {
 		return actions.Result{}, apiError("ecr DescribeImages", err)
 	}
-	details := fmt.Sprintf("%s = `%s`", txt.SlackEscape(s.ImageParameter), txt.SlackEscape(value))
+	sec := actions.Section{Title: fmt.Sprintf("%s = `%s`", s.ImageParameter, value)}
 	if len(out.ImageDetails) > 0 {
 		d := out.ImageDetails[0]
-		details += fmt.Sprintf("\nDigest %s, pushed %s, tags %s", txt.SlackEscape(aws.ToString(d.ImageDigest)),
-			aws.ToTime(d.ImagePushedAt).UTC().Format("2006-01-02 15:04 UTC"), txt.SlackEscape(strings.Join(d.ImageTags, ", ")))
+		sec.Rows = append(sec.Rows, fmt.Sprintf("Digest %s, pushed %s, tags %s", aws.ToString(d.ImageDigest),
+			aws.ToTime(d.ImagePushedAt).UTC().Format("2006-01-02 15:04 UTC"), strings.Join(d.ImageTags, ", ")))
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s: image %s exists in ECR", s.Name, image),
-		Details:   details,
+		Sections:  []actions.Section{sec},
 		RequestID: requestID(out.ResultMetadata),
 	}, nil
 }

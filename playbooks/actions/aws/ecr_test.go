@@ -44,14 +44,14 @@ func TestImageExists(t *testing.T) {
 	if res.Summary != "web: image "+repo+":v1.2.3 exists in ECR" {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "Digest sha256:")
+	contains(t, "details", res.Text(), "Digest sha256:")
 
 	setParam("123456789012.dkr.ecr.us-east-1.amazonaws.com/" + repo + ":v9")
 	_, res = f.previewAndRun("ecr.image_exists", actions.Request{Service: svc})
 	if res.Summary != "web: image "+repo+":v9 is NOT in ECR (from "+param+")" {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "CannotPullContainerError")
+	contains(t, "details", res.Text(), "CannotPullContainerError")
 
 	svc.ImageParameter = "/" + testmoto.Name("gone")
 	_, err := f.run("ecr.image_exists", actions.Request{Service: svc}, nil)

@@ -3,7 +3,6 @@ package aws
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -25,8 +24,8 @@ func (r forceDeploy) Preview(ctx context.Context, req actions.Request) (actions.
 		return actions.Preview{}, err
 	}
 	current := counts(s)
-	if lines := deploymentLines(s); len(lines) > 0 {
-		current += "\n" + strings.Join(lines, "\n")
+	for _, l := range deploymentLines(s) {
+		current += "\n• " + l
 	}
 	return actions.Preview{
 		Resource: t.resource(),
@@ -56,7 +55,7 @@ func (r forceDeploy) Run(ctx context.Context, req actions.Request) (actions.Resu
 	}
 	return actions.Result{
 		Summary:   summary,
-		Details:   "*Deployments*\n" + strings.Join(deploymentLines(s), "\n"),
+		Sections:  []actions.Section{{Title: "Deployments", Rows: deploymentLines(s)}},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -124,8 +123,11 @@ func (r rollback) Run(ctx context.Context, req actions.Request) (actions.Result,
 		return actions.Result{}, apiError("ecs UpdateService", err)
 	}
 	return actions.Result{
-		Summary:   fmt.Sprintf("%s rolled back: %s → %s", p.t.name, taskDefName(p.from), taskDefName(p.to)),
-		Details:   fmt.Sprintf("Images now: %s\n*Deployments*\n%s", txt.SlackEscape(p.images), strings.Join(deploymentLines(*out.Service), "\n")),
+		Summary: fmt.Sprintf("%s rolled back: %s → %s", p.t.name, taskDefName(p.from), taskDefName(p.to)),
+		Sections: []actions.Section{
+			{Title: "Images now: " + p.images},
+			{Title: "Deployments", Rows: deploymentLines(*out.Service)},
+		},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

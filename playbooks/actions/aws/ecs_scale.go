@@ -76,10 +76,12 @@ func (r scale) Run(ctx context.Context, req actions.Request) (actions.Result, er
 	if err != nil {
 		return actions.Result{}, apiError("ecs UpdateService", err)
 	}
-	details := fmt.Sprintf("Now %s. New tasks take a minute or two to pass health checks.\nUndo: scale back to %d.", counts(*out.Service), p.from)
 	return actions.Result{
-		Summary:   fmt.Sprintf("%s: desired %d → %d", p.t.name, p.from, p.to),
-		Details:   details,
+		Summary: fmt.Sprintf("%s: desired %d → %d", p.t.name, p.from, p.to),
+		Sections: []actions.Section{{
+			Title: fmt.Sprintf("Now %s. New tasks take a minute or two to pass health checks.", counts(*out.Service)),
+			Rows:  []string{fmt.Sprintf("Undo: scale back to %d.", p.from)},
+		}},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -84,12 +83,12 @@ func counts(s types.Service) string {
 	return fmt.Sprintf("desired %d, running %d, pending %d", s.DesiredCount, s.RunningCount, s.PendingCount)
 }
 
-// deploymentLines lists a service's deployments, newest first as ECS
-// returns them.
+// deploymentLines lists a service's deployments, one row each, newest
+// first as ECS returns them.
 func deploymentLines(s types.Service) []string {
 	var lines []string
 	for _, d := range s.Deployments {
-		line := fmt.Sprintf("• %s %s: %d/%d running, %d pending, %d failed",
+		line := fmt.Sprintf("%s %s: %d/%d running, %d pending, %d failed",
 			aws.ToString(d.Status), taskDefName(aws.ToString(d.TaskDefinition)),
 			d.RunningCount, d.DesiredCount, d.PendingCount, d.FailedTasks)
 		if d.RolloutState != "" {
@@ -99,7 +98,7 @@ func deploymentLines(s types.Service) []string {
 		if r := aws.ToString(d.RolloutStateReason); r != "" && d.RolloutState == types.DeploymentRolloutStateFailed {
 			line += " — " + r
 		}
-		lines = append(lines, txt.SlackEscape(line))
+		lines = append(lines, line)
 	}
 	return lines
 }

@@ -3,7 +3,6 @@ package aws
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -28,21 +27,21 @@ func (r serviceStatus) Run(ctx context.Context, req actions.Request) (actions.Re
 	if err != nil {
 		return actions.Result{}, err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* (cluster %s): %s, %s\n", txt.SlackEscape(t.name), txt.SlackEscape(t.cluster), txt.SlackEscape(aws.ToString(s.Status)), counts(s))
+	ss := []actions.Section{{Title: fmt.Sprintf("%s (cluster %s): %s, %s", t.name, t.cluster, aws.ToString(s.Status), counts(s))}}
 	if lines := deploymentLines(s); len(lines) > 0 {
-		b.WriteString("*Deployments*\n" + strings.Join(lines, "\n") + "\n")
+		ss = append(ss, actions.Section{Title: "Deployments", Rows: lines})
 	}
 	if len(s.Events) > 0 {
-		b.WriteString("*Latest events*\n")
+		events := actions.Section{Title: "Latest events"}
 		for i, e := range s.Events { // newest first
 			if i == 5 {
 				break
 			}
-			fmt.Fprintf(&b, "• %s %s\n", clock(e.CreatedAt), txt.SlackEscape(txt.Clip(aws.ToString(e.Message), 300)))
+			events.Rows = append(events.Rows, clock(e.CreatedAt)+" "+txt.Clip(aws.ToString(e.Message), 300))
 		}
+		ss = append(ss, events)
 	}
 	summary := fmt.Sprintf("%s: running %d of %d desired, %d pending, %s",
 		t.name, s.RunningCount, s.DesiredCount, s.PendingCount, plural(len(s.Deployments), "deployment"))
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: ss, RequestID: id}, nil
 }

@@ -81,18 +81,18 @@ func (r stoppedTasks) Run(ctx context.Context, req actions.Request) (actions.Res
 	})
 
 	causes := map[string]int{}
-	var b strings.Builder
+	var rows []string
 	for i, task := range tasks {
-		cause, text := describeStopped(task)
+		cause, lines := describeStopped(task)
 		if cause != "" {
 			causes[cause]++
 		}
 		if i < stoppedShown {
-			b.WriteString(text)
+			rows = append(rows, lines...)
 		}
 	}
 	if len(tasks) > stoppedShown {
-		fmt.Fprintf(&b, "_…and %d more_\n", len(tasks)-stoppedShown)
+		rows = append(rows, fmt.Sprintf("…and %d more", len(tasks)-stoppedShown))
 	}
 	summary := fmt.Sprintf("%s: %s", t.name, plural(len(tasks), "stopped task"))
 	var parts []string
@@ -104,20 +104,19 @@ func (r stoppedTasks) Run(ctx context.Context, req actions.Request) (actions.Res
 	if len(parts) > 0 {
 		summary += " — " + strings.Join(parts, ", ")
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: requestID(out.ResultMetadata)}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{{Rows: rows}}, RequestID: requestID(out.ResultMetadata)}, nil
 }
 
-// describeStopped writes one task's entry: why it stopped, then each
-// container that gave a reason or exited non-zero.
-func describeStopped(task types.Task) (cause, text string) {
+// describeStopped is one task's rows: why it stopped, then, indented
+// under it, each container that gave a reason or exited non-zero.
+func describeStopped(task types.Task) (cause string, rows []string) {
 	reasons := []string{aws.ToString(task.StoppedReason)}
-	var b strings.Builder
 	id := aws.ToString(task.TaskArn)
 	if i := strings.LastIndex(id, "/"); i >= 0 {
 		id = id[i+1:]
 	}
-	fmt.Fprintf(&b, "• `%s` %s stopped %s: %s\n", txt.SlackEscape(txt.Clip(id, 12)), txt.SlackEscape(taskDefName(aws.ToString(task.TaskDefinitionArn))),
-		clock(task.StoppedAt), txt.SlackEscape(txt.Clip(aws.ToString(task.StoppedReason), 300)))
+	rows = append(rows, fmt.Sprintf("`%s` %s stopped %s: %s", txt.Clip(id, 12), taskDefName(aws.ToString(task.TaskDefinitionArn)),
+		clock(task.StoppedAt), txt.Clip(aws.ToString(task.StoppedReason), 300)))
 	for _, ct := range task.Containers {
 		reason := aws.ToString(ct.Reason)
 		exit := ct.ExitCode != nil && *ct.ExitCode != 0
@@ -125,20 +124,19 @@ func describeStopped(task types.Task) (cause, text string) {
 			continue
 		}
 		reasons = append(reasons, reason)
-		line := "    ◦ " + aws.ToString(ct.Name)
+		line := "    " + aws.ToString(ct.Name)
 		if exit {
 			line += fmt.Sprintf(" (exit %d)", *ct.ExitCode)
 		}
 		if reason != "" {
 			line += ": " + txt.Clip(reason, 300)
 		}
-		b.WriteString(txt.SlackEscape(line) + "\n")
+		rows = append(rows, line)
 	}
 	cause = stopCause(reasons)
 	if cause != "" {
-		// Bold the entry's cause so it stands out in a long list.
-		text = strings.Replace(b.String(), "\n", " *← "+cause+"*\n", 1)
-		return cause, text
+		// Name the entry's cause so it stands out in a long list.
+		rows[0] += " ← " + cause
 	}
-	return "", b.String()
+	return cause, rows
 }

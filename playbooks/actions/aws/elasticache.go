@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -36,9 +35,8 @@ func (r cacheHealth) Run(ctx context.Context, req actions.Request) (actions.Resu
 		return actions.Result{}, &actions.Error{Code: "ReplicationGroupNotFoundFault", Message: "no replication group " + s.ReplicationGroup}
 	}
 	g := out.ReplicationGroups[0]
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*: %s, %s, automatic failover %s, Multi-AZ %s\n", txt.SlackEscape(s.ReplicationGroup), txt.SlackEscape(aws.ToString(g.Status)),
-		txt.SlackEscape(aws.ToString(g.CacheNodeType)), txt.SlackEscape(string(g.AutomaticFailover)), txt.SlackEscape(string(g.MultiAZ)))
+	sec := actions.Section{Title: fmt.Sprintf("%s: %s, %s, automatic failover %s, Multi-AZ %s", s.ReplicationGroup, aws.ToString(g.Status),
+		aws.ToString(g.CacheNodeType), string(g.AutomaticFailover), string(g.MultiAZ))}
 	members := 0
 	var unavailable []string
 	for _, ng := range g.NodeGroups {
@@ -51,12 +49,12 @@ func (r cacheHealth) Run(ctx context.Context, req actions.Request) (actions.Resu
 			members++
 			nodes = append(nodes, fmt.Sprintf("%s %s (%s)", aws.ToString(m.CacheClusterId), aws.ToString(m.CurrentRole), aws.ToString(m.PreferredAvailabilityZone)))
 		}
-		fmt.Fprintf(&b, "• shard %s %s: %s\n", txt.SlackEscape(aws.ToString(ng.NodeGroupId)), txt.SlackEscape(status), txt.SlackEscape(strings.Join(nodes, ", ")))
+		sec.Rows = append(sec.Rows, fmt.Sprintf("shard %s %s: %s", aws.ToString(ng.NodeGroupId), status, strings.Join(nodes, ", ")))
 	}
 	summary := fmt.Sprintf("%s %s: %s, %s", s.ReplicationGroup, aws.ToString(g.Status),
 		plural(len(g.NodeGroups), "shard"), plural(members, "node"))
 	if len(unavailable) > 0 {
 		summary += "; not available: " + strings.Join(unavailable, ", ")
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{sec}, RequestID: id}, nil
 }

@@ -30,7 +30,7 @@ func TestCacheHealth(t *testing.T) {
 	if res.Summary != id+" available: 1 shard, 1 node" {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "• shard 0001 available: "+id+"-001 primary (us-east-1a)")
+	contains(t, "details", res.Text(), "shard 0001 available: "+id+"-001 primary (us-east-1a)")
 
 	svc.ReplicationGroup = testmoto.Name("gone")
 	_, err = f.run("elasticache.health", actions.Request{Service: svc}, nil)

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -36,7 +35,7 @@ func (r targetHealth) Run(ctx context.Context, req actions.Request) (actions.Res
 		return actions.Result{Summary: s.Name + ": no targets registered in the target group", RequestID: id}, nil
 	}
 	states := map[string]int{}
-	var lines []string
+	var ss sections // the targets not in service
 	for _, d := range out.TargetHealthDescriptions {
 		state := "unknown"
 		var reason, desc string
@@ -51,14 +50,14 @@ func (r targetHealth) Run(ctx context.Context, req actions.Request) (actions.Res
 		if d.Target.Port != nil {
 			target += fmt.Sprintf(":%d", *d.Target.Port)
 		}
-		line := fmt.Sprintf("• `%s` %s", txt.SlackEscape(target), txt.SlackEscape(state))
+		line := fmt.Sprintf("`%s` %s", target, state)
 		if reason != "" {
-			line += ": " + txt.SlackEscape(reason)
+			line += ": " + reason
 		}
 		if desc != "" {
-			line += " — " + txt.SlackEscape(desc)
+			line += " — " + desc
 		}
-		lines = append(lines, line)
+		ss.row(line)
 	}
 	parts := []string{fmt.Sprintf("%d healthy", states["healthy"])}
 	for _, st := range slices.Sorted(maps.Keys(states)) {
@@ -68,7 +67,7 @@ func (r targetHealth) Run(ctx context.Context, req actions.Request) (actions.Res
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s: %s of %s", s.Name, strings.Join(parts, ", "), plural(len(out.TargetHealthDescriptions), "target")),
-		Details:   strings.Join(lines, "\n"),
+		Sections:  ss,
 		RequestID: id,
 	}, nil
 }

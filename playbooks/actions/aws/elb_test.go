@@ -58,7 +58,7 @@ func TestTargetHealth(t *testing.T) {
 	if res.Summary != "web: 2 healthy, 1 unused of 3 targets" {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "• `"+stopped+":8080` unused: Target.InvalidState")
+	contains(t, "details", res.Text(), "`"+stopped+":8080` unused: Target.InvalidState")
 
 	svc.TargetGroupARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gone/0123456789abcdef"
 	_, err = f.run("elb.target_health", actions.Request{Service: svc}, nil)

@@ -122,7 +122,7 @@ func (f *fixture) previewAndRun(id string, req actions.Request) (actions.Preview
 	if err != nil {
 		f.t.Fatalf("%s run: %v", id, err)
 	}
-	f.t.Logf("%s: preview %+v\nsummary: %s\ndetails:\n%s\nrequest: %s", id, p, res.Summary, res.Details, res.RequestID)
+	f.t.Logf("%s: preview %+v\nsummary: %s\ndetails:\n%s\nrequest: %s", id, p, res.Summary, res.Text(), res.RequestID)
 	if res.RequestID == "" {
 		f.t.Errorf("%s: no RequestID", id)
 	}

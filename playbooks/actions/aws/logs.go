@@ -78,5 +78,5 @@ func (r recentErrors) Run(ctx context.Context, req actions.Request) (actions.Res
 	if more {
 		summary = fmt.Sprintf("%s: more than %d error lines in %s in the last 15 minutes (latest shown)", s.Name, logLines, s.LogGroup)
 	}
-	return actions.Result{Summary: summary, Details: codeBlock(lines), RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{{Code: lines}}, RequestID: id}, nil
 }

@@ -56,9 +56,10 @@ func TestRecentErrors(t *testing.T) {
 	if res.Summary != "web: 2 error lines in "+group+" in the last 15 minutes" {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "ERROR connection refused &lt;db:5432&gt; &amp; retrying\n")
-	contains(t, "details", res.Details, "Traceback (most recent call last): ⏎   File \"app.py\"")
-	if strings.Contains(res.Details, "an hour ago") {
+	// Kept plain: the renderers escape it.
+	contains(t, "details", res.Text(), "ERROR connection refused <db:5432> & retrying\n")
+	contains(t, "details", res.Text(), "Traceback (most recent call last): ⏎   File \"app.py\"")
+	if strings.Contains(res.Text(), "an hour ago") {
 		t.Error("an event from before the window was shown")
 	}
 
@@ -98,8 +99,9 @@ func TestRecentErrorsRequest(t *testing.T) {
 	if res.Summary != "web: more than 20 error lines in /ecs/web in the last 15 minutes (latest shown)" {
 		t.Errorf("summary %q", res.Summary)
 	}
-	if !strings.HasPrefix(res.Details, "```\n10:29:40 ERROR 10\n") || !strings.HasSuffix(res.Details, "10:29:59 ERROR 29\n```") {
-		t.Errorf("details:\n%s", res.Details)
+	if len(res.Sections) != 1 || len(res.Sections[0].Code) != 20 || len(res.Sections[0].Rows) != 0 ||
+		res.Sections[0].Code[0] != "10:29:40 ERROR 10" || res.Sections[0].Code[19] != "10:29:59 ERROR 29" {
+		t.Errorf("sections %+v", res.Sections)
 	}
 	if calls != 2 {
 		t.Errorf("%d calls", calls)

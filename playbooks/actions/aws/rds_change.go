@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -60,7 +59,7 @@ func (r snapshot) Run(ctx context.Context, req actions.Request) (actions.Result,
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s: snapshot %s started (%s)", t.id, id, status),
-		Details:   fmt.Sprintf("Snapshot `%s` of %s: %s. It is kept until someone deletes it.", id, txt.SlackEscape(t.id), txt.SlackEscape(status)),
+		Sections:  []actions.Section{{Title: fmt.Sprintf("Snapshot `%s` of %s: %s. It is kept until someone deletes it.", id, t.id, status)}},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil
@@ -101,7 +100,7 @@ func (r reboot) Run(ctx context.Context, req actions.Request) (actions.Result, e
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s: reboot requested (%s)", t.id, status),
-		Details:   fmt.Sprintf("%s is %s. Run rds.status to follow it back to available.", txt.SlackEscape(t.id), txt.SlackEscape(status)),
+		Sections:  []actions.Section{{Title: fmt.Sprintf("%s is %s. Run rds.status to follow it back to available.", t.id, status)}},
 		RequestID: requestID(out.ResultMetadata),
 		Changed:   true,
 	}, nil
@@ -184,8 +183,10 @@ func (r addReplica) Run(ctx context.Context, req actions.Request) (actions.Resul
 		ids = append(ids, requestID(out.ResultMetadata))
 	}
 	return actions.Result{
-		Summary:   fmt.Sprintf("%s: %d → %d read replicas, creating %s", p.t.id, len(p.existing), p.want, strings.Join(created, ", ")),
-		Details:   fmt.Sprintf("New replicas: %s. They take several minutes to become available; rds.replicas shows their state.", txt.SlackEscape(strings.Join(created, ", "))),
+		Summary: fmt.Sprintf("%s: %d → %d read replicas, creating %s", p.t.id, len(p.existing), p.want, strings.Join(created, ", ")),
+		Sections: []actions.Section{{
+			Title: fmt.Sprintf("New replicas: %s. They take several minutes to become available; rds.replicas shows their state.", strings.Join(created, ", ")),
+		}},
 		RequestID: strings.Join(ids, ", "),
 		Changed:   true,
 	}, nil

@@ -83,17 +83,17 @@ func (r rdsStatus) Run(ctx context.Context, req actions.Request) (actions.Result
 		// policy without cloudwatch:GetMetricStatistics, throttling).
 		cpuText = "CPU unknown"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*: %s\n%s", txt.SlackEscape(t.id), txt.SlackEscape(instanceLine(d)), cpuText)
+	cpuRow := cpuText
 	if cpuErr != nil {
-		fmt.Fprintf(&b, ": %s", txt.SlackEscape(txt.Clip(cpuErr.Error(), 400)))
+		cpuRow += ": " + txt.Clip(cpuErr.Error(), 400)
 	}
+	sec := actions.Section{Title: t.id + ": " + instanceLine(d), Rows: []string{cpuRow}}
 	if n := len(d.ReadReplicaDBInstanceIdentifiers); n > 0 {
-		fmt.Fprintf(&b, "\n%s: %s", plural(n, "read replica"), txt.SlackEscape(strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ")))
+		sec.Rows = append(sec.Rows, fmt.Sprintf("%s: %s", plural(n, "read replica"), strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ")))
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s %s, %s; %s", t.id, aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass), cpuText),
-		Details:   b.String(),
+		Sections:  []actions.Section{sec},
 		RequestID: id,
 	}, nil
 }
@@ -167,12 +167,12 @@ func (r replicas) Run(ctx context.Context, req actions.Request) (actions.Result,
 		return actions.Result{}, apiError("rds DescribeDBInstances", err)
 	}
 	byStatus := map[string]int{}
-	var lines []string
+	var ss sections // a row per replica
 	for _, rep := range out.DBInstances {
 		status := aws.ToString(rep.DBInstanceStatus)
 		byStatus[status]++
-		lines = append(lines, fmt.Sprintf("• *%s*: %s (%s)", txt.SlackEscape(aws.ToString(rep.DBInstanceIdentifier)),
-			txt.SlackEscape(instanceLine(rep)), txt.SlackEscape(aws.ToString(rep.AvailabilityZone))))
+		ss.row(fmt.Sprintf("%s: %s (%s)", aws.ToString(rep.DBInstanceIdentifier),
+			instanceLine(rep), aws.ToString(rep.AvailabilityZone)))
 	}
 	var parts []string
 	for _, s := range slices.Sorted(maps.Keys(byStatus)) {
@@ -180,7 +180,7 @@ func (r replicas) Run(ctx context.Context, req actions.Request) (actions.Result,
 	}
 	return actions.Result{
 		Summary:   fmt.Sprintf("%s has %s: %s", t.id, plural(len(ids), "read replica"), strings.Join(parts, ", ")),
-		Details:   strings.Join(lines, "\n"),
+		Sections:  ss,
 		RequestID: requestID(out.ResultMetadata),
 	}, nil
 }

@@ -62,8 +62,8 @@ func TestRDSStatus(t *testing.T) {
 
 	_, res := f.previewAndRun("rds.status", req)
 	contains(t, "summary", res.Summary, db.Instance+" available, db.t3.micro; ")
-	contains(t, "details", res.Details, "postgres")
-	contains(t, "details", res.Details, "20 GiB")
+	contains(t, "details", res.Text(), db.Instance+": available, db.t3.micro, postgres")
+	contains(t, "details", res.Text(), "20 GiB")
 }
 
 func TestRDSStatusCPU(t *testing.T) {
@@ -156,7 +156,7 @@ func TestReplicas(t *testing.T) {
 	db = f.rdsInstance(2)
 	_, res = f.previewAndRun("rds.replicas", actions.Request{Database: db})
 	contains(t, "summary", res.Summary, "has 2 read replicas: 2 available")
-	contains(t, "details", res.Details, db.Instance+"-ra")
+	contains(t, "details", res.Text(), db.Instance+"-ra")
 }
 
 func TestAddReplica(t *testing.T) {

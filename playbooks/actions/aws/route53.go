@@ -14,7 +14,6 @@ import (
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/miekg/dns"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -46,12 +45,11 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 	if !dns.IsSubDomain(apex, domain) {
 		return actions.Result{}, fmt.Errorf("service %s: domain %s in the targets file is not in hosted zone %s (%s)", s.Name, strings.TrimSuffix(domain, "."), s.HostedZoneID, apex)
 	}
-	var b strings.Builder
-	writeZoneHeading(&b, s.HostedZoneID, apex, domain)
+	ss := sections{{Title: zoneHeading(s.HostedZoneID, apex, domain)}}
 	if zone.Config != nil && zone.Config.PrivateZone {
 		return actions.Result{
 			Summary:   fmt.Sprintf("%s: hosted zone %s (%s) is private: public DNS does not delegate to it", s.Name, s.HostedZoneID, apex),
-			Details:   strings.TrimSpace(b.String()),
+			Sections:  ss,
 			RequestID: requestID(hz.ResultMetadata),
 		}, nil
 	}
@@ -60,30 +58,30 @@ func (r delegation) Run(ctx context.Context, req actions.Request) (actions.Resul
 	if err != nil {
 		return actions.Result{}, err
 	}
-	b.WriteString("*Route 53 NS record set*\n" + bullets(zoneNS, "none") + "\n")
+	ss = append(ss, actions.Section{Title: "Route 53 NS record set", Rows: rowsOr(zoneNS, "none")})
 	findings := servedFindings(hz.DelegationSet, zoneNS)
 
 	parent, err := r.c.dns.delegationOf(ctx, apex)
 	if err != nil {
 		return actions.Result{}, err
 	}
-	summary := writeParentDelegation(&b, s.Name, apex, zoneNS, parent)
+	summary := writeParentDelegation(&ss, s.Name, apex, zoneNS, parent)
 	for _, f := range findings {
-		fmt.Fprintf(&b, "• ⚠ %s\n", txt.SlackEscape(f))
+		ss.row("⚠ " + f)
 	}
 	if len(findings) > 0 {
 		summary += "; but " + findings[0]
 	}
-	return actions.Result{Summary: summary, Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: ss, RequestID: id}, nil
 }
 
-// writeZoneHeading writes the details' first line: the zone and the domain it serves.
-func writeZoneHeading(b *strings.Builder, zoneID, apex, domain string) {
-	fmt.Fprintf(b, "Hosted zone `%s` *%s*", txt.SlackEscape(zoneID), txt.SlackEscape(apex))
+// zoneHeading is the details' first line: the zone and the domain it serves.
+func zoneHeading(zoneID, apex, domain string) string {
+	h := fmt.Sprintf("Hosted zone `%s` %s", zoneID, apex)
 	if domain != apex {
-		fmt.Fprintf(b, " (serving %s)", txt.SlackEscape(domain))
+		h += fmt.Sprintf(" (serving %s)", domain)
 	}
-	b.WriteByte('\n')
+	return h
 }
 
 // zoneNameServers fetches the zone's own NS record set at apex, sorted, and the request ID.
@@ -125,26 +123,24 @@ func servedFindings(ds *r53types.DelegationSet, zoneNS []string) []string {
 	return findings
 }
 
-// writeParentDelegation writes what the parent delegates apex to and words the summary.
-func writeParentDelegation(b *strings.Builder, service, apex string, zoneNS []string, parent parentDelegation) string {
-	fmt.Fprintf(b, "*Parent zone %s* (asked %s without recursion)\n", txt.SlackEscape(parent.zone), txt.SlackEscape(parent.server))
+// writeParentDelegation adds a section on what the parent delegates apex to and words the summary.
+func writeParentDelegation(ss *sections, service, apex string, zoneNS []string, parent parentDelegation) string {
+	ss.title(fmt.Sprintf("Parent zone %s (asked %s without recursion)", parent.zone, parent.server))
 	switch {
 	case parent.nxdomain:
-		b.WriteString("• NXDOMAIN: the parent says the name does not exist\n")
+		ss.row("NXDOMAIN: the parent says the name does not exist")
 		return fmt.Sprintf("%s: the parent zone %s says %s does not exist (NXDOMAIN): nothing delegates to the Route 53 zone", service, parent.zone, apex)
 	case len(parent.ns) == 0:
-		b.WriteString("• no NS records: not delegated\n")
+		ss.row("no NS records: not delegated")
 		return fmt.Sprintf("%s: the parent zone %s has no NS records for %s: it is not delegated to the Route 53 zone", service, parent.zone, apex)
 	}
-	var lines []string
 	for _, n := range parent.ns {
 		if slices.Contains(zoneNS, n) {
-			lines = append(lines, n)
+			ss.row(n)
 		} else {
-			lines = append(lines, n+" ❌ not in the Route 53 zone")
+			ss.row(n + " ❌ not in the Route 53 zone")
 		}
 	}
-	b.WriteString(bullets(lines, "") + "\n")
 	var missing []string
 	for _, n := range zoneNS {
 		if !slices.Contains(parent.ns, n) {
@@ -153,7 +149,7 @@ func writeParentDelegation(b *strings.Builder, service, apex string, zoneNS []st
 	}
 	summary := delegatedSummary(service, apex, zoneNS, parent, len(zoneNS)-len(missing))
 	if len(missing) > 0 {
-		fmt.Fprintf(b, "Route 53 name servers the parent lacks: %s\n", txt.SlackEscape(strings.Join(missing, ", ")))
+		ss.row("Route 53 name servers the parent lacks: " + strings.Join(missing, ", "))
 	}
 	return summary
 }
@@ -384,14 +380,10 @@ func parentName(name string) string {
 	return "."
 }
 
-// bullets lists items one per line, or says none.
-func bullets(items []string, none string) string {
+// rowsOr is items as rows, one each, or a row saying none.
+func rowsOr(items []string, none string) []string {
 	if len(items) == 0 {
-		return "• " + none
+		return []string{none}
 	}
-	var lines []string
-	for _, it := range items {
-		lines = append(lines, "• "+txt.SlackEscape(it))
-	}
-	return strings.Join(lines, "\n")
+	return items
 }

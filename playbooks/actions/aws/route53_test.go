@@ -180,8 +180,11 @@ func TestDelegationMatches(t *testing.T) {
 	if want := "web: " + apex + " is delegated to the 4 name servers of its Route 53 NS record set"; res.Summary != want {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "*Route 53 NS record set*\n• ns-2048.awsdns-64.com\n• ns-2049.awsdns-65.net\n")
-	contains(t, "details", res.Details, "*Parent zone example.test.* (asked ns1.example.test. (127.0.0.1) without recursion)\n• ns-2048.awsdns-64.com\n")
+	contains(t, "details", res.Text(), "Route 53 NS record set\nns-2048.awsdns-64.com\nns-2049.awsdns-65.net\n")
+	contains(t, "details", res.Text(), "Parent zone example.test. (asked ns1.example.test. (127.0.0.1) without recursion)\nns-2048.awsdns-64.com\n")
+	if len(res.Sections) != 3 || res.Sections[1].Title != "Route 53 NS record set" || len(res.Sections[1].Rows) != 4 || len(res.Sections[2].Rows) != 4 {
+		t.Errorf("sections %+v", res.Sections)
+	}
 	// The resolver finds the parent zone (glue gives its server's
 	// address); its server is asked without recursion.
 	if got, want := z.queries(), []string{"udp NS " + testParent + " rd", "udp NS " + apex}; !slices.Equal(got, want) {
@@ -191,7 +194,7 @@ func TestDelegationMatches(t *testing.T) {
 	// A name inside the zone checks the zone's delegation.
 	svc.Domain = "www." + strings.TrimSuffix(apex, ".")
 	_, res = f.previewAndRun("route53.delegation", actions.Request{Service: svc})
-	contains(t, "details", res.Details, "*"+apex+"* (serving www."+apex+")")
+	contains(t, "details", res.Text(), "Hosted zone `"+svc.HostedZoneID+"` "+apex+" (serving www."+apex+")")
 	contains(t, "summary", res.Summary, "is delegated to the 4 name servers of its Route 53 NS record set")
 
 	svc.Domain = "elsewhere.example"
@@ -215,8 +218,8 @@ func TestDelegationRecreatedZone(t *testing.T) {
 	if want := "web: the parent zone example.test. delegates " + apex + " to other name servers than its Route 53 zone's (hosted zone recreated without updating the parent's NS records?)"; res.Summary != want {
 		t.Errorf("summary %q\nwant    %q", res.Summary, want)
 	}
-	contains(t, "details", res.Details, "• ns-1.awsdns-01.org ❌ not in the Route 53 zone\n")
-	contains(t, "details", res.Details, "Route 53 name servers the parent lacks: ns-2048.awsdns-64.com, ns-2049.awsdns-65.net, ns-2050.awsdns-66.org, ns-2051.awsdns-67.co.uk")
+	contains(t, "details", res.Text(), "\nns-1.awsdns-01.org ❌ not in the Route 53 zone\n")
+	contains(t, "details", res.Text(), "Route 53 name servers the parent lacks: ns-2048.awsdns-64.com, ns-2049.awsdns-65.net, ns-2050.awsdns-66.org, ns-2051.awsdns-67.co.uk")
 	if got, want := z.queries(), []string{"udp NS sub." + testParent + " rd", "udp NS " + testParent + " rd", "udp NS " + apex, "tcp NS " + apex}; !slices.Equal(got, want) {
 		t.Errorf("queries %q, want %q", got, want)
 	}
@@ -249,7 +252,7 @@ func TestDelegationRecreatedZone(t *testing.T) {
 		"(ns-2048.awsdns-64.com, ns-2049.awsdns-65.net, ns-2050.awsdns-66.org, ns-2051.awsdns-67.co.uk): the parent must name those"; res.Summary != want {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "• ⚠ the zone's NS record set is not the name servers Route 53 serves it from (ns-2048.awsdns-64.com, ns-2049.awsdns-65.net, ns-2050.awsdns-66.org, ns-2051.awsdns-67.co.uk): the parent must name those")
+	contains(t, "details", res.Text(), "\n⚠ the zone's NS record set is not the name servers Route 53 serves it from (ns-2048.awsdns-64.com, ns-2049.awsdns-65.net, ns-2050.awsdns-66.org, ns-2051.awsdns-67.co.uk): the parent must name those")
 }
 
 func TestDelegationNXDOMAIN(t *testing.T) {
@@ -261,7 +264,7 @@ func TestDelegationNXDOMAIN(t *testing.T) {
 	if want := "web: the parent zone example.test. says " + apex + " does not exist (NXDOMAIN): nothing delegates to the Route 53 zone"; res.Summary != want {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "• NXDOMAIN: the parent says the name does not exist")
+	contains(t, "details", res.Text(), "\nNXDOMAIN: the parent says the name does not exist")
 
 	// Errors: the resolver fails, the zone is gone, the targets file lacks
 	// the domain.

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -60,19 +59,18 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 	refs := secretRefs(td, partition, t.svc.Region, account)
 	role := executionRoleARN(td, partition, account)
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "Task definition `%s`, execution role `%s`\n", txt.SlackEscape(tdName), txt.SlackEscape(orNone(role)))
+	sec := actions.Section{Title: fmt.Sprintf("Task definition `%s`, execution role `%s`", tdName, orNone(role))}
 	switch {
 	case len(refs) == 0:
 		return actions.Result{Summary: fmt.Sprintf("%s: task definition %s references no secrets", t.name, tdName),
-			Details: strings.TrimSpace(b.String()), RequestID: id}, nil
+			Sections: []actions.Section{sec}, RequestID: id}, nil
 	case role == "":
 		for _, ref := range refs {
-			fmt.Fprintf(&b, "• ❌ %s ← `%s`\n", refLabel(ref), txt.SlackEscape(ref.valueFrom))
+			sec.Rows = append(sec.Rows, fmt.Sprintf("❌ %s ← `%s`", refLabel(ref), ref.valueFrom))
 		}
 		return actions.Result{
 			Summary:   fmt.Sprintf("%s: task definition %s references %s but has no execution role, so ECS cannot fetch them", t.name, tdName, plural(len(refs), "secret")),
-			Details:   strings.TrimSpace(b.String()),
+			Sections:  []actions.Section{sec},
 			RequestID: id,
 		}, nil
 	}
@@ -84,10 +82,11 @@ func (r secretsAccess) Run(ctx context.Context, req actions.Request) (actions.Re
 	if simID != "" {
 		id = simID // the simulation's, which decided
 	}
-	denied := writeSecretChecks(&b, refs, decisions)
-	b.WriteString("_Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny._")
+	rows, denied := secretChecks(refs, decisions)
+	sec.Rows = rows
+	note := actions.Section{Title: "Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny."}
 	summary := secretsSummary(t.name, role, tdName, len(refs), denied)
-	return actions.Result{Summary: summary, Details: b.String(), RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{sec, note}, RequestID: id}, nil
 }
 
 // currentTaskDef fetches the service's current task definition and the request ID.
@@ -161,26 +160,25 @@ func addDecisions(decisions map[string]iamtypes.EvaluationResult, results []iamt
 	}
 }
 
-// writeSecretChecks writes each secret's decision and returns the denied ones' names.
-func writeSecretChecks(b *strings.Builder, refs []secretRef, decisions map[string]iamtypes.EvaluationResult) []string {
-	var denied []string
+// secretChecks is a row per secret with its decision, and the denied ones' names.
+func secretChecks(refs []secretRef, decisions map[string]iamtypes.EvaluationResult) (rows, denied []string) {
 	for _, ref := range refs {
 		if ref.resource == "" {
-			fmt.Fprintf(b, "• ❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked\n", refLabel(ref), txt.SlackEscape(ref.valueFrom))
+			rows = append(rows, fmt.Sprintf("❓ %s ← `%s`: not a Secrets Manager or Parameter Store reference, not checked", refLabel(ref), ref.valueFrom))
 			continue
 		}
 		res, ok := decisions[ref.action+" "+ref.resource]
 		switch {
 		case !ok:
-			fmt.Fprintf(b, "• ❓ %s ← `%s`: no simulation result for %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
+			rows = append(rows, fmt.Sprintf("❓ %s ← `%s`: no simulation result for %s", refLabel(ref), ref.valueFrom, ref.action))
 		case res.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeAllowed:
-			fmt.Fprintf(b, "• ✅ %s ← `%s`: %s allowed\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action)
+			rows = append(rows, fmt.Sprintf("✅ %s ← `%s`: %s allowed", refLabel(ref), ref.valueFrom, ref.action))
 		default:
 			denied = append(denied, ref.name)
-			fmt.Fprintf(b, "• ❌ %s ← `%s`: %s %s — %s\n", refLabel(ref), txt.SlackEscape(ref.valueFrom), ref.action, txt.SlackEscape(string(res.EvalDecision)), txt.SlackEscape(denialReason(res)))
+			rows = append(rows, fmt.Sprintf("❌ %s ← `%s`: %s %s — %s", refLabel(ref), ref.valueFrom, ref.action, string(res.EvalDecision), denialReason(res)))
 		}
 	}
-	return denied
+	return rows, denied
 }
 
 // denialReason says why the simulator did not allow a call.
@@ -269,7 +267,7 @@ func arnPartitionAccount(arn string) (partition, account string) {
 }
 
 func refLabel(ref secretRef) string {
-	return fmt.Sprintf("`%s` %s", txt.SlackEscape(ref.container), txt.SlackEscape(ref.name))
+	return fmt.Sprintf("`%s` %s", ref.container, ref.name)
 }
 
 func orNone(s string) string {

@@ -141,14 +141,17 @@ func TestExecutionRoleAccess(t *testing.T) {
 	}
 	for _, want := range []string{
 		":1`, execution role `" + execRole + "`\n",
-		"• ✅ `app` DB_PASSWORD ← `" + secretARN + ":password::`: secretsmanager:GetSecretValue allowed\n",
-		"• ✅ `app` DB_USER ← `" + secretARN + ":username::`: secretsmanager:GetSecretValue allowed\n",
-		"• ❌ `app` API_KEY ← `/prod/api-key`: ssm:GetParameters implicitDeny — no policy of the role allows it\n",
-		"• ✅ `app` registry credentials ← `" + regARN + "`: secretsmanager:GetSecretValue allowed\n",
-		"• ❌ `sidecar` log option token ← `" + logARN + "`: ssm:GetParameters explicitDeny — a policy statement denies it (DenyProdSecrets)\n",
-		"_Simulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny._",
+		"✅ `app` DB_PASSWORD ← `" + secretARN + ":password::`: secretsmanager:GetSecretValue allowed\n",
+		"✅ `app` DB_USER ← `" + secretARN + ":username::`: secretsmanager:GetSecretValue allowed\n",
+		"❌ `app` API_KEY ← `/prod/api-key`: ssm:GetParameters implicitDeny — no policy of the role allows it\n",
+		"✅ `app` registry credentials ← `" + regARN + "`: secretsmanager:GetSecretValue allowed\n",
+		"❌ `sidecar` log option token ← `" + logARN + "`: ssm:GetParameters explicitDeny — a policy statement denies it (DenyProdSecrets)\n",
+		"\nSimulated against the role's own IAM policies; a secret's resource policy or a customer-managed KMS key can still deny.",
 	} {
-		contains(t, "details", res.Details, want)
+		contains(t, "details", res.Text(), want)
+	}
+	if len(res.Sections) != 2 || len(res.Sections[0].Rows) != 5 || !strings.HasPrefix(res.Sections[1].Title, "Simulated against") {
+		t.Errorf("sections %+v", res.Sections)
 	}
 	sim.mu.Lock()
 	asked := slices.Clone(sim.asked)
@@ -194,7 +197,7 @@ func TestExecutionRoleAccessWithoutSimulating(t *testing.T) {
 	if !strings.HasSuffix(res.Summary, ":1 references 5 secrets but has no execution role, so ECS cannot fetch them") || slices.Contains(f.ops.list(), "IAM:SimulatePrincipalPolicy") {
 		t.Errorf("summary %q, calls %v", res.Summary, f.ops.list())
 	}
-	contains(t, "details", res.Details, "execution role `none`")
+	contains(t, "details", res.Text(), "execution role `none`")
 
 	svc.ECSService = "gone"
 	_, err := f.run("secrets.execution_role_access", actions.Request{Service: svc}, nil)

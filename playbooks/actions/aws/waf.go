@@ -105,7 +105,7 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 	}
 	details := wafDetails(acl, w.scope, ws.window, samples)
 	summary := wafSummary(s.Name, aws.ToString(acl.Name), len(rules), samples)
-	return actions.Result{Summary: summary, Details: details, RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{details}, RequestID: id}, nil
 }
 
 // getWebACL fetches the web ACL (empty when WAF returns none) and the request ID.
@@ -133,7 +133,7 @@ type wafSampling struct {
 func (ws wafSampling) sampleAll(ctx context.Context, rules []waftypes.Rule, acl *waftypes.WebACL) ([]ruleSample, error) {
 	var samples []ruleSample
 	for _, rule := range rules {
-		label := fmt.Sprintf("`%s` (priority %d, %s)", txt.SlackEscape(aws.ToString(rule.Name)), rule.Priority, ruleAction(rule))
+		label := fmt.Sprintf("`%s` (priority %d, %s)", aws.ToString(rule.Name), rule.Priority, ruleAction(rule))
 		rs, err := ws.sample(ctx, aws.ToString(rule.Name), label, rule.VisibilityConfig)
 		if err != nil {
 			return nil, err
@@ -202,39 +202,39 @@ func (rs *ruleSample) addBlocked(sr waftypes.SampledHTTPRequest) {
 	}
 }
 
-// wafDetails words the details: the web ACL, then one line per rule sample.
-func wafDetails(acl *waftypes.WebACL, scope string, window *waftypes.TimeWindow, samples []ruleSample) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Web ACL `%s` (%s, default action %s), %s to %s\n", txt.SlackEscape(aws.ToString(acl.Name)), scope, wafDefaultAction(acl),
-		clock(window.StartTime), clock(window.EndTime))
+// wafDetails words the details: the web ACL, then one row per rule sample.
+func wafDetails(acl *waftypes.WebACL, scope string, window *waftypes.TimeWindow, samples []ruleSample) actions.Section {
+	sec := actions.Section{Title: fmt.Sprintf("Web ACL `%s` (%s, default action %s), %s to %s", aws.ToString(acl.Name), scope, wafDefaultAction(acl),
+		clock(window.StartTime), clock(window.EndTime))}
 	for _, rs := range samples {
-		writeRuleSample(&b, rs)
+		sec.Rows = append(sec.Rows, ruleSampleRows(rs)...)
 	}
 	if len(samples) == 0 {
-		b.WriteString("• no rules\n")
+		sec.Rows = append(sec.Rows, "no rules")
 	}
-	return strings.TrimSpace(b.String())
+	return sec
 }
 
-// writeRuleSample writes one rule's (or the default action's) details line.
-func writeRuleSample(b *strings.Builder, rs ruleSample) {
-	b.WriteString("• " + rs.label + ": ")
+// ruleSampleRows is one rule's (or the default action's) details row and,
+// indented under it, an example of what it blocked.
+func ruleSampleRows(rs ruleSample) []string {
+	row := rs.label + ": "
 	switch {
 	case rs.note != "":
-		b.WriteString(rs.note)
+		row += rs.note
 	case rs.sampled == 0:
-		b.WriteString("no requests sampled")
+		row += "no requests sampled"
 	default:
-		fmt.Fprintf(b, "%d blocked of %d sampled (of %d requests)", rs.blocked, rs.sampled, rs.population)
+		row += fmt.Sprintf("%d blocked of %d sampled (of %d requests)", rs.blocked, rs.sampled, rs.population)
 	}
-	if rs.blocked > 0 {
-		if len(rs.inner) > 0 {
-			b.WriteString("; rules " + topCounts(rs.inner, 3))
-		}
-		b.WriteString("; URIs " + topCounts(rs.uris, 3) + "; countries " + topCounts(rs.countries, 3))
-		b.WriteString("\n    e.g. " + txt.SlackEscape(rs.example))
+	if rs.blocked == 0 {
+		return []string{row}
 	}
-	b.WriteByte('\n')
+	if len(rs.inner) > 0 {
+		row += "; rules " + topCounts(rs.inner, 3)
+	}
+	row += "; URIs " + topCounts(rs.uris, 3) + "; countries " + topCounts(rs.countries, 3)
+	return []string{row, "    e.g. " + rs.example}
 }
 
 // wafSummary words the summary: how many requests were blocked, most by which rule.
@@ -292,7 +292,7 @@ func topCounts(m map[string]int, n int) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(keys)-n))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s ×%d", txt.SlackEscape(txt.Clip(k, 80)), m[k]))
+		parts = append(parts, fmt.Sprintf("%s ×%d", txt.Clip(k, 80), m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

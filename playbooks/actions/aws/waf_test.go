@@ -130,12 +130,15 @@ func TestBlockedRequests(t *testing.T) {
 	for _, want := range []string{
 		"Web ACL `" + name + "` (REGIONAL, default action allow), 10:15 UTC to 10:30 UTC\n",
 		// Rules in priority order.
-		"• `RateLimit` (priority 0, block): 4 blocked of 4 sampled (of 4200 requests); URIs /login ×3, /api/cart ×1; countries US ×3, DE ×1\n" +
+		"`RateLimit` (priority 0, block): 4 blocked of 4 sampled (of 4200 requests); URIs /login ×3, /api/cart ×1; countries US ×3, DE ×1\n" +
 			"    e.g. GET /login from 203.0.113.5 (US) at 10:25 UTC\n",
-		"• `CommonRuleSet` (priority 1, rule group): 1 blocked of 2 sampled (of 4200 requests); rules SizeRestrictions_BODY ×1; URIs /upload ×1; countries FR ×1\n",
-		"• `WatchBots` (priority 2, count): request sampling is off",
+		"`CommonRuleSet` (priority 1, rule group): 1 blocked of 2 sampled (of 4200 requests); rules SizeRestrictions_BODY ×1; URIs /upload ×1; countries FR ×1\n",
+		"`WatchBots` (priority 2, count): request sampling is off",
 	} {
-		contains(t, "details", res.Details, want)
+		contains(t, "details", res.Text(), want)
+	}
+	if len(res.Sections) != 1 || len(res.Sections[0].Rows) != 5 || !strings.HasPrefix(res.Sections[0].Rows[1], "    e.g. GET /login") {
+		t.Errorf("sections %+v: want the example as a row indented under its rule's", res.Sections)
 	}
 	s.mu.Lock()
 	if want := []string{"rate", "common"}; !slices.Equal(s.asked, want) {
@@ -147,7 +150,7 @@ func TestBlockedRequests(t *testing.T) {
 	if want := "web: no blocked requests sampled in the last 15 minutes by web ACL " + name + " (3 rules)"; res.Summary != want {
 		t.Errorf("summary %q", res.Summary)
 	}
-	contains(t, "details", res.Details, "• `RateLimit` (priority 0, block): no requests sampled\n• `CommonRuleSet` (priority 1, rule group): 0 blocked of 1 sampled (of 4200 requests)\n")
+	contains(t, "details", res.Text(), "`RateLimit` (priority 0, block): no requests sampled\n`CommonRuleSet` (priority 1, rule group): 0 blocked of 1 sampled (of 4200 requests)\n")
 
 	// Errors: WAF's, from moto and from the sampler, and the targets file's.
 	_, err := f.run("waf.blocked_requests", actions.Request{Service: &actions.Service{Name: "web", Region: testmoto.Region,
@@ -203,8 +206,8 @@ func TestBlockedRequestsCloudFront(t *testing.T) {
 
 	_, res := f.previewAndRun("waf.blocked_requests", actions.Request{Service: svc})
 	contains(t, "summary", res.Summary, "web: 2 blocked requests sampled in the last 15 minutes by web ACL "+metric+", most by the default action (2)")
-	contains(t, "details", res.Details, "(CLOUDFRONT, default action block)")
-	contains(t, "details", res.Details, "• default action (block): 2 blocked of 2 sampled (of 4200 requests); URIs /admin ×2; countries BR ×2")
+	contains(t, "details", res.Text(), "(CLOUDFRONT, default action block)")
+	contains(t, "details", res.Text(), "\ndefault action (block): 2 blocked of 2 sampled (of 4200 requests); URIs /admin ×2; countries BR ×2")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if want := []string{"rate", "common", metric}; !slices.Equal(s.asked, want) {

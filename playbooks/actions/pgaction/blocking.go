@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -27,7 +26,7 @@ func (r *blockingTree) Run(ctx context.Context, req actions.Request) (actions.Re
 	if err != nil {
 		return actions.Result{}, err
 	}
-	return actions.Result{Summary: g.summary(), Details: g.details()}, nil
+	return actions.Result{Summary: g.summary(), Sections: g.details()}, nil
 }
 
 // summary is one line: how many wait and on whom.
@@ -52,12 +51,14 @@ func (g *lockGraph) summary() string {
 	return fmt.Sprintf("%s; root blocker %s blocks %s%s.", waiting, top, plural(n, "query", "queries"), more)
 }
 
-// details is the tree, root blockers first, each with whom it blocks.
-func (g *lockGraph) details() string {
+// details is the tree, root blockers first, each with whom it blocks:
+// a row per root blocker, its query and the sessions waiting on it
+// indented under it.
+func (g *lockGraph) details() []actions.Section {
 	if len(g.waits) == 0 {
-		return "No session in this database is waiting for a lock."
+		return []actions.Section{{Title: "No session in this database is waiting for a lock."}}
 	}
-	var b strings.Builder
+	var tree []string
 	shown := map[int32]bool{}
 	hidden := false
 	for _, p := range g.roots() {
@@ -65,39 +66,46 @@ func (g *lockGraph) details() string {
 		s := g.sessions[p]
 		switch {
 		case p == 0 || s == nil:
-			fmt.Fprintf(&b, "*Root blocker: a prepared transaction* (pid 0; see pg_prepared_xacts) blocks %s\n", plural(n, "query", "queries"))
+			tree = append(tree, fmt.Sprintf("Root blocker: a prepared transaction (pid 0; see pg_prepared_xacts) blocks %s", plural(n, "query", "queries")))
 		default:
 			hidden = hidden || s.BackendStart == "" || s.Query == insufficientPriv
-			fmt.Fprintf(&b, "*Root blocker pid %d* (%s): %s; blocks %s\n", s.PID, txt.SlackEscape(who(s.App, s.User)), blockerState(s), plural(n, "query", "queries"))
-			fmt.Fprintf(&b, "    %s\n", code(s.Query))
+			tree = append(tree,
+				fmt.Sprintf("Root blocker pid %d (%s): %s; blocks %s", s.PID, who(s.App, s.User), blockerState(s), plural(n, "query", "queries")),
+				"    "+code(s.Query))
 		}
 		shown[p] = true
-		g.writeVictims(&b, p, 1, shown)
+		tree = g.appendVictims(tree, p, 1, shown)
+	}
+	var out []actions.Section
+	if len(tree) > 0 {
+		out = append(out, actions.Section{Rows: tree})
 	}
 	if lost := g.unblocked(); len(lost) > 0 {
-		b.WriteString("*Waiting with no blocker left* (the lock was probably just released):\n")
+		sec := actions.Section{Title: "Waiting with no blocker left (the lock was probably just released):"}
 		for _, w := range lost {
-			fmt.Fprintf(&b, "• %s\n", waiterLine(w))
+			sec.Rows = append(sec.Rows, waiterLine(w))
 		}
+		out = append(out, sec)
 	}
 	if hidden {
-		b.WriteString("_Some sessions belong to other roles and their details are hidden: grant pg_monitor to the role in url_env to see them._\n")
+		out = append(out, actions.Section{Title: "Some sessions belong to other roles and their details are hidden: grant pg_monitor to the role in url_env to see them."})
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return out
 }
 
-// writeVictims writes the sessions waiting on pid, indented by depth.
-func (g *lockGraph) writeVictims(b *strings.Builder, pid int32, depth int, shown map[int32]bool) {
+// appendVictims appends a row per session waiting on pid, indented by depth.
+func (g *lockGraph) appendVictims(rows []string, pid int32, depth int, shown map[int32]bool) []string {
 	indent := strings.Repeat("    ", depth)
 	for _, v := range g.victims(pid) {
 		if shown[v.PID] {
-			fmt.Fprintf(b, "%s↳ pid %d (shown above)\n", indent, v.PID)
+			rows = append(rows, fmt.Sprintf("%s↳ pid %d (shown above)", indent, v.PID))
 			continue
 		}
 		shown[v.PID] = true
-		fmt.Fprintf(b, "%s↳ %s\n", indent, waiterLine(v))
-		g.writeVictims(b, v.PID, depth+1, shown)
+		rows = append(rows, indent+"↳ "+waiterLine(v))
+		rows = g.appendVictims(rows, v.PID, depth+1, shown)
 	}
+	return rows
 }
 
 // waiterLine describes a blocked session: pid, client, wait, query.
@@ -111,7 +119,7 @@ func waiterLine(s *session) string {
 		by = ", blocked by pids " + strings.Join(pids, ", ")
 	}
 	return fmt.Sprintf("blocked pid %d (%s) waiting %s for a %s lock%s: %s",
-		s.PID, txt.SlackEscape(who(s.App, s.User)), dur(s.QueryAge), txt.SlackEscape(s.WaitEvent), by, code(s.Query))
+		s.PID, who(s.App, s.User), dur(s.QueryAge), s.WaitEvent, by, code(s.Query))
 }
 
 // blockerState describes what a blocker is doing and since when.
@@ -123,7 +131,7 @@ func blockerState(s *session) string {
 	case "":
 		parts = append(parts, "state hidden")
 	default:
-		parts = append(parts, fmt.Sprintf("%s since %s (%s)", txt.SlackEscape(s.State), clock(s.StateChange), dur(s.StateAge)),
+		parts = append(parts, fmt.Sprintf("%s since %s (%s)", s.State, clock(s.StateChange), dur(s.StateAge)),
 			"last query started "+clock(s.QueryStart))
 	}
 	if s.XactAge > 0 {

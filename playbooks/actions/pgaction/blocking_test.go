@@ -19,14 +19,14 @@ func TestBlockerFoundAndEnded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("blocking_tree: %v", err)
 	}
-	t.Logf("blocking_tree: %s\n%s", tree.Summary, tree.Details)
+	t.Logf("blocking_tree: %s\n%s", tree.Summary, tree.Text())
 	contains(t, "summary", tree.Summary, "1 query is waiting", fmt.Sprintf("root blocker pid %d (holder", aPID), "idle in transaction")
-	contains(t, "details", tree.Details,
-		fmt.Sprintf("*Root blocker pid %d* (holder, user ", aPID),
-		"idle in transaction since", "`UPDATE t SET v = 1 WHERE id = 1`",
-		fmt.Sprintf("↳ blocked pid %d (waiter, user ", bPID), "`UPDATE t SET v = 2 WHERE id = 1`", "transactionid")
-	if strings.Index(tree.Details, fmt.Sprint(aPID)) > strings.Index(tree.Details, fmt.Sprint(bPID)) {
-		t.Errorf("the root blocker is not listed first:\n%s", tree.Details)
+	contains(t, "details", tree.Text(),
+		fmt.Sprintf("Root blocker pid %d (holder, user ", aPID),
+		"idle in transaction since", "\n    `UPDATE t SET v = 1 WHERE id = 1`\n",
+		fmt.Sprintf("\n    ↳ blocked pid %d (waiter, user ", bPID), "`UPDATE t SET v = 2 WHERE id = 1`", "transactionid")
+	if strings.Index(tree.Text(), fmt.Sprint(aPID)) > strings.Index(tree.Text(), fmt.Sprint(bPID)) {
+		t.Errorf("the root blocker is not listed first:\n%s", tree.Text())
 	}
 
 	term := runner[*terminateBlocker](t, f.reg, "pg.terminate_blocker")
@@ -80,6 +80,7 @@ func TestBlockerFoundAndEnded(t *testing.T) {
 		t.Fatalf("result %+v, want pg_terminate_backend=true and changed", res)
 	}
 	contains(t, "summary", res.Summary, fmt.Sprintf("Ended pid %d", aPID))
+	contains(t, "details", res.Text(), fmt.Sprintf("so pg_terminate_backend(%d) was used.", aPID))
 	select {
 	case err := <-bDone:
 		if err != nil {
@@ -100,8 +101,8 @@ func TestBlockerFoundAndEnded(t *testing.T) {
 	_, err = term.Run(t.Context(), req)
 	actionError(t, err, "changed")
 	tree, err = runner[*blockingTree](t, f.reg, "pg.blocking_tree").Run(t.Context(), f.req)
-	if err != nil || tree.Summary != "No queries are waiting on locks." {
-		t.Fatalf("blocking_tree after: %q, %v", tree.Summary, err)
+	if err != nil || tree.Summary != "No queries are waiting on locks." || tree.Text() != "No session in this database is waiting for a lock." {
+		t.Fatalf("blocking_tree after: %q, %q, %v", tree.Summary, tree.Text(), err)
 	}
 }
 
@@ -152,6 +153,7 @@ func TestCancelReleasesActiveBlocker(t *testing.T) {
 	if res.RequestID != "pg_cancel_backend=true" || !res.Changed {
 		t.Fatalf("result %+v, want pg_cancel_backend=true", res)
 	}
+	contains(t, "details", res.Text(), "released its locks within", "the session stays connected.")
 	if err := <-aDone; err == nil {
 		t.Error("A's query was not cancelled")
 	}

@@ -3,11 +3,9 @@ package pgaction
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -65,13 +63,11 @@ func (r *connections) Run(ctx context.Context, req actions.Request) (actions.Res
 	if pct > r.warnPercent {
 		summary = fmt.Sprintf("%d of %d connections in use (%.0f%%): above %.0f%%, new connections may soon be refused.", total, maxConns, pct, r.warnPercent)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d of max_connections %d in use (%.0f%%)*; %d more are reserved for superusers.\n", total, maxConns, pct, reserved)
-	b.WriteString("*By state:*\n")
-	writeCounts(&b, byState)
-	b.WriteString("*By application / user / database:*\n")
-	writeCounts(&b, byClient)
-	return actions.Result{Summary: summary, Details: strings.TrimRight(b.String(), "\n")}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{
+		{Title: fmt.Sprintf("%d of max_connections %d in use (%.0f%%); %d more are reserved for superusers.", total, maxConns, pct, reserved)},
+		{Title: "By state:", Rows: countRows(byState)},
+		{Title: "By application / user / database:", Rows: countRows(byClient)},
+	}}, nil
 }
 
 // scanCount reads a (key, count) row.
@@ -81,13 +77,15 @@ func scanCount(row pgx.CollectableRow) (count, error) {
 	return c, err
 }
 
-// writeCounts lists counts as bullets, at most maxListed.
-func writeCounts(b *strings.Builder, cs []count) {
+// countRows lists counts, a row each, at most maxListed.
+func countRows(cs []count) []string {
+	var rows []string
 	for i, c := range cs {
 		if i == maxListed {
-			fmt.Fprintf(b, "• …and %d more groups\n", len(cs)-i)
+			rows = append(rows, fmt.Sprintf("…and %d more groups", len(cs)-i))
 			break
 		}
-		fmt.Fprintf(b, "• %s: %d\n", txt.SlackEscape(c.key), c.n)
+		rows = append(rows, fmt.Sprintf("%s: %d", c.key, c.n))
 	}
+	return rows
 }

@@ -17,13 +17,14 @@ var literals = regexp.MustCompile(`(?s)'(?:[^']|'')*'|\$[A-Za-z_]*\$.*?\$[A-Za-z
 // "ALTER ROLE app PASSWORD 'hunter2'" must not reach a channel.
 func hideLiterals(q string) string { return literals.ReplaceAllString(q, "'…'") }
 
-// code shows query text as inline code, clipped, without its literals.
+// code shows query text as inline code (plain text between backticks),
+// clipped, without its literals.
 func code(q string) string {
 	q = oneLineClip(hideLiterals(q), queryClip)
 	if q == "" {
-		return "_(no query text)_"
+		return "(no query text)"
 	}
-	return "`" + txt.SlackEscape(strings.ReplaceAll(q, "`", "'")) + "`"
+	return "`" + strings.ReplaceAll(q, "`", "'") + "`"
 }
 
 // dur formats seconds for people: 4m12s, 850ms.

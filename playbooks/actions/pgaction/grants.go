@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -54,11 +53,11 @@ func (r *missingGrants) Run(ctx context.Context, req actions.Request) (actions.R
 	if len(lacking) == 0 && len(schemas) == 0 {
 		msg := fmt.Sprintf("Nothing missing: role %s has SELECT, INSERT, UPDATE and DELETE on all %s and USAGE on every schema.",
 			role, plural(len(tables), "table", "tables"))
-		return actions.Result{Summary: msg, Details: txt.SlackEscape(msg)}, nil
+		return actions.Result{Summary: msg, Sections: []actions.Section{{Title: msg}}}, nil
 	}
 	return actions.Result{
-		Summary: grantsSummary(role, schemas, lacking, len(tables)),
-		Details: grantsDetails(role, schemas, lacking),
+		Summary:  grantsSummary(role, schemas, lacking, len(tables)),
+		Sections: grantsDetails(role, schemas, lacking),
 	}, nil
 }
 
@@ -116,22 +115,23 @@ func listTableGrants(ctx context.Context, conn *pgx.Conn, role string) ([]tableG
 }
 
 // grantsDetails words the details: the schemas role cannot use and the tables it lacks privileges on.
-func grantsDetails(role string, schemas []string, lacking []tableGrants) string {
-	var b strings.Builder
+func grantsDetails(role string, schemas []string, lacking []tableGrants) []actions.Section {
+	var out []actions.Section
 	if len(schemas) > 0 {
-		fmt.Fprintf(&b, "*Schemas role %s cannot use (no USAGE):* %s\n", txt.SlackEscape(role), txt.SlackEscape(strings.Join(schemas, ", ")))
+		out = append(out, actions.Section{Title: fmt.Sprintf("Schemas role %s cannot use (no USAGE): %s", role, strings.Join(schemas, ", "))})
 	}
 	if len(lacking) > 0 {
-		fmt.Fprintf(&b, "*Tables where role %s lacks privileges:*\n", txt.SlackEscape(role))
+		sec := actions.Section{Title: fmt.Sprintf("Tables where role %s lacks privileges:", role)}
 		for i, t := range lacking {
 			if i == maxListed {
-				fmt.Fprintf(&b, "• …and %d more tables\n", len(lacking)-i)
+				sec.Rows = append(sec.Rows, fmt.Sprintf("…and %d more tables", len(lacking)-i))
 				break
 			}
-			fmt.Fprintf(&b, "• `%s`: no %s\n", txt.SlackEscape(t.name), t.missing)
+			sec.Rows = append(sec.Rows, fmt.Sprintf("`%s`: no %s", t.name, t.missing))
 		}
+		out = append(out, sec)
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return out
 }
 
 // grantsSummary words the summary: how many of the tables and schemas role lacks privileges on.

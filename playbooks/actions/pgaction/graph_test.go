@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
 func TestRootsOrder(t *testing.T) {
@@ -58,22 +60,50 @@ func TestDetailsTree(t *testing.T) {
 		{PID: 10, User: "app", App: "api", State: "idle in transaction", Query: "UPDATE a SET x = 1 WHERE y < 2 & z > 3", BackendStart: "x", StateAge: 200, XactAge: 250},
 		{PID: 11, User: "app", State: "active", Waiting: true, WaitEvent: "transactionid", QueryAge: 100, BlockedBy: []int32{10}, Query: "UPDATE a SET x = 2", BackendStart: "x"},
 		{PID: 12, User: "etl", State: "active", Waiting: true, WaitEvent: "relation", QueryAge: 50, BlockedBy: []int32{11}, Query: strings.Repeat("SELECT `x`  \n ", 40)},
-		{PID: 13, User: "app", State: "active", Waiting: true, WaitEvent: "tuple", QueryAge: 1, BlockedBy: nil, Query: "DELETE FROM a"},
+		{PID: 13, User: "app", App: "<cron> & co", State: "active", Waiting: true, WaitEvent: "tuple", QueryAge: 1, BlockedBy: nil, Query: "DELETE FROM a"},
 	})
-	d := g.details()
+	ss := g.details()
+	d := actions.Result{Sections: ss}.Text()
 	t.Log("\n" + d)
+	// Outside text (the query, the application name) stays plain: the
+	// renderers escape it.
 	for _, want := range []string{
-		"*Root blocker pid 10* (api, user app): idle in transaction since ? (3m20s), last query started ?, transaction open 4m10s; blocks 2 queries\n    `UPDATE a SET x = 1 WHERE y &lt; 2 &amp; z &gt; 3`\n",
+		"Root blocker pid 10 (api, user app): idle in transaction since ? (3m20s), last query started ?, transaction open 4m10s; blocks 2 queries\n    `UPDATE a SET x = 1 WHERE y < 2 & z > 3`\n",
 		"    ↳ blocked pid 11 (user app) waiting 1m40s for a transactionid lock: `UPDATE a SET x = 2`\n",
 		"        ↳ blocked pid 12 (user etl) waiting 50s for a relation lock: `SELECT 'x' SELECT",
-		"…`\n*Waiting with no blocker left*",
-		"• blocked pid 13 (user app) waiting 1s for a tuple lock: `DELETE FROM a`",
+		"…`\nWaiting with no blocker left (the lock was probably just released):\n",
+		"blocked pid 13 (<cron> & co, user app) waiting 1s for a tuple lock: `DELETE FROM a`",
 	} {
 		if !strings.Contains(d, want) {
 			t.Errorf("details lack %q", want)
 		}
 	}
+	if strings.Contains(d, "&amp;") || strings.Contains(d, "&lt;") || strings.Contains(d, "*") || strings.Contains(d, "• ") {
+		t.Errorf("details are marked up for Slack:\n%s", d)
+	}
+	if len(ss) != 2 || ss[0].Title != "" || len(ss[0].Rows) != 4 || !strings.HasPrefix(ss[0].Rows[0], "Root blocker pid 10 ") ||
+		!strings.HasPrefix(ss[1].Title, "Waiting with no blocker left") || len(ss[1].Rows) != 1 {
+		t.Errorf("sections %+v, want the tree's rows, then the waits with no blocker", ss)
+	}
 	if s := g.summary(); s != "3 queries are waiting on locks; root blocker pid 10 (api, user app, idle in transaction) blocks 2 queries." {
 		t.Errorf("summary %q", s)
+	}
+}
+
+func TestDetailsHiddenAndNone(t *testing.T) {
+	none := newGraph(nil).details()
+	if len(none) != 1 || none[0].Title != "No session in this database is waiting for a lock." || len(none[0].Rows) != 0 {
+		t.Errorf("no waits: %+v", none)
+	}
+	ss := newGraph([]*session{
+		{PID: 20, Query: insufficientPriv},
+		{PID: 21, User: "app", State: "active", Waiting: true, WaitEvent: "tuple", QueryAge: 2, BlockedBy: []int32{20}, Query: "", BackendStart: "x"},
+	}).details()
+	d := actions.Result{Sections: ss}.Text()
+	t.Log("\n" + d)
+	if len(ss) != 2 || !strings.HasPrefix(ss[0].Rows[0], "Root blocker pid 20 (unknown client): state hidden") ||
+		ss[0].Rows[2] != "    ↳ blocked pid 21 (user app) waiting 2s for a tuple lock: (no query text)" ||
+		!strings.HasPrefix(ss[1].Title, "Some sessions belong to other roles") {
+		t.Errorf("sections %+v", ss)
 	}
 }

@@ -3,12 +3,10 @@ package pgaction
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
@@ -34,14 +32,15 @@ func (r *longTransactions) Run(ctx context.Context, req actions.Request) (action
 		return actions.Result{}, err
 	}
 	defer rows.Close()
-	var b strings.Builder
+	var list []string
 	var listed, total int
 	var oldest float64
 	for rows.Next() {
-		age, n, err := writeLongTransaction(&b, rows)
+		row, age, n, err := longTransactionRow(rows)
 		if err != nil {
 			return actions.Result{}, err
 		}
+		list = append(list, row)
 		if listed == 0 {
 			oldest = age
 		}
@@ -53,14 +52,14 @@ func (r *longTransactions) Run(ctx context.Context, req actions.Request) (action
 	}
 	if listed == 0 {
 		msg := fmt.Sprintf("No transactions open longer than %s.", r.minAge)
-		return actions.Result{Summary: msg, Details: msg}, nil
+		return actions.Result{Summary: msg, Sections: []actions.Section{{Title: msg}}}, nil
 	}
 	if total > listed {
-		fmt.Fprintf(&b, "…and %d more.\n", total-listed)
+		list = append(list, fmt.Sprintf("…and %d more.", total-listed))
 	}
 	return actions.Result{
-		Summary: fmt.Sprintf("%s open longer than %s; the oldest for %s.", plural(total, "transaction", "transactions"), r.minAge, dur(oldest)),
-		Details: strings.TrimRight(b.String(), "\n"),
+		Summary:  fmt.Sprintf("%s open longer than %s; the oldest for %s.", plural(total, "transaction", "transactions"), r.minAge, dur(oldest)),
+		Sections: []actions.Section{{Rows: list}},
 	}, nil
 }
 
@@ -84,15 +83,15 @@ func queryLongTransactions(ctx context.Context, conn *pgx.Conn, minAge time.Dura
 	return rows, nil
 }
 
-// writeLongTransaction writes the current row's transaction to b and returns its age in seconds and the total count.
-func writeLongTransaction(b *strings.Builder, rows pgx.Rows) (float64, int, error) {
+// longTransactionRow words the current row's transaction and returns it with its age in seconds and the total count.
+func longTransactionRow(rows pgx.Rows) (string, float64, int, error) {
 	var pid int32
 	var user, app, state, wait, query string
 	var start time.Time
 	var age float64
 	var total int
 	if err := rows.Scan(&pid, &user, &app, &state, &start, &age, &wait, &query, &total); err != nil {
-		return 0, 0, queryError("list long transactions", err)
+		return "", 0, 0, queryError("list long transactions", err)
 	}
 	if state == "" {
 		state = "state hidden"
@@ -100,7 +99,6 @@ func writeLongTransaction(b *strings.Builder, rows pgx.Rows) (float64, int, erro
 	if wait != "" {
 		state += ", waiting on " + wait
 	}
-	fmt.Fprintf(b, "• pid %d (%s): transaction open %s (since %s), %s: %s\n",
-		pid, txt.SlackEscape(who(app, user)), dur(age), clock(start), txt.SlackEscape(state), code(query))
-	return age, total, nil
+	return fmt.Sprintf("pid %d (%s): transaction open %s (since %s), %s: %s",
+		pid, who(app, user), dur(age), clock(start), state, code(query)), age, total, nil
 }

@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
 func TestLongTransactions(t *testing.T) {
@@ -26,8 +29,8 @@ func TestLongTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Summary != "No transactions open longer than 1m0s." {
-		t.Errorf("with the 1m threshold: %q", res.Summary)
+	if res.Summary != "No transactions open longer than 1m0s." || res.Text() != res.Summary {
+		t.Errorf("with the 1m threshold: %q, %q", res.Summary, res.Text())
 	}
 
 	r.minAge = 0
@@ -35,10 +38,13 @@ func TestLongTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s\n%s", res.Summary, res.Details)
+	t.Logf("%s\n%s", res.Summary, res.Text())
 	// A's transaction began first, so it is listed first; B's (waiting) next.
 	contains(t, "summary", res.Summary, "2 transactions open longer than 0s")
-	contains(t, "details", res.Details, fmt.Sprintf("• pid %d (holder, user ", aPID), "idle in transaction", "`UPDATE t SET v = 1 WHERE id = 1`", "waiting on Lock/transactionid")
+	contains(t, "details", res.Text(), fmt.Sprintf("pid %d (holder, user ", aPID), "idle in transaction", "`UPDATE t SET v = 1 WHERE id = 1`", "waiting on Lock/transactionid")
+	if len(res.Sections) != 1 || len(res.Sections[0].Rows) != 2 || !strings.HasPrefix(res.Sections[0].Rows[0], fmt.Sprintf("pid %d (holder, user ", aPID)) {
+		t.Errorf("sections %+v, want a row per transaction, A's first", res.Sections)
+	}
 }
 
 func TestConnections(t *testing.T) {
@@ -54,12 +60,16 @@ func TestConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s\n%s", res.Summary, res.Details)
+	t.Logf("%s\n%s", res.Summary, res.Text())
 	if _, err := fmt.Sscanf(res.Summary, "%d of %d connections", &total, new(int)); err != nil || total < 2 {
 		t.Fatalf("summary %q: %d, %v", res.Summary, total, err)
 	}
 	contains(t, "summary", res.Summary, fmt.Sprintf(" of %d connections in use (", maxConns))
-	contains(t, "details", res.Details, "*By state:*", "• active:", "• idle:", "pool-member / user ", "incident-bot / user ")
+	contains(t, "details", res.Text(), " more are reserved for superusers.\nBy state:\n", "\nactive: ", "\nidle: ",
+		"\nBy application / user / database:\n", "pool-member / user ", "incident-bot / user ")
+	if len(res.Sections) != 3 || res.Sections[1].Title != "By state:" || len(res.Sections[1].Rows) == 0 {
+		t.Errorf("sections %+v", res.Sections)
+	}
 	if strings.Contains(res.Summary, "above") {
 		t.Errorf("flagged at low use: %q", res.Summary)
 	}
@@ -115,19 +125,16 @@ func TestMissingGrants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s\n%s", res.Summary, res.Details)
+	t.Logf("%s\n%s", res.Summary, res.Text())
 	contains(t, "summary", res.Summary, "lacks privileges on 1 table of 3 and USAGE on 1 schema")
-	contains(t, "details", res.Details, "no USAGE):* billing", "• `public.orders`: no UPDATE, DELETE")
-	if strings.Contains(res.Details, "users") || strings.Contains(res.Details, "invoices") {
-		t.Errorf("fully granted tables listed:\n%s", res.Details)
-	}
+	lackingOrders(t, res, role)
 
 	f.exec(t, c, "REVOKE SELECT ON public.users FROM "+ident)
 	res, err = r.Run(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	contains(t, "details", res.Details, "• `public.users`: no SELECT")
+	contains(t, "details", res.Text(), "\n`public.users`: no SELECT")
 
 	f.exec(t, c, "GRANT ALL ON public.orders, public.users TO "+ident)
 	f.exec(t, c, "GRANT USAGE ON SCHEMA billing TO "+ident)
@@ -136,6 +143,7 @@ func TestMissingGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	contains(t, "summary", res.Summary, "Nothing missing", "all 3 tables")
+	contains(t, "details", res.Text(), res.Summary)
 
 	db.AppRole = role + "_absent"
 	_, err = r.Run(t.Context(), req)
@@ -143,4 +151,18 @@ func TestMissingGrants(t *testing.T) {
 	db.AppRole = ""
 	_, err = r.Run(t.Context(), req)
 	actionError(t, err, "config")
+}
+
+// lackingOrders checks the findings list schema billing without USAGE,
+// then public.orders as the only table lacking privileges.
+func lackingOrders(t *testing.T, res actions.Result, role string) {
+	t.Helper()
+	contains(t, "details", res.Text(), "Schemas role "+role+" cannot use (no USAGE): billing", "`public.orders`: no UPDATE, DELETE")
+	if len(res.Sections) != 2 || res.Sections[1].Title != "Tables where role "+role+" lacks privileges:" ||
+		!slices.Equal(res.Sections[1].Rows, []string{"`public.orders`: no UPDATE, DELETE"}) {
+		t.Errorf("sections %+v", res.Sections)
+	}
+	if strings.Contains(res.Text(), "users") || strings.Contains(res.Text(), "invoices") {
+		t.Errorf("fully granted tables listed:\n%s", res.Text())
+	}
 }

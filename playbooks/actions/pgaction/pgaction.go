@@ -20,7 +20,7 @@ const (
 	cancelWait       = 3 * time.Second
 	pollEvery        = 100 * time.Millisecond
 	queryClip        = 200 // characters of query text shown
-	maxListed        = 50  // rows listed in Details
+	maxListed        = 50  // rows listed in the findings
 	appName          = "incident-bot"
 	insufficientPriv = "<insufficient privilege>"
 )

@@ -89,7 +89,7 @@ func (r *terminateBlocker) Run(ctx context.Context, req actions.Request) (action
 	if released {
 		return actions.Result{
 			Summary:   fmt.Sprintf("Cancelled pid %d's query; it no longer blocks others.", pid),
-			Details:   fmt.Sprintf("pg_cancel_backend(%d) released its locks within %s; the session stays connected.", pid, r.wait),
+			Sections:  []actions.Section{{Title: fmt.Sprintf("pg_cancel_backend(%d) released its locks within %s; the session stays connected.", pid, r.wait)}},
 			RequestID: "pg_cancel_backend=true",
 			Changed:   true,
 		}, nil
@@ -103,8 +103,8 @@ func (r *terminateBlocker) Run(ctx context.Context, req actions.Request) (action
 		Summary:   fmt.Sprintf("Ended pid %d's session with pg_terminate_backend; its transaction was rolled back.", pid),
 		RequestID: "pg_terminate_backend=" + strconv.FormatBool(terminated),
 		Changed:   terminated,
-		Details: fmt.Sprintf("pg_cancel_backend(%d)=%t did not release its locks within %s (an idle transaction has no query to cancel), so pg_terminate_backend(%d) was used.",
-			pid, cancelled, r.wait, pid),
+		Sections: []actions.Section{{Title: fmt.Sprintf("pg_cancel_backend(%d)=%t did not release its locks within %s (an idle transaction has no query to cancel), so pg_terminate_backend(%d) was used.",
+			pid, cancelled, r.wait, pid)}},
 	}
 	if err != nil {
 		return res, err
