@@ -25,7 +25,12 @@ func (r *Router) card(ctx context.Context, b *batch, st *fpState, firing bool) e
 	if b.cards[key] {
 		return nil
 	}
-	b.cards[key] = true
+	// Marked once something is decided for the card: a resolved alert
+	// that owes nothing must not keep a firing one of the same problem,
+	// later in the delivery, from its card.
+	if firing || !r.opts.Cards {
+		b.cards[key] = true
+	}
 	if !r.opts.Cards {
 		if firing {
 			r.opts.Logger.Warn("warning alert stored; no ALERT_TRIAGE_CHANNEL or INCIDENTS_CHANNEL to ask about it", zap.String("title", st.last.Title))
@@ -43,6 +48,7 @@ func (r *Router) card(ctx context.Context, b *batch, st *fpState, firing bool) e
 	c, err := r.store.LatestCard(ctx, key)
 	switch {
 	case err == nil && b.now.Sub(c.OpenedAt) < TriageWindow:
+		b.cards[key] = true
 		b.effs = append(b.effs, incidents.Effect{Key: fmt.Sprintf("triage-update:%s:%d:%s", key, c.Epoch, st.firstID), Lane: cardLane(key),
 			Kind: incidents.EffectTriageUpdate, Data: cardData(c)})
 		return nil
@@ -87,7 +93,7 @@ func (r *Router) fold(b *batch, st *fpState) error {
 		}
 		b.effs = append(b.effs, incidents.Effect{Key: cardEffectKey(c), Lane: cardLane(c.Key), Kind: incidents.EffectTriage, Data: data})
 	}
-	b.folded[st.prob.fp] = b.foldKey
+	b.folded[st.prob.card()] = b.foldKey
 	return nil
 }
 

@@ -68,7 +68,10 @@ func TestCardSettlesWhenResolved(t *testing.T) {
 		ws[i].Status = alerts.Resolved
 	}
 	w.receive(r, ws[0])
-	c, _ := r.Card(context.Background(), map[string]string{"card": "group:disk", "epoch": "1", "since": since.Format(time.RFC3339Nano)})
+	c, err := r.Card(context.Background(), map[string]string{"card": "group:disk", "epoch": "1", "since": since.Format(time.RFC3339Nano)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Settled() {
 		t.Errorf("settled with one of two conditions firing: %+v", c)
 	}
@@ -143,5 +146,57 @@ func TestManyProblemsShareACard(t *testing.T) {
 	c, err := r.Card(context.Background(), map[string]string{"card": fold, "epoch": "1", "since": w.clock.Now().Format(time.RFC3339Nano)})
 	if err != nil || c.Total != 1500-MaxNewCards {
 		t.Errorf("the shared card counts %d conditions (%v), want %d", c.Total, err, 1500-MaxNewCards)
+	}
+}
+
+// A delivery that brings a problem's recovery before another condition's
+// firing still cards the firing one.
+func TestResolvedFirstStillCards(t *testing.T) {
+	w := newWorld(t)
+	x, y := alert("x", alerts.Warning, "disk x"), alert("y", alerts.Warning, "disk y")
+	x.Status = alerts.Resolved
+	w.receive(w.router(), grouped("disk", x, y)...)
+	if n := w.effects(cardLane("group:disk"), incidents.EffectTriage); n != 1 {
+		t.Errorf("%d cards, want 1 for the firing condition", n)
+	}
+}
+
+// The shared card of a storm takes decisions like any other.
+func TestSharedCardTakesDecisions(t *testing.T) {
+	w := newWorld(t)
+	r := w.router()
+	var ws []alerts.Alert
+	for i := range MaxNewCards + 5 {
+		ws = append(ws, alert(fmt.Sprintf("s%d", i), alerts.Warning, fmt.Sprintf("storm warning %d", i)))
+	}
+	w.receive(r, ws...)
+	last, err := w.store.LatestAlert(context.Background(), fmt.Sprintf("s%d", MaxNewCards+4))
+	if err != nil || !strings.HasPrefix(last.Card, "fold:") {
+		t.Fatalf("last warning on card %q (%v), want the shared one", last.Card, err)
+	}
+	if err := r.Decide(context.Background(), Click{Card: last.Card, Decision: DecideDismiss, User: "U0BOB", Channel: "C1", TS: "9.9"}); err != nil {
+		t.Errorf("dismissing the shared card: %v", err)
+	}
+}
+
+// After a problem is declared from its card, a new condition of it
+// belongs to the incident and is told to it.
+func TestNewConditionJoinsTheDeclaredIncident(t *testing.T) {
+	w := newWorld(t)
+	r := w.router()
+	w.receive(r, grouped("db", alert("d1", alerts.Warning, "db slow"))...)
+	if err := r.Decide(context.Background(), Click{Card: "group:db", Decision: DecideDeclare, User: "U0BOB", Channel: "C1", TS: "3.3"}); err != nil {
+		t.Fatal(err)
+	}
+	w.receive(w.router(), grouped("db", alert("d2", alerts.Warning, "db connections high"))...)
+	list := w.incidents()
+	if len(list) != 1 {
+		t.Fatalf("%d incidents", len(list))
+	}
+	if got, err := w.store.AlertIncident(context.Background(), "d2"); err != nil || got.ID != list[0].ID {
+		t.Errorf("the new condition is not the incident's: %v", err)
+	}
+	if n := w.effects(incidents.LaneOf(list[0].ID), incidents.EffectNotice); n != 1 {
+		t.Errorf("%d notices of the new condition, want 1", n)
 	}
 }

@@ -22,11 +22,21 @@ import (
 // once, declare one incident.
 func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Alert) error {
 	group, service, fp := st.prob.keys()
-	primary, count := "", 0
+	// An open incident this very condition opened (a retried delivery, or
+	// another replica that stored it first) is its own: quiet, no notice.
+	inc, fpCount, err := r.keyed(ctx, b, fp, time.Time{})
+	if err == nil {
+		st.inc, st.has, st.isNew = inc, true, true
+		return nil
+	} else if !errors.Is(err, incidents.ErrNotFound) {
+		return err
+	}
+	primary, count := fp, fpCount
+	first := true
 	for _, k := range []struct {
 		key   string
 		since time.Time
-	}{{group, time.Time{}}, {service, b.now.Add(-r.opts.Window)}, {fp, time.Time{}}} {
+	}{{group, time.Time{}}, {service, b.now.Add(-r.opts.Window)}} {
 		if k.key == "" {
 			continue
 		}
@@ -41,8 +51,8 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 		if !errors.Is(err, incidents.ErrNotFound) {
 			return err
 		}
-		if primary == "" {
-			primary, count = k.key, n
+		if first {
+			primary, count, first = k.key, n, false
 		}
 	}
 	var keys []string
@@ -61,8 +71,9 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 		return fmt.Errorf("open an incident for alert %q: %w", al.Title, err)
 	}
 	// Not created: the same problem was declared a moment ago (a retried
-	// delivery, another replica); its set-up is owed already.
-	st.inc, st.has, st.isNew = inc, true, created
+	// delivery, another replica); its set-up, and its opening message,
+	// are owed already: quiet either way.
+	st.inc, st.has, st.isNew = inc, true, true
 	if created {
 		b.fresh[inc.ID] = true
 	}
@@ -111,15 +122,20 @@ func (r *Router) follow(ctx context.Context, b *batch, st *fpState) error {
 // recovered, and owes the channel a notice, once per change: a repeat of
 // a condition the incident was told about is only counted.
 func (r *Router) tell(ctx context.Context, b *batch, st *fpState) error {
+	if !st.lastRead {
+		if _, err := r.latest(ctx, st); err != nil {
+			return err
+		}
+	}
 	last := st.last
 	if st.firing > 0 && !st.told && last.Status == alerts.Firing {
-		noticeFor(b, st).add(noticeJoined, last, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source))
+		noticeFor(b, st).add(noticeJoined, last, st.lastID, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source))
 		return nil
 	}
 	if last.Status == alerts.Resolved && (st.told || st.firing > 0) {
 		at := last.At.In(r.opts.Location).Format("15:04 MST")
 		g := noticeFor(b, st)
-		g.add(noticeResolved, last, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title))
+		g.add(noticeResolved, last, st.lastID, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title))
 		return r.stillFiring(ctx, b, g)
 	}
 	return nil

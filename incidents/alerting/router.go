@@ -124,11 +124,16 @@ const TriageWindow = 24 * time.Hour
 
 // fpState is what one batch decided for one fingerprint.
 type fpState struct {
-	prob     problem
-	inc      incidents.Incident
-	has      bool // attached to an open incident
-	isNew    bool // that incident was opened by this batch: its opening message tells
-	told     bool // the incident was told about this condition firing
+	prob  problem
+	inc   incidents.Incident
+	has   bool // attached to an open incident
+	isNew bool // that incident was opened by this batch: its opening message tells
+	told  bool // the incident was told about this condition firing
+	// lastID is the condition's latest stored alert before this delivery
+	// (uuid.Nil: none): a notice is keyed by the change from it, so two
+	// replicas, or a retry, that see the same state tell it once.
+	lastID   uuid.UUID
+	lastRead bool // lastID was read
 	first    alerts.Alert
 	last     alerts.Alert
 	firstID  uuid.UUID
@@ -146,7 +151,7 @@ type batch struct {
 	fresh   map[uuid.UUID]bool            // incidents this batch opened
 	cards   map[string]bool               // cards this batch has owed an effect to
 	foldKey string                        // the batch's shared card, once it has one
-	folded  map[string]string             // conditions on the shared card
+	folded  map[string]string             // problems (card keys) on the shared card
 	recs    []incidents.AlertRecord
 	effs    []incidents.Effect
 	cardsIn []incidents.TriageCard
@@ -177,7 +182,7 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 		}
 	}
 	for i, rec := range b.recs {
-		if key, ok := b.folded[rec.Fingerprint]; ok {
+		if key, ok := b.folded[rec.Card]; ok {
 			b.recs[i].Card = key
 		}
 	}
@@ -234,15 +239,39 @@ func (r *Router) state(ctx context.Context, b *batch, al alerts.Alert) (*fpState
 	switch {
 	case err == nil:
 		st.inc, st.has = inc, true
-		last, err := r.store.LatestAlert(ctx, al.Fingerprint)
-		if err != nil && !errors.Is(err, incidents.ErrNotFound) {
+		last, err := r.latest(ctx, st)
+		if err != nil {
 			return nil, err
 		}
-		st.told = err == nil && last.IncidentID == inc.ID && last.Status == string(alerts.Firing)
+		st.told = st.lastID != uuid.Nil && last.IncidentID == inc.ID && last.Status == string(alerts.Firing)
 	case !errors.Is(err, incidents.ErrNotFound):
 		return nil, err
+	default:
+		// A problem declared from its triage card: its new conditions
+		// belong to that incident (news to it, so told).
+		inc, _, err := r.keyed(ctx, b, cardProblemKey(st.prob.card()), time.Time{})
+		switch {
+		case err == nil:
+			st.inc, st.has = inc, true
+		case !errors.Is(err, incidents.ErrNotFound):
+			return nil, err
+		}
 	}
 	b.states[al.Fingerprint] = st
 	b.order = append(b.order, al.Fingerprint)
 	return st, nil
+}
+
+// latest reads the condition's latest stored alert, once per delivery
+// (only conditions an incident hears about need it).
+func (r *Router) latest(ctx context.Context, st *fpState) (incidents.AlertRecord, error) {
+	last, err := r.store.LatestAlert(ctx, st.first.Fingerprint)
+	switch {
+	case err == nil:
+		st.lastID = last.ID
+	case errors.Is(err, incidents.ErrNotFound):
+		err = nil
+	}
+	st.lastRead = true
+	return last, err
 }

@@ -222,3 +222,31 @@ func TestStopRefuses(t *testing.T) {
 		t.Errorf("Receive after Stop = %v, want ErrStopped", err)
 	}
 }
+
+// An incident declared for a condition whose alerts were never stored (a
+// crash between the two, or another replica that declared first) takes
+// the condition's retried delivery quietly: no "joined" notice about the
+// alert that opened it, and no second incident.
+func TestRetryAfterDeclareIsQuiet(t *testing.T) {
+	w := newWorld(t)
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: w.store, Clock: w.clock, BotUser: "U0BOT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := alert("x", alerts.Critical, "node x not ready")
+	inc, _, err := svc.Declare(context.Background(), incidents.Declaration{Title: x.Title, Reporter: "U0BOT",
+		Key: "alert:group:g:1", AlertKeys: []string{"group:g", "fp:x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.receive(w.router(), grouped("g", x)...)
+	if n := len(w.incidents()); n != 1 {
+		t.Errorf("%d incidents, want 1", n)
+	}
+	if n := w.effects(incidents.LaneOf(inc.ID), incidents.EffectNotice); n != 0 {
+		t.Errorf("%d notices about the alert that opened the incident", n)
+	}
+	if got, err := w.store.AlertIncident(context.Background(), "x"); err != nil || got.ID != inc.ID {
+		t.Errorf("the retried alert is not attached: %v", err)
+	}
+}

@@ -29,7 +29,7 @@ type Click struct {
 // CardKey reads a card button's value. Cards posted before problems were
 // grouped carry a bare fingerprint.
 func CardKey(value string) string {
-	for _, p := range []string{"group:", "svc:", "fp:"} {
+	for _, p := range []string{"group:", "svc:", "fp:", "fold:"} {
 		if strings.HasPrefix(value, p) {
 			return value
 		}
@@ -70,11 +70,15 @@ func (r *Router) Decide(ctx context.Context, c Click) error {
 			if inc.Reporter == c.User && now.Sub(inc.DeclaredAt) < time.Minute {
 				return nil // this person's own click a moment ago: the card already says so
 			}
-			// Meanwhile the problem got an incident of its own.
+			// Meanwhile the problem got an incident of its own: recorded as
+			// the card's decision, so a later redraw leaves it settled.
 			done["settle"], done["incident"], done["incident_channel"] = "joined", inc.Ref(), inc.ChannelID
-			return r.svc.AddEffects(ctx, settleCard(c, done))
+			t.Decision, t.IncidentID = incidents.TriageDeclared, inc.ID
+			return r.svc.Triage(ctx, t, settleCard(key, c, done))
 		}
-		keys := []string{"fp:" + al.Fingerprint}
+		// The card's problem is what the incident stands for: its later
+		// conditions join it (see Router.state).
+		keys := []string{"fp:" + al.Fingerprint, cardProblemKey(key)}
 		if strings.HasPrefix(key, "group:") {
 			keys = append(keys, key)
 		}
@@ -89,15 +93,19 @@ func (r *Router) Decide(ctx context.Context, c Click) error {
 		t.Decision, t.IncidentID = incidents.TriageDeclared, inc.ID
 		done["settle"], done["incident"] = "declared", inc.Ref()
 	}
-	return r.svc.Triage(ctx, t, settleCard(c, done))
+	return r.svc.Triage(ctx, t, settleCard(key, c, done))
 }
 
+// cardProblemKey is the alert key of an incident declared from a card.
+func cardProblemKey(card string) string { return "card:" + card }
+
 // settleCard is the effect replacing a card's buttons with what was
-// decided; its key is the card's message, so a card is settled once.
-func settleCard(c Click, data map[string]string) []incidents.Effect {
+// decided; its key is the card's message, so a card is settled once, and
+// it goes in the card's lane, after any redraw already owed.
+func settleCard(card string, c Click, data map[string]string) []incidents.Effect {
 	d := map[string]string{"channel": c.Channel, "ts": c.TS}
 	for k, v := range data {
 		d[k] = v
 	}
-	return []incidents.Effect{{Key: "settle:" + c.Channel + ":" + c.TS, Lane: "card:" + c.Channel + ":" + c.TS, Kind: incidents.EffectSettle, Data: d}}
+	return []incidents.Effect{{Key: "settle:" + c.Channel + ":" + c.TS, Lane: cardLane(card), Kind: incidents.EffectSettle, Data: d}}
 }

@@ -4,8 +4,10 @@
 -- else its service, else its fingerprint); warnings of one problem share
 -- one triage card, and a decision on the card covers them all.
 ALTER TABLE alerts ADD COLUMN card TEXT NOT NULL DEFAULT '';
--- Alerts stored before: each its own problem, as their cards were.
+-- Alerts stored before: each its own problem, as their cards were; the
+-- decisions on those cards name the same problems.
 UPDATE alerts SET card = 'fp:' || fingerprint;
+UPDATE alert_triage SET fingerprint = 'fp:' || fingerprint;
 CREATE INDEX alerts_card_idx ON alerts (card, received_at);
 
 -- The problems each incident opened by alerts stands for (an alert group,
