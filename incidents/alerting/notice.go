@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
 )
@@ -51,22 +50,21 @@ func noticeFor(b *batch, st *fpState) *noticeGroup {
 	return g
 }
 
-func (g *noticeGroup) add(what string, al alerts.Alert, lastID uuid.UUID, event string) {
+func (g *noticeGroup) add(what string, al alerts.Alert, event string) {
 	g.items = append(g.items, NoticeItem{What: what, Title: al.Title, Source: al.Source, At: al.At})
-	g.fps = append(g.fps, al.Fingerprint+"\x00"+lastID.String())
+	g.fps = append(g.fps, al.Fingerprint)
 	ev := Event(al, event)
 	ev.At = time.Time{} // when the incident heard it; when it fired is in Data
 	g.events = append(g.events, ev)
 }
 
-// key names the notice by the changes it tells: a retried delivery, or
-// the same alerts at another replica, owe the same notice, told once.
+// key names the notice by the changes it tells — each condition, and when
+// its sender says it changed: a retried delivery, or the same alerts at
+// another replica, owe the same notice, told once.
 func (g *noticeGroup) key() string {
 	h := sha256.New()
 	for i, it := range g.items {
-		// What changed, and from which stored state: not the alert's own
-		// time, which a sender that gives none leaves to each replica.
-		fmt.Fprintf(h, "%s\x00%s\x00", it.What, g.fps[i])
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", it.What, g.fps[i], it.At.Format(time.RFC3339Nano))
 	}
 	return "notice:" + g.inc.ID.String() + ":" + hex.EncodeToString(h.Sum(nil))[:24]
 }

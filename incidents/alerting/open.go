@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/internal/txt"
@@ -123,19 +124,24 @@ func (r *Router) follow(ctx context.Context, b *batch, st *fpState) error {
 // a condition the incident was told about is only counted.
 func (r *Router) tell(ctx context.Context, b *batch, st *fpState) error {
 	if !st.lastRead {
-		if _, err := r.latest(ctx, st); err != nil {
+		// It joined during this delivery: what is stored of it now
+		// (another replica may have stored this very delivery a moment
+		// ago) says whether the incident heard of it.
+		stored, err := r.latest(ctx, st)
+		if err != nil {
 			return err
 		}
+		st.told = st.lastID != uuid.Nil && stored.IncidentID == st.inc.ID && stored.Status == string(alerts.Firing)
 	}
 	last := st.last
 	if st.firing > 0 && !st.told && last.Status == alerts.Firing {
-		noticeFor(b, st).add(noticeJoined, last, st.lastID, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source))
+		noticeFor(b, st).add(noticeJoined, last, fmt.Sprintf("Alert firing: %s (%s)", last.Title, last.Source))
 		return nil
 	}
 	if last.Status == alerts.Resolved && (st.told || st.firing > 0) {
 		at := last.At.In(r.opts.Location).Format("15:04 MST")
 		g := noticeFor(b, st)
-		g.add(noticeResolved, last, st.lastID, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title))
+		g.add(noticeResolved, last, fmt.Sprintf("Alert resolved at %s: %s", at, last.Title))
 		return r.stillFiring(ctx, b, g)
 	}
 	return nil

@@ -129,9 +129,7 @@ type fpState struct {
 	has   bool // attached to an open incident
 	isNew bool // that incident was opened by this batch: its opening message tells
 	told  bool // the incident was told about this condition firing
-	// lastID is the condition's latest stored alert before this delivery
-	// (uuid.Nil: none): a notice is keyed by the change from it, so two
-	// replicas, or a retry, that see the same state tell it once.
+	// lastID is the condition's latest stored alert (uuid.Nil: none).
 	lastID   uuid.UUID
 	lastRead bool // lastID was read
 	first    alerts.Alert
