@@ -1,9 +1,9 @@
 package bot
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -143,26 +143,30 @@ func slackOutcome(resp *http.Response) string {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		return "http_" + strconv.Itoa(resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	// Slack puts "ok" (and "error") first: a peek at the head is enough,
+	// and the client still reads the whole body, once, as it came.
+	br := bufio.NewReaderSize(resp.Body, outcomePeek)
 	resp.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-	if err != nil {
-		return "request_failed"
-	}
-	var answer struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &answer) != nil {
+	}{br, resp.Body}
+	head, _ := br.Peek(outcomePeek)
+	switch {
+	case bytes.Contains(head, []byte(`"ok":true`)):
+		return "ok"
+	case !bytes.Contains(head, []byte(`"ok":false`)):
 		return "http_200"
 	}
-	if answer.OK {
-		return "ok"
+	_, rest, found := bytes.Cut(head, []byte(`"error":"`))
+	code, _, closed := bytes.Cut(rest, []byte(`"`))
+	if !found || !closed {
+		return "other_error"
 	}
-	return errorLabel(answer.Error)
+	return errorLabel(string(code))
 }
+
+// outcomePeek is how much of an answer slackOutcome looks at.
+const outcomePeek = 512
 
 // errorLabel keeps a Slack error code as a metric label: Slack's codes
 // are short snake_case words; anything else is one label, so a strange
