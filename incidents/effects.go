@@ -128,7 +128,7 @@ type Change struct {
 	Settle  []Settlement
 	// AlertKeys are the problems an incident opened by alerts stands for
 	// (an alert group, a service and runbook): later alerts of the same
-	// problem join it. Written by Create only.
+	// problem join it.
 	AlertKeys []string
 }
 

@@ -75,3 +75,13 @@ func (s *Service) Tell(ctx context.Context, id uuid.UUID, key string, events []E
 	}
 	return err
 }
+
+// AddAlertKeys adds problems an open incident stands for (a group whose
+// alert joined it by service and runbook), so the problem's later alerts
+// join it too.
+func (s *Service) AddAlertKeys(ctx context.Context, id uuid.UUID, keys []string) error {
+	_, err := s.change(ctx, id, "", func(*Incident, time.Time) (Change, error) {
+		return Change{AlertKeys: keys}, nil
+	})
+	return err
+}

@@ -47,6 +47,12 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 			// part of its opening, not news to it.
 			st.inc, st.has, st.isNew = inc, true, b.fresh[inc.ID]
 			r.opts.Metrics.joined(al.Source)
+			if k.key == service && group != "" {
+				// The group joined by its service: its later alerts
+				// join here too, past the merge window.
+				b.joined[inc.ID] = append(b.joined[inc.ID], group)
+				b.opened[group] = inc
+			}
 			return nil
 		}
 		if !errors.Is(err, incidents.ErrNotFound) {

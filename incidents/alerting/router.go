@@ -150,6 +150,7 @@ type batch struct {
 	cards   map[string]bool               // cards this batch has owed an effect to
 	foldKey string                        // the batch's shared card, once it has one
 	folded  map[string]string             // problems (card keys) on the shared card
+	joined  map[uuid.UUID][]string        // groups that joined an incident by service and runbook
 	recs    []incidents.AlertRecord
 	effs    []incidents.Effect
 	cardsIn []incidents.TriageCard
@@ -168,7 +169,7 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 		return ErrStopped
 	}
 	b := &batch{now: r.svc.Now(), states: map[string]*fpState{}, opened: map[string]incidents.Incident{}, fresh: map[uuid.UUID]bool{},
-		cards: map[string]bool{}, folded: map[string]string{}, notices: map[uuid.UUID]*noticeGroup{}}
+		cards: map[string]bool{}, folded: map[string]string{}, joined: map[uuid.UUID][]string{}, notices: map[uuid.UUID]*noticeGroup{}}
 	for _, al := range as {
 		if err := r.take(ctx, b, al); err != nil {
 			return err
@@ -182,6 +183,11 @@ func (r *Router) Receive(ctx context.Context, as []alerts.Alert) error {
 	for i, rec := range b.recs {
 		if key, ok := b.folded[rec.Card]; ok {
 			b.recs[i].Card = key
+		}
+	}
+	for id, keys := range b.joined {
+		if err := r.svc.AddAlertKeys(ctx, id, keys); err != nil && !errors.Is(err, incidents.ErrNotFound) {
+			return err
 		}
 	}
 	// The incidents are told first: a crash before the alerts are stored

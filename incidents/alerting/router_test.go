@@ -250,3 +250,17 @@ func TestRetryAfterDeclareIsQuiet(t *testing.T) {
 		t.Errorf("the retried alert is not attached: %v", err)
 	}
 }
+
+// A group whose first alert joined an incident by service and runbook
+// belongs to it: the group's later alerts join it past the merge window.
+func TestGroupJoinedByServiceStays(t *testing.T) {
+	w := newWorld(t)
+	w.receive(w.router(), grouped("g1", alert("a", alerts.Critical, "api 5xx on lb", "service", "api"))...)
+	w.clock.add(10 * time.Minute)
+	w.receive(w.router(), grouped("g2", alert("b", alerts.Critical, "api 5xx on target", "service", "api"))...)
+	w.clock.add(time.Hour)
+	w.receive(w.router(), grouped("g2", alert("c", alerts.Critical, "api 5xx on canary", "service", "api"))...)
+	if n := len(w.incidents()); n != 1 {
+		t.Errorf("%d incidents, want the group that joined by service to stay with it", n)
+	}
+}

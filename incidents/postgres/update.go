@@ -64,6 +64,12 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 		if err := writeChange(ctx, tx, ch, bodies, s.presence.id(), write); err != nil {
 			return err
 		}
+		for _, k := range ch.AlertKeys {
+			if _, err := tx.Exec(ctx, "INSERT INTO alert_keys (key, incident_id, opened_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+				k, id, next.UpdatedAt); err != nil {
+				return fmt.Errorf("alert key: %w", err)
+			}
+		}
 		out = next
 		return nil
 	})

@@ -56,6 +56,12 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 	if err := writeChange(ctx, tx, ch, bodies, s.owner); err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: %w", id, err)
 	}
+	for _, k := range ch.AlertKeys {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO alert_keys (key, incident_id, opened_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			k, id.String(), formatTime(next.UpdatedAt)); err != nil {
+			return incidents.Incident{}, fmt.Errorf("update incident %s: alert key: %w", id, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return incidents.Incident{}, fmt.Errorf("update incident %s: commit: %w", id, err)
 	}

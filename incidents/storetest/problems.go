@@ -35,6 +35,14 @@ func testAlertKeys(t *testing.T, s incidents.Store) {
 	if _, err := s.Create(t.Context(), newIncident("bad key", now), incidents.Change{AlertKeys: []string{""}}, ""); err == nil {
 		t.Error("an empty alert key was accepted")
 	}
+	if _, err := s.Update(t.Context(), inc.ID, "", func(*incidents.Incident) (incidents.Change, error) {
+		return incidents.Change{AlertKeys: []string{"group:g2"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, n, err := s.KeyedIncident(t.Context(), "group:g2", time.Time{}); err != nil || got.ID != inc.ID || n != 1 {
+		t.Errorf("a key added by Update: %q, %d, %v; want %q", got.Title, n, err, inc.Title)
+	}
 	resolve(t, s, inc.ID, now)
 	if _, n, err := s.KeyedIncident(t.Context(), "group:g1", now.Add(-time.Hour)); !errors.Is(err, incidents.ErrNotFound) || n != 1 {
 		t.Errorf("after resolving: %d, %v; want 1, ErrNotFound", n, err)

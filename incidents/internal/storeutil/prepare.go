@@ -35,6 +35,9 @@ func PrepareUpdate(cur, next incidents.Incident, ch incidents.Change, now time.T
 	if next.ID != cur.ID || next.Number != cur.Number {
 		return incidents.Incident{}, incidents.Change{}, nil, errors.New("an update may not change the incident's ID or Number")
 	}
+	if err := CheckAlertKeys(ch.AlertKeys); err != nil {
+		return incidents.Incident{}, incidents.Change{}, nil, err
+	}
 	ch, bodies, err := PrepareChange(cur.ID, ch, now)
 	if err != nil {
 		return incidents.Incident{}, incidents.Change{}, nil, err
