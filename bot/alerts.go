@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"go.uber.org/zap"
@@ -18,6 +19,7 @@ import (
 type AlertDesk interface {
 	alerts.Sink
 	Card(ctx context.Context, data map[string]string) (alerting.Card, error)
+	FiringNow(ctx context.Context, incident uuid.UUID, n alerting.Notice) ([]string, error)
 	Decide(ctx context.Context, c alerting.Click) error
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerting"
 )
 
 // doPost posts what an effect tells, where it goes: the incident channel
@@ -33,7 +34,17 @@ func (a *App) doPost(ctx context.Context, e incidents.Effect, inc incidents.Inci
 		}
 		text, blocks = a.render.TriageCard(c)
 	case incidents.EffectNotice:
-		text = a.render.Notice(e.Data)
+		n := alerting.ReadNotice(e.Data)
+		if n.AskedStill && a.alerts != nil {
+			// What still fires, as stored now: a recovery another replica
+			// stored meanwhile is not reported as firing.
+			still, err := a.alerts.FiringNow(ctx, inc.ID, n)
+			if err != nil {
+				return nil, err
+			}
+			n.StillFiring, n.StillFiringCount = still[:min(len(still), 10)], len(still)
+		}
+		text = a.render.Notice(n)
 	default:
 		text, blocks = a.renderPost(e, inc)
 	}

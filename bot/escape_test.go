@@ -93,7 +93,7 @@ func TestNoRendererTurnsOutsideTextIntoMarkup(t *testing.T) {
 		check("settled triage card", text, blocks)
 		check("alert intro", a.render.AlertIntro(alerting.Event(al, h)), nil)
 		items := `[{"what":"joined","title":` + jsonString(h) + `,"source":` + jsonString(h) + `},{"what":"resolved","title":` + jsonString(h) + `}]`
-		check("notice", a.render.Notice(map[string]string{"items": items, "more": "2", "still_firing": "[" + jsonString(h) + "]", "still_firing_count": "3"}), nil)
+		check("notice", a.render.Notice(alerting.ReadNotice(map[string]string{"items": items, "more": "2", "still_firing": "[" + jsonString(h) + "]", "still_firing_count": "3"})), nil)
 		check("tell", a.render.Tell(h), nil)
 		for _, kind := range []string{"monitor", "dismissed", "declared", "joined", "action_cancelled", "action_running", "action_done", ""} {
 			check("settled "+kind, a.render.Settled(incidents.Effect{Data: map[string]string{"settle": kind, "by": h, "target": h,

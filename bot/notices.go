@@ -10,8 +10,7 @@ import (
 // Notice draws a group of alert notices. A recovery asks to resolve the
 // incident only when nothing of it still fires; otherwise it says what
 // does.
-func (r Renderer) Notice(data map[string]string) string {
-	n := alerting.ReadNotice(data)
+func (r Renderer) Notice(n alerting.Notice) string {
 	lines := make([]string, 0, len(n.Items)+2)
 	recovered := false
 	for _, it := range n.Items {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
 )
@@ -34,10 +35,11 @@ type noticeGroup struct {
 
 // NoticeItem is one line of a notice.
 type NoticeItem struct {
-	What   string    `json:"what"` // "joined" or "resolved"
-	Title  string    `json:"title"`
-	Source string    `json:"source"`
-	At     time.Time `json:"at"`
+	What        string    `json:"what"` // "joined" or "resolved"
+	Title       string    `json:"title"`
+	Source      string    `json:"source"`
+	At          time.Time `json:"at"`
+	Fingerprint string    `json:"fp,omitempty"`
 }
 
 // noticeFor is the group of st's incident, made on first use.
@@ -51,7 +53,7 @@ func noticeFor(b *batch, st *fpState) *noticeGroup {
 }
 
 func (g *noticeGroup) add(what string, al alerts.Alert, event string) {
-	g.items = append(g.items, NoticeItem{What: what, Title: al.Title, Source: al.Source, At: al.At})
+	g.items = append(g.items, NoticeItem{What: what, Title: al.Title, Source: al.Source, At: al.At, Fingerprint: al.Fingerprint})
 	g.fps = append(g.fps, al.Fingerprint)
 	ev := Event(al, event)
 	ev.At = time.Time{} // when the incident heard it; when it fired is in Data
@@ -151,4 +153,27 @@ func ReadNotice(data map[string]string) Notice {
 		n.StillFiringCount, _ = strconv.Atoi(data["still_firing_count"])
 	}
 	return n
+}
+
+// FiringNow is what of an incident fires as the store has it now, less
+// the conditions a notice says recovered: drawn when the notice is
+// posted, it also counts recoveries another replica stored meanwhile.
+func (r *Router) FiringNow(ctx context.Context, id uuid.UUID, n Notice) (titles []string, err error) {
+	stored, err := r.store.StillFiring(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	recovered := map[string]bool{}
+	for _, it := range n.Items {
+		if it.What == noticeResolved {
+			recovered[it.Fingerprint] = true
+		}
+	}
+	for _, a := range stored {
+		if !recovered[a.Fingerprint] {
+			titles = append(titles, a.Title)
+		}
+	}
+	sort.Strings(titles)
+	return titles, nil
 }

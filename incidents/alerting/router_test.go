@@ -264,3 +264,29 @@ func TestGroupJoinedByServiceStays(t *testing.T) {
 		t.Errorf("%d incidents, want the group that joined by service to stay with it", n)
 	}
 }
+
+// Two replicas each hear of a different recovery at once: each decided
+// that the other condition still fires, but drawn when posted, each
+// notice reads the store as it is then — nothing fires, so both ask to
+// resolve.
+func TestFiringNowCountsTheOtherReplicasRecovery(t *testing.T) {
+	w := newWorld(t)
+	a, b := alert("a", alerts.Critical, "node a not ready"), alert("b", alerts.Critical, "node b not ready")
+	w.receive(w.router(), grouped("g", a, b)...)
+	a.Status, b.Status = alerts.Resolved, alerts.Resolved
+	w.receive(w.router(), grouped("g", a)...) // replica one
+	w.receive(w.router(), grouped("g", b)...) // replica two, a moment later
+	inc := w.incidents()[0]
+	effs, _ := w.store.Effects(context.Background(), incidents.LaneOf(inc.ID))
+	r := w.router()
+	for _, e := range effs {
+		if e.Kind != incidents.EffectNotice {
+			continue
+		}
+		n := ReadNotice(e.Data)
+		still, err := r.FiringNow(context.Background(), inc.ID, n)
+		if err != nil || len(still) != 0 {
+			t.Errorf("notice %q drawn now: still firing %v (%v), want nothing", n.Items[0].Title, still, err)
+		}
+	}
+}
