@@ -44,14 +44,7 @@ func (s *Store) CardAlerts(ctx context.Context, card string, since time.Time, ma
 	if err != nil {
 		return v, fmt.Errorf("alerts of %q: %w", card, err)
 	}
-	v.Total = len(all)
-	for _, a := range all {
-		if a.Status == "firing" {
-			v.Firing++
-		}
-	}
-	v.Latest = all[:min(len(all), max)]
-	return v, nil
+	return storeutil.CardView(v.Count, all, max), nil
 }
 
 // TriageAlerts records a decision on a card, attaching the card's loose

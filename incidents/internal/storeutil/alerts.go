@@ -117,3 +117,15 @@ func CheckAlertKeys(keys []string) error {
 	}
 	return nil
 }
+
+// CardView summarises a card from its alert count and the latest alert
+// of each of its conditions (newest first), keeping at most max of them.
+func CardView(count int, latest []incidents.AlertRecord, max int) incidents.CardView {
+	v := incidents.CardView{Count: count, Total: len(latest), Latest: latest[:min(len(latest), max)]}
+	for _, a := range latest {
+		if a.Status == "firing" {
+			v.Firing++
+		}
+	}
+	return v
+}
