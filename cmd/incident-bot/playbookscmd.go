@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,6 +14,10 @@ const playbooksUsage = `Usage:
   incident-bot playbooks check [DIR]              validate the built-in playbooks and DIR (default $PLAYBOOKS_DIR)
   incident-bot playbooks list                      list the playbooks (built-in and $PLAYBOOKS_DIR)
   incident-bot playbooks match [--label k=v]… TEXT rank the playbooks for an incident or alert text
+  incident-bot playbooks match --source SOURCE FILE
+                                                   rank them for each alert of a raw payload (FILE or -
+                                                   for standard input) read by the bot's own parser;
+                                                   SOURCE: alertmanager, sns, uptimerobot, webhook, chat
 `
 
 // playbooksCmd runs the offline playbook tools; it needs no Slack tokens
@@ -74,54 +77,4 @@ func playbooksCmd(args []string, getenv func(string) string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "incident-bot playbooks: unknown command %q\n\n%s", args[0], playbooksUsage)
 		return 2
 	}
-}
-
-// labelFlags collects repeated --label key=value flags.
-type labelFlags map[string]string
-
-func (l labelFlags) String() string { return fmt.Sprint(map[string]string(l)) }
-
-func (l labelFlags) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || strings.TrimSpace(k) == "" {
-		return fmt.Errorf("want key=value, got %q", v)
-	}
-	l[strings.TrimSpace(k)] = strings.TrimSpace(val)
-	return nil
-}
-
-func matchCmd(args []string, dir string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("playbooks match", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	labels := labelFlags{}
-	fs.Var(labels, "label", "an alert label key=value (repeatable), e.g. --label metric=CPUUtilization")
-	k := fs.Int("n", 5, "how many playbooks to show")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	text := strings.Join(fs.Args(), " ")
-	if strings.TrimSpace(text) == "" && len(labels) == 0 {
-		fmt.Fprint(stderr, playbooksUsage)
-		return 2
-	}
-	c, err := playbooks.Load(dir)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	if *k < 1 {
-		fmt.Fprintln(stderr, "incident-bot playbooks match: -n must be at least 1")
-		return 2
-	}
-	r := c.Match(playbooks.Query{Text: text, Labels: labels}, *k)
-	if !r.Confident {
-		fmt.Fprintf(stdout, "no confident match: %s\n", r.Doubt)
-	}
-	for i, res := range r.Results {
-		fmt.Fprintf(stdout, "%d. %s — %s  score %.2f\n", i+1, res.Playbook.ID, res.Playbook.Title, res.Score)
-		for _, why := range res.Reasons {
-			fmt.Fprintf(stdout, "     %s\n", why)
-		}
-	}
-	return 0
 }

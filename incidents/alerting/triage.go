@@ -85,7 +85,7 @@ func (r *Router) Decide(ctx context.Context, c Click) error {
 		inc, _, err := r.svc.Declare(ctx, incidents.Declaration{
 			Title: txt.Clip(al.Title, incidents.MaxTitleLen), Description: Description(al),
 			Reporter: c.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + c.Channel + ":" + c.TS,
-			Runbook: incidents.RunbookQuery{Text: al.Title + "\n" + al.Text, Labels: al.Labels}, AlertKeys: keys,
+			Runbook: incidents.RunbookQuery{Text: al.MatchText(), Labels: al.Labels}, AlertKeys: keys,
 		})
 		if err != nil {
 			return err
