@@ -18,19 +18,19 @@ const (
 
 // runCardButton answers an action button on a runbook card: the guard
 // runs it, or previews it for confirmation, in the card's thread.
-func (a *App) runCardButton(ctx context.Context, o Origin, act slack.BlockAction) error {
+func (d *runbookDesk) runCardButton(ctx context.Context, o Origin, act slack.BlockAction) error {
 	pbID, actionID, _ := strings.Cut(act.Value, "|")
-	if a.guard == nil {
-		return a.actionUnavailable(ctx, o, act)
+	if d.guard == nil {
+		return d.actionUnavailable(ctx, o, act)
 	}
-	inc, err := a.incidentHere(ctx, o.Channel)
+	inc, err := d.incidentHere(ctx, o.Channel)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "Actions run from cards in incident channels, where they are recorded.")
 	}
 	if !inc.Status.Open() {
 		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; actions are closed too", inc.Ref())
 	}
-	pb, ok := a.catalog.Get(pbID)
+	pb, ok := d.catalog.Get(pbID)
 	if !ok {
 		return incidents.Errorf(incidents.ENOTFOUND, "That runbook no longer exists.")
 	}
@@ -38,18 +38,21 @@ func (a *App) runCardButton(ctx context.Context, o Origin, act slack.BlockAction
 	if !ok {
 		return incidents.Errorf(incidents.ENOTFOUND, "The runbook no longer offers %s.", actionID)
 	}
-	return a.guard.Request(ctx, actions.Ask{Incident: inc, User: o.User, Action: actionID, Params: entry.Params,
+	return d.guard.Request(ctx, actions.Ask{Incident: inc, User: o.User, Action: actionID, Params: entry.Params,
 		Thread: o.MessageTS, Click: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)})
 }
 
 // confirmRun hands a Confirm or Cancel click to the guard, which runs a
 // previewed action at most once.
-func (a *App) confirmRun(ctx context.Context, o Origin, act slack.BlockAction, cancel bool) error {
-	inc, err := a.incidentHere(ctx, o.Channel)
+func (d *runbookDesk) confirmRun(ctx context.Context, o Origin, act slack.BlockAction) error {
+	if d.guard == nil {
+		return incidents.Errorf(incidents.EINVALID, "Actions are not configured any more (no targets file).")
+	}
+	inc, err := d.incidentHere(ctx, o.Channel)
 	if err != nil {
 		return err
 	}
-	return a.guard.Answer(ctx, actions.Answer{Incident: inc, User: o.User, RunID: act.Value, Message: o.MessageTS, Cancel: cancel})
+	return d.guard.Answer(ctx, actions.Answer{Incident: inc, User: o.User, RunID: act.Value, Message: o.MessageTS, Cancel: act.ActionID == ActionCancelRun})
 }
 
 // approverCheck lets the guard ask Slack's user groups who approves.

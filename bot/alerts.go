@@ -23,27 +23,49 @@ type AlertDesk interface {
 	Decide(ctx context.Context, c alerting.Click) error
 }
 
+// triageDesk owns the alert side's Slack end: integration messages in the
+// alert channels become alerts, clicks on triage cards become decisions,
+// and triage cards are drawn from what the AlertDesk says. Its own Slack
+// call is chat.update, to redraw a card (MessagesAPI); the performer posts
+// the cards, in the channel this desk names.
+type triageDesk struct {
+	*core
+	api     MessagesAPI
+	botUser string // its own messages in alert channels are not alerts
+	// alerts decides what alerts and triage clicks mean; alertChannels'
+	// integration messages are alerts; triageChannel receives triage
+	// cards (all set by UseAlerts; nil alerts: no alert side).
+	alerts        AlertDesk
+	alertChannels map[string]bool
+	triageChannel string
+}
+
 // UseAlerts wires the alert side: desk decides, triageChannel receives
 // triage cards, and the integrations' messages in channels (Slack channel
-// IDs) are read as alerts.
+// IDs) are read as alerts. It must be called before the App runs: the
+// desk and the performer read these without a lock.
 func (a *App) UseAlerts(desk AlertDesk, triageChannel string, channels []string) {
-	a.alerts, a.triageChannel = desk, triageChannel
-	a.alertChannels = map[string]bool{}
+	a.triage.use(desk, triageChannel, channels)
+}
+
+func (t *triageDesk) use(desk AlertDesk, triageChannel string, channels []string) {
+	t.alerts, t.triageChannel = desk, triageChannel
+	t.alertChannels = map[string]bool{}
 	for _, c := range channels {
-		a.alertChannels[c] = true
+		t.alertChannels[c] = true
 	}
 }
 
-func (a *App) isAlertChannel(ch string) bool { return a.alerts != nil && a.alertChannels[ch] }
+func (t *triageDesk) isAlertChannel(ch string) bool { return t.alerts != nil && t.alertChannels[ch] }
 
 // alertMessage reads an integration's message in an alert channel. People
 // talking in the channel, the bot itself, edits, deletions and thread
 // replies are not alerts.
-func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) error {
+func (t *triageDesk) alertMessage(ctx context.Context, m *slackevents.MessageEvent) error {
 	if m.BotID == "" && m.SubType != "bot_message" {
 		return nil
 	}
-	if m.User == a.botUser || (m.ThreadTimeStamp != "" && m.ThreadTimeStamp != m.TimeStamp) || (m.SubType != "" && m.SubType != "bot_message") {
+	if m.User == t.botUser || (m.ThreadTimeStamp != "" && m.ThreadTimeStamp != m.TimeStamp) || (m.SubType != "" && m.SubType != "bot_message") {
 		return nil
 	}
 	cm := alerts.ChatMessage{Channel: m.Channel, Sender: m.Username, Text: m.Text, At: tsTime(m.TimeStamp)}
@@ -67,12 +89,12 @@ func (a *App) alertMessage(ctx context.Context, m *slackevents.MessageEvent) err
 		}
 		cm.Text = strings.TrimSpace(cm.Text + "\n" + text)
 	}
-	al, err := alerts.FromChat(cm, a.svc.Now())
+	al, err := alerts.FromChat(cm, t.svc.Now())
 	if err != nil {
-		a.logFor(ctx).Debug("alert channel message is not an alert", zap.String("channel", m.Channel), zap.String("reason", err.Error()))
+		t.logFor(ctx).Debug("alert channel message is not an alert", zap.String("channel", m.Channel), zap.String("reason", err.Error()))
 		return nil
 	}
 	al.DeliveryID = "slack:" + m.Channel + ":" + m.TimeStamp
 	// The message's job is retried (durably) until the store takes it.
-	return a.alerts.Receive(ctx, []alerts.Alert{al})
+	return t.alerts.Receive(ctx, []alerts.Alert{al})
 }

@@ -3,13 +3,9 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
@@ -45,40 +41,29 @@ type AppOptions struct {
 	AutoPostmortem bool
 }
 
-// App runs /incident commands, clicks and forms against the incidents
-// domain; what they imply in Slack is owed in the outbox and done by
-// Perform (the outbox's performer).
-
+// App is the Slack transport's core: it turns the inbox's jobs (commands,
+// clicks, forms, alert-channel messages) into calls on the feature that
+// owns them, says who is asking (approver look-ups: UserGroupsAPI, in
+// approvers), and answers what failed. The features do the work; what
+// they imply in Slack is owed in the outbox and done by the performer.
 type App struct {
-	svc           *incidents.Service
-	api           API
-	reply         replier
-	log           *zap.Logger
-	m             *Metrics
-	render        Renderer
-	announce      string
-	prefix        string
-	botUser       string
-	catalog       *playbooks.Catalog
-	exec          *actions.Executor
-	guard         *actions.Guard // nil without a targets file
-	keyEmoji      string
-	postmortemGap time.Duration
-	// alerts decides what alerts and triage clicks mean; alertChannels'
-	// integration messages are alerts; triageChannel receives triage
-	// cards (all set by UseAlerts).
-	alerts         AlertDesk
-	alertChannels  map[string]bool
-	triageChannel  string
-	autoPostmortem bool
-	locks          [64]sync.Mutex
-	approvers      *approvers
-
-	namesMu sync.Mutex
-	names   map[string]string // user ID → display name, for drafts
+	*core
+	features
+	approvers *approvers // nil without a targets file
+	out       *performer
 }
 
-// NewApp validates opts and builds the App.
+// features are what commands, clicks and forms are routed to: the
+// handlers in commands.go and interactions.go see these and nothing else
+// of the App.
+type features struct {
+	life        *lifecycle
+	runbooks    *runbookDesk
+	postmortems *postmortemDesk
+	triage      *triageDesk
+}
+
+// NewApp validates opts and builds the App and its features.
 func NewApp(opts AppOptions) (*App, error) {
 	if opts.Service == nil || opts.API == nil {
 		return nil, errors.New("bot: a service and a Slack API client are required")
@@ -98,93 +83,41 @@ func NewApp(opts AppOptions) (*App, error) {
 	if opts.Metrics == nil {
 		return nil, errors.New("bot: metrics are required")
 	}
-	var ap *approvers
-	if opts.Executor != nil {
-		ap = &approvers{api: opts.API, groups: opts.Executor.Targets().Guardrails.Approvers, cache: map[string]membersAt{}}
+	c := &core{
+		svc: opts.Service, log: opts.Logger, m: opts.Metrics,
+		reply:  replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
+		render: Renderer{Location: opts.Location},
 	}
-	a := &App{
-		svc: opts.Service, api: opts.API, log: opts.Logger, m: opts.Metrics, approvers: ap,
-		reply:    replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
-		render:   Renderer{Location: opts.Location},
-		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID,
-		catalog: opts.Catalog, exec: opts.Executor, keyEmoji: opts.KeyEmoji, postmortemGap: opts.PostmortemGap, autoPostmortem: opts.AutoPostmortem, names: map[string]string{},
-	}
+	a := &App{core: c}
+	var guard *actions.Guard
 	if opts.Executor != nil {
+		a.approvers = &approvers{api: opts.API, groups: opts.Executor.Targets().Guardrails.Approvers, cache: map[string]membersAt{}}
 		var err error
-		if a.guard, err = actions.NewGuard(opts.Executor, opts.Service, approverCheck{ap}); err != nil {
+		if guard, err = actions.NewGuard(opts.Executor, opts.Service, approverCheck{a.approvers}); err != nil {
 			return nil, err
 		}
 	}
+	a.features = newFeatures(c, opts, guard)
+	a.out = &performer{core: c, api: opts.API, triage: a.triage,
+		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID, catalog: opts.Catalog,
+		dryRun: opts.Executor != nil && opts.Executor.DryRun()}
 	return a, nil
 }
 
-// fail tells the user why their request did not work. Domain errors are
-// shown as they are; internal errors are logged once with a reference the
-// user can quote.
-func (a *App) fail(ctx context.Context, o Origin, err error) {
-	code := incidents.ErrorCode(err)
-	a.m.CommandErrors.WithLabelValues(code).Inc()
-	msg := incidents.ErrorMessage(err)
-	if code == incidents.EINTERNAL {
-		ref := uuid.NewString()[:8]
-		a.logFor(ctx).Error("command failed", zap.String("ref", ref), zap.String("user", o.User), zap.Error(err))
-		msg = fmt.Sprintf("Something went wrong on my side (ref `%s`), and I may not have recorded it. Check `/incident status` before trying again.", ref)
+// newFeatures builds the feature handlers around the shared core, each
+// given only its slice of opts.API.
+func newFeatures(c *core, opts AppOptions, guard *actions.Guard) features {
+	pm := &postmortemDesk{core: c, api: opts.API, botUser: opts.BotUserID, catalog: opts.Catalog,
+		keyEmoji: opts.KeyEmoji, gap: opts.PostmortemGap, auto: opts.AutoPostmortem, names: map[string]string{}}
+	return features{
+		life:        &lifecycle{core: c, api: opts.API, postmortems: pm},
+		runbooks:    &runbookDesk{core: c, api: opts.API, catalog: opts.Catalog, guard: guard},
+		postmortems: pm,
+		triage:      &triageDesk{core: c, api: opts.API, botUser: opts.BotUserID},
 	}
-	rctx, cancel := detached(ctx)
-	defer cancel()
-	a.reply.ephemeral(rctx, o, ":warning: "+msg)
 }
 
-// key builds an idempotency key; an empty id gives no key rather than one
-// shared by every request that lacks an id.
-func key(prefix, id string) string {
-	if id == "" {
-		return ""
-	}
-	return prefix + id
+// Perform does one effect of the outbox in Slack (incidents.Performer).
+func (a *App) Perform(ctx context.Context, e incidents.Effect) (map[string]string, error) {
+	return a.out.Perform(ctx, e)
 }
-
-// detached returns a context that outlives ctx's cancellation for a short
-// while: recording what failed and telling the user must happen even when
-// the job itself ran out of time or the bot is shutting down.
-func detached(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-}
-
-// lock serialises work on one incident within this process, so the topic
-// and header are rendered from the latest state, never an older copy that
-// finished its Slack calls late. It returns the unlock function.
-func (a *App) lock(id uuid.UUID) func() {
-	mu := &a.locks[id[0]%byte(len(a.locks))]
-	mu.Lock()
-	return mu.Unlock
-}
-
-// incidentHere finds the incident of the channel the command came from.
-func (a *App) incidentHere(ctx context.Context, channel string) (incidents.Incident, error) {
-	inc, err := a.svc.ByChannel(ctx, channel)
-	if errors.Is(err, incidents.ErrNotFound) {
-		return inc, incidents.Errorf(incidents.ENOTFOUND,
-			"This channel is not an incident channel. Run the command inside the incident's channel, or `/incident list` to find it.")
-	}
-	return inc, err
-}
-
-func lastN(evs []incidents.Event, n int) []incidents.Event {
-	if len(evs) > n {
-		return evs[len(evs)-n:]
-	}
-	return evs
-}
-
-func zapIncident(inc incidents.Incident) zap.Field { return zap.String("incident_id", inc.ID.String()) }
-
-func (a *App) openModal(ctx context.Context, o Origin, v slack.ModalViewRequest) error {
-	if _, err := a.api.OpenViewContext(ctx, o.TriggerID, v); err != nil {
-		return incidents.Errorf(incidents.EINVALID, "I could not open the form: %s", DescribeSlackError(SlackErrorCode(err)))
-	}
-	return nil
-}
-
-// execDryRun says whether actions only say what they would do.
-func (a *App) execDryRun() bool { return a.exec != nil && a.exec.DryRun() }

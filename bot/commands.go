@@ -8,46 +8,41 @@ import (
 )
 
 // A commandHandler does one verb of /incident; an incidentCommand one that
-// works on the incident of the channel it was typed in.
+// works on the incident of the channel it was typed in. Each hands the
+// verb to the feature that owns it.
 type (
-	commandHandler  func(a *App, ctx context.Context, o Origin, c Command) error
-	incidentCommand func(a *App, ctx context.Context, o Origin, c Command, inc incidents.Incident, by incidents.By) error
+	commandHandler  func(f *features, ctx context.Context, o Origin, c Command) error
+	incidentCommand func(f *features, ctx context.Context, o Origin, c Command, inc incidents.Incident, by incidents.By) error
 )
 
 // commands are the verbs that need no incident channel.
 var commands = map[Verb]commandHandler{
-	VerbStart: func(a *App, ctx context.Context, o Origin, c Command) error {
-		if c.Text == "" {
-			return a.openModal(ctx, o, DeclareModal(c.Severity, viewMeta{Channel: o.Channel, ResponseURL: o.ResponseURL}))
-		}
-		return a.Declare(ctx, o, incidents.Declaration{
-			Title: c.Text, Severity: c.Severity, Reporter: o.User, Source: "slash command", Key: key("trigger:", o.TriggerID),
-		})
+	VerbStart: func(f *features, ctx context.Context, o Origin, c Command) error { return f.life.start(ctx, o, c) },
+	VerbRunbook: func(f *features, ctx context.Context, o Origin, c Command) error {
+		return f.runbooks.runRunbook(ctx, o, c.Text)
 	},
-	VerbRunbook:    func(a *App, ctx context.Context, o Origin, c Command) error { return a.runRunbook(ctx, o, c.Text) },
-	VerbPostmortem: func(a *App, ctx context.Context, o Origin, _ Command) error { return a.Postmortem(ctx, o) },
-	VerbList:       func(a *App, ctx context.Context, o Origin, _ Command) error { return a.list(ctx, o) },
-	VerbRepair:     func(a *App, ctx context.Context, o Origin, c Command) error { return a.repair(ctx, o, c.Text) },
+	VerbPostmortem: func(f *features, ctx context.Context, o Origin, _ Command) error {
+		return f.postmortems.Postmortem(ctx, o)
+	},
+	VerbList: func(f *features, ctx context.Context, o Origin, _ Command) error { return f.life.list(ctx, o) },
+	VerbRepair: func(f *features, ctx context.Context, o Origin, c Command) error {
+		return f.life.repair(ctx, o, c.Text)
+	},
 }
 
 // incidentCommands are the verbs typed in an incident's channel.
 var incidentCommands = map[Verb]incidentCommand{
-	VerbStatus: func(a *App, ctx context.Context, o Origin, _ Command, inc incidents.Incident, _ incidents.By) error {
-		tl, err := a.svc.Timeline(ctx, inc.ID)
-		if err != nil {
-			return err
-		}
-		a.reply.ephemeral(ctx, o, a.render.Summary(inc, a.svc.Now(), lastN(tl, 5)))
-		return nil
+	VerbStatus: func(f *features, ctx context.Context, o Origin, _ Command, inc incidents.Incident, _ incidents.By) error {
+		return f.life.status(ctx, o, inc)
 	},
-	VerbUpdate: func(a *App, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
-		return a.change(a.svc.PostUpdate(ctx, inc.ID, by, c.Text))
+	VerbUpdate: func(f *features, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
+		return f.life.postUpdate(ctx, inc.ID, by, c.Text)
 	},
-	VerbSeverity: func(a *App, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
-		return a.change(a.svc.SetSeverity(ctx, inc.ID, by, c.Severity))
+	VerbSeverity: func(f *features, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
+		return f.life.setSeverity(ctx, inc.ID, by, c.Severity)
 	},
-	VerbCommander: func(a *App, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
-		return a.change(a.svc.SetCommander(ctx, inc.ID, by, c.User))
+	VerbCommander: func(f *features, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
+		return f.life.setCommander(ctx, inc.ID, by, c.User)
 	},
 	VerbMitigate:    statusCommand(incidents.StatusMitigated),
 	VerbInvestigate: statusCommand(incidents.StatusInvestigating),
@@ -55,8 +50,8 @@ var incidentCommands = map[Verb]incidentCommand{
 }
 
 func statusCommand(next incidents.Status) incidentCommand {
-	return func(a *App, ctx context.Context, o Origin, c Command, inc incidents.Incident, by incidents.By) error {
-		return a.SetStatus(ctx, o, inc.ID, by, next, c.Text)
+	return func(f *features, ctx context.Context, o Origin, c Command, inc incidents.Incident, by incidents.By) error {
+		return f.life.SetStatus(ctx, o, inc.ID, by, next, c.Text)
 	}
 }
 
@@ -65,7 +60,7 @@ func statusCommand(next incidents.Status) incidentCommand {
 // acknowledgement.
 func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	if h, ok := commands[c.Verb]; ok {
-		return h(a, ctx, o, c)
+		return h(&a.features, ctx, o, c)
 	}
 	h, ok := incidentCommands[c.Verb]
 	if !ok {
@@ -78,5 +73,5 @@ func (a *App) runCommand(ctx context.Context, o Origin, c Command) error {
 	// A slash command is never redelivered with the same trigger, but the
 	// key costs nothing and makes the change safe if it ever is (and a
 	// job run again after a crash changes nothing twice).
-	return h(a, ctx, o, c, inc, a.by(ctx, o.User, key("trigger:", o.TriggerID), inc))
+	return h(&a.features, ctx, o, c, inc, a.by(ctx, o.User, key("trigger:", o.TriggerID), inc))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/playbooks"
 )
 
 // performMaxWait is how long one attempt waits for Slack's rate limits;
@@ -23,35 +24,62 @@ const performMaxWait = 2 * time.Second
 // the message it posted instead of posting it twice.
 const metadataType = "incident_bot_effect"
 
+// performer does the outbox's effects in Slack (incidents.Performer):
+// it creates (or finds again) incident channels, sets their topics,
+// invites people, and posts or redraws headers, runbook cards, status
+// messages, notices, announcements and triage cards, each message once
+// even across retries. Its Slack calls: ChannelsAPI (conversations.create,
+// .list, .join, .setTopic, .invite), MessagesAPI (chat.postMessage,
+// chat.update) and HistoryAPI (conversations.history and .replies, to
+// find a message an interrupted attempt already posted).
+type performer struct {
+	*core
+	api      performerAPI
+	announce string // INCIDENTS_CHANNEL; empty: no announcements
+	prefix   string // channel names' prefix
+	botUser  string // never invited; the creator of orphaned channels
+	catalog  *playbooks.Catalog
+	dryRun   bool // actions only say what they would do
+	// triage draws triage cards and knows where they go (set by UseAlerts).
+	triage *triageDesk
+}
+
+// performerAPI is the slice of Slack the performer uses.
+type performerAPI interface {
+	ChannelsAPI
+	MessagesAPI
+	HistoryAPI
+}
+
 // Perform does one effect of the outbox in Slack (incidents.Performer).
-func (a *App) Perform(ctx context.Context, e incidents.Effect) (map[string]string, error) {
+func (p *performer) Perform(ctx context.Context, e incidents.Effect) (map[string]string, error) {
 	ctx = WithMaxWait(ctx, performMaxWait)
 	var inc incidents.Incident
 	if e.IncidentID != uuid.Nil {
 		var err error
-		if inc, err = a.svc.Get(ctx, e.IncidentID); err != nil {
+		if inc, err = p.svc.Get(ctx, e.IncidentID); err != nil {
 			return nil, err // the store is briefly away: retried
 		}
 	}
 	switch e.Kind {
 	case incidents.EffectChannel:
-		return a.doChannel(ctx, e, inc)
+		return p.doChannel(ctx, e, inc)
 	case incidents.EffectRefresh:
-		return nil, a.doRefresh(ctx, inc)
+		return nil, p.doRefresh(ctx, inc)
 	case incidents.EffectInvite:
-		return nil, a.doInvite(ctx, inc, e.Data["user"])
+		return nil, p.doInvite(ctx, inc, e.Data["user"])
 	case incidents.EffectHeader:
-		return a.doHeader(ctx, e, inc)
+		return p.doHeader(ctx, e, inc)
 	case incidents.EffectRunbook:
-		return a.doRunbook(ctx, e, inc)
+		return p.doRunbook(ctx, e, inc)
 	case incidents.EffectPost, incidents.EffectNotice, incidents.EffectTell, incidents.EffectTriage:
-		return a.doPost(ctx, e, inc)
+		return p.doPost(ctx, e, inc)
 	case incidents.EffectSettle:
-		return nil, a.doSettle(ctx, e)
+		return nil, p.doSettle(ctx, e)
 	case incidents.EffectTriageUpdate:
-		return nil, a.doTriageUpdate(ctx, e)
+		return nil, p.triage.doTriageUpdate(ctx, e)
 	case incidents.EffectRedraw:
-		return nil, a.doRedraw(ctx, e, inc)
+		return nil, p.doRedraw(ctx, e, inc)
 	}
 	return nil, &incidents.DeliveryError{Reason: "unknown effect " + string(e.Kind), Permanent: true}
 }
@@ -61,40 +89,40 @@ func (a *App) Perform(ctx context.Context, e incidents.Effect) (map[string]strin
 var errNoChannel = &incidents.DeliveryError{Reason: "the incident has no channel", Permanent: true, Quiet: true}
 
 // doRefresh brings the topic and the header up to date.
-func (a *App) doRefresh(ctx context.Context, inc incidents.Incident) error {
+func (p *performer) doRefresh(ctx context.Context, inc incidents.Incident) error {
 	if inc.ChannelID == "" {
 		return errNoChannel
 	}
-	if _, err := a.api.SetTopicOfConversationContext(ctx, inc.ChannelID, a.render.Topic(inc)); err != nil {
+	if _, err := p.api.SetTopicOfConversationContext(ctx, inc.ChannelID, p.render.Topic(inc)); err != nil {
 		return deliveryErr(err, false)
 	}
 	if inc.HeaderTS == "" {
 		return nil
 	}
-	text, blocks := a.render.Header(inc)
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, inc.HeaderTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	text, blocks := p.render.Header(inc)
+	if _, _, _, err := p.api.UpdateMessageContext(ctx, inc.ChannelID, inc.HeaderTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return deliveryErr(err, false)
 	}
 	return nil
 }
 
 // doInvite invites user; being there already is fine.
-func (a *App) doInvite(ctx context.Context, inc incidents.Incident, user string) error {
+func (p *performer) doInvite(ctx context.Context, inc incidents.Incident, user string) error {
 	if inc.ChannelID == "" {
 		return errNoChannel
 	}
-	if err := a.invite(ctx, inc, user); err != nil {
+	if err := p.invite(ctx, inc, user); err != nil {
 		return deliveryErr(err, false)
 	}
 	return nil
 }
 
 // invite adds user to the incident channel; already being there is fine.
-func (a *App) invite(ctx context.Context, inc incidents.Incident, user string) error {
-	if user == "" || user == a.botUser || user == incidents.ActorBot || inc.ChannelID == "" {
+func (p *performer) invite(ctx context.Context, inc incidents.Incident, user string) error {
+	if user == "" || user == p.botUser || user == incidents.ActorBot || inc.ChannelID == "" {
 		return nil
 	}
-	_, err := a.api.InviteUsersToConversationContext(ctx, inc.ChannelID, user)
+	_, err := p.api.InviteUsersToConversationContext(ctx, inc.ChannelID, user)
 	if code := SlackErrorCode(err); code == "already_in_channel" || code == "cant_invite_self" {
 		return nil
 	}
@@ -102,15 +130,15 @@ func (a *App) invite(ctx context.Context, inc incidents.Incident, user string) e
 }
 
 // doHeader posts the header once; its ts is kept to keep it current.
-func (a *App) doHeader(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
+func (p *performer) doHeader(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
 	if inc.HeaderTS != "" {
 		return map[string]string{"ts": inc.HeaderTS}, nil
 	}
 	if inc.ChannelID == "" {
 		return nil, errNoChannel
 	}
-	text, blocks := a.render.Header(inc)
-	ts, err := a.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
+	text, blocks := p.render.Header(inc)
+	ts, err := p.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +148,9 @@ func (a *App) doHeader(ctx context.Context, e incidents.Effect, inc incidents.In
 // postOnce posts a message carrying the effect's key in its metadata.
 // After an attempt whose outcome is unknown it first looks for that
 // message, so a retry never posts twice.
-func (a *App) postOnce(ctx context.Context, e incidents.Effect, channel, thread, text string, blocks []slack.Block) (string, error) {
+func (p *performer) postOnce(ctx context.Context, e incidents.Effect, channel, thread, text string, blocks []slack.Block) (string, error) {
 	if e.Uncertain {
-		ts, err := a.findPosted(ctx, channel, thread, e.Key)
+		ts, err := p.findPosted(ctx, channel, thread, e.Key)
 		if err != nil {
 			return "", deliveryErr(err, false)
 		}
@@ -138,7 +166,7 @@ func (a *App) postOnce(ctx context.Context, e incidents.Effect, channel, thread,
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}
-	_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	_, ts, err := p.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		return "", deliveryErr(err, true)
 	}
@@ -149,11 +177,11 @@ func (a *App) postOnce(ctx context.Context, e incidents.Effect, channel, thread,
 // the bot's message of effect key. A public channel the bot announces in
 // without being a member is joined first, so it can look; where it still
 // cannot read, it reports none: a duplicate is better than a lost message.
-func (a *App) findPosted(ctx context.Context, channel, thread, key string) (string, error) {
-	msgs, err := a.latest(ctx, channel, thread)
+func (p *performer) findPosted(ctx context.Context, channel, thread, key string) (string, error) {
+	msgs, err := p.latest(ctx, channel, thread)
 	if SlackErrorCode(err) == "not_in_channel" && strings.HasPrefix(channel, "C") {
-		if _, _, _, jerr := a.api.JoinConversationContext(ctx, channel); jerr == nil {
-			msgs, err = a.latest(ctx, channel, thread)
+		if _, _, _, jerr := p.api.JoinConversationContext(ctx, channel); jerr == nil {
+			msgs, err = p.latest(ctx, channel, thread)
 		}
 	}
 	switch SlackErrorCode(err) {
@@ -173,13 +201,13 @@ func (a *App) findPosted(ctx context.Context, channel, thread, key string) (stri
 
 // latest reads the latest messages of a channel or a thread, with their
 // metadata.
-func (a *App) latest(ctx context.Context, channel, thread string) ([]slack.Message, error) {
+func (p *performer) latest(ctx context.Context, channel, thread string) ([]slack.Message, error) {
 	if thread != "" {
-		msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+		msgs, _, _, err := p.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 			ChannelID: channel, Timestamp: thread, Limit: 100, IncludeAllMetadata: true})
 		return msgs, err
 	}
-	h, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+	h, err := p.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 		ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
 	if err != nil {
 		return nil, err

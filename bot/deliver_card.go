@@ -12,22 +12,22 @@ import (
 
 // doRunbook posts a runbook card: the playbook the effect names, or the
 // best confident match for what the incident (or its opening alert)
-// says. No confident match posts nothing: a wrong runbook at 3 a.m. is
+// says. No confident match posts nothing: a wrong runbook at 3 p.m. is
 // worse than none. The result records the card so ticks can redraw it.
-func (a *App) doRunbook(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
-	if a.catalog == nil {
+func (p *performer) doRunbook(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
+	if p.catalog == nil {
 		return nil, nil
 	}
 	if inc.ChannelID == "" {
 		return nil, errNoChannel
 	}
-	pb, why, candidates := a.cardFor(e, inc)
+	pb, why, candidates := p.cardFor(e, inc)
 	if pb == nil {
-		a.logFor(ctx).Info("no confident runbook match", zapIncident(inc))
+		p.logFor(ctx).Info("no confident runbook match", zapIncident(inc))
 		return nil, nil
 	}
-	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: a.catalog.List(), Now: a.svc.Now()})
-	ts, err := a.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
+	text, blocks := p.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: p.catalog.List(), Now: p.svc.Now()})
+	ts, err := p.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
 	if err != nil {
 		return nil, err
 	}
@@ -35,9 +35,9 @@ func (a *App) doRunbook(ctx context.Context, e incidents.Effect, inc incidents.I
 }
 
 // cardFor picks the card an EffectRunbook stands for.
-func (a *App) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Playbook, string, []string) {
+func (p *performer) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Playbook, string, []string) {
 	if id := e.Data["playbook"]; id != "" {
-		pb, ok := a.catalog.Get(id)
+		pb, ok := p.catalog.Get(id)
 		if !ok {
 			return nil, "", nil
 		}
@@ -51,7 +51,7 @@ func (a *App) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Pl
 	if text := e.Data["query"]; text != "" {
 		q = playbooks.Query{Text: text, Labels: incidents.DecodeLabels(e.Data["labels"])}
 	}
-	r := a.catalog.Match(q, candidatesShown)
+	r := p.catalog.Match(q, candidatesShown)
 	best, ok := r.Best()
 	if !ok {
 		return nil, "", nil
@@ -61,11 +61,11 @@ func (a *App) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Pl
 
 // doRedraw draws a runbook card as the record has it now: every tick
 // recorded before this effect is on it, whichever replica recorded it.
-func (a *App) doRedraw(ctx context.Context, e incidents.Effect, inc incidents.Incident) error {
-	if a.catalog == nil || inc.ChannelID == "" {
+func (p *performer) doRedraw(ctx context.Context, e incidents.Effect, inc incidents.Incident) error {
+	if p.catalog == nil || inc.ChannelID == "" {
 		return nil
 	}
-	evs, err := a.svc.Timeline(ctx, inc.ID)
+	evs, err := p.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -74,13 +74,13 @@ func (a *App) doRedraw(ctx context.Context, e incidents.Effect, inc incidents.In
 	if !ok {
 		return nil
 	}
-	pb, ok := a.catalog.Get(st.playbook)
+	pb, ok := p.catalog.Get(st.playbook)
 	if !ok {
 		return &incidents.DeliveryError{Reason: "the runbook on that card no longer exists", Permanent: true}
 	}
-	text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: st.why, Done: st.done, Candidates: st.candidates,
-		All: a.catalog.List(), Now: a.svc.Now(), Version: st.version})
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	text, blocks := p.render.RunbookCard(Card{Playbook: pb, Why: st.why, Done: st.done, Candidates: st.candidates,
+		All: p.catalog.List(), Now: p.svc.Now(), Version: st.version})
+	if _, _, _, err := p.api.UpdateMessageContext(ctx, inc.ChannelID, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return deliveryErr(err, false)
 	}
 	return nil

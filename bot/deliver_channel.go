@@ -16,21 +16,21 @@ const maxNameAttempts = 20
 // doChannel creates the incident's channel. After an attempt whose
 // outcome is unknown (a crash, a lost answer), the channel that attempt
 // may have created is looked for first and linked, not duplicated.
-func (a *App) doChannel(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
+func (p *performer) doChannel(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
 	if inc.ChannelID != "" {
 		return channelResult(inc.ChannelID, inc.ChannelName), nil
 	}
 	if e.Uncertain {
-		ch, err := a.findOrphan(ctx, inc)
+		ch, err := p.findOrphan(ctx, inc)
 		if err != nil {
 			return nil, deliveryErr(err, false)
 		}
 		if ch != nil {
-			a.logFor(ctx).Info("linking the channel an interrupted set-up created", zap.String("incident_id", inc.ID.String()), zap.String("channel", ch.ID))
+			p.logFor(ctx).Info("linking the channel an interrupted set-up created", zap.String("incident_id", inc.ID.String()), zap.String("channel", ch.ID))
 			return channelResult(ch.ID, ch.Name), nil
 		}
 	}
-	ch, err := a.createChannel(ctx, inc)
+	ch, err := p.createChannel(ctx, inc)
 	if err != nil {
 		return nil, deliveryErr(err, true)
 	}
@@ -42,11 +42,11 @@ func channelResult(id, name string) map[string]string {
 }
 
 // createChannel tries inc-YYYYMMDD-slug, then -2, -3 … while the name is taken.
-func (a *App) createChannel(ctx context.Context, inc incidents.Incident) (*slack.Channel, error) {
+func (p *performer) createChannel(ctx context.Context, inc incidents.Incident) (*slack.Channel, error) {
 	var err error
 	for attempt := 1; attempt <= maxNameAttempts; attempt++ {
 		var ch *slack.Channel
-		ch, err = a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: a.channelName(inc, attempt)})
+		ch, err = p.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: p.channelName(inc, attempt)})
 		if err == nil {
 			return ch, nil
 		}
@@ -57,24 +57,24 @@ func (a *App) createChannel(ctx context.Context, inc incidents.Incident) (*slack
 	return nil, err
 }
 
-func (a *App) channelName(inc incidents.Incident, attempt int) string {
-	return ChannelName(a.prefix, inc.DeclaredAt.In(a.render.Location), inc.Title, attempt)
+func (p *performer) channelName(inc incidents.Incident, attempt int) string {
+	return ChannelName(p.prefix, inc.DeclaredAt.In(p.render.Location), inc.Title, attempt)
 }
 
 // findOrphan finds a channel an interrupted attempt created for inc: one
 // of the names it would have tried, created by the bot since the incident
 // was declared, and not the channel of any incident. Of several (each
 // attempt got name_taken from the one before), the last is the one.
-func (a *App) findOrphan(ctx context.Context, inc incidents.Incident) (*slack.Channel, error) {
+func (p *performer) findOrphan(ctx context.Context, inc incidents.Incident) (*slack.Channel, error) {
 	names := map[string]int{}
 	for i := 1; i <= maxNameAttempts; i++ {
-		names[a.channelName(inc, i)] = i
+		names[p.channelName(inc, i)] = i
 	}
 	var found *slack.Channel
 	best := 0
 	cursor := ""
 	for {
-		chans, next, err := a.api.GetConversationsContext(ctx, &slack.GetConversationsParameters{
+		chans, next, err := p.api.GetConversationsContext(ctx, &slack.GetConversationsParameters{
 			Cursor: cursor, Limit: 1000, ExcludeArchived: true, Types: []string{"public_channel"}})
 		if err != nil {
 			return nil, err
@@ -82,10 +82,10 @@ func (a *App) findOrphan(ctx context.Context, inc incidents.Incident) (*slack.Ch
 		for i := range chans {
 			ch := &chans[i]
 			n, ok := names[ch.Name]
-			if !ok || ch.Creator != a.botUser || ch.Created.Time().Before(inc.DeclaredAt.Add(-time.Minute)) || n <= best {
+			if !ok || ch.Creator != p.botUser || ch.Created.Time().Before(inc.DeclaredAt.Add(-time.Minute)) || n <= best {
 				continue
 			}
-			if _, err := a.svc.ByChannel(ctx, ch.ID); err == nil {
+			if _, err := p.svc.ByChannel(ctx, ch.ID); err == nil {
 				continue // another incident's channel
 			}
 			found, best = ch, n

@@ -13,15 +13,16 @@ import (
 )
 
 // ReviewDigest posts the playbooks whose review date has passed, so stale
-// runbooks get noticed before someone follows them at 3 a.m.
+// runbooks get noticed before someone follows them at 3 a.m. It is the
+// runbook desk's: its catalog, and its chat.postMessage.
 type ReviewDigest struct {
-	app     *App
+	desk    *runbookDesk
 	channel string
 }
 
 // NewReviewDigest posts to channel; an empty channel disables it.
 func (a *App) NewReviewDigest(channel string) *ReviewDigest {
-	return &ReviewDigest{app: a, channel: channel}
+	return &ReviewDigest{desk: a.runbooks, channel: channel}
 }
 
 // Run posts today's digest, once per day across every replica sharing the
@@ -29,17 +30,17 @@ func (a *App) NewReviewDigest(channel string) *ReviewDigest {
 // posting, so a post that fails is not retried that day (at most once:
 // two replicas never both post); the failure is logged by the caller.
 func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
-	a := d.app
-	if d.channel == "" || a.catalog == nil {
+	rb := d.desk
+	if d.channel == "" || rb.catalog == nil {
 		return nil
 	}
-	now = now.In(a.render.Location) // "today" is the team's day, in DISPLAY_TIMEZONE
-	overdue := a.catalog.Overdue(now)
+	now = now.In(rb.render.Location) // "today" is the team's day, in DISPLAY_TIMEZONE
+	overdue := rb.catalog.Overdue(now)
 	if len(overdue) == 0 {
 		return nil
 	}
 	day := now.Format(time.DateOnly)
-	first, err := a.svc.Once(ctx, "playbook-review-digest:"+day)
+	first, err := rb.svc.Once(ctx, "playbook-review-digest:"+day)
 	if err != nil {
 		return fmt.Errorf("claim digest for %s: %w", day, err)
 	}
@@ -47,10 +48,10 @@ func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
 		return nil // another replica posted it
 	}
 	text := DigestText(overdue, now)
-	if _, _, err := a.api.PostMessageContext(ctx, d.channel, slack.MsgOptionText(text, false)); err != nil {
+	if _, _, err := rb.api.PostMessageContext(ctx, d.channel, slack.MsgOptionText(text, false)); err != nil {
 		return fmt.Errorf("post review digest: %s", DescribeSlackError(SlackErrorCode(err)))
 	}
-	a.logFor(ctx).Info("posted the playbook review digest", zap.Int("overdue", len(overdue)))
+	rb.logFor(ctx).Info("posted the playbook review digest", zap.Int("overdue", len(overdue)))
 	return nil
 }
 

@@ -54,7 +54,7 @@ func checkInert(t *testing.T, where, out string) {
 // Every renderer of the Slack side, fed the hostile strings wherever
 // outside (or typed) text goes.
 func TestNoRendererTurnsOutsideTextIntoMarkup(t *testing.T) {
-	a := &App{render: Renderer{Location: time.UTC}, announce: "C0ANNOUNCE1", botUser: "U0BOT00001"}
+	a := &performer{core: &core{render: Renderer{Location: time.UTC}}, announce: "C0ANNOUNCE1", botUser: "U0BOT00001"}
 	for _, h := range hostile {
 		inc := incidents.Incident{ID: uuid.New(), Number: 7, Title: h, Description: h, Summary: h, Severity: 2,
 			Status: incidents.StatusResolved, Commander: "U0RITA0001", Reporter: "U0RITA0001", ChannelID: "C0INC00001",

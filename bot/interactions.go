@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/slack-go/slack"
@@ -17,16 +16,13 @@ import (
 // commands do: Update and Resolve open a form, Mitigated acts at once.
 func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) error {
 	if isTriage(act.ActionID) {
-		return a.triage(ctx, o, act)
+		return a.triage.decide(ctx, o, act)
 	}
 	if isCardControl(act.ActionID) {
-		return a.runCardAction(ctx, o, o.MessageTS, act)
+		return a.runbooks.runCardAction(ctx, o, o.MessageTS, act)
 	}
 	if act.ActionID == ActionConfirmRun || act.ActionID == ActionCancelRun {
-		if a.guard == nil {
-			return incidents.Errorf(incidents.EINVALID, "Actions are not configured any more (no targets file).")
-		}
-		return a.confirmRun(ctx, o, act, act.ActionID == ActionCancelRun)
+		return a.runbooks.confirmRun(ctx, o, act)
 	}
 	idPart, _, _ := strings.Cut(act.Value, "|")
 	id, err := uuid.Parse(idPart)
@@ -39,7 +35,7 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	}
 	b := button{o: o, act: act, inc: inc, meta: viewMeta{IncidentID: inc.ID.String(), Channel: o.Channel, ResponseURL: o.ResponseURL}}
 	if h, ok := anyIncidentButtons[act.ActionID]; ok { // these work on resolved incidents too
-		return h(a, ctx, b)
+		return h(&a.features, ctx, b)
 	}
 	h, ok := openIncidentButtons[act.ActionID]
 	if !ok {
@@ -50,7 +46,7 @@ func (a *App) runAction(ctx context.Context, o Origin, act slack.BlockAction) er
 	}
 	// action_ts identifies one click: a redelivered click changes nothing.
 	b.by = a.by(ctx, o.User, key("click:", act.ActionTs+":"+act.ActionID+":"+o.User), inc)
-	return h(a, ctx, b)
+	return h(&a.features, ctx, b)
 }
 
 // button is a click on an incident's button, with what it acts on.
@@ -62,35 +58,30 @@ type button struct {
 	by   incidents.By
 }
 
-// buttonHandler does what one button of an incident's messages does.
-type buttonHandler func(a *App, ctx context.Context, b button) error
+// buttonHandler does what one button of an incident's messages does, by
+// the feature that owns it.
+type buttonHandler func(f *features, ctx context.Context, b button) error
 
 // anyIncidentButtons work on resolved incidents too.
 var anyIncidentButtons = map[string]buttonHandler{
-	ActionPostmortem: func(a *App, ctx context.Context, b button) error {
-		return a.Postmortem(ctx, Origin{User: b.o.User, Channel: b.inc.ChannelID, ResponseURL: b.o.ResponseURL})
+	ActionPostmortem: func(f *features, ctx context.Context, b button) error {
+		return f.postmortems.Postmortem(ctx, Origin{User: b.o.User, Channel: b.inc.ChannelID, ResponseURL: b.o.ResponseURL})
 	},
-	ActionAddItem: func(a *App, ctx context.Context, b button) error {
-		return a.openModal(ctx, b.o, ActionItemModal(b.inc, b.meta))
-	},
+	ActionAddItem: func(f *features, ctx context.Context, b button) error { return f.postmortems.itemForm(ctx, b) },
 }
 
 // openIncidentButtons change an open incident.
 var openIncidentButtons = map[string]buttonHandler{
-	ActionUpdate: func(a *App, ctx context.Context, b button) error {
-		return a.openModal(ctx, b.o, UpdateModal(b.inc, b.meta))
+	ActionUpdate: func(f *features, ctx context.Context, b button) error {
+		return f.life.form(ctx, b.o, UpdateModal(b.inc, b.meta))
 	},
-	ActionResolve: func(a *App, ctx context.Context, b button) error {
-		return a.openModal(ctx, b.o, ResolveModal(b.inc, b.meta))
+	ActionResolve: func(f *features, ctx context.Context, b button) error {
+		return f.life.form(ctx, b.o, ResolveModal(b.inc, b.meta))
 	},
-	ActionMitigate: func(a *App, ctx context.Context, b button) error {
-		return a.SetStatus(ctx, b.o, b.inc.ID, b.by, incidents.StatusMitigated, "")
+	ActionMitigate: func(f *features, ctx context.Context, b button) error {
+		return f.life.SetStatus(ctx, b.o, b.inc.ID, b.by, incidents.StatusMitigated, "")
 	},
-	ActionSnooze: func(a *App, ctx context.Context, b button) error {
-		_, extra, _ := strings.Cut(b.act.Value, "|")
-		cycle, _ := time.Parse(time.RFC3339Nano, extra)
-		return a.change(a.svc.Snooze(ctx, b.inc.ID, b.by, cycle))
-	},
+	ActionSnooze: func(f *features, ctx context.Context, b button) error { return f.life.snooze(ctx, b) },
 }
 
 // ValidateSubmission checks a submitted form before it is acknowledged, so
@@ -139,7 +130,7 @@ func runeLen(text string) int { return len([]rune(text)) }
 func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta viewMeta) error {
 	if v.CallbackID == ViewDeclare {
 		sev, _ := incidents.ParseSeverity(inputValue(v.State, blockSeverity))
-		return a.Declare(ctx, o, incidents.Declaration{
+		return a.life.Declare(ctx, o, incidents.Declaration{
 			Title:       inputValue(v.State, blockTitle),
 			Description: inputValue(v.State, blockDescription),
 			Severity:    sev,
@@ -160,17 +151,11 @@ func (a *App) runSubmission(ctx context.Context, o Origin, v slack.View, meta vi
 	by := a.by(ctx, o.User, key("view:", v.ID), inc)
 	switch v.CallbackID {
 	case ViewUpdate:
-		return a.change(a.svc.PostUpdate(ctx, id, by, text))
+		return a.life.postUpdate(ctx, id, by, text)
 	case ViewActionItem:
-		owner := inputValue(v.State, blockOwner)
-		data := map[string]string{"text": text, "owner": owner}
-		if _, err := a.svc.Audit(ctx, id, o.User, incidents.EventActionItem, "Action item: "+text, data); err != nil {
-			return err
-		}
-		a.reply.ephemeral(ctx, o, ":memo: Action item recorded; it will be in the postmortem draft.")
-		return nil
+		return a.postmortems.addItem(ctx, o, id, text, inputValue(v.State, blockOwner))
 	case ViewResolve:
-		return a.SetStatus(ctx, o, id, by, incidents.StatusResolved, text)
+		return a.life.SetStatus(ctx, o, id, by, incidents.StatusResolved, text)
 	}
 	return incidents.Errorf(incidents.EINVALID, "unknown form %q", v.CallbackID)
 }

@@ -140,8 +140,8 @@ func (ib *Inbox) do(ctx context.Context, j incidents.Job) (f *jobFailure) {
 		if err != nil {
 			return &jobFailure{err: fmt.Errorf("decode event: %w", err)}
 		}
-		if msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent); ok && a.isAlertChannel(msg.Channel) {
-			if err := a.alertMessage(ctx, msg); err != nil {
+		if msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent); ok && a.triage.isAlertChannel(msg.Channel) {
+			if err := a.triage.alertMessage(ctx, msg); err != nil {
 				return &jobFailure{err: err, retry: true}
 			}
 		}

@@ -15,9 +15,9 @@ func withLog(ctx context.Context, l *zap.Logger) context.Context {
 }
 
 // logFor is the request's logger, or the App's outside a request.
-func (a *App) logFor(ctx context.Context) *zap.Logger {
+func (c *core) logFor(ctx context.Context) *zap.Logger {
 	if l, ok := ctx.Value(logKey{}).(*zap.Logger); ok {
 		return l
 	}
-	return a.log
+	return c.log
 }

@@ -18,8 +18,8 @@ const ActionSnooze = "incident_snooze"
 
 // renderPost draws the message an EffectPost stands for: the event it
 // tells, for the incident channel or the incidents channel.
-func (a *App) renderPost(e incidents.Effect, inc incidents.Incident) (string, []slack.Block) {
-	ev, r := e.Event, a.render
+func (p *performer) renderPost(e incidents.Effect, inc incidents.Incident) (string, []slack.Block) {
+	ev, r := e.Event, p.render
 	if e.Data["to"] == incidents.ToAnnounce {
 		switch ev.Kind {
 		case incidents.EventResolved:
@@ -50,7 +50,7 @@ func (a *App) renderPost(e incidents.Effect, inc incidents.Incident) (string, []
 	case incidents.EventAlert:
 		return r.AlertIntro(ev), nil
 	case incidents.EventActionPreviewed:
-		return r.ConfirmAction(ev, a.execDryRun())
+		return r.ConfirmAction(ev, p.dryRun)
 	case incidents.EventActionFinished:
 		return r.ActionResult(ev), nil
 	}

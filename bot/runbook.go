@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/internal/txt"
 	"github.com/incident-bot/incident-bot/playbooks"
+	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
 // candidatesShown is how many ranked playbooks a match keeps: the best is
@@ -41,32 +41,46 @@ func otherIDs(r playbooks.Ranking, except string) []string {
 	return ids
 }
 
+// runbookDesk owns the runbooks in Slack: /incident runbook, the ticks,
+// the "different runbook" select and the action buttons on a card, the
+// confirmation of a mutating action (through the playbooks/actions Guard,
+// which records, previews and runs it), and the playbook review digest.
+// Cards are posted and redrawn by the performer from what this desk
+// records; its own Slack call is the digest's chat.postMessage
+// (MessagesAPI), besides the shared private replies.
+type runbookDesk struct {
+	*core
+	api     MessagesAPI
+	catalog *playbooks.Catalog // nil: no playbooks loaded
+	guard   *actions.Guard     // nil without a targets file
+}
+
 // runRunbook answers /incident runbook [query]: in an incident channel it
 // posts a card (the named playbook, or the best match for the query or the
 // incident); elsewhere it shows the card only to the asker.
-func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
-	if a.catalog == nil {
+func (d *runbookDesk) runRunbook(ctx context.Context, o Origin, query string) error {
+	if d.catalog == nil {
 		return incidents.Errorf(incidents.ENOTFOUND, "No playbooks are loaded.")
 	}
-	inc, err := a.incidentHere(ctx, o.Channel)
+	inc, err := d.incidentHere(ctx, o.Channel)
 	inChannel := err == nil
 	if err != nil && incidents.ErrorCode(err) != incidents.ENOTFOUND {
 		return err
 	}
-	pb, why, candidates, r := a.pickRunbook(o, inc, inChannel, query)
+	pb, why, candidates, r := d.pickRunbook(o, inc, inChannel, query)
 	if pb == nil {
-		a.reply.ephemeral(ctx, o, noMatchText(query, r))
+		d.reply.ephemeral(ctx, o, noMatchText(query, r))
 		return nil
 	}
 	if !inChannel {
-		text, blocks := a.render.RunbookCard(Card{Playbook: pb, Why: why, All: a.catalog.List(), Now: a.svc.Now(), Static: true})
-		a.reply.ephemeralBlocks(ctx, o, text, blocks)
+		text, blocks := d.render.RunbookCard(Card{Playbook: pb, Why: why, All: d.catalog.List(), Now: d.svc.Now(), Static: true})
+		d.reply.ephemeralBlocks(ctx, o, text, blocks)
 		return nil
 	}
 	if !inc.Status.Open() {
 		return incidents.Errorf(incidents.ECONFLICT, "incident %s is resolved; it can no longer be changed", inc.Ref())
 	}
-	err = a.svc.Owe(ctx, inc.ID, key("trigger:", o.TriggerID), incidents.Effect{
+	err = d.svc.Owe(ctx, inc.ID, key("trigger:", o.TriggerID), incidents.Effect{
 		Key: "runbook:" + uuid.NewString(), Kind: incidents.EffectRunbook,
 		Data: map[string]string{"playbook": pb.ID, "why": why, "candidates": strings.Join(candidates, ","), "by": o.User, "notify": o.User},
 	})
@@ -77,16 +91,16 @@ func (a *App) runRunbook(ctx context.Context, o Origin, query string) error {
 // ID, else the best confident match for the query (or, with no query in
 // an incident channel, for the incident). With no pick, pb is nil and the
 // ranking says what came closest.
-func (a *App) pickRunbook(o Origin, inc incidents.Incident, inChannel bool, query string) (pb *playbooks.Playbook, why string, candidates []string, r playbooks.Ranking) {
+func (d *runbookDesk) pickRunbook(o Origin, inc incidents.Incident, inChannel bool, query string) (pb *playbooks.Playbook, why string, candidates []string, r playbooks.Ranking) {
 	query = strings.TrimSpace(query)
-	if pb, ok := a.catalog.Get(strings.ToLower(query)); ok {
+	if pb, ok := d.catalog.Get(strings.ToLower(query)); ok {
 		return pb, "Asked for by " + mention(o.User), nil, r
 	}
 	q := playbooks.Query{Text: query}
 	if query == "" && inChannel {
 		q = incidentQuery(inc)
 	}
-	r = a.catalog.Match(q, candidatesShown)
+	r = d.catalog.Match(q, candidatesShown)
 	best, ok := r.Best()
 	if !ok {
 		return nil, "", nil, r
@@ -155,18 +169,18 @@ func readCard(evs []incidents.Event, ts string) (cardState, bool) {
 // runCardAction handles a tick, a "different runbook" choice or an action
 // button on a card in an incident channel: it records the change, then
 // redraws the card from the record.
-func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act slack.BlockAction) error {
-	if a.catalog == nil {
+func (d *runbookDesk) runCardAction(ctx context.Context, o Origin, cardTS string, act slack.BlockAction) error {
+	if d.catalog == nil {
 		return incidents.Errorf(incidents.ENOTFOUND, "No playbooks are loaded.")
 	}
 	if strings.HasPrefix(act.ActionID, ActionRunPrefix) {
-		return a.runCardButton(ctx, o, act)
+		return d.runCardButton(ctx, o, act)
 	}
-	inc, err := a.incidentHere(ctx, o.Channel)
+	inc, err := d.incidentHere(ctx, o.Channel)
 	if err != nil {
 		return incidents.Errorf(incidents.EINVALID, "Checklists are recorded only on cards in incident channels.")
 	}
-	evs, err := a.svc.Timeline(ctx, inc.ID)
+	evs, err := d.svc.Timeline(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -177,12 +191,12 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 	by := incidents.By{User: o.User, Key: key("click:", act.ActionTs+":"+act.ActionID+":"+o.User)}
 	switch {
 	case act.ActionID == ActionSwitchRunbook:
-		next, ok := a.catalog.Get(act.SelectedOption.Value)
+		next, ok := d.catalog.Get(act.SelectedOption.Value)
 		if !ok {
 			return incidents.Errorf(incidents.ENOTFOUND, "That runbook no longer exists.")
 		}
 		why := fmt.Sprintf("Switched by %s (was `%s`)", mention(o.User), st.playbook)
-		_, err = a.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, "Runbook switched to "+next.Title,
+		_, err = d.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, "Runbook switched to "+next.Title,
 			map[string]string{"playbook": next.ID, "from": st.playbook, "card_ts": cardTS, "why": why, "candidates": strings.Join(st.candidates, ",")},
 			redraw(cardTS, o.User))
 	case strings.HasPrefix(act.ActionID, ActionCheckPrefix):
@@ -193,7 +207,7 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 		if pbID != st.playbook {
 			return incidents.Errorf(incidents.ECONFLICT, "That card now shows another runbook; nothing was recorded. Tick the boxes on the card as it is now.")
 		}
-		pb, _ := a.catalog.Get(pbID)
+		pb, _ := d.catalog.Get(pbID)
 		if pb == nil || idx >= len(pb.Checks) {
 			return incidents.Errorf(incidents.EINVALID, "That check no longer exists in the runbook.")
 		}
@@ -202,7 +216,7 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 		if done {
 			kind, verb = incidents.EventCheckDone, "Checked"
 		}
-		_, err = a.svc.Record(ctx, inc.ID, by, kind, fmt.Sprintf("%s %q (%s, step %d)", verb, txt.Clip(pb.Checks[idx].Text, 200), pb.Title, idx+1),
+		_, err = d.svc.Record(ctx, inc.ID, by, kind, fmt.Sprintf("%s %q (%s, step %d)", verb, txt.Clip(pb.Checks[idx].Text, 200), pb.Title, idx+1),
 			map[string]string{"playbook": pbID, "check": strconv.Itoa(idx), "card_ts": cardTS}, redraw(cardTS, o.User))
 	default:
 		return incidents.Errorf(incidents.EINVALID, "unknown card control %q", act.ActionID)
@@ -214,13 +228,6 @@ func (a *App) runCardAction(ctx context.Context, o Origin, cardTS string, act sl
 // change it comes with is recorded.
 func redraw(cardTS, notify string) incidents.Effect {
 	return incidents.Effect{Kind: incidents.EffectRedraw, Data: map[string]string{"card_ts": cardTS, "notify": notify}}
-}
-
-func ignoreDuplicate(err error) error {
-	if errors.Is(err, incidents.ErrDuplicate) {
-		return nil
-	}
-	return err
 }
 
 // parseCheckAction reads "runbook_check:<playbook>:<index>".
@@ -239,9 +246,9 @@ func parseCheckAction(actionID string) (string, int, error) {
 
 // actionUnavailable answers an action button while no targets are
 // configured: the action cannot know which AWS resources to touch.
-func (a *App) actionUnavailable(ctx context.Context, o Origin, act slack.BlockAction) error {
+func (d *runbookDesk) actionUnavailable(ctx context.Context, o Origin, act slack.BlockAction) error {
 	pbID, actionID, _ := strings.Cut(act.Value, "|")
-	a.logFor(ctx).Info("action button clicked without targets configured", zap.String("playbook", pbID), zap.String("action", actionID))
-	a.reply.ephemeral(ctx, o, fmt.Sprintf(":no_entry: `%s` cannot run: no targets file is configured, so I do not know which AWS resources or databases it would touch. Follow the checklist by hand for now.", actionID))
+	d.logFor(ctx).Info("action button clicked without targets configured", zap.String("playbook", pbID), zap.String("action", actionID))
+	d.reply.ephemeral(ctx, o, fmt.Sprintf(":no_entry: `%s` cannot run: no targets file is configured, so I do not know which AWS resources or databases it would touch. Follow the checklist by hand for now.", actionID))
 	return nil
 }

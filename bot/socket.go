@@ -206,7 +206,7 @@ const notRecordedText = ":warning: I could not record that (my database is not a
 // only events with work to do.
 func (l *Listener) isAlert(ev slackevents.EventsAPIEvent) bool {
 	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
-	return ok && l.app.isAlertChannel(msg.Channel)
+	return ok && l.app.triage.isAlertChannel(msg.Channel)
 }
 
 // tellNotRecorded tells the person behind a button click that could not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
@@ -77,28 +78,60 @@ func (r Renderer) TriageCard(c alerting.Card) (string, []slack.Block) {
 		))
 }
 
-// triage hands a person's choice on a card to the alert side.
-func (a *App) triage(ctx context.Context, o Origin, act slack.BlockAction) error {
-	if a.alerts == nil {
+// decide hands a person's choice on a card to the alert side.
+func (t *triageDesk) decide(ctx context.Context, o Origin, act slack.BlockAction) error {
+	if t.alerts == nil {
 		return incidents.Errorf(incidents.ENOTFOUND, "alerts are not set up here")
 	}
-	return a.alerts.Decide(ctx, alerting.Click{Card: act.Value, Decision: triageDecisions[act.ActionID], User: o.User, Channel: o.Channel, TS: o.MessageTS})
+	return t.alerts.Decide(ctx, alerting.Click{Card: act.Value, Decision: triageDecisions[act.ActionID], User: o.User, Channel: o.Channel, TS: o.MessageTS})
+}
+
+// cardChannel is where triage cards go; ok is false without an alert
+// side or a triage channel.
+func (t *triageDesk) cardChannel() (channel string, ok bool) {
+	return t.triageChannel, t.triageChannel != "" && t.alerts != nil
+}
+
+// card draws the triage card an effect stands for, as the alert side has
+// its problem now.
+func (t *triageDesk) card(ctx context.Context, data map[string]string) (string, []slack.Block, error) {
+	c, err := t.alerts.Card(ctx, data)
+	if err != nil {
+		return "", nil, err
+	}
+	text, blocks := t.render.TriageCard(c)
+	return text, blocks, nil
+}
+
+// stillFiring completes a notice that asks what still fires with what
+// does, as stored now: a recovery another replica stored meanwhile is not
+// reported as firing.
+func (t *triageDesk) stillFiring(ctx context.Context, incident uuid.UUID, n alerting.Notice) (alerting.Notice, error) {
+	if !n.AskedStill || t.alerts == nil {
+		return n, nil
+	}
+	still, err := t.alerts.FiringNow(ctx, incident, n)
+	if err != nil {
+		return n, err
+	}
+	n.StillFiring, n.StillFiringCount = still[:min(len(still), 10)], len(still)
+	return n, nil
 }
 
 // doTriageUpdate redraws a triage card in place with its problem's alerts
 // as they are now; a card a person decided on is left as they settled it.
-func (a *App) doTriageUpdate(ctx context.Context, e incidents.Effect) error {
-	if a.alerts == nil {
+func (t *triageDesk) doTriageUpdate(ctx context.Context, e incidents.Effect) error {
+	if t.alerts == nil {
 		return nil
 	}
-	c, err := a.alerts.Card(ctx, e.Data)
+	c, err := t.alerts.Card(ctx, e.Data)
 	if err != nil || c.Decided || c.TS == "" {
 		// A card never posted had its failure reported; one a person
 		// decided on keeps what they settled it to.
 		return err
 	}
-	text, blocks := a.render.TriageCard(c)
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, c.Channel, c.TS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	text, blocks := t.render.TriageCard(c)
+	if _, _, _, err := t.api.UpdateMessageContext(ctx, c.Channel, c.TS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return deliveryErr(err, false)
 	}
 	return nil
