@@ -103,11 +103,12 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 // runbookMatcher names the playbook an alert matches (alerting.Matcher).
 type runbookMatcher struct{ catalog *playbooks.Catalog }
 
-func (m runbookMatcher) Runbook(text string, labels map[string]string) (string, bool) {
+func (m runbookMatcher) Runbook(al alerts.Alert) (string, bool) {
 	if m.catalog == nil {
 		return "", false
 	}
-	best, ok := m.catalog.Match(playbooks.Query{Text: text, Labels: labels}, 1).Best()
+	q := playbooks.Query{Text: al.MatchText(), Labels: al.Labels, Critical: al.Severity == alerts.Critical}
+	best, ok := m.catalog.Match(q, 1).Best()
 	if !ok {
 		return "", false
 	}

@@ -17,7 +17,7 @@ type problem struct {
 func (r *Router) problemOf(al alerts.Alert) problem {
 	p := problem{fp: al.Fingerprint, group: al.Group, service: al.Service(r.opts.ServiceLabels)}
 	if r.opts.Match != nil {
-		p.runbook, _ = r.opts.Match.Runbook(al.MatchText(), al.Labels)
+		p.runbook, _ = r.opts.Match.Runbook(al)
 	}
 	return p
 }

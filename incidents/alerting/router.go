@@ -22,7 +22,7 @@ import (
 
 // Matcher names the runbook an alert matches, if any.
 type Matcher interface {
-	Runbook(text string, labels map[string]string) (id string, ok bool)
+	Runbook(al alerts.Alert) (id string, ok bool)
 }
 
 // Log is what the router reads of the store: the alert log, and the

@@ -18,9 +18,9 @@ import (
 // titles matches a runbook by a word of the alert's text.
 type titles map[string]string
 
-func (m titles) Runbook(text string, _ map[string]string) (string, bool) {
+func (m titles) Runbook(al alerts.Alert) (string, bool) {
 	for word, id := range m {
-		if strings.Contains(text, word) {
+		if strings.Contains(al.MatchText(), word) {
 			return id, true
 		}
 	}

@@ -76,7 +76,7 @@ func TestCloudWatchAlarmInSNS(t *testing.T) {
 	if a.Source != SourceCloudWatch || a.Status != Firing || a.Severity != Critical ||
 		a.Fingerprint != "cloudwatch:arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-cpu-high" ||
 		a.Title != "web-cpu-high: ECS service web CPU > 80% for 3 minutes" || !strings.HasPrefix(a.Text, "Threshold Crossed") ||
-		a.Labels["ServiceName"] != "web" || a.Labels["ClusterName"] != "prod" || a.Labels["metric"] != "AWS/ECS/CPUUtilization" ||
+		a.Labels["ServiceName"] != "web" || a.Labels["ClusterName"] != "prod" || a.Labels["metric"] != "CPUUtilization" || a.Labels["namespace"] != "AWS/ECS" ||
 		!a.At.Equal(time.Date(2026, 1, 6, 10, 4, 12, 407e6, time.UTC)) ||
 		a.Links[0] != "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/web-cpu-high" {
 		t.Errorf("alarm = %+v", a)

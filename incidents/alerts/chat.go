@@ -26,14 +26,17 @@ type ChatMessage struct {
 }
 
 var (
-	slackLink   = regexp.MustCompile(`<([^|>]+)\|([^>]*)>`)
-	slackBare   = regexp.MustCompile(`<((?:https?://)[^>]+)>`)
-	markup      = strings.NewReplacer("*", "", "_", "", "`", "", "~", "")
+	slackLink = regexp.MustCompile(`<([^|>]+)\|([^>]*)>`)
+	slackBare = regexp.MustCompile(`<((?:https?://)[^>]+)>`)
+	markup    = strings.NewReplacer("*", "", "`", "", "~", "")
+	// Underscores are emphasis only around words ("_down_"); inside a
+	// name (AWS_EC2_INSTANCE_STOP_SCHEDULED, :rotating_light:) they stay.
+	underline   = regexp.MustCompile(`(^|[\s(])_([^_\s][^_]*?)_($|[\s).,:;!?])`)
 	urlRE       = regexp.MustCompile(`https?://[^\s<>|)]+`)
 	firingRE    = regexp.MustCompile(`(?i)\b(alarm|down|firing|critical|failed|failing|outage|error)\b`)
 	resolvedRE  = regexp.MustCompile(`(?i)\b(ok|up|resolved|recovered|back to normal|healthy)\b`)
 	warningRE   = regexp.MustCompile(`(?i)\b(warning|warn|insufficient[_ ]data|degraded|expir\w*)\b`)
-	explicitRE  = regexp.MustCompile(`(?i)(?:state changed to|changed to|is now|\bis|status:|state:)\s*(alarm|ok|down|up|insufficient[_ ]data|firing|resolved)\b`)
+	explicitRE  = regexp.MustCompile(`(?i)(?:state changed to|changed to|is now|\bis|status:|state:|from\s+(?:alarm|ok|insufficient[_ ]data)\s+(?:to|->|→))\s*(alarm|ok|down|up|insufficient[_ ]data|firing|resolved)\b`)
 	stateWordRE = regexp.MustCompile(`(?i)\b(alarm|ok|up|down|firing|resolved|recovered|critical|warning|insufficient[_ ]data|is|now|monitor|state|changed|to|from)\b|[:|\-–—!()\[\]]`)
 )
 
@@ -103,5 +106,6 @@ func plainChat(s string) string {
 	s = slackLink.ReplaceAllString(s, "$2 ($1)")
 	s = slackBare.ReplaceAllString(s, "$1")
 	s = txt.SlackUnescape(s)
+	s = underline.ReplaceAllString(s, "$1$2$3")
 	return strings.TrimSpace(markup.Replace(s))
 }

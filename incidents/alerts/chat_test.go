@@ -3,6 +3,7 @@ package alerts
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFromChat(t *testing.T) {
@@ -57,4 +58,30 @@ func FuzzFromChat(f *testing.F) {
 			checkAlerts(t, []Alert{a})
 		}
 	})
+}
+
+// An AWS Chatbot recovery says "from ALARM to OK" in green: it resolves,
+// although the title says "CloudWatch Alarm".
+func TestChatAlarmToOKResolves(t *testing.T) {
+	a, err := FromChat(ChatMessage{Channel: "C1", Title: "CloudWatch Alarm | api-5xx | us-east-1",
+		Text: "State changed from ALARM to OK at 2026-12-01 03:10 UTC", Color: "good"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != Resolved {
+		t.Errorf("status = %s, want resolved", a.Status)
+	}
+}
+
+// Underscores inside names survive; only _emphasis_ loses them.
+func TestChatKeepsUnderscoresInNames(t *testing.T) {
+	a, err := FromChat(ChatMessage{Channel: "C1", Text: ":rotating_light: AWS_EC2_INSTANCE_STOP_SCHEDULED for i-0abc is _scheduled_"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{":rotating_light:", "AWS_EC2_INSTANCE_STOP_SCHEDULED", "is scheduled"} {
+		if !strings.Contains(a.Text, want) {
+			t.Errorf("text %q lost %q", a.Text, want)
+		}
+	}
 }

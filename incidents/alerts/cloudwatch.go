@@ -32,13 +32,8 @@ type cwAlarm struct {
 
 // healthEvent is an AWS Health event as EventBridge delivers it (to SNS).
 type healthEvent struct {
-	DetailType string    `json:"detail-type"`
-	Source     string    `json:"source"`
-	Account    string    `json:"account"`
-	Time       time.Time `json:"time"`
-	Region     string    `json:"region"`
-	Resources  []string  `json:"resources"`
-	Detail     struct {
+	eventEnvelope
+	Detail struct {
 		EventArn          string `json:"eventArn"`
 		Service           string `json:"service"`
 		EventTypeCode     string `json:"eventTypeCode"`
@@ -78,6 +73,8 @@ func ParseSNSMessage(subject, message, topicArn string, now time.Time) (Alert, e
 				return parseAlarm(msg, now)
 			case string(probe["source"]) == `"aws.health"`:
 				return parseHealth(msg, now)
+			case probe["detail-type"] != nil && probe["source"] != nil && probe["detail"] != nil:
+				return parseEvent(msg, now)
 			}
 		}
 	}
@@ -103,9 +100,9 @@ func parseAlarm(msg string, now time.Time) (Alert, error) {
 	}
 	a := Alert{Source: SourceCloudWatch, Fingerprint: "cloudwatch:" + firstOf(cw.AlarmArn, cw.AWSAccountID+"/"+cw.Region+"/"+cw.AlarmName),
 		Labels: map[string]string{"alarm": cw.AlarmName, "account": cw.AWSAccountID, "region": cw.Region, "state": cw.NewStateValue}}
-	if cw.Trigger.Namespace != "" {
-		a.Labels["metric"] = cw.Trigger.Namespace + "/" + cw.Trigger.MetricName
-	}
+	// The names playbooks match on: namespace=AWS/RDS, metric=FreeStorageSpace.
+	a.Labels["namespace"] = cw.Trigger.Namespace
+	a.Labels["metric"] = cw.Trigger.MetricName
 	for _, d := range cw.Trigger.Dimensions {
 		if d.Name != "" {
 			a.Labels[d.Name] = d.Value
@@ -150,7 +147,7 @@ func parseHealth(msg string, now time.Time) (Alert, error) {
 	}
 	a := Alert{Source: SourceAWSHealth, Fingerprint: "aws-health:" + d.EventArn + "/" + ev.Account, At: ev.Time,
 		Labels: map[string]string{"aws_service": d.Service, "event_type": d.EventTypeCode, "category": d.EventTypeCategory,
-			"account": ev.Account, "region": firstOf(d.EventRegion, ev.Region)}}
+			"source": ev.Source, "detail_type": ev.DetailType, "account": ev.Account, "region": firstOf(d.EventRegion, ev.Region)}}
 	a.Status, a.Severity = Firing, Warning
 	if d.EventTypeCategory == "issue" {
 		a.Severity = Critical

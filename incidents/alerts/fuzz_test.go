@@ -61,12 +61,30 @@ func FuzzWebhook(f *testing.F) {
 func FuzzSNSMessage(f *testing.F) {
 	f.Add("ALARM", string(fixture(f, "cloudwatch_alarm_message.json")))
 	f.Add("", string(fixture(f, "aws_health_retirement.json")))
+	f.Add("", string(fixture(f, "eventbridge_ec2_state_change_stopped.json")))
+	f.Add("", `{"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{"severity":8,"type":"x","n":{"a":"b"}}}`)
+	f.Add("", `{"source":"s","detail-type":"d","detail":[1,2]}`)
 	f.Add("subject", "plain text")
 	f.Add("sub\x00ject", "plain\xff text\x00")
 	f.Fuzz(func(t *testing.T, subject, msg string) {
 		a, err := ParseSNSMessage(subject, msg, "arn:aws:sns:us-east-1:1:t", now)
 		if err == nil {
 			checkAlerts(t, []Alert{a})
+		}
+	})
+}
+
+// FuzzSource drives every source through ParseSource, as `playbooks match
+// --source` and the evaluation do; the chat reader included.
+func FuzzSource(f *testing.F) {
+	f.Add("chat", []byte(`{"type":"message","subtype":"bot_message","bot_id":"B1","username":"AWS Chatbot","attachments":[{"title":"CloudWatch Alarm | x","text":"State changed from ALARM to OK","color":"good"}],"ts":"1764607082.896469"}`))
+	f.Add("chat", []byte(`{"type":"message","user":"U1","text":"hello"}`))
+	f.Add("sns", fixture(f, "sns_cloudwatch_alarm.json"))
+	f.Add("webhook", []byte(`{"title":"x"}`))
+	f.Fuzz(func(t *testing.T, source string, body []byte) {
+		als, err := ParseSource(source, body, now)
+		if err == nil {
+			checkAlerts(t, als)
 		}
 	})
 }
