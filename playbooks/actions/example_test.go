@@ -8,7 +8,7 @@ func TestExampleTargetsFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := tg.Service("web"); s.Region != "eu-west-2" || s.Cluster != "prod" {
+	if s, _ := tg.Service("web"); s.Region != "eu-west-2" || s.Cluster != "prod" || len(s.EC2Instances) != 2 {
 		t.Fatalf("web = %+v", s)
 	}
 	if tg.Guardrails.Timeout.Seconds() != 45 || tg.Limits().MaxScale != 15 {

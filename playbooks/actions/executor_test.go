@@ -128,6 +128,9 @@ func TestParseTargetsRejects(t *testing.T) {
 		{"guardrails:\n  timeout: soon\n", "targets.yaml:2: \"soon\" is not a duration"},
 		{"guardrails:\n  timeout: 5m\n", "targets.yaml:2: timeout 5m0s is above 55s"},
 		{"guardrails:\n  approvers: [S0123ABCD]\n  commander_may_run: true\n", "targets.yaml:3: commander_may_run needs two_person: true"},
+		{"region: x\nservices:\n  web:\n    ec2_instances: [i-0123456789abcdef0, prod-green]\n", `targets.yaml:4: service web: "prod-green" in ec2_instances is not an EC2 instance ID`},
+		{"region: x\nservices:\n  web: {ec2_instances: [i-0123456]}\n", `"i-0123456" in ec2_instances is not an EC2 instance ID`},
+		{"region: x\nservices:\n  web: {ec2_instances: i-0123456789abcdef0}\n", "targets.yaml:3:"},
 	} {
 		_, err := ParseTargets("targets.yaml", []byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -44,6 +44,9 @@ type Service struct {
 	Domain           string `yaml:"domain"`
 	ImageParameter   string `yaml:"image_parameter"` // SSM parameter holding the deployed image tag
 	ECRRepository    string `yaml:"ecr_repository"`
+	// EC2Instances are the service's instances; ec2.start_instance never
+	// starts one that is not listed here.
+	EC2Instances []string `yaml:"ec2_instances"`
 }
 
 // Database maps a database name to its RDS instance and how to connect.
@@ -112,6 +115,8 @@ var (
 	usergroupRE = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 	envRE       = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 	lineRE      = regexp.MustCompile(`line (\d+): (.*)`)
+	// instanceRE is an EC2 instance ID (8 hex digits for old ones, 17 now).
+	instanceRE = regexp.MustCompile(`^i-[0-9a-f]{8,17}$`)
 )
 
 // LoadTargets reads and checks the targets file; problems name the file
@@ -192,6 +197,13 @@ func (t *Targets) validateServices(root *yaml.Node, bad problemFunc) {
 		}
 		if s.Region == "" {
 			bad(keyLine(root, "services", name), "service %s has no region (set region: at the top or on the service)", name)
+		}
+		for _, id := range s.EC2Instances {
+			// Checked here, not at 3 a.m.: a mistyped ID would make
+			// ec2.start_instance refuse an instance that is really the service's.
+			if !instanceRE.MatchString(id) {
+				bad(keyLine(root, "services", name, "ec2_instances"), "service %s: %q in ec2_instances is not an EC2 instance ID such as i-0123456789abcdef0", name, id)
+			}
 		}
 	}
 }

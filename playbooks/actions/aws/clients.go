@@ -1,7 +1,8 @@
 // Package aws runs the playbook actions that read or change AWS: ECS,
 // Application Auto Scaling, RDS, CloudWatch, CloudFront, S3, ELB, ACM,
 // ElastiCache, CloudWatch Logs, ECR, SSM, IAM (policy simulation),
-// Route 53 (with public DNS) and WAF. Each action is a small Runner
+// Route 53 (with public DNS), WAF, EC2, Account (notice contacts) and
+// CloudTrail (who changed what). Each action is a small Runner
 // registered under its Spec ID; every SDK client sits behind a narrow
 // interface (api.go) listing only the calls the actions make.
 package aws
@@ -15,11 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
@@ -80,6 +84,9 @@ type apis struct {
 	iam         iamAPI
 	route53     route53API
 	waf         wafAPI
+	ec2         ec2API
+	account     accountAPI
+	cloudtrail  cloudtrailAPI
 }
 
 // NewClients returns an empty client cache.
@@ -134,6 +141,9 @@ func (c *Clients) get(ctx context.Context, region, role string) (*apis, error) {
 		iam:         iam.NewFromConfig(cfg),
 		route53:     route53.NewFromConfig(cfg),
 		waf:         wafv2.NewFromConfig(cfg),
+		ec2:         ec2.NewFromConfig(cfg),
+		account:     account.NewFromConfig(cfg),
+		cloudtrail:  cloudtrail.NewFromConfig(cfg),
 	}
 	c.cache[key] = a
 	return a, nil

@@ -15,9 +15,9 @@ func TestRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"acm.listener_certs", "autoscaling.resume_scale_in", "autoscaling.suspend_scale_in",
-		"cloudfront.invalidate", "cloudfront.origins",
-		"ecr.image_exists", "ecs.force_deploy", "ecs.rollback", "ecs.scale", "ecs.service_status",
+		"account.notice_contacts", "acm.listener_certs", "autoscaling.resume_scale_in", "autoscaling.suspend_scale_in",
+		"cloudfront.invalidate", "cloudfront.origins", "cloudtrail.recent_changes",
+		"ec2.instance_status", "ec2.start_instance", "ecr.image_exists", "ecs.force_deploy", "ecs.rollback", "ecs.scale", "ecs.service_status",
 		"ecs.stopped_tasks", "elasticache.health", "elb.target_health", "logs.recent_errors",
 		"rds.add_replica", "rds.reboot", "rds.replicas", "rds.snapshot", "rds.status",
 		"route53.delegation", "secrets.execution_role_access", "waf.blocked_requests",

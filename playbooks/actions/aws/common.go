@@ -212,3 +212,15 @@ func stringsParam(req actions.Request, name string) ([]string, error) {
 	}
 	return nil, fmt.Errorf("%s must be a list of strings, not %v", name, req.Params[name])
 }
+
+// stringParam reads a string parameter, refusing other types for the
+// same reason: "instance: 123" must not quietly mean "every instance".
+func stringParam(req actions.Request, name string) (string, error) {
+	switch v := req.Params[name].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	}
+	return "", fmt.Errorf("%s must be a string, not %v", name, req.Params[name])
+}

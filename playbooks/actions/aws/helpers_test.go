@@ -155,6 +155,9 @@ var iamPrefix = map[string]string{
 	"IAM":                       "iam",
 	"Route 53":                  "route53",
 	"WAFV2":                     "wafv2",
+	"EC2":                       "ec2",
+	"Account":                   "account",
+	"CloudTrail":                "cloudtrail",
 }
 
 // iamAction maps the operations whose IAM action is not named after them.

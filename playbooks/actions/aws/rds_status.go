@@ -57,8 +57,9 @@ func instanceLine(d types.DBInstance) string {
 	return strings.TrimRight(line, " ")
 }
 
-// rdsStatus is rds.status: the instance's state and its CPU over the
-// last 15 minutes.
+// rdsStatus is rds.status: the instance's state, its CPU over the last
+// 15 minutes and its free storage (the runbook's "check database status
+// and free storage" is one click).
 type rdsStatus struct{ c *Clients }
 
 // cpuWindow is how far back rds.status looks at CPU.
@@ -87,33 +88,71 @@ func (r rdsStatus) Run(ctx context.Context, req actions.Request) (actions.Result
 	if cpuErr != nil {
 		cpuRow += ": " + txt.Clip(cpuErr.Error(), 400)
 	}
-	sec := actions.Section{Title: t.id + ": " + instanceLine(d), Rows: []string{cpuRow}}
+	freeText, freeErr := r.freeStorage(ctx, t, aws.ToInt32(d.AllocatedStorage))
+	freeRow := freeText
+	if freeErr != nil {
+		freeText, freeRow = "free storage unknown", "free storage unknown: "+txt.Clip(freeErr.Error(), 400)
+	}
+	sec := actions.Section{Title: t.id + ": " + instanceLine(d), Rows: []string{cpuRow, freeRow}}
 	if n := len(d.ReadReplicaDBInstanceIdentifiers); n > 0 {
 		sec.Rows = append(sec.Rows, fmt.Sprintf("%s: %s", plural(n, "read replica"), strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ")))
 	}
 	return actions.Result{
-		Summary:   fmt.Sprintf("%s %s, %s; %s", t.id, aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass), cpuText),
+		Summary:   fmt.Sprintf("%s %s, %s; %s; %s", t.id, aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass), cpuText, freeText),
 		Sections:  []actions.Section{sec},
 		RequestID: id,
 	}, nil
 }
 
-// cpu describes the instance's CPU over the last cpuWindow.
-func (r rdsStatus) cpu(ctx context.Context, t rdsTarget) (string, error) {
+// metric reads one of the instance's metrics over the last cpuWindow,
+// per minute.
+func (r rdsStatus) metric(ctx context.Context, t rdsTarget, name string, stats ...cwtypes.Statistic) ([]cwtypes.Datapoint, error) {
 	now := r.c.now()
 	out, err := t.a.cloudwatch.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
 		Namespace:  aws.String("AWS/RDS"),
-		MetricName: aws.String("CPUUtilization"),
+		MetricName: aws.String(name),
 		Dimensions: []cwtypes.Dimension{{Name: aws.String("DBInstanceIdentifier"), Value: aws.String(t.id)}},
 		StartTime:  aws.Time(now.Add(-cpuWindow)),
 		EndTime:    aws.Time(now),
 		Period:     aws.Int32(60),
-		Statistics: []cwtypes.Statistic{cwtypes.StatisticAverage, cwtypes.StatisticMaximum},
+		Statistics: stats,
 	})
 	if err != nil {
-		return "", apiError("cloudwatch GetMetricStatistics", err)
+		return nil, apiError("cloudwatch GetMetricStatistics", err)
 	}
-	avg, peak, n := cpuStats(out.Datapoints)
+	return out.Datapoints, nil
+}
+
+// freeStorage describes the least free storage of the last cpuWindow
+// against what is allocated.
+func (r rdsStatus) freeStorage(ctx context.Context, t rdsTarget, allocatedGiB int32) (string, error) {
+	points, err := r.metric(ctx, t, "FreeStorageSpace", cwtypes.StatisticMinimum)
+	if err != nil {
+		return "", err
+	}
+	least := -1.0
+	for _, p := range points {
+		if p.Minimum != nil && (least < 0 || *p.Minimum < least) {
+			least = *p.Minimum
+		}
+	}
+	if least < 0 {
+		return "no free storage data in the last 15 minutes", nil
+	}
+	gib := least / (1 << 30)
+	if allocatedGiB <= 0 {
+		return fmt.Sprintf("free storage %.1f GiB", gib), nil
+	}
+	return fmt.Sprintf("free storage %.1f GiB of %d GiB (%.0f%%)", gib, allocatedGiB, 100*gib/float64(allocatedGiB)), nil
+}
+
+// cpu describes the instance's CPU over the last cpuWindow.
+func (r rdsStatus) cpu(ctx context.Context, t rdsTarget) (string, error) {
+	points, err := r.metric(ctx, t, "CPUUtilization", cwtypes.StatisticAverage, cwtypes.StatisticMaximum)
+	if err != nil {
+		return "", err
+	}
+	avg, peak, n := cpuStats(points)
 	if n == 0 {
 		return "no CPU data in the last 15 minutes", nil
 	}

@@ -5,7 +5,7 @@ package aws
 // (POST /service/GraniteServiceVersion20100801/operation/...), which
 // moto_server 5.2 does not route (404; it serves CloudWatch's query and
 // JSON protocols at / only). So against moto rds.status reports "CPU
-// unknown" with the error, and TestRDSStatusCPU points CloudWatch alone
+// unknown" and "free storage unknown" with the error, and TestRDSStatusCPU points CloudWatch alone
 // (AWS_ENDPOINT_URL_CLOUDWATCH) at fakeCBOR, a server speaking RPC v2
 // CBOR for GetMetricStatistics, while RDS stays on moto.
 
@@ -72,7 +72,7 @@ func TestRDSStatusCPU(t *testing.T) {
 	now := time.Now()
 	var points []cbor.Value
 	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", fakeCBOR(t, "GraniteServiceVersion20100801", "GetMetricStatistics", func(in cbor.Map) cbor.Value {
-		if in["Namespace"] != cbor.String("AWS/RDS") || in["MetricName"] != cbor.String("CPUUtilization") {
+		if in["Namespace"] != cbor.String("AWS/RDS") {
 			t.Errorf("request %v", in)
 		}
 		dims, _ := in["Dimensions"].(cbor.List)
@@ -83,6 +83,14 @@ func TestRDSStatusCPU(t *testing.T) {
 		end, _ := cbor.AsTime(in["EndTime"])
 		if d := end.Sub(start); d != 15*time.Minute || time.Since(end) > time.Minute {
 			t.Errorf("window %s to %s", start, end)
+		}
+		if in["MetricName"] == cbor.String("FreeStorageSpace") {
+			free := cbor.Map{"Timestamp": &cbor.Tag{ID: 1, Value: cbor.Float64(float64(now.Unix()))},
+				"Minimum": cbor.Float64(5 << 30), "Unit": cbor.String("Bytes")}
+			return cbor.Map{"Label": cbor.String("FreeStorageSpace"), "Datapoints": cbor.List{free}}
+		}
+		if in["MetricName"] != cbor.String("CPUUtilization") {
+			t.Errorf("metric %v", in["MetricName"])
 		}
 		return cbor.Map{"Label": cbor.String("CPUUtilization"), "Datapoints": cbor.List(points)}
 	}))
@@ -98,7 +106,7 @@ func TestRDSStatusCPU(t *testing.T) {
 		})
 	}
 	_, res = f.previewAndRun("rds.status", req)
-	contains(t, "summary", res.Summary, "CPU 60% average, 85% peak over the last 15 minutes")
+	contains(t, "summary", res.Summary, "CPU 60% average, 85% peak over the last 15 minutes; free storage 5.0 GiB of 20 GiB (25%)")
 }
 
 func TestRDSErrors(t *testing.T) {

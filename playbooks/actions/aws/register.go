@@ -43,5 +43,9 @@ func runners(c *Clients) map[string]actions.Runner {
 		"elasticache.health":            cacheHealth{c},
 		"logs.recent_errors":            recentErrors{c},
 		"ecr.image_exists":              imageExists{c},
+		"ec2.instance_status":           instanceStatus{c},
+		"ec2.start_instance":            startInstance{c},
+		"account.notice_contacts":       noticeContacts{c},
+		"cloudtrail.recent_changes":     recentChanges{c},
 	}
 }
