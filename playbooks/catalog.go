@@ -27,8 +27,9 @@ type Catalog struct {
 
 // Load builds the catalog from the built-in playbooks and, when dir is
 // not empty, every *.yaml / *.yml file in it (not recursive). A team
-// playbook with a built-in's ID replaces it. All problems in all files
-// are reported together.
+// playbook with a built-in's ID replaces it. All problems in all files,
+// and those across files (duplicate IDs, unknown related IDs), are
+// reported together, by file and line.
 func Load(dir string) (*Catalog, error) {
 	builtin, problems := parseFS(builtinFS, "builtin", "builtin")
 	var team []Playbook
@@ -40,14 +41,22 @@ func Load(dir string) (*Catalog, error) {
 		team, ps = parseFS(os.DirFS(dir), ".", dir)
 		problems = append(problems, ps...)
 	}
+	c, ps := assemble(builtin, team)
+	problems = append(problems, ps...)
 	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool {
+			a, b := problems[i], problems[j]
+			return a.File < b.File || a.File == b.File && a.Line < b.Line
+		})
 		return nil, problems
 	}
-	return assemble(builtin, team)
+	return c, nil
 }
 
 // parseFS parses every playbook file in dir of fsys, reporting duplicate
-// IDs within it. shown prefixes file names in messages.
+// IDs within it. shown prefixes file names in messages. Playbooks with
+// problems are returned too (all but a duplicate), so that other files'
+// related IDs naming them are not also reported unknown.
 func parseFS(fsys fs.FS, dir, shown string) ([]Playbook, Problems) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -68,9 +77,9 @@ func parseFS(fsys fs.FS, dir, shown string) ([]Playbook, Problems) {
 			continue
 		}
 		pb, ps := Parse(name, data)
-		if len(ps) > 0 {
-			problems = append(problems, ps...)
-			continue
+		problems = append(problems, ps...)
+		if pb.ID == "" {
+			continue // reported; nothing can refer to it
 		}
 		if prev, dup := first[pb.ID]; dup {
 			problems = append(problems, Problem{File: name, Line: pb.idLine, Msg: fmt.Sprintf("duplicate id %q (also in %s:%d)", pb.ID, prev.File, prev.Line)})
@@ -84,7 +93,7 @@ func parseFS(fsys fs.FS, dir, shown string) ([]Playbook, Problems) {
 
 // assemble merges team playbooks over built-ins, checks that related IDs
 // exist, and builds the index.
-func assemble(builtin, team []Playbook) (*Catalog, error) {
+func assemble(builtin, team []Playbook) (*Catalog, Problems) {
 	c := &Catalog{byID: map[string]*Playbook{}}
 	for i := range builtin {
 		c.byID[builtin[i].ID] = &builtin[i]
@@ -95,15 +104,18 @@ func assemble(builtin, team []Playbook) (*Catalog, error) {
 		}
 		c.byID[team[i].ID] = &team[i]
 	}
-	var problems Problems
-	for _, pb := range c.byID {
+	ids := make([]string, 0, len(c.byID))
+	for id, pb := range c.byID {
 		c.list = append(c.list, pb)
+		ids = append(ids, id)
 	}
 	sort.Slice(c.list, func(i, j int) bool { return c.list[i].ID < c.list[j].ID })
+	var problems Problems
 	for _, pb := range c.list {
-		for _, r := range pb.Related {
-			if _, ok := c.byID[r]; !ok {
-				problems = append(problems, Problem{File: pb.File, Line: pb.relatedLine, Msg: fmt.Sprintf("related playbook %q does not exist", r)})
+		for i, r := range pb.Related {
+			if _, ok := c.byID[r]; !ok && r != "" {
+				problems = append(problems, Problem{File: pb.File, Line: pb.relatedLines[i],
+					Msg: fmt.Sprintf("related playbook %q does not exist%s", r, didYouMean(r, ids, ""))})
 			}
 		}
 	}
@@ -135,7 +147,7 @@ func (c *Catalog) Overdue(now time.Time) []*Playbook {
 			out = append(out, pb)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ReviewBy.Before(out[j].ReviewBy.Time) })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ReviewDue().Before(out[j].ReviewDue()) })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -36,6 +37,9 @@ func (ec evalCase) source() string {
 
 func (ec evalCase) String() string {
 	if ec.Payload != "" {
+		if als, err := alerts.ParseSource(ec.Source, []byte(ec.Payload), evalNow); err == nil && len(als) > 0 {
+			return fmt.Sprintf("%s %q", ec.Source, txt.Clip(als[0].Title, 100))
+		}
 		return ec.Source + " " + txt.Clip(strings.Join(strings.Fields(ec.Payload), " "), 100)
 	}
 	return fmt.Sprintf("%q", ec.Text)
@@ -75,6 +79,8 @@ func TestMatchQuality(t *testing.T) {
 	}
 	var total quality
 	bySource := map[string]*quality{}
+	byPath := map[string]*quality{"text": {}, "payload": {}}
+	carded := 0 // "none" cases that got a card
 	for _, file := range evalFiles {
 		var q quality
 		for _, ec := range loadEval(t, file) {
@@ -84,6 +90,14 @@ func TestMatchQuality(t *testing.T) {
 				bySource[ec.source()] = &quality{}
 			}
 			bySource[ec.source()].count(o)
+			path := "payload"
+			if ec.Payload == "" {
+				path = "text"
+			}
+			byPath[path].count(o)
+			if ec.Expect == "none" && o.wrong {
+				carded++
+			}
 		}
 		t.Logf("%s: %s", file, q)
 		total.add(q)
@@ -92,11 +106,20 @@ func TestMatchQuality(t *testing.T) {
 		t.Logf("source %s: %s", src, *bySource[src])
 	}
 	t.Logf("all: %s", total)
-	if total.cases < 80 {
-		t.Fatalf("only %d evaluation cases; the bar is 80", total.cases)
+	if total.cases < 300 {
+		t.Fatalf("only %d evaluation cases; the bar is 300", total.cases)
 	}
-	if p1, p3 := total.pct(); p1 < 90 || p3 < 98 {
-		t.Errorf("match quality below the bar: top-1 %.1f%% (need 90), top-3 %.1f%% (need 98)", p1, p3)
+	// The bars of the README, on each path production takes.
+	for _, path := range []string{"text", "payload"} {
+		q := *byPath[path]
+		p1, p3 := q.pct()
+		t.Logf("%s path: %s", path, q)
+		if p1 < 95 || p3 < 99 || 100*float64(q.wrong) > float64(q.cases) {
+			t.Errorf("%s path below the bar (top-1 95%%, top-3 99%%, at most 1%% confident wrong cards): %s", path, q)
+		}
+	}
+	if carded > 0 {
+		t.Errorf("%d cases that are not incidents got a card", carded)
 	}
 }
 
@@ -154,7 +177,7 @@ func rank(t *testing.T, c *Catalog, ec evalCase) (Ranking, bool) {
 	}
 	for _, al := range als {
 		if al.Status == alerts.Firing {
-			return c.Match(Query{Text: al.MatchText(), Labels: al.Labels}, 3), true
+			return c.Match(Query{Text: al.MatchText(), Labels: al.Labels, Critical: al.Severity == alerts.Critical}, 3), true
 		}
 	}
 	return Ranking{}, false
@@ -167,6 +190,18 @@ func score(t *testing.T, c *Catalog, ec evalCase) outcome {
 		}
 	}
 	r, firing := rank(t, c, ec)
+	if len(r.Results) > 0 && os.Getenv("EVAL_DUMP") != "" {
+		second := 0.0
+		if len(r.Results) > 1 {
+			second = r.Results[1].Score
+		}
+		t.Logf("dump\t%s\t%s\t%s\t%.2f\t%.2f\t%v\t%q", ec.Expect, r.Results[0].Playbook.ID, r.Doubt, r.Results[0].Score, second, r.Confident, ec.String())
+	}
+	if d := os.Getenv("EVAL_DEBUG"); d != "" && strings.Contains(ec.String(), d) {
+		for _, res := range r.Results {
+			t.Logf("debug %s: %s %.2f %v", ec, res.Playbook.ID, res.Score, res.Reasons)
+		}
+	}
 	pos := -1
 	for i, res := range r.Results {
 		if res.Playbook.ID == ec.Expect {
@@ -181,6 +216,10 @@ func score(t *testing.T, c *Catalog, ec evalCase) outcome {
 		o.top1, o.top3 = true, true
 	case r.Confident:
 		o.top3, o.wrong = pos > 0, true
+	default: // no card, but the closest are offered to choose from
+		for _, res := range r.Suggestions() {
+			o.top3 = o.top3 || res.Playbook.ID == ec.Expect
+		}
 	}
 	switch {
 	case o.top1:
@@ -207,4 +246,49 @@ func describeRanking(r Ranking) string {
 		s = "not confident: " + s
 	}
 	return s
+}
+
+// TestTeamIncidentsMatch: the notices behind the team's two postmortems,
+// read by the production parsers, bring the playbooks written from them;
+// reports and recoveries bring nothing.
+func TestTeamIncidentsMatch(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	trail := `{"version":"0","id":"e1","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","account":"1","region":"eu-west-2",` +
+		`"detail":{"eventSource":"s3.amazonaws.com","eventName":"PutBucketPolicy","sessionCredentialFromConsole":"true",` +
+		`"userIdentity":{"arn":"arn:aws:sts::1:assumed-role/Admin/jo"},"requestParameters":{"bucketName":"tss-prod-site"}}}`
+	report := `{"title":"Monthly uptime report: 99.98% uptime in November","text":"Uptime Robot monthly report for 12 monitors","severity":"warning"}`
+	for _, tc := range []struct{ source, payload, want string }{
+		{"sns", snsEnvelope(read("../incidents/alerts/testdata/aws_health_retirement.json")), "ec2-instance-retirement"},
+		{"sns", snsEnvelope(read("../incidents/alerts/testdata/eventbridge_ec2_state_change_stopped.json")), "ec2-instance-retirement"},
+		{"sns", snsEnvelope(trail), "manual-console-changes"},
+		{"webhook", report, ""},
+		{"uptimerobot", read("../../shared/fixtures/uptimerobot_webhook_up.json"), ""},
+	} {
+		r, _ := rank(t, c, evalCase{Source: tc.source, Payload: tc.payload})
+		best, ok := r.Best()
+		switch {
+		case tc.want == "" && ok:
+			t.Errorf("%s %.60q: card %s, want none", tc.source, tc.payload, best.Playbook.ID)
+		case tc.want != "" && (!ok || best.Playbook.ID != tc.want):
+			t.Errorf("%s %.60q: %s, want %s", tc.source, tc.payload, describeRanking(r), tc.want)
+		}
+	}
+}
+
+// snsEnvelope wraps a message as SNS delivers it.
+func snsEnvelope(msg string) string {
+	b, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "m1", "TopicArn": "arn:aws:sns:eu-west-2:1:alerts",
+		"Message": msg, "Timestamp": "2026-12-01T03:00:00.000Z", "SignatureVersion": "1", "Signature": "x",
+		"SigningCertURL": "https://sns.eu-west-2.amazonaws.com/c.pem"})
+	return string(b)
 }

@@ -56,18 +56,49 @@ const (
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-// Parse decodes and validates one playbook file. Unknown fields, wrong
-// types, missing required fields, unknown actions and bad parameters are
-// all reported with the file and line.
+// Parse decodes and validates one playbook file, reporting every
+// problem in one run, each with the file and line: first the file's
+// shape (unknown or misspelt fields, values of the wrong kind; see
+// schema.go), then, on whatever could be decoded, the rules the shape
+// cannot express (validate.go). Only YAML that cannot be parsed at all
+// is reported alone. The playbook is returned even when there are
+// problems, so that Load can check IDs across files in the same run.
 func Parse(file string, data []byte) (Playbook, Problems) {
 	var pb Playbook
+	root, ps := parseYAML(file, data)
+	if ps != nil {
+		return pb, ps
+	}
+	if root.Kind != yaml.MappingNode {
+		return pb, Problems{{File: file, Line: root.Line, Msg: "a playbook file is a map of fields (id: …, title: …); found " + foundKind(root)}}
+	}
+	w := walker{file: file, reported: map[string]bool{}}
+	w.record(root, playbookShape, nil, "")
+	// The walk reported and emptied every value of the wrong kind, so
+	// what decoding could still complain about has been said already.
+	_ = root.Decode(&pb)
+	pb.File = file
+	pb.idLine = lineOf(root, p("id"))
+	for i := range pb.Related {
+		pb.relatedLines = append(pb.relatedLines, lineOf(root, p("related", i)))
+	}
+	v := validator{file: file, root: root, reported: w.reported, problems: w.problems}
+	v.playbook(&pb)
+	pb.settleReviewBy()
+	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
+	return pb, v.problems
+}
+
+// parseYAML parses data into its one document's top node. A file that
+// is not YAML, is empty or holds a second document gets its one problem.
+func parseYAML(file string, data []byte) (*yaml.Node, Problems) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&pb); err != nil {
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return pb, Problems{{File: file, Line: 1, Msg: "the file is empty"}}
+			return nil, Problems{{File: file, Line: 1, Msg: "the file is empty"}}
 		}
-		return pb, yamlProblems(file, err)
+		return nil, yamlProblems(file, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -76,43 +107,25 @@ func Parse(file string, data []byte) (Playbook, Problems) {
 			line = extra.Content[0].Line
 		}
 		if err != nil && line == 0 {
-			return pb, yamlProblems(file, err)
+			return nil, yamlProblems(file, err)
 		}
-		return pb, Problems{{File: file, Line: line, Msg: "one playbook per file: found a second YAML document"}}
+		return nil, Problems{{File: file, Line: line, Msg: "one playbook per file: found a second YAML document"}}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return pb, yamlProblems(file, err)
+	if len(doc.Content) == 0 || isNullNode(doc.Content[0]) {
+		return nil, Problems{{File: file, Line: 1, Msg: "the file is empty"}}
 	}
-	pb.File = file
-	pb.idLine, pb.relatedLine = lineOf(&root, p("id")), lineOf(&root, p("related"))
-	v := validator{file: file, root: &root}
-	v.playbook(&pb)
-	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
-	return pb, v.problems
+	return doc.Content[0], nil
 }
 
 // yamlLine finds "line N:" in the YAML library's messages.
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
-// yamlProblems turns the YAML library's errors (one per field for type
-// and unknown-field errors) into problems with lines.
+// yamlProblems turns a YAML syntax error into a problem with its line.
 func yamlProblems(file string, err error) Problems {
-	var msgs []string
-	if te, ok := errors.AsType[*yaml.TypeError](err); ok {
-		msgs = te.Errors
-	} else {
-		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	p := Problem{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if sm := yamlLine.FindStringSubmatch(p.Msg); sm != nil {
+		p.Line, _ = strconv.Atoi(sm[1])
+		p.Msg = sm[2]
 	}
-	var ps Problems
-	for _, m := range msgs {
-		p := Problem{File: file, Msg: m}
-		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
-			p.Line, _ = strconv.Atoi(sm[1])
-			p.Msg = sm[2]
-		}
-		p.Msg = strings.Replace(p.Msg, " in type playbooks.", " in ", 1)
-		ps = append(ps, p)
-	}
-	return ps
+	return Problems{p}
 }

@@ -10,7 +10,7 @@ import (
 const goodPlaybook = `id: disk-full
 title: Disk full
 owner: platform
-review_by: 2027-01-31
+reviewed: 2026-11-20
 sources:
   - doc: notes.txt
     section: disks
@@ -29,8 +29,11 @@ func TestParseGood(t *testing.T) {
 	if len(ps) > 0 {
 		t.Fatalf("problems: %v", ps)
 	}
-	if pb.ID != "disk-full" || pb.ReviewBy.Format("2006-01-02") != "2027-01-31" || pb.Checks[0].Action != "rds.status" {
+	if pb.ID != "disk-full" || pb.ReviewDue().Format("2006-01-02") != "2027-05-20" || pb.Checks[0].Action != "rds.status" {
 		t.Fatalf("parsed = %+v", pb)
+	}
+	if got := pb.ReviewBasis(); got != "6 months after the last review on 2026-11-20" {
+		t.Fatalf("basis = %q", got)
 	}
 }
 
@@ -38,23 +41,36 @@ func TestParseGood(t *testing.T) {
 func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name, yaml string
-		want       string // "line: message substring"
+		want       string // "line: message substring", one a line
 	}{
-		{"unknown field", strings.Replace(goodPlaybook, "owner: platform", "owner: platform\nseverity: high", 1), "4: field severity not found"},
-		{"typo in nested field", strings.Replace(goodPlaybook, "    section: disks", "    sectoin: disks", 1), "7: field sectoin not found"},
-		{"bad date", strings.Replace(goodPlaybook, "2027-01-31", "next year", 1), "4: review_by \"next year\" is not a date"},
-		{"bad date hides nothing", strings.Replace(strings.Replace(goodPlaybook, "2027-01-31", "soon", 1), "owner: platform", "owner: platform\nowners: [x]", 1), "4: field owners not found"},
+		{"unknown field", strings.Replace(goodPlaybook, "owner: platform", "owner: platform\nseverity: high", 1),
+			"4: unknown field \"severity\"; a playbook's fields are id, title, owner, reviewed, review_by"},
+		{"typo in nested field", strings.Replace(goodPlaybook, "    section: disks", "    sectoin: disks", 1), "7: unknown field \"sectoin\" in sources; did you mean \"section\"?"},
+		{"bad date", strings.Replace(goodPlaybook, "2026-11-20", "next year", 1), "4: reviewed \"next year\" is not a date"},
+		{"bad date hides nothing", strings.Replace(strings.Replace(goodPlaybook, "2026-11-20", "soon", 1), "owner: platform", "owner: platform\nowners: [x]", 1),
+			"4: unknown field \"owners\"; did you mean \"owner\"?\n5: reviewed \"soon\" is not a date"},
 		{"missing title", strings.Replace(goodPlaybook, "title: Disk full\n", "", 1), "1: missing required field title"},
 		{"missing owner", strings.Replace(goodPlaybook, "owner: platform\n", "", 1), "1: missing required field owner"},
 		{"missing checks", strings.Split(goodPlaybook, "checks:")[0], "1: missing required field checks"},
 		{"bad id", strings.Replace(goodPlaybook, "id: disk-full", "id: Disk Full", 1), "1: id \"Disk Full\" must be lowercase"},
 		{"long title", strings.Replace(goodPlaybook, "title: Disk full", "title: "+strings.Repeat("x", 80), 1), "2: title is 80 characters"},
-		{"unknown action", strings.Replace(goodPlaybook, "  - action: rds.status", "  - action: rds.explode", 1), "14: unknown action \"rds.explode\" (known: acm.listener_certs"},
+		{"unknown action", strings.Replace(goodPlaybook, "  - action: rds.status", "  - action: rds.explode", 1), "14: unknown action \"rds.explode\" (known: account.notice_contacts"},
+		{"misspelt action", strings.Replace(goodPlaybook, "  - action: rds.status", "  - action: rds.statsu", 1), "14: unknown action \"rds.statsu\"; did you mean \"rds.status\"?"},
+		{"misspelt check action", strings.Replace(goodPlaybook, "    action: rds.status\n", "    action: rds.stauts\n", 1), "12: unknown action \"rds.stauts\"; did you mean \"rds.status\"?"},
+		{"misspelt param", strings.Replace(goodPlaybook, "{database: main}", "{databse: main}", 1),
+			"15: action rds.status has no parameter \"databse\"; did you mean \"database\"?\n14: action rds.status needs parameter database"},
 		{"check action not listed", strings.Replace(goodPlaybook, "    action: rds.status\n", "    action: rds.reboot\n", 1), "12: check 1 uses action \"rds.reboot\", which is not listed"},
 		{"bad param type", strings.Replace(goodPlaybook, "{database: main}", "{database: 42}", 1), "15: parameter database of rds.status must be a non-empty string"},
 		{"unknown param", strings.Replace(goodPlaybook, "{database: main}", "{database: main, force: true}", 1), "15: action rds.status has no parameter \"force\""},
 		{"missing param", strings.Replace(goodPlaybook, "{database: main}", "{}", 1), "14: action rds.status needs parameter database"},
-		{"wrong type for list", strings.Replace(goodPlaybook, "terms: [disk, storage]", "terms: disk", 1), "9: cannot unmarshal"},
+		{"wrong type for list", strings.Replace(goodPlaybook, "terms: [disk, storage]", "terms: disk", 1), "9: match.terms must be a list of texts; found a text"},
+		{"wrong kind in a list", strings.Replace(goodPlaybook, "  - doc: notes.txt\n    section: disks", "  - notes.txt", 1), "6: each entry of sources must be {doc, section}; found a text"},
+		{"wrong kind of label values", strings.Replace(goodPlaybook, "terms: [disk, storage]", "labels: {metric: 5}", 1), "9: match.labels.metric must be a list of values; found a number"},
+		{"not true or false", strings.Replace(goodPlaybook, "terms: [disk, storage]", "terms: [disk]\n  fallback: sometimes", 1), "10: match.fallback must be true or false; found a text"},
+		{"field written twice", strings.Replace(goodPlaybook, "owner: platform", "owner: platform\nowner: dba", 1), "4: owner is written twice (first on line 3)"},
+		{"misspelt label key", strings.Replace(goodPlaybook, "terms: [disk, storage]", "labels: {alertnme: [DiskFull]}", 1),
+			"9: match.labels: no alert source sets \"alertnme\"; did you mean \"alertname\" (set by Alertmanager)?"},
+		{"file not a map", "- id: disk-full\n", "1: a playbook file is a map of fields (id: …, title: …); found a list"},
 		{"no match rules", strings.Replace(goodPlaybook, "  terms: [disk, storage]\n", "", 1), "8: match needs at least one"},
 		{"yaml syntax", goodPlaybook + "  bad: [\n", "13: did not find expected"},
 		{"second document", goodPlaybook + "---\nid: other\n", "17: one playbook per file"},
@@ -67,8 +83,10 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("accepted")
 			}
 			all := ps.Error()
-			if !strings.Contains("\n"+all, "\nteam/disk.yaml:"+tt.want) {
-				t.Fatalf("problems:\n%s\nwant a line starting %q", all, "team/disk.yaml:"+tt.want)
+			for _, want := range strings.Split(tt.want, "\n") {
+				if !strings.Contains("\n"+all, "\nteam/disk.yaml:"+want) {
+					t.Errorf("problems:\n%s\nwant a line starting %q", all, "team/disk.yaml:"+want)
+				}
 			}
 			if !strings.HasPrefix(all, "team/disk.yaml") {
 				t.Fatalf("problem without file name: %s", all)

@@ -14,6 +14,10 @@ import (
 type Query struct {
 	Text   string
 	Labels map[string]string
+	// Critical marks a firing critical alert: when no playbook fits it
+	// confidently, the catalog's fallback (match.fallback) is offered,
+	// because the team's procedure for critical alerts applies to all.
+	Critical bool
 }
 
 // Result is one ranked playbook with why it was chosen.
@@ -30,10 +34,27 @@ type Ranking struct {
 	Results   []Result
 	Confident bool
 	// Recovery is set when the text announces that something recovered
-	// ("Monitor is UP", "ALARM -> OK"); such a ranking is never confident.
+	// ("Monitor is UP", "ALARM -> OK") or is a report ("monthly uptime
+	// report"); such a ranking is never confident.
 	Recovery bool
 	// Doubt says why the ranking is not confident ("" when it is).
 	Doubt string
+}
+
+// Suggestions are what to offer a person to choose from when the ranking
+// is not confident: up to three playbooks that scored at least MinScore.
+// A recovery or a report gets none.
+func (r Ranking) Suggestions() []Result {
+	if r.Confident || r.Recovery {
+		return nil
+	}
+	var out []Result
+	for _, res := range r.Results {
+		if res.Score >= MinScore && len(out) < 3 {
+			out = append(out, res)
+		}
+	}
+	return out
 }
 
 // Best returns the top result when the ranking is confident.
@@ -48,7 +69,11 @@ func (r Ranking) Best() (Result, bool) {
 // strong phrase nearly decides; a term or title word suggests; the
 // seed's own symptom and cause wording adds a little evidence.
 const (
-	weightLabel   = 4.0
+	weightLabel = 4.0
+	// weightContext is for labels that say where an alert came from
+	// rather than what it is about (namespace=AWS/ECS holds CPU and
+	// memory alike): a hint worth a term.
+	weightContext = 1.0
 	weightStrong  = 3.0
 	weightTerm    = 1.0
 	weightTitle   = 0.6
@@ -62,9 +87,12 @@ const (
 	// symptom or step words) needs to be offered.
 	soloScore = 4.5
 
-	// tieMargin: a best score this close to the runner-up is a tie, and a
-	// tie is not a confident choice.
-	tieMargin = 0.01
+	// tieMargin: a best score less than 5% above the runner-up's is a
+	// tie, and a tie is not a confident choice. Chosen on the evaluation
+	// sets (README, "Runbook matching"): from 1% to 5% costs 2 right
+	// cards in 377 and saves 3 wrong ones; beyond 8% each wrong card
+	// saved costs more than one right one.
+	tieMargin = 0.05
 
 	// MaxPhraseWords is the longest phrase, in words after dropping
 	// common words, that can match; the loader rejects longer ones.
@@ -88,14 +116,18 @@ type Index struct {
 	// prefixes holds every proper prefix of a multi-word phrase, so a
 	// query only grows an n-gram while some phrase could still match.
 	prefixes map[string]bool
+	fallback int // the playbook offered for critical alerts nothing fits; -1 if none
 }
 
 // NewIndex builds the index. Features that appear in many playbooks
 // count for less (inverse document frequency), so "database" does not
 // outweigh "nxdomain".
 func NewIndex(pbs []*Playbook) *Index {
-	ix := &Index{pbs: pbs, features: map[string][]posting{}, prefixes: map[string]bool{}}
+	ix := &Index{pbs: pbs, features: map[string][]posting{}, prefixes: map[string]bool{}, fallback: -1}
 	for i, pb := range pbs {
+		if pb.Match.Fallback && ix.fallback < 0 {
+			ix.fallback = i
+		}
 		own := map[string]posting{} // strongest occurrence per feature in this playbook
 		add := func(key string, w float64, kind, shown string) {
 			if key == "" {
@@ -106,6 +138,9 @@ func NewIndex(pbs []*Playbook) *Index {
 			}
 		}
 		phrase := func(s string, w float64, kind string) {
+			if id, ok := glued(s); ok { // "CannotPullContainerError" meets the same name in an alert
+				add(id, w, kind, s)
+			}
 			toks := Tokenize(s)
 			if len(toks) > 0 && len(toks) <= MaxPhraseWords {
 				add(strings.Join(toks, " "), w, kind, s)
@@ -116,7 +151,9 @@ func NewIndex(pbs []*Playbook) *Index {
 		}
 		words := func(s string, w float64, kind string) {
 			for _, t := range Tokenize(s) {
-				add(t, w, kind, t)
+				if !common[t] && !(isDigits(t) && !isStatusCode(t)) {
+					add(t, w, kind, t)
+				}
 			}
 		}
 		for _, s := range pb.Match.Strong {
@@ -135,8 +172,12 @@ func NewIndex(pbs []*Playbook) *Index {
 			words(c.Text, weightCheck, "step word")
 		}
 		for k, vals := range pb.Match.Labels {
+			w, kind := weightLabel, "label"
+			if contextLabels[strings.ToLower(k)] {
+				w, kind = weightContext, "context label"
+			}
 			for _, v := range vals {
-				add(labelKey(k, v), weightLabel, "label", k+"="+v)
+				add(labelKey(k, v), w, kind, k+"="+v)
 			}
 		}
 		for key, po := range own {
@@ -167,22 +208,25 @@ func (ix *Index) Match(q Query, k int) Ranking {
 	if k <= 0 {
 		return Ranking{Doubt: "no results asked for"}
 	}
-	keys := ix.queryKeys(q)
+	ev := ix.evidence(ix.queryKeys(q))
 	scores := make([]float64, len(ix.pbs))
-	for _, key := range keys {
-		for _, po := range ix.features[key] {
-			scores[po.pb] += po.weight
-		}
-	}
+	ev.each(func(_ string, po posting) { scores[po.pb] += po.weight })
 	top := topK(scores, max(k, 2)) // the runner-up decides ties
-	hits, weak, sure := ix.explain(top, keys)
+	hits, weak, sure := ix.explain(top, ev)
 	r := Ranking{Results: make([]Result, 0, len(top))}
 	for j, i := range top {
 		r.Results = append(r.Results, Result{Playbook: ix.pbs[i], Score: round2(scores[i]), Reasons: hits[j].reasons()})
 	}
-	r.Recovery = isRecovery(q)
+	r.Recovery = isRecovery(q) || isReport(q)
 	r.Doubt = ix.doubt(r, scores, top, weak, sure)
 	r.Confident = r.Doubt == ""
+	// A tie between two playbooks that both fit is left to a person; the
+	// fallback is for a critical alert that nothing fits.
+	tie := len(top) > 1 && scores[top[1]]*(1+tieMargin) > scores[top[0]] && scores[top[1]] >= MinScore &&
+		top[0] != ix.fallback && top[1] != ix.fallback
+	if !r.Confident && q.Critical && !r.Recovery && !tie && ix.fallback >= 0 {
+		r = ix.withFallback(r)
+	}
 	if len(r.Results) > k {
 		r.Results = r.Results[:k]
 	}
@@ -195,12 +239,12 @@ func (ix *Index) doubt(r Ranking, scores []float64, top []int, weak int, sure bo
 	case len(top) == 0:
 		return "nothing matched"
 	case r.Recovery:
-		return "this reads as a recovery notice, not a problem"
+		return "this reads as a recovery notice or a report, not a problem"
 	case scores[top[0]] < MinScore:
 		return fmt.Sprintf("the best score %.2f is under %.1f", scores[top[0]], MinScore)
 	case !sure && weak < 2 && !(weak == 1 && scores[top[0]] >= soloScore):
 		return "only one word matched, and nothing backs it up"
-	case len(top) > 1 && scores[top[1]] >= scores[top[0]]-tieMargin:
+	case len(top) > 1 && scores[top[1]]*(1+tieMargin) > scores[top[0]]:
 		return fmt.Sprintf("%s and %s match equally well", ix.pbs[top[0]].ID, ix.pbs[top[1]].ID)
 	}
 	return ""
@@ -234,7 +278,7 @@ func (hs hits) reasons() []string {
 // label, a strong phrase, two different terms or title words, or one term
 // corroborated by the playbook's own symptom or step wording (a total of
 // soloScore; a lone word scores at most ln(1+N) ≈ 3.5 on its own).
-func (ix *Index) explain(top []int, keys []string) (perCandidate []hits, weak int, sure bool) {
+func (ix *Index) explain(top []int, ev evidence) (perCandidate []hits, weak int, sure bool) {
 	perCandidate = make([]hits, len(top))
 	slot := func(pb int) int {
 		for j, i := range top {
@@ -244,49 +288,67 @@ func (ix *Index) explain(top []int, keys []string) (perCandidate []hits, weak in
 		}
 		return -1
 	}
-	for _, key := range keys {
-		for _, po := range ix.features[key] {
-			j := slot(po.pb)
-			if j < 0 {
-				continue
-			}
-			perCandidate[j] = append(perCandidate[j], hit{po.weight, po.kind, po.shown})
-			if j == 0 {
-				switch {
-				case po.kind == "strong phrase", po.kind == "label" && len(ix.features[key]) == 1:
-					sure = true // a label several playbooks share (a namespace) is only a hint
-				case po.kind == "label", po.kind == "term", po.kind == "title word":
-					weak++
-				}
+	ev.each(func(key string, po posting) {
+		j := slot(po.pb)
+		if j < 0 {
+			return
+		}
+		perCandidate[j] = append(perCandidate[j], hit{po.weight, po.kind, po.shown})
+		if j == 0 {
+			switch {
+			case po.kind == "strong phrase", po.kind == "label" && len(ix.features[key]) == 1:
+				sure = true // a label several playbooks share (a namespace) is only a hint
+			case po.kind == "label", po.kind == "term", po.kind == "title word":
+				weak++
 			}
 		}
-	}
+	})
 	return perCandidate, weak, sure
 }
 
-// isRecovery recognises "it is fixed" notices — CloudWatch "OK:" and
-// "ALARM -> OK", Uptime Robot "Monitor is UP", Alertmanager "[RESOLVED]"
-// — which describe the end of a problem and must not bring a card.
-func isRecovery(q Query) bool {
-	for _, k := range []string{"status", "state", "alert_type", "new_state"} {
-		switch strings.ToLower(strings.TrimSpace(q.Labels[k])) {
-		case "ok", "resolved", "up":
-			return true
+// evidence is what a query's features match, each word counted once per
+// playbook: when "traffic spike" matched as a phrase, the terms "traffic"
+// and "spike" of the same playbook add nothing more, so a playbook is not
+// rewarded for listing a phrase and its words.
+type evidence struct {
+	ix      *Index
+	keys    []string
+	covered map[cover]bool // nil when no phrase matched
+}
+
+type cover struct {
+	pb   int
+	word string
+}
+
+func (ix *Index) evidence(keys []string) evidence {
+	ev := evidence{ix: ix, keys: keys}
+	for _, key := range keys {
+		if strings.IndexByte(key, ' ') < 0 {
+			continue
+		}
+		for _, po := range ix.features[key] {
+			if ev.covered == nil {
+				ev.covered = map[cover]bool{}
+			}
+			for _, w := range strings.Fields(key) {
+				ev.covered[cover{po.pb, w}] = true
+			}
 		}
 	}
-	// The raw text, not tokens: "up" is a stopword and "resolved" stems.
-	text := strings.ToLower(strings.TrimSpace(q.Text))
-	for _, prefix := range []string{"ok:", "resolved:", "[resolved]", "recovered:", "[ok]"} {
-		if strings.HasPrefix(text, prefix) {
-			return true
+	return ev
+}
+
+// each calls fn for every posting that counts.
+func (ev evidence) each(fn func(key string, po posting)) {
+	for _, key := range ev.keys {
+		for _, po := range ev.ix.features[key] {
+			if ev.covered != nil && ev.covered[cover{po.pb, key}] {
+				continue
+			}
+			fn(key, po)
 		}
 	}
-	for _, marker := range []string{"monitor is up", "alarm -> ok", "alarm to ok", "is back up", "is back online", "has recovered"} {
-		if strings.Contains(text, marker) {
-			return true
-		}
-	}
-	return false
 }
 
 // queryKeys lists the distinct features of a query: its words, the
@@ -329,16 +391,30 @@ func (ix *Index) queryKeys(q Query) []string {
 				b.WriteString(toks[i+n-1])
 				addKey(b.String())
 			}
-			if t := toks[i]; len(t) == 3 && (t[0] == '4' || t[0] == '5') && isDigits(t) {
+			if t := toks[i]; isStatusCode(t) {
 				addKey(string(t[0]) + "xx")
 			}
 		}
 	}
+	for _, id := range identifiers(q.Text) {
+		addKey(id)
+	}
 	for _, k := range names {
+		for _, id := range identifiers(q.Labels[k]) {
+			addKey(id)
+		}
 		addKey(labelKey(k, q.Labels[k]))
 	}
 	return keys
 }
+
+// contextLabels name the sender's context (the CloudWatch namespace, the
+// EventBridge source and detail type, the AWS Health service and
+// category), as opposed to the alert's own subject.
+var contextLabels = map[string]bool{"namespace": true, "source": true, "detail_type": true, "aws_service": true, "category": true}
+
+// isStatusCode is an HTTP error status: 4xx or 5xx.
+func isStatusCode(t string) bool { return len(t) == 3 && (t[0] == '4' || t[0] == '5') && isDigits(t) }
 
 func isDigits(s string) bool {
 	for _, r := range s {

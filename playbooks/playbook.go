@@ -13,25 +13,35 @@ import (
 // Playbook is one failure mode and what to do about it. The YAML field
 // names are the file format (see README, "Playbooks").
 type Playbook struct {
-	ID       string   `yaml:"id"`        // [a-z0-9-], unique
-	Title    string   `yaml:"title"`     // at most 75 characters (it is a select option)
-	Owner    string   `yaml:"owner"`     // team or person who keeps it current
-	ReviewBy Date     `yaml:"review_by"` // YYYY-MM-DD; past it, the card says so
-	Sources  []Source `yaml:"sources"`   // where it came from
-	Match    Match    `yaml:"match"`
-	Symptoms Symptoms `yaml:"symptoms"`
-	Causes   []string `yaml:"likely_causes"`
-	Checks   []Check  `yaml:"checks"` // in order
-	Actions  []Action `yaml:"actions"`
-	Related  []string `yaml:"related"` // IDs of other playbooks
-	Warnings []string `yaml:"warnings"`
+	ID    string `yaml:"id"`    // [a-z0-9-], unique
+	Title string `yaml:"title"` // at most 75 characters (it is a select option)
+	Owner string `yaml:"owner"` // team or person who keeps it current
+	// Reviewed is when the team last checked the playbook against how
+	// things work (required).
+	Reviewed Date `yaml:"reviewed"`
+	// ReviewBy is the review date a source document sets, named by
+	// ReviewByFrom; files without one leave both out, and Parse then sets
+	// ReviewBy to the derived due date, so readers of the field see when
+	// the review is due either way. ReviewDue and ReviewBasis say which.
+	ReviewBy     Date     `yaml:"review_by"`
+	ReviewByFrom string   `yaml:"review_by_from"`
+	Sources      []Source `yaml:"sources"` // where it came from
+	Match        Match    `yaml:"match"`
+	Symptoms     Symptoms `yaml:"symptoms"`
+	Causes       []string `yaml:"likely_causes"`
+	Checks       []Check  `yaml:"checks"` // in order
+	Actions      []Action `yaml:"actions"`
+	Related      []string `yaml:"related"` // IDs of other playbooks
+	Warnings     []string `yaml:"warnings"`
 
 	// File is where the playbook was loaded from ("builtin/dns.yaml" or a
 	// path under PLAYBOOKS_DIR); not part of the YAML.
 	File string `yaml:"-"`
-	// idLine and relatedLine locate id: and related:, for problems found
-	// only once every file is loaded (duplicate IDs, unknown related IDs).
-	idLine, relatedLine int
+	// idLine and relatedLines locate id: and each related ID, for
+	// problems found only once every file is loaded (duplicate IDs,
+	// unknown related IDs).
+	idLine       int
+	relatedLines []int
 }
 
 // Source cites the document (and section) a playbook was written from.
@@ -50,6 +60,9 @@ type Match struct {
 	// Labels match alert labels exactly (case-insensitive): for example
 	// metric: [CPUUtilization], namespace: [AWS/ECS], alertname: [RedisDown].
 	Labels map[string][]string `yaml:"labels"`
+	// Fallback offers this playbook for a firing critical alert that no
+	// playbook fits (at most one playbook may set it).
+	Fallback bool `yaml:"fallback"`
 }
 
 // Symptoms are what users see and what the team sees.
@@ -78,6 +91,7 @@ type Date struct {
 
 // UnmarshalYAML parses YYYY-MM-DD. A bad value does not stop decoding
 // (which would hide the file's other problems); the validator reports it.
+// (A list or map never gets here: the schema walk reports and empties it.)
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	t, err := time.Parse(time.DateOnly, n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
@@ -93,14 +107,6 @@ func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalText prints YYYY-MM-DD.
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
-
-// Overdue reports whether the playbook should have been reviewed before
-// the day of now (in now's location).
-func (p Playbook) Overdue(now time.Time) bool {
-	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return !p.ReviewBy.IsZero() && p.ReviewBy.Before(today)
-}
 
 // ActionFor returns the action entry a check or button refers to.
 func (p Playbook) ActionFor(id string) (Action, bool) {

@@ -19,8 +19,11 @@ func Tokenize(s string) []string {
 			negate = true
 			continue
 		}
+		if stopwords[w] || noise[w] {
+			continue
+		}
 		w = normalise(w)
-		if w == "" || stopwords[w] {
+		if w == "" || stopwords[w] || noise[w] || isSmallNumber(w) {
 			continue
 		}
 		// "no deploy today" must not suggest a rollback: the word after a
@@ -160,18 +163,41 @@ var canonical = map[string]string{
 	"morning": "morning", "evening": "evening", "string": "string", "warning": "warning", "ping": "ping",
 }
 
-// stopwords carry no signal for choosing a runbook.
-var stopwords = map[string]bool{
-	"a": true, "an": true, "the": true, "and": true, "or": true, "of": true, "to": true, "in": true, "on": true,
-	"for": true, "with": true, "is": true, "are": true, "was": true, "be": true, "been": true, "it": true, "its": true,
-	"at": true, "by": true, "from": true, "as": true, "this": true, "that": true, "we": true, "our": true, "my": true,
-	"i": true, "me": true, "you": true, "your": true, "they": true, "there": true, "all": true, "any": true,
-	"some": true, "has": true, "have": true, "had": true, "but": true, "if": true, "so": true,
-	"do": true, "does": true, "did": true, "can": true, "will": true, "just": true,
-	"now": true, "again": true, "still": true, "very": true, "please": true, "than": true, "then": true,
-	"when": true, "what": true, "why": true, "how": true, "who": true, "which": true, "over": true, "out": true,
-	"up": true, "get": true, "got": true, "getting": true, "keep": true, "since": true, "after": true,
-	"may": true, "might": true, "see": true, "seeing": true,
+// stopwords carry no signal for choosing a runbook, anywhere.
+var stopwords = wordSet(`a an the and or of to in on for with is are was be been it its at by from as this
+	that we our my i me you your they there all any some has have had but if so do does did can will just
+	now again still very please than then when what why how who which over out up get got getting keep
+	since after may might see seeing`)
+
+// common words are dropped from the loose words of a playbook (title,
+// symptoms, causes, steps), where "were", "already" or "before" would
+// otherwise count as evidence; phrases keep them, so "made in the
+// console" stays a phrase on both sides.
+var common = wordSet(`were being these those us them their here also only even too more most much many few
+	each every both either neither into onto about above below under between through during until off per
+	via vs etc am he she him her his hers yet already same other another such own let lets im ive youre
+	one two three four five six seven eight nine ten first second last next
+	today yesterday tonight morning evening night hour hours minute minutes min mins day days week weeks time times
+	like think know look looks looking seem seems say says said tell told go goes going went come came make made take took
+	anyone someone everyone people guys team folks hi hey hello thanks thank ok okay yes yeah ah oh
+	due around across against along among could would should shall while where before whom`)
+
+// noise are the words senders and alert states put around every alert
+// ("[FIRING:1]", "ALARM", "critical", "Monitor is DOWN", "AWS Health
+// Event", "Threshold Crossed: 3 datapoints"): they say that something is
+// alerting, never what, so they are evidence for no playbook. Both sides
+// drop them, so a playbook cannot depend on them either.
+var noise = wordSet(`firing fired resolved alarm alarms alert alerts alerting alertmanager critical severity sev
+	monitor monitors monitoring uptime robot uptimerobot pingdom datadog grafana prometheus
+	notification notifications notify notice threshold crossed datapoint datapoints evaluation triggered trigger
+	state firing1`)
+
+func wordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
 }
 
 // phrases joins multi-word spellings into one word before stopwords are
@@ -192,6 +218,10 @@ var phrases = []struct {
 	{[]string{"rolled", "back"}, "rollback"},
 	{[]string{"can", "t"}, "cant"},
 	{[]string{"can", "not"}, "cannot"},
+	// What wraps every AWS Health notice says nothing about its subject.
+	{[]string{"aws", "health", "event"}, ""},
+	{[]string{"aws", "health"}, ""},
+	{[]string{"health", "event"}, ""},
 }
 
 // phraseStarts holds the first word of every entry of phrases, so most
@@ -214,7 +244,9 @@ func joinPhrases(words []string) []string {
 			}
 			n := len(ph.words)
 			if i+n <= len(words) && equalWords(words[i:i+n], ph.words) {
-				out = append(out, ph.as)
+				if ph.as != "" {
+					out = append(out, ph.as)
+				}
 				i += n
 				matched = true
 				break
@@ -235,4 +267,57 @@ func equalWords(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// isSmallNumber is a count or a percentage ("3 datapoints", "95%"): every
+// alert has some, and none says which runbook fits. Status codes (502)
+// and ports (6379) have three digits or more and stay.
+func isSmallNumber(w string) bool { return len(w) <= 2 && isDigits(w) }
+
+// identifiers finds the names written as one word in s —
+// "CannotPullContainerError", "StatusCheckFailed_System",
+// "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED" — and returns each glued and
+// normalised, so a playbook term written the same way (in any case)
+// matches it whole, as well as word by word.
+func identifiers(s string) []string {
+	var out []string
+	for _, raw := range strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
+	}) {
+		if id, ok := glued(raw); ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// glued is one identifier of several parts (camelCase or snake_case) as a
+// single normalised word; false for anything else.
+func glued(raw string) (string, bool) {
+	if raw == "" || strings.IndexFunc(raw, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }) >= 0 {
+		return "", false
+	}
+	parts := 0
+	for _, p := range strings.Split(raw, "_") {
+		if p != "" {
+			parts += len(splitCamel(p))
+		}
+	}
+	if parts < 2 {
+		return "", false
+	}
+	// Normalised like any word, so "readiops" written in a playbook and
+	// ReadIOPS in an alarm meet.
+	return normalise(strings.ToLower(strings.ReplaceAll(raw, "_", ""))), true
+}
+
+// noiseIn lists the words of s that are noise, for the playbook checker.
+func noiseIn(s string) []string {
+	var out []string
+	for _, w := range splitWords(s) {
+		if noise[w] {
+			out = append(out, w)
+		}
+	}
+	return out
 }

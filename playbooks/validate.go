@@ -2,6 +2,8 @@ package playbooks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -10,18 +12,27 @@ import (
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
 
-// validator checks a decoded playbook against the rules the YAML types
+// validator checks a decoded playbook against the rules its shape
 // cannot express, finding each problem's line in the parsed node tree.
 type validator struct {
 	file     string
 	root     *yaml.Node
 	problems Problems
+	// reported are the paths the schema walk found the wrong kind and
+	// emptied: saying they are also missing or empty would be noise.
+	reported map[string]bool
 }
 
 // at reports a problem at the node reached by path (mapping keys and
 // sequence indexes); when the path stops early (a missing field), at the
-// deepest node that exists.
+// deepest node that exists. Nothing is said about a value the schema
+// walk has already reported, nor about anything inside one.
 func (v *validator) at(path []any, format string, args ...any) {
+	for i := 1; i <= len(path); i++ {
+		if v.reported[pathKey(path[:i])] {
+			return
+		}
+	}
 	v.problems = append(v.problems, Problem{File: v.file, Line: lineOf(v.root, path), Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -60,10 +71,40 @@ func lineOf(root *yaml.Node, path []any) int {
 
 func p(path ...any) []any { return path }
 
+// nodeAt returns the value at path, or nil when there is none.
+func nodeAt(root *yaml.Node, path []any) *yaml.Node {
+	n := root
+	for _, step := range path {
+		name, ok := step.(string)
+		if n == nil || n.Kind != yaml.MappingNode || !ok {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				next = n.Content[i+1]
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// quotedKey reports whether key is written in quotes in mapping m.
+func quotedKey(m *yaml.Node, key string) bool {
+	for i := 0; m != nil && i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Value == key {
+			return k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
+		}
+	}
+	return false
+}
+
 // playbook checks a whole playbook, reporting problems in the order of
 // its fields.
 func (v *validator) playbook(pb *Playbook) {
 	v.header(pb)
+	v.review(pb)
 	v.sources(pb.Sources)
 	v.match(pb.Match)
 	v.checks(pb)
@@ -76,28 +117,22 @@ func (v *validator) playbook(pb *Playbook) {
 	}
 }
 
-// header checks id, title, owner and review_by.
+// header checks id, title and owner.
 func (v *validator) header(pb *Playbook) {
 	switch {
 	case pb.ID == "":
-		v.at(p(), "missing required field id")
+		v.at(p("id"), "missing required field id")
 	case !idPattern.MatchString(pb.ID):
 		v.at(p("id"), "id %q must be lowercase letters, digits and hyphens", pb.ID)
 	}
 	switch n := utf8.RuneCountInString(pb.Title); {
 	case pb.Title == "":
-		v.at(p(), "missing required field title")
+		v.at(p("title"), "missing required field title")
 	case n > maxTitle:
 		v.at(p("title"), "title is %d characters; at most %d fit on a card", n, maxTitle)
 	}
 	if strings.TrimSpace(pb.Owner) == "" {
 		v.at(p("owner"), "missing required field owner (who keeps this playbook current)")
-	}
-	switch {
-	case pb.ReviewBy.bad != "":
-		v.at(p("review_by"), "review_by %q is not a date written YYYY-MM-DD", pb.ReviewBy.bad)
-	case pb.ReviewBy.IsZero():
-		v.at(p("review_by"), "missing required field review_by (YYYY-MM-DD)")
 	}
 }
 
@@ -128,7 +163,7 @@ func (v *validator) checks(pb *Playbook) {
 			continue
 		}
 		if _, ok := actions.Lookup(c.Action); !ok {
-			v.at(p("checks", i, "action"), "unknown action %q", c.Action)
+			v.at(p("checks", i, "action"), "unknown action %q%s", c.Action, didYouMean(c.Action, actions.IDs(), ""))
 		} else if _, ok := pb.ActionFor(c.Action); !ok {
 			v.at(p("checks", i, "action"), "check %d uses action %q, which is not listed under actions (with its parameters)", i+1, c.Action)
 		}
@@ -175,7 +210,10 @@ func (v *validator) text(path []any, s string, limit int, what string) {
 }
 
 func (v *validator) match(m Match) {
-	if len(m.Terms) == 0 && len(m.Strong) == 0 && len(m.Labels) == 0 {
+	// A rule written in the wrong shape is reported already; calling the
+	// match empty as well would send the author looking for a second fault.
+	shapeWrong := v.reported[pathKey(p("match", "terms"))] || v.reported[pathKey(p("match", "strong"))] || v.reported[pathKey(p("match", "labels"))]
+	if len(m.Terms) == 0 && len(m.Strong) == 0 && len(m.Labels) == 0 && !shapeWrong {
 		v.at(p("match"), "match needs at least one of terms, strong or labels, or the playbook can never be suggested")
 	}
 	for _, key := range []string{"terms", "strong"} {
@@ -187,14 +225,20 @@ func (v *validator) match(m Match) {
 			switch n := len(Tokenize(t)); {
 			case n == 0:
 				v.at(p("match", key, i), "%q has no words that can match (only punctuation or common words)", t)
+			case len(noiseIn(t)) > 0:
+				v.at(p("match", key, i), "%q contains %s, which every alert says and which never counts; write the phrase without it",
+					t, strings.Join(noiseIn(t), ", "))
 			case n > MaxPhraseWords:
 				v.at(p("match", key, i), "%q has %d words that count; at most %d can match as a phrase", t, n, MaxPhraseWords)
 			}
 		}
 	}
-	for k, vals := range m.Labels {
-		if strings.TrimSpace(k) == "" || len(vals) == 0 {
-			v.at(p("match", "labels", k), "label %q needs a name and at least one value", k)
+	labels := nodeAt(v.root, p("match", "labels"))
+	for _, k := range slices.Sorted(maps.Keys(m.Labels)) {
+		if msg := labelKeyProblem(k, quotedKey(labels, k)); msg != "" {
+			v.at(p("match", "labels", k), "%s", msg)
+		} else if len(m.Labels[k]) == 0 {
+			v.at(p("match", "labels", k), "match.labels.%s needs at least one value", k)
 		}
 	}
 }
@@ -204,13 +248,19 @@ func (v *validator) match(m Match) {
 func (v *validator) action(i int, a Action) {
 	spec, ok := actions.Lookup(a.Action)
 	if !ok {
-		v.at(p("actions", i, "action"), "unknown action %q (known: %s)", a.Action, strings.Join(actions.IDs(), ", "))
+		v.at(p("actions", i, "action"), "unknown action %q%s", a.Action,
+			didYouMean(a.Action, actions.IDs(), " (known: "+strings.Join(actions.IDs(), ", ")+")"))
 		return
 	}
 	for name, val := range a.Params {
 		param, ok := spec.Param(name)
 		if !ok {
-			v.at(p("actions", i, "params", name), "action %s has no parameter %q", a.Action, name)
+			names := make([]string, len(spec.Params))
+			for j, sp := range spec.Params {
+				names[j] = sp.Name
+			}
+			v.at(p("actions", i, "params", name), "action %s has no parameter %q%s", a.Action, name,
+				didYouMean(name, names, " (it takes "+strings.Join(names, ", ")+")"))
 			continue
 		}
 		if !typeOK(param.Type, val) {

@@ -12,7 +12,7 @@ import (
 
 const playbooksUsage = `Usage:
   incident-bot playbooks check [DIR]              validate the built-in playbooks and DIR (default $PLAYBOOKS_DIR)
-  incident-bot playbooks list                      list the playbooks (built-in and $PLAYBOOKS_DIR)
+  incident-bot playbooks list                      list the playbooks (built-in and $PLAYBOOKS_DIR) with review dates
   incident-bot playbooks match [--label k=v]… TEXT rank the playbooks for an incident or alert text
   incident-bot playbooks match --source SOURCE FILE
                                                    rank them for each alert of a raw payload (FILE or -
@@ -60,14 +60,14 @@ func playbooksCmd(args []string, getenv func(string) string, stdout, stderr io.W
 			return 1
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tTITLE\tOWNER\tREVIEW BY\tFILE")
+		fmt.Fprintln(w, "ID\tTITLE\tOWNER\tREVIEW BY\tWHY THAT DATE\tFILE")
 		now := time.Now()
 		for _, pb := range c.List() {
-			review := pb.ReviewBy.Format(time.DateOnly)
+			review := pb.ReviewDue().Format(time.DateOnly)
 			if pb.Overdue(now) {
 				review += " (overdue)"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", pb.ID, pb.Title, pb.Owner, review, pb.File)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", pb.ID, pb.Title, pb.Owner, review, pb.ReviewBasis(), pb.File)
 		}
 		_ = w.Flush()
 		return 0

@@ -193,11 +193,12 @@ func TestPlaybooksCLI(t *testing.T) {
 		t.Fatalf("check bad dir: %d %q", code, errs)
 	}
 	code, out, _ = run1(nil, "list")
-	if code != 0 || !strings.Contains(out, "redis-unreachable") || !strings.Contains(out, "REVIEW BY") {
+	if code != 0 || !strings.Contains(out, "redis-unreachable") || !strings.Contains(out, "REVIEW BY") ||
+		!strings.Contains(out, "2026-07-16 (overdue)  set by troubleshooting-runbook.txt") || !strings.Contains(out, "6 months after the last review on 2026-11-21") {
 		t.Fatalf("list: %d %q", code, out)
 	}
-	code, out, _ = run1(nil, "match", "--label", "namespace=AWS/ElastiCache", "cache connection errors in backend logs")
-	if code != 0 || !strings.HasPrefix(out, "1. redis-unreachable") || !strings.Contains(out, `label "namespace=AWS/ElastiCache"`) {
+	code, out, _ = run1(nil, "match", "--label", "metric=CurrConnections", "cache connection errors in backend logs")
+	if code != 0 || !strings.HasPrefix(out, "1. redis-unreachable") || !strings.Contains(out, `label "metric=CurrConnections"`) {
 		t.Fatalf("match: %d %q", code, out)
 	}
 	code, out, _ = run1(nil, "match", "what time is lunch")
