@@ -2,10 +2,8 @@ package bot
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"go.uber.org/zap"
 
@@ -58,36 +56,21 @@ func (t *triageDesk) use(desk AlertDesk, triageChannel string, channels []string
 
 func (t *triageDesk) isAlertChannel(ch string) bool { return t.alerts != nil && t.alertChannels[ch] }
 
-// alertMessage reads an integration's message in an alert channel. People
-// talking in the channel, the bot itself, edits, deletions and thread
-// replies are not alerts.
+// alertMessage reads an integration's message in an alert channel, by
+// the same reader `playbooks match --source chat` uses. People talking in
+// the channel, the bot itself, edits, deletions and thread replies are
+// not alerts.
 func (t *triageDesk) alertMessage(ctx context.Context, m *slackevents.MessageEvent) error {
-	if m.BotID == "" && m.SubType != "bot_message" {
-		return nil
-	}
-	if m.User == t.botUser || (m.ThreadTimeStamp != "" && m.ThreadTimeStamp != m.TimeStamp) || (m.SubType != "" && m.SubType != "bot_message") {
-		return nil
-	}
-	cm := alerts.ChatMessage{Channel: m.Channel, Sender: m.Username, Text: m.Text, At: tsTime(m.TimeStamp)}
-	if cm.Sender == "" {
-		cm.Sender = m.BotID
-	}
-	var attachments []slack.Attachment
+	ev := alerts.ChatEvent{Type: m.Type, SubType: m.SubType, Channel: m.Channel, User: m.User, BotID: m.BotID,
+		Username: m.Username, Text: m.Text, TS: m.TimeStamp, ThreadTS: m.ThreadTimeStamp}
 	if m.Message != nil {
-		attachments = m.Message.Attachments
+		for _, at := range m.Message.Attachments {
+			ev.Attachments = append(ev.Attachments, alerts.ChatAttachment{Title: at.Title, Text: at.Text, Fallback: at.Fallback, Color: at.Color})
+		}
 	}
-	for _, at := range attachments {
-		if cm.Title == "" {
-			cm.Title = at.Title
-		}
-		if cm.Color == "" {
-			cm.Color = at.Color
-		}
-		text := at.Text
-		if strings.TrimSpace(text) == "" {
-			text = at.Fallback
-		}
-		cm.Text = strings.TrimSpace(cm.Text + "\n" + text)
+	cm, ok := ev.Message(t.botUser)
+	if !ok {
+		return nil
 	}
 	al, err := alerts.FromChat(cm, t.svc.Now())
 	if err != nil {

@@ -57,8 +57,8 @@ func (r Renderer) RunbookCard(c Card) (string, []slack.Block) {
 		ctx = append(ctx, mrkdwn(txt.Clip(c.Why, 1900)))
 	}
 	if pb.Overdue(c.Now) {
-		ctx = append(ctx, mrkdwn(fmt.Sprintf(":warning: *Review overdue* since %s (owner: %s) — steps may be out of date",
-			pb.ReviewBy.Format(time.DateOnly), txt.Clip(Escape(pb.Owner), 100))))
+		ctx = append(ctx, mrkdwn(fmt.Sprintf(":warning: *Review overdue* since %s (%s; owner: %s) — steps may be out of date",
+			pb.ReviewDue().Format(time.DateOnly), txt.Clip(Escape(pb.ReviewBasis()), 200), txt.Clip(Escape(pb.Owner), 100))))
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, slack.NewContextBlock("runbook_why", ctx...))
@@ -132,7 +132,10 @@ func (r Renderer) cardControls(c Card) []slack.BlockElement {
 // switchOptions lists the match's other candidates first, then the rest
 // of the catalog alphabetically, never the card's own playbook.
 func switchOptions(c Card) []*slack.OptionBlockObject {
-	seen := map[string]bool{c.Playbook.ID: true}
+	seen := map[string]bool{}
+	if c.Playbook != nil {
+		seen[c.Playbook.ID] = true
+	}
 	var opts []*slack.OptionBlockObject
 	add := func(pb *playbooks.Playbook) {
 		if pb == nil || seen[pb.ID] || len(opts) >= maxSwitchOptions {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/playbooks"
@@ -12,8 +13,10 @@ import (
 
 // doRunbook posts a runbook card: the playbook the effect names, or the
 // best confident match for what the incident (or its opening alert)
-// says. No confident match posts nothing: a wrong runbook at 3 p.m. is
-// worse than none. The result records the card so ticks can redraw it.
+// says. Without a confident match there is no card — a wrong runbook at
+// 3 a.m. is worse than none — but the closest playbooks are offered to
+// choose from, when any come close. The result records the message so
+// ticks and a choice can redraw it.
 func (p *performer) doRunbook(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
 	if p.catalog == nil {
 		return nil, nil
@@ -21,10 +24,10 @@ func (p *performer) doRunbook(ctx context.Context, e incidents.Effect, inc incid
 	if inc.ChannelID == "" {
 		return nil, errNoChannel
 	}
-	pb, why, candidates := p.cardFor(e, inc)
+	pb, why, candidates, r := p.cardFor(e, inc)
 	if pb == nil {
-		p.logFor(ctx).Info("no confident runbook match", zapIncident(inc))
-		return nil, nil
+		p.logFor(ctx).Info("no confident runbook match", zapIncident(inc), zap.String("doubt", r.Doubt))
+		return p.suggest(ctx, e, inc, r)
 	}
 	text, blocks := p.render.RunbookCard(Card{Playbook: pb, Why: why, Candidates: candidates, All: p.catalog.List(), Now: p.svc.Now()})
 	ts, err := p.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
@@ -34,29 +37,49 @@ func (p *performer) doRunbook(ctx context.Context, e incidents.Effect, inc incid
 	return map[string]string{"card_ts": ts, "playbook": pb.ID, "title": pb.Title, "why": why, "candidates": strings.Join(candidates, ",")}, nil
 }
 
-// cardFor picks the card an EffectRunbook stands for.
-func (p *performer) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Playbook, string, []string) {
+// cardFor picks the card an EffectRunbook stands for, with the ranking
+// it came from (empty when the effect names the playbook).
+func (p *performer) cardFor(e incidents.Effect, inc incidents.Incident) (*playbooks.Playbook, string, []string, playbooks.Ranking) {
 	if id := e.Data["playbook"]; id != "" {
 		pb, ok := p.catalog.Get(id)
 		if !ok {
-			return nil, "", nil
+			return nil, "", nil, playbooks.Ranking{}
 		}
 		var candidates []string
 		if c := e.Data["candidates"]; c != "" {
 			candidates = strings.Split(c, ",")
 		}
-		return pb, e.Data["why"], candidates
+		return pb, e.Data["why"], candidates, playbooks.Ranking{}
 	}
 	q := incidentQuery(inc)
 	if text := e.Data["query"]; text != "" {
-		q = playbooks.Query{Text: text, Labels: incidents.DecodeLabels(e.Data["labels"])}
+		q = playbooks.Query{Text: text, Labels: incidents.DecodeLabels(e.Data["labels"]), Critical: e.Data["critical"] == "true"}
 	}
 	r := p.catalog.Match(q, candidatesShown)
 	best, ok := r.Best()
 	if !ok {
-		return nil, "", nil
+		return nil, "", nil, r
 	}
-	return best.Playbook, whyMatched(best), otherIDs(r, best.Playbook.ID)
+	return best.Playbook, whyMatched(best), otherIDs(r, best.Playbook.ID), r
+}
+
+// suggest offers the closest playbooks when none fits confidently;
+// choosing one turns the message into its card.
+func (p *performer) suggest(ctx context.Context, e incidents.Effect, inc incidents.Incident, r playbooks.Ranking) (map[string]string, error) {
+	sugg := r.Suggestions()
+	if len(sugg) == 0 {
+		return nil, nil
+	}
+	text, blocks := p.render.Suggestions(sugg, r.Doubt, p.catalog.List())
+	ts, err := p.postOnce(ctx, e, inc.ChannelID, "", text, blocks)
+	if err != nil {
+		return nil, err
+	}
+	ids, titles := make([]string, len(sugg)), make([]string, len(sugg))
+	for i, s := range sugg {
+		ids[i], titles[i] = s.Playbook.ID, s.Playbook.Title
+	}
+	return map[string]string{"card_ts": ts, "playbook": "", "title": strings.Join(titles, "; "), "why": r.Doubt, "candidates": strings.Join(ids, ",")}, nil
 }
 
 // doRedraw draws a runbook card as the record has it now: every tick
@@ -71,7 +94,7 @@ func (p *performer) doRedraw(ctx context.Context, e incidents.Effect, inc incide
 	}
 	ts := e.Data["card_ts"]
 	st, ok := readCard(evs, ts)
-	if !ok {
+	if !ok || st.playbook == "" { // suggestions are never redrawn, only chosen from
 		return nil
 	}
 	pb, ok := p.catalog.Get(st.playbook)

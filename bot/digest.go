@@ -58,15 +58,15 @@ func (d *ReviewDigest) Run(ctx context.Context, now time.Time) error {
 // DigestText lists overdue playbooks with owner and how late they are.
 func DigestText(overdue []*playbooks.Playbook, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, ":hourglass: *%d playbook(s) are past their review date* — please check them against how things work today and move `review_by` forward:\n", len(overdue))
+	fmt.Fprintf(&b, ":hourglass: *%d playbook(s) are past their review date* — please check them against how things work today and set `reviewed` to the day you did:\n", len(overdue))
 	for i, pb := range overdue {
 		if i == 40 {
 			fmt.Fprintf(&b, "…and %d more (`incident-bot playbooks list`)\n", len(overdue)-i)
 			break
 		}
-		days := int(now.Sub(pb.ReviewBy.Time).Hours() / 24)
-		fmt.Fprintf(&b, "• *%s* (`%s`) — due %s, %d days ago · owner %s · %s\n", pb.Title, pb.ID,
-			pb.ReviewBy.Format(time.DateOnly), days, pb.Owner, pb.File)
+		days := int(now.Sub(pb.ReviewDue()).Hours() / 24)
+		fmt.Fprintf(&b, "• *%s* (`%s`) — due %s (%s), %d days ago · owner %s · %s\n", pb.Title, pb.ID,
+			pb.ReviewDue().Format(time.DateOnly), pb.ReviewBasis(), days, pb.Owner, pb.File)
 	}
 	return b.String()
 }

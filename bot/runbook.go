@@ -146,7 +146,7 @@ func readCard(evs []incidents.Event, ts string) (cardState, bool) {
 			continue
 		}
 		switch e.Kind {
-		case incidents.EventRunbookPosted, incidents.EventRunbookSwitched:
+		case incidents.EventRunbookPosted, incidents.EventRunbookSwitched, incidents.EventRunbookSuggested:
 			found = true
 			st.playbook, st.why, st.done = e.Data["playbook"], e.Data["why"], map[int]bool{}
 			st.candidates = nil
@@ -195,8 +195,11 @@ func (d *runbookDesk) runCardAction(ctx context.Context, o Origin, cardTS string
 		if !ok {
 			return incidents.Errorf(incidents.ENOTFOUND, "That runbook no longer exists.")
 		}
-		why := fmt.Sprintf("Switched by %s (was `%s`)", mention(o.User), st.playbook)
-		_, err = d.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, "Runbook switched to "+next.Title,
+		why, text := fmt.Sprintf("Switched by %s (was `%s`)", mention(o.User), st.playbook), "Runbook switched to "+next.Title
+		if st.playbook == "" {
+			why, text = "Chosen by "+mention(o.User)+" from the suggestions", "Runbook chosen: "+next.Title
+		}
+		_, err = d.svc.Record(ctx, inc.ID, by, incidents.EventRunbookSwitched, text,
 			map[string]string{"playbook": next.ID, "from": st.playbook, "card_ts": cardTS, "why": why, "candidates": strings.Join(st.candidates, ",")},
 			redraw(cardTS, o.User))
 	case strings.HasPrefix(act.ActionID, ActionCheckPrefix):

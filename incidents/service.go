@@ -131,6 +131,9 @@ type Declaration struct {
 type RunbookQuery struct {
 	Text   string
 	Labels map[string]string
+	// Critical: a firing critical alert, which falls back to the
+	// procedure for critical alerts when no playbook fits.
+	Critical bool
 }
 
 // Declare opens an incident. When the same Key was declared before it

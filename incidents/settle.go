@@ -37,7 +37,11 @@ func (s *Service) EffectDone(ctx context.Context, e Effect, result map[string]st
 				if actor == "" {
 					actor = ActorBot
 				}
-				ch.Events = append(ch.Events, s.event(inc.ID, now, actor, EventRunbookPosted, "Runbook posted: "+result["title"],
+				kind, text := EventRunbookPosted, "Runbook posted: "+result["title"]
+				if result["playbook"] == "" {
+					kind, text = EventRunbookSuggested, "Runbooks suggested: "+result["title"]
+				}
+				ch.Events = append(ch.Events, s.event(inc.ID, now, actor, kind, text,
 					map[string]string{"playbook": result["playbook"], "card_ts": result["card_ts"], "why": result["why"], "candidates": result["candidates"]}))
 			}
 		}

@@ -40,6 +40,9 @@ func (s *Service) setupEffects(inc Incident, declared Event, d Declaration) []Ef
 			if d.Runbook.Text != "" {
 				e.Data["query"] = d.Runbook.Text
 				e.Data["labels"] = encodeLabels(d.Runbook.Labels)
+				if d.Runbook.Critical {
+					e.Data["critical"] = "true"
+				}
 			}
 		case "announce":
 			e.Kind, e.Event, e.Data["to"] = EffectPost, declared, ToAnnounce

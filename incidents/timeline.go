@@ -30,8 +30,11 @@ const (
 	// channel, and checklist items ticked or unticked by someone.
 	EventRunbookPosted   EventKind = "runbook_posted"
 	EventRunbookSwitched EventKind = "runbook_switched"
-	EventCheckDone       EventKind = "check_done"
-	EventCheckUndone     EventKind = "check_undone"
+	// No playbook fitted confidently: the closest were offered to choose
+	// from (choosing one is EventRunbookSwitched on the same message).
+	EventRunbookSuggested EventKind = "runbook_suggested"
+	EventCheckDone        EventKind = "check_done"
+	EventCheckUndone      EventKind = "check_undone"
 
 	// Timers: a reminder to post an update, a snooze of it, an escalation.
 	EventReminder  EventKind = "reminder"

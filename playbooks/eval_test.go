@@ -66,7 +66,7 @@ func loadEval(t testing.TB, file string) []evalCase {
 // rules; fresh.yaml was measured once untouched and prompted three content
 // fixes; blind.yaml (payloads of every source) was written without seeing
 // the playbooks and measured before anything changed.
-var evalFiles = []string{"testdata/eval.yaml", "testdata/holdout.yaml", "testdata/fresh.yaml", "testdata/blind.yaml"}
+var evalFiles = []string{"testdata/eval.yaml", "testdata/holdout.yaml", "testdata/fresh.yaml", "testdata/blind.yaml", "testdata/blind2.yaml"}
 
 // TestMatchQuality measures matching on every labelled case, per file and
 // per source, the way production matches: a payload goes through its

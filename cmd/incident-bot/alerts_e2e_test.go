@@ -264,3 +264,28 @@ func TestAlertTriage(t *testing.T) {
 		t.Errorf("stored %d of the dismissed warning, want 2", v.Count)
 	}
 }
+
+// A critical alert that no playbook fits gets the team's procedure for
+// critical alerts (triage, updates every 15 minutes, escalation after 30)
+// rather than nothing; one that a playbook fits gets that playbook.
+func TestCriticalAlertFallsBackToTriage(t *testing.T) {
+	h := newHarness(t, "sqlite", map[string]string{"ALERT_WEBHOOK_SECRET": testAlertSecret})
+	store := h.openStore(t)
+	body := `{"title":"Platform health score below 40","text":"score fell from 93 to 38","severity":"critical","labels":{"service":"platform"}}`
+	if code := h.postAlert("/alerts/webhook", body); code != 200 {
+		t.Fatalf("alert: HTTP %d", code)
+	}
+	var inc incidents.Incident
+	h.eventually("incident with a channel", func() bool {
+		list, err := store.List(context.Background(), incidents.ListFilter{})
+		if err != nil || len(list) != 1 || list[0].ChannelID == "" {
+			return false
+		}
+		inc = list[0]
+		return true
+	})
+	card := h.card(inc.ChannelID)
+	if b := string(card.Blocks); !strings.Contains(b, "Handling critical alerts") || !strings.Contains(b, "no playbook fits this critical alert") {
+		t.Errorf("card = %s", b)
+	}
+}

@@ -107,6 +107,36 @@ func TestRunbookCardOnDeclare(t *testing.T) {
 	})
 }
 
+// A title that comes close to a few playbooks but fits none clearly gets
+// no card: it gets the closest to choose from, and the choice turns that
+// message into the chosen card, recorded with who chose.
+func TestRunbookSuggestionsWhenUnsure(t *testing.T) {
+	h := newHarness(t, "sqlite", nil)
+	inc, ch := h.declare(rita, "start pictures aren't loading on the app", "pictures aren't loading on the app")
+	sugg := h.messageContaining(ch.ID, "No runbook clearly fits")
+	if b := string(sugg.Blocks); !strings.Contains(b, "s3-bucket-permissions") || !strings.Contains(b, "runbook_switch") || strings.Contains(b, "runbook_source") {
+		t.Fatalf("suggestions = %s", b)
+	}
+	sw := h.slack.BlockAction(bob, ch.ID, sugg.TS, "runbook_switch", "")
+	act := sw["actions"].([]any)[0].(map[string]any)
+	act["type"], act["selected_option"] = "static_select", map[string]any{"value": "s3-bucket-permissions", "text": map[string]any{"type": "plain_text", "text": "x"}}
+	h.send("interactive", sw)
+	h.eventually("the suggestions became the chosen card", func() bool {
+		for _, m := range h.slack.Messages(ch.ID) {
+			if m.TS == sugg.TS {
+				b := string(m.Blocks)
+				return strings.Contains(b, "Chosen by") && strings.Contains(b, "Incorrect S3 bucket permissions") && strings.Contains(b, "runbook_source")
+			}
+		}
+		return false
+	})
+	evs := assertKinds(t, h.openStore(t), inc, incidents.EventDeclared, incidents.EventChannelCreated, incidents.EventRunbookSuggested,
+		incidents.EventRunbookSwitched)
+	if evs[3].Actor != bob || evs[3].Data["playbook"] != "s3-bucket-permissions" || evs[3].Text != "Runbook chosen: Incorrect S3 bucket permissions (media missing)" {
+		t.Errorf("choice = %+v", evs[3])
+	}
+}
+
 // No card for a title that matches nothing; /incident runbook finds one
 // on demand, by symptom or by ID; outside an incident channel the card is
 // shown only to the asker.

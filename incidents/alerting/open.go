@@ -72,7 +72,7 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 	inc, created, err := r.svc.Declare(ctx, incidents.Declaration{
 		Title: txt.Clip(al.Title, incidents.MaxTitleLen), Description: Description(al), Severity: r.opts.Severity,
 		Reporter: r.opts.BotUser, Source: "alert (" + al.Source + ")", Key: "alert:" + primary + ":" + strconv.Itoa(count+1),
-		Opening: &opening, Runbook: incidents.RunbookQuery{Text: al.MatchText(), Labels: al.Labels}, AlertKeys: keys,
+		Opening: &opening, Runbook: incidents.RunbookQuery{Text: al.MatchText(), Labels: al.Labels, Critical: al.Severity == alerts.Critical}, AlertKeys: keys,
 	})
 	if err != nil {
 		return fmt.Errorf("open an incident for alert %q: %w", al.Title, err)

@@ -82,10 +82,11 @@ func (r *Router) Decide(ctx context.Context, c Click) error {
 		if strings.HasPrefix(key, "group:") {
 			keys = append(keys, key)
 		}
+		// A person declared it: the procedure for critical alerts applies when no playbook fits.
 		inc, _, err := r.svc.Declare(ctx, incidents.Declaration{
 			Title: txt.Clip(al.Title, incidents.MaxTitleLen), Description: Description(al),
 			Reporter: c.User, Source: "alert triage (" + al.Source + ")", Key: "triage:" + c.Channel + ":" + c.TS,
-			Runbook: incidents.RunbookQuery{Text: al.MatchText(), Labels: al.Labels}, AlertKeys: keys,
+			Runbook: incidents.RunbookQuery{Text: al.MatchText(), Labels: al.Labels, Critical: true}, AlertKeys: keys,
 		})
 		if err != nil {
 			return err
