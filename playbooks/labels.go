@@ -37,10 +37,11 @@ var wellKnownLabels = []labelGroup{
 		"type", "title", "severity", "errorCode", "errorMessage"},
 		"EventBridge events", "these fields of the event's detail, when present", "stopCode: [EssentialContainerExited]"},
 	{[]string{"topic"}, "other SNS messages", "the topic's ARN", "topic: [arn:aws:sns:eu-west-2:123456789012:alerts]"},
+	{[]string{"rds_event", "rds_source"}, "RDS event notifications", "the event's code and source type", "rds_event: [RDS-EVENT-0089]"},
 	{[]string{"alertname", "severity", "job", "instance", "service", "namespace", "app", "app_kubernetes_io_name", "cluster", "pod",
 		"container", "node", "zone", "env", "environment", "team", "stage", "status", "code", "handler", "method", "uri"},
 		"Alertmanager", "any Prometheus label works; these are the common ones", "alertname: [RedisDown]"},
-	{[]string{"monitor_id", "monitor", "url", "ssl_expiry"}, "Uptime Robot", "", "monitor: [API health]"},
+	{[]string{"monitor_id", "monitor", "url", "ssl_expiry", "alert_type"}, "Uptime Robot", "alert_type is down, up or ssl", "alert_type: [down]"},
 	{[]string{"channel", "sender"}, "alert channel messages", "", "sender: [aws-chatbot]"},
 }
 

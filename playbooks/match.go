@@ -367,7 +367,9 @@ func (ix *Index) queryKeys(q Query) []string {
 	streams := make([][]string, 0, len(names)+1)
 	streams = append(streams, Tokenize(q.Text))
 	for _, k := range names {
-		streams = append(streams, Tokenize(q.Labels[k]))
+		if v := q.Labels[k]; !isLocator(v) {
+			streams = append(streams, Tokenize(v))
+		}
 	}
 	seen := make(map[string]struct{}, 64)
 	keys := make([]string, 0, 64)
@@ -411,7 +413,7 @@ func (ix *Index) queryKeys(q Query) []string {
 // contextLabels name the sender's context (the CloudWatch namespace, the
 // EventBridge source and detail type, the AWS Health service and
 // category), as opposed to the alert's own subject.
-var contextLabels = map[string]bool{"namespace": true, "source": true, "detail_type": true, "aws_service": true, "category": true}
+var contextLabels = map[string]bool{"namespace": true, "source": true, "detail_type": true, "aws_service": true, "category": true, "alert_type": true}
 
 // isStatusCode is an HTTP error status: 4xx or 5xx.
 func isStatusCode(t string) bool { return len(t) == 3 && (t[0] == '4' || t[0] == '5') && isDigits(t) }

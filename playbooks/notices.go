@@ -19,7 +19,9 @@ func isRecovery(q Query) bool {
 			return true
 		}
 	}
-	for _, marker := range []string{"monitor is up", "alarm -> ok", "alarm to ok", "is back up", "is back online", "has recovered"} {
+	// Routine work that finished is news, not a problem.
+	for _, marker := range []string{"monitor is up", "alarm -> ok", "alarm to ok", "is back up", "is back online", "has recovered",
+		"snapshot created", "backup completed", "backup finished", "finished db instance backup", "maintenance completed"} {
 		if strings.Contains(text, marker) {
 			return true
 		}
@@ -60,4 +62,11 @@ func (ix *Index) withFallback(r Ranking) Ranking {
 		}
 	}
 	return Ranking{Results: rest, Confident: true}
+}
+
+// isLocator is a label value that only says where something is — an ARN
+// (arn:aws:sns:…:alerts), a link: its words ("sns", "cloudwatch",
+// "amazonaws") are the address, not the problem.
+func isLocator(v string) bool {
+	return strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")
 }

@@ -321,3 +321,15 @@ func noiseIn(s string) []string {
 	}
 	return out
 }
+
+// droppedWords says whether Tokenize drops some written word of s as a
+// common word (not a negation or a spelling it joins), for the checker:
+// "by hand" is only "hand" to the matcher.
+func droppedWords(s string) bool {
+	for _, w := range joinPhrases(splitWords(s)) {
+		if stopwords[w] {
+			return true
+		}
+	}
+	return false
+}

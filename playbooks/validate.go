@@ -225,6 +225,9 @@ func (v *validator) match(m Match) {
 			switch n := len(Tokenize(t)); {
 			case n == 0:
 				v.at(p("match", key, i), "%q has no words that can match (only punctuation or common words)", t)
+			case key == "strong" && n == 1 && droppedWords(t):
+				v.at(p("match", key, i), "%q counts only as %q (common words are dropped), and one word that strong matches far too much; add a word that says what it is about",
+					t, Tokenize(t)[0])
 			case len(noiseIn(t)) > 0:
 				v.at(p("match", key, i), "%q contains %s, which every alert says and which never counts; write the phrase without it",
 					t, strings.Join(noiseIn(t), ", "))

@@ -204,3 +204,17 @@ func TestBounds(t *testing.T) {
 		t.Errorf("title %d bytes, %d labels", len(got[0].Title), len(got[0].Labels))
 	}
 }
+
+// An RDS event subscription's notice is read for what it says, not as
+// raw JSON.
+func TestRDSEventNotification(t *testing.T) {
+	msg := `{"Event Source":"db-instance","Event Time":"2026-12-01 03:10:00.123","Identifier Link":"https://console.aws.amazon.com/rds/home?region=eu-west-2#dbinstance:id=prod-db","Source ID":"prod-db","Source ARN":"arn:aws:rds:eu-west-2:1:db:prod-db","Event ID":"http://docs.amazonwebservices.com/AmazonRDS/latest/UserGuide/USER_Events.html#RDS-EVENT-0089","Event Message":"The free storage capacity for DB Instance: prod-db is low at 2% of the provisioned storage"}`
+	a, err := ParseSNSMessage("RDS Notification Message", msg, "arn:aws:sns:eu-west-2:1:rds", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "RDS db-instance prod-db: The free storage capacity for DB Instance: prod-db is low at 2% of the provisioned storage" ||
+		a.Labels["rds_event"] != "RDS-EVENT-0089" || a.Labels["DBInstanceIdentifier"] != "prod-db" || a.Severity != Warning || a.Status != Firing {
+		t.Errorf("alert = %+v", a)
+	}
+}

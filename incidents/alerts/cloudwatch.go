@@ -75,6 +75,8 @@ func ParseSNSMessage(subject, message, topicArn string, now time.Time) (Alert, e
 				return parseHealth(msg, now)
 			case probe["detail-type"] != nil && probe["source"] != nil && probe["detail"] != nil:
 				return parseEvent(msg, now)
+			case probe["Event Source"] != nil && probe["Event Message"] != nil:
+				return parseRDSEvent(msg, topicArn, now)
 			}
 		}
 	}
@@ -112,6 +114,9 @@ func parseAlarm(msg string, now time.Time) (Alert, error) {
 	case "ALARM":
 		a.Status, a.Severity = Firing, Critical
 		if l := strings.ToLower(cw.AlarmName + " " + cw.AlarmDescription); strings.Contains(l, "warning") || strings.Contains(l, "warn-") {
+			a.Severity = Warning
+		}
+		if cw.Trigger.Namespace == "AWS/Billing" { // spending, not an outage: a person decides
 			a.Severity = Warning
 		}
 	case "INSUFFICIENT_DATA":

@@ -96,3 +96,45 @@ func flatten(detail map[string]any) string {
 	}
 	return b.String()
 }
+
+// rdsEvent is an RDS event subscription's notification ("RDS Notification
+// Message"): a database was restarted, failed over, ran low on storage,
+// finished a backup.
+type rdsEvent struct {
+	Source  string `json:"Event Source"`
+	Time    string `json:"Event Time"`
+	Link    string `json:"Identifier Link"`
+	ID      string `json:"Source ID"`
+	ARN     string `json:"Source ARN"`
+	EventID string `json:"Event ID"`
+	Message string `json:"Event Message"`
+}
+
+// parseRDSEvent reads an RDS event as a warning for a person to triage:
+// the event subscription decides which categories arrive, and most are
+// news rather than outages.
+func parseRDSEvent(msg, topicArn string, now time.Time) (Alert, error) {
+	var ev rdsEvent
+	if err := decode([]byte(msg), &ev); err != nil {
+		return Alert{}, fmt.Errorf("RDS event: %w", err)
+	}
+	code := ev.EventID
+	if i := strings.LastIndexByte(code, '#'); i >= 0 {
+		code = code[i+1:] // "…/USER_Events.html#RDS-EVENT-0091"
+	}
+	a := Alert{Source: SourceSNS, Status: Firing, Severity: Warning, Text: ev.Message,
+		Fingerprint: "rds-event:" + LabelsFingerprint(map[string]string{"arn": ev.ARN, "id": ev.ID, "event": code, "time": ev.Time}),
+		Labels:      map[string]string{"topic": topicArn, "source": "aws.rds", "rds_event": code, "rds_source": ev.Source}}
+	if ev.Source == "db-instance" {
+		a.Labels["DBInstanceIdentifier"] = ev.ID
+	}
+	a.Title = fmt.Sprintf("RDS %s %s: %s", ev.Source, ev.ID, ev.Message)
+	if t, err := time.Parse("2006-01-02 15:04:05.000", ev.Time); err == nil {
+		a.At = t
+	}
+	if strings.HasPrefix(ev.Link, "https://") {
+		a.Links = []string{ev.Link}
+	}
+	a.normalise(now)
+	return a, nil
+}

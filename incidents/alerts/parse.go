@@ -146,10 +146,13 @@ func ParseUptimeRobot(body []byte, now time.Time) (Alert, error) {
 	switch strings.TrimSpace(string(p.AlertType)) {
 	case "1":
 		a.Status, a.Severity, a.Title = Firing, Critical, name+" is down"
+		a.Labels["alert_type"] = "down"
 	case "2":
 		a.Status, a.Severity, a.Title = Resolved, Critical, name+" is up"
+		a.Labels["alert_type"] = "up"
 	case "3":
 		a.Status, a.Severity, a.Title = Firing, Warning, name+": SSL certificate expires soon"
+		a.Labels["alert_type"] = "ssl"
 		a.Fingerprint += ":ssl"
 		if p.SSLExpiryDate != "" {
 			a.Labels["ssl_expiry"] = p.SSLExpiryDate + " (" + string(p.SSLExpiryDaysLeft) + " days left)"
