@@ -32,8 +32,22 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 	} else if !errors.Is(err, incidents.ErrNotFound) {
 		return err
 	}
-	primary, count := fp, fpCount
-	first := true
+	joined, primary, count, err := r.joinRelated(ctx, b, st, al, group, service)
+	if err != nil || joined {
+		return err
+	}
+	if primary == "" {
+		primary, count = fp, fpCount
+	}
+	return r.declare(ctx, b, st, al, []string{group, service, fp}, primary, count)
+}
+
+// joinRelated joins the open incident of the alert's group, else of its
+// service within the merge window. Otherwise it names the key the new
+// incident is declared under (the first of them that is set; "" for the
+// condition alone) and how many incidents that key ever had.
+func (r *Router) joinRelated(ctx context.Context, b *batch, st *fpState, al alerts.Alert, group, service string) (bool, string, int, error) {
+	primary, count := "", 0
 	for _, k := range []struct {
 		key   string
 		since time.Time
@@ -53,17 +67,23 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 				b.joined[inc.ID] = append(b.joined[inc.ID], group)
 				b.opened[group] = inc
 			}
-			return nil
+			return true, "", 0, nil
 		}
 		if !errors.Is(err, incidents.ErrNotFound) {
-			return err
+			return false, "", 0, err
 		}
-		if first {
-			primary, count, first = k.key, n, false
+		if primary == "" {
+			primary, count = k.key, n
 		}
 	}
+	return false, primary, count, nil
+}
+
+// declare opens the incident for the alert under every problem key it
+// stands for, the primary one deciding its declaration key.
+func (r *Router) declare(ctx context.Context, b *batch, st *fpState, al alerts.Alert, candidates []string, primary string, count int) error {
 	var keys []string
-	for _, k := range []string{group, service, fp} {
+	for _, k := range candidates {
 		if k != "" {
 			keys = append(keys, k)
 		}
@@ -81,13 +101,11 @@ func (r *Router) open(ctx context.Context, b *batch, st *fpState, al alerts.Aler
 	// delivery, another replica); its set-up, and its opening message,
 	// are owed already: quiet either way.
 	st.inc, st.has, st.isNew = inc, true, true
-	if created {
-		b.fresh[inc.ID] = true
-	}
 	for _, k := range keys {
 		b.opened[k] = inc
 	}
 	if created {
+		b.fresh[inc.ID] = true
 		r.opts.Metrics.opened(al.Source)
 		r.opts.Logger.Info("alert opened an incident", zap.Int64("incident", inc.Number), zap.String("problem", primary))
 	} else {
