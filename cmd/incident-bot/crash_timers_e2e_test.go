@@ -8,7 +8,23 @@ import (
 	"time"
 
 	"github.com/incident-bot/incident-bot/bot/slacktest"
+	"github.com/incident-bot/incident-bot/incidents"
 )
+
+// rateLimitedAt is when the fake Slack last answered method with 429.
+func (h *harness) rateLimitedAt(method string) time.Time {
+	h.t.Helper()
+	var at time.Time
+	for _, c := range h.slack.Calls() {
+		if c.Method == method && c.Status == 429 {
+			at = c.At
+		}
+	}
+	if at.IsZero() {
+		h.t.Fatalf("no 429 for %s", method)
+	}
+	return at
+}
 
 // count is how many messages of channel contain s.
 func (h *harness) count(channel, s string) int {
@@ -28,7 +44,7 @@ func TestKillWhileWaitingOutRetryAfter(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
 		l := h.runLive()
-		_, ch := h.declare(rita, "start sev2 Cache cold", "Cache cold")
+		inc, ch := h.declare(rita, "start sev2 Cache cold", "Cache cold")
 		h.settled()
 		h.slack.Inject(slacktest.Fault{Method: "chat.postMessage", Kind: slacktest.RateLimited, RetryAfter: 3 * time.Second, Count: 1})
 		h.slash(rita, ch.ID, "update warming the cache by hand")
@@ -37,8 +53,22 @@ func TestKillWhileWaitingOutRetryAfter(t *testing.T) {
 		if err := h.slack.WaitCalls(ctx, "chat.postMessage", 1); err != nil {
 			t.Fatal(err)
 		}
-		limitedAt := time.Now()
 		h.eventually("the 429 answered", func() bool { return h.slack.RateLimitedCount("chat.postMessage") == 1 })
+		limitedAt := h.rateLimitedAt("chat.postMessage")
+		// Killed once the wait is recorded: the bot acts on what it wrote.
+		st := h.openStore(t)
+		h.eventually("the wait recorded", func() bool {
+			effs, err := st.Effects(context.Background(), incidents.LaneOf(inc.ID))
+			if err != nil {
+				return false
+			}
+			for _, e := range effs {
+				if e.State == incidents.EffectPending && e.NotBefore.After(limitedAt.Add(2*time.Second)) {
+					return true
+				}
+			}
+			return false
+		})
 		l.kill()
 		l.start()
 		h.messageContaining(ch.ID, "warming the cache by hand")

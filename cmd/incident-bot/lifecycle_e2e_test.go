@@ -94,7 +94,7 @@ func TestHeaderButtons(t *testing.T) {
 func TestRedeliveredInteractionsRunOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind, nil)
-		inc, ch := h.declare(rita, "start sev2 Disk filling", "Disk filling")
+		inc, ch := h.declare(rita, "start sev2 Quarterly numbers look odd", "Quarterly numbers look odd")
 		header := h.posts(ch.ID)[0]
 
 		click := h.slack.BlockAction(rita, ch.ID, header.TS, "incident_mitigate", inc.ID.String())
