@@ -253,7 +253,8 @@ func (p *postmortemDesk) replies(ctx context.Context, channel, ts string) ([]pos
 	}
 }
 
-// userName is the person's display name, cached; on failure the ID stays.
+// userName is the person's real name (a postmortem names people, not
+// handles), marked when deactivated, cached; on failure the ID stays.
 func (p *postmortemDesk) userName(ctx context.Context, id string) string {
 	p.namesMu.Lock()
 	n, ok := p.names[id]
@@ -265,12 +266,14 @@ func (p *postmortemDesk) userName(ctx context.Context, id string) string {
 	if err != nil {
 		return ""
 	}
-	n = u.Profile.DisplayName
-	if n == "" {
-		n = u.RealName
+	n = u.RealName
+	for _, alt := range []string{u.Profile.RealName, u.Profile.DisplayName, u.Name} {
+		if n == "" {
+			n = alt
+		}
 	}
-	if n == "" {
-		n = u.Name
+	if u.Deleted && !u.IsBot {
+		n += " (deactivated)"
 	}
 	p.namesMu.Lock()
 	p.names[id] = n
@@ -285,6 +288,11 @@ func fromSlack(m slack.Message) postmortem.Message {
 		Text: m.Text, ThreadTS: m.ThreadTimestamp, Edited: m.Edited != nil, Pinned: len(m.PinnedTo) > 0, Name: m.Username}
 	if pm.Name == "" && m.BotProfile != nil {
 		pm.Name = m.BotProfile.Name
+	}
+	for _, at := range m.Attachments {
+		if pm.Color == "" {
+			pm.Color = at.Color
+		}
 	}
 	if strings.TrimSpace(pm.Text) == "" {
 		var parts []string

@@ -59,3 +59,18 @@ func TestMatchPayloadCLI(t *testing.T) {
 		t.Fatalf("no file: %d %q", code, errs)
 	}
 }
+
+// postmortem --incident with no store says so, and creates nothing.
+func TestPostmortemWithoutStoreCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "incident-bot.db")
+	var out, errb bytes.Buffer
+	env := map[string]string{"SQLITE_PATH": path}
+	code := run(context.Background(), []string{"postmortem", "--incident", "1"}, func(k string) string { return env[k] }, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "no incident store at "+path) {
+		t.Fatalf("exit %d: %q", code, errb.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("created %d files", len(entries))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -71,6 +72,14 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 }
 
 func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem.Options, stdout, stderr io.Writer) int {
+	// An offline command never makes a store it was not pointed at: a
+	// missing file is a wrong directory or setting, not a new store.
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(cfg.SQLitePath); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "incident-bot postmortem: no incident store at %s (SQLITE_PATH); run it where the bot keeps its store, or set SQLITE_PATH or DATABASE_URL\n", cfg.SQLitePath)
+			return 1
+		}
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "incident-bot postmortem: open %s: %v\n", cfg.StoreDescription(), err)
@@ -141,15 +150,16 @@ func findIncident(ctx context.Context, store incidentFinder, ref string) (incide
 // incidentFromChannel stands in for an incident the bot never recorded:
 // the channel's name, and its first and last messages as its span.
 func incidentFromChannel(ch postmortem.Channel) incidents.Incident {
+	// No record says when it was declared or resolved: the draft reads
+	// those from the alert posts and people's messages, never from the
+	// channel's first and last message (a join can come hours before).
 	inc := incidents.Incident{Title: ch.Name, Status: incidents.StatusResolved, Severity: incidents.DefaultSeverity}
-	if n := len(ch.Messages); n > 0 {
-		inc.DeclaredAt, inc.ResolvedAt = ch.Messages[0].At, ch.Messages[n-1].At
-	}
 	// The reporter is whoever spoke first: not a join, not an alert bot.
 	for _, m := range ch.Messages {
 		if m.User != "" && m.BotID == "" && m.Subtype != "channel_join" && m.Subtype != "channel_leave" && m.Subtype != "bot_message" {
-			inc.Reporter = m.User
-			break
+			if inc.Reporter == "" || m.At.Before(inc.DeclaredAt) {
+				inc.Reporter, inc.DeclaredAt = m.User, m.At
+			}
 		}
 	}
 	return inc

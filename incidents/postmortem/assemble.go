@@ -3,15 +3,12 @@ package postmortem
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/incident-bot/incident-bot/incidents"
-	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Options shape a draft.
@@ -26,6 +23,11 @@ type Options struct {
 	// LikelyCauses seed the five-whys scaffold (from the matched runbook).
 	LikelyCauses []string
 	Runbook      string // the runbook's title, if one was used
+	// Changes are what CloudTrail recorded in the incident's window;
+	// ChangesMissing says why they could not be read ("" when they were,
+	// or were not asked for).
+	Changes        []Change
+	ChangesMissing string
 }
 
 // Entry is one line of the timeline.
@@ -102,8 +104,11 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 	counts := a.events(events)
 	if ch != nil {
 		a.channel(ch)
+		a.outages = outages(ch.Messages, a.bots)
 	}
-	a.order(inc)
+	a.changes(opts.Changes, opts.ChangesMissing)
+	a.facts = a.read(inc, events, ch)
+	a.order()
 	a.summary(inc, events, counts)
 	return a.d
 }
@@ -115,6 +120,8 @@ type assembly struct {
 	names   map[string]string
 	bots    map[string]bool
 	authors map[string]bool
+	outages []outage
+	facts   facts
 }
 
 func newAssembly(inc incidents.Incident, ch *Channel, opts Options) *assembly {
@@ -246,13 +253,14 @@ func (a *assembly) channel(ch *Channel) {
 			Key:   m.Pinned || reacted(m, a.opts.KeyEmoji),
 			Reply: m.ThreadTS != "" && m.ThreadTS != m.TS,
 			ts:    m.TS, th: m.ThreadTS,
+			auto: isAlertPost(m, a.bots), // an alert bot's repeats are not people at work
 		})
 	}
 }
 
 // order sorts the timeline, marks its silences and puts replies under
 // their threads.
-func (a *assembly) order(inc incidents.Incident) {
+func (a *assembly) order() {
 	tl := a.d.Timeline
 	sort.SliceStable(tl, func(i, j int) bool {
 		if !tl[i].At.Equal(tl[j].At) {
@@ -260,44 +268,11 @@ func (a *assembly) order(inc incidents.Incident) {
 		}
 		return tl[i].order < tl[j].order
 	})
-	a.d.Timeline = threaded(withGaps(tl, inc, a.opts.GapAfter))
+	a.d.Timeline = threaded(withGaps(tl, a.facts.start, a.facts.end, a.opts.GapAfter))
 	if len(a.d.Timeline) > 0 {
 		first, last := a.d.Timeline[0].At.In(a.opts.Location), a.d.Timeline[len(a.d.Timeline)-1].At.In(a.opts.Location)
 		a.d.MultiDay = first.Format("2006-01-02") != last.Format("2006-01-02")
 	}
-}
-
-// summary fills the draft's sections from the incident and its figures.
-func (a *assembly) summary(inc incidents.Incident, events []incidents.Event, c counts) {
-	d, loc := &a.d, a.opts.Location
-	d.Authors = slices.Sorted(maps.Keys(a.authors))
-	d.Summary = inc.Title + "."
-	if inc.Number > 0 { // an incident the bot recorded (not one rebuilt from an export)
-		d.Summary = fmt.Sprintf("%s incident %s: %s.", inc.Severity.Label(), inc.Ref(), inc.Title)
-	}
-	if !inc.ResolvedAt.IsZero() {
-		d.Summary += fmt.Sprintf(" Resolved after %s.", txt.Duration(inc.ResolvedAt.Sub(inc.DeclaredAt)))
-	} else {
-		d.Summary += " Not resolved yet."
-	}
-	d.Impact = orUnknown(inc.Description)
-	d.NonTechnical = "???"
-	d.Trigger = "???"
-	d.Detection = fmt.Sprintf("Declared by %s at %s.", a.name(inc.Reporter), clock(inc.DeclaredAt, loc, true))
-	if inc.Number == 0 {
-		d.Detection = fmt.Sprintf("??? (the channel starts at %s with %s)", clock(inc.DeclaredAt, loc, true), a.name(inc.Reporter))
-	}
-	detect := "??? (from the start of impact to the declaration)"
-	if first, ev, ok := firstAlert(events); ok {
-		d.Detection = fmt.Sprintf("Monitoring alerted at %s (%s: %s); the incident was declared at %s.",
-			clock(first, loc, true), ev.Data["source"], alertTitle(ev.Text, ev.Data["source"]), clock(inc.DeclaredAt, loc, true))
-		if lag := inc.DeclaredAt.Sub(first); lag >= 0 {
-			detect = fmt.Sprintf("??? from the start of impact; %s from the first alert to the declaration", txt.Duration(lag))
-		}
-	}
-	d.Resolution = orUnknown(inc.Summary)
-	d.Figures = figures(inc, detect, c.firstUpdate, c.updates, c.reminders, c.escalations)
-	d.Whys = whys(inc, a.opts)
 }
 
 // People lists every user the draft may name: authors, event actors and

@@ -23,6 +23,7 @@ type Message struct {
 	ThreadTS  string    // set on replies (and on a thread's parent)
 	Edited    bool
 	Pinned    bool
+	Color     string // an integration's attachment colour ("danger", "good", "#36a64f"): its state
 	Reactions []Reaction
 	Files     []File
 }

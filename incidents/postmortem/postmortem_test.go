@@ -107,7 +107,7 @@ func TestDraftContent(t *testing.T) {
 	for _, want := range []string{
 		"**Status:** Draft", "**Authors:** Bob, Carol, Rita", // Dave only joined; the bot is not an author
 		"## Non-technical Description", "## Trigger", "## Detection", "## Resolution\n\nRolled back web to v41.",
-		"| Time to mitigate | 1h10m |", "| Time to resolve | 1h35m |", "| Status updates | 1 |", "| Escalations | 1 |",
+		"| Time to mitigate | 1h10m after the declaration |", "| Time to resolve | 1h35m after the declaration |", "| Status updates | 1 |", "| Escalations | 1 |",
 		"2026-11-20 22:50 - **Declared SEV1: Users see 502 errors (Rita)**", // multi-day: dates shown
 		"  - 2026-11-20 23:00 - Bob: yes, web v42 at 22:40",                 // a reply, indented
 		"v42 changed the DB pool size & the health check path _(edited)_",
@@ -119,7 +119,7 @@ func TestDraftContent(t *testing.T) {
 		"- Why did Users see 502 errors happen?", "| add a canary stage before prod deploys @Carol | Carol |", "| alert on crash-looping tasks | Carol |",
 		"_Left out of the timeline: 1 joins and leaves, 1 the incident bot's own messages, 1 update reminders and snoozes._",
 		// The bot's escalation at 23:20 is not activity: the silence runs 23:02 → 23:48.
-		"??:?? - 46m with nothing recorded: what happened?",
+		"??:?? - 46m with nothing recorded from people: what happened?",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("draft lacks %q", want)
@@ -165,11 +165,24 @@ func TestDetectionFromAlerts(t *testing.T) {
 	if !strings.Contains(d.Detection, alertAt.Format("15:04")+" UTC (cloudwatch: web 5xx above 5%);") {
 		t.Errorf("Detection = %q", d.Detection)
 	}
-	if got := d.Figures[0][1]; !strings.Contains(got, "6m from the first alert to the declaration") {
+	if got := d.Figures[0][1]; !strings.HasPrefix(got, "??? (the start of impact is not recorded") {
 		t.Errorf("Time to detect = %q", got)
 	}
+	if got := figure(d, "Time to declare"); got != "6m (from the first alert at 22:44 to the declaration at 22:50)" {
+		t.Errorf("Time to declare = %q", got)
+	}
 	d = Assemble(inc, evs[:len(evs)-1], ch, Options{Location: time.UTC})
-	if !strings.HasPrefix(d.Figures[0][1], "???") || strings.Contains(d.Detection, "Monitoring") {
+	if !strings.HasPrefix(d.Figures[0][1], "???") || !strings.HasPrefix(d.Detection, "Declared by") {
 		t.Errorf("without alerts: %q / %q", d.Detection, d.Figures[0][1])
 	}
+}
+
+// figure is the value of the draft's figure called label, "" when absent.
+func figure(d Draft, label string) string {
+	for _, f := range d.Figures {
+		if f[0] == label {
+			return f[1]
+		}
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -27,6 +28,8 @@ type Record interface {
 type Inputs struct {
 	Record   Record
 	Source   Source
+	Changes  Changes // nil: CloudTrail is not read
+	Now      func() time.Time
 	Names    func(ctx context.Context, id string) string
 	Runbooks func(id string) (title string, causes []string, ok bool)
 }
@@ -36,6 +39,7 @@ type Prepared struct {
 	Incident incidents.Incident
 	Events   []incidents.Event
 	Channel  Channel
+	Changes  []Change
 	Draft    Draft
 }
 
@@ -71,6 +75,19 @@ func Prepare(ctx context.Context, in Inputs, id uuid.UUID, opts Options) (Prepar
 	}
 	if in.Runbooks != nil {
 		opts.Runbook, opts.LikelyCauses = LastRunbook(p.Events, in.Runbooks)
+	}
+	if in.Changes != nil {
+		now := time.Now
+		if in.Now != nil {
+			now = in.Now
+		}
+		from, to := changeWindow(inc, p.Events, now())
+		// A draft without them is still a draft: the gap lines stay, and
+		// the draft says why they were not filled.
+		if opts.Changes, err = in.Changes.Changes(ctx, from, to); err != nil {
+			opts.ChangesMissing = err.Error()
+		}
+		p.Changes = opts.Changes
 	}
 	var ch *Channel
 	if in.Source != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -136,19 +135,18 @@ func readable(s string, name func(string) string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// withGaps adds "what happened here?" lines for silent stretches while the
-// incident was open.
-func withGaps(es []Entry, inc incidents.Incident, gap time.Duration) []Entry {
-	end := inc.ResolvedAt
-	if end.IsZero() && len(es) > 0 {
-		end = es[len(es)-1].At
-	}
+// withGaps adds "what happened here?" lines for stretches between start
+// (the first alert or the declaration) and end (the resolution) in which
+// no person wrote and no change was recorded: an alert bot's repeated
+// posts (auto) do not fill a silence, and before start or after end
+// nothing is a gap.
+func withGaps(es []Entry, start, end time.Time, gap time.Duration) []Entry {
 	out := make([]Entry, 0, len(es)+8)
-	prev := inc.DeclaredAt
+	prev := start
 	for _, e := range es {
-		if !e.auto && !e.At.Before(inc.DeclaredAt) && !e.At.After(end) && e.At.Sub(prev) > gap {
+		if !e.auto && !start.IsZero() && !e.At.Before(start) && (end.IsZero() || !e.At.After(end)) && e.At.Sub(prev) > gap {
 			out = append(out, Entry{At: prev.Add(time.Second), Gap: true,
-				Text: fmt.Sprintf("??:?? - %s with nothing recorded: what happened? (manual changes?)", txt.Duration(e.At.Sub(prev)))})
+				Text: fmt.Sprintf("??:?? - %s with nothing recorded from people: what happened? (manual changes?)", txt.Duration(e.At.Sub(prev)))})
 		}
 		if e.At.After(prev) && !e.auto {
 			prev = e.At
@@ -185,24 +183,6 @@ func alertTitle(text, source string) string {
 		text = t
 	}
 	return strings.TrimSuffix(text, " ("+source+")")
-}
-
-func figures(inc incidents.Incident, detect string, firstUpdate time.Time, updates, reminders, escalations int) [][2]string {
-	since := func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return txt.Duration(t.Sub(inc.DeclaredAt))
-	}
-	return [][2]string{
-		{"Time to detect", detect},
-		{"Time to acknowledge (first status update)", since(firstUpdate)},
-		{"Time to mitigate", since(inc.MitigatedAt)},
-		{"Time to resolve", since(inc.ResolvedAt)},
-		{"Status updates", strconv.Itoa(updates)},
-		{"Update reminders", strconv.Itoa(reminders)},
-		{"Escalations", strconv.Itoa(escalations)},
-	}
 }
 
 // whys is a five-whys scaffold, seeded from the runbook's likely cause.

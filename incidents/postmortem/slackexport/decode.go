@@ -45,6 +45,7 @@ type rawMessage struct {
 	Attachments []struct {
 		Fallback string `json:"fallback"`
 		Text     string `json:"text"`
+		Color    string `json:"color"`
 	} `json:"attachments"`
 	UserProfile *struct {
 		DisplayName string `json:"display_name"`
@@ -96,6 +97,11 @@ func convert(r rawMessage) (message, error) {
 		ThreadTS: r.ThreadTS,
 		Edited:   len(r.Edited) > 0 && !bytes.Equal(bytes.TrimSpace(r.Edited), []byte("null")),
 	}, pinnedTo: r.PinnedTo}
+	for _, a := range r.Attachments {
+		if m.Color == "" {
+			m.Color = a.Color
+		}
+	}
 	if m.Text == "" {
 		// Integrations often post attachments only; their fallback is
 		// the plain-text rendering.
@@ -128,7 +134,7 @@ func convert(r rawMessage) (message, error) {
 		m.Files = append(m.Files, pf)
 	}
 	if p := r.UserProfile; p != nil {
-		m.profileName = firstNonEmpty(p.DisplayName, p.RealName, p.Name)
+		m.profileName = firstNonEmpty(p.RealName, p.DisplayName, p.Name)
 	}
 	return m, nil
 }

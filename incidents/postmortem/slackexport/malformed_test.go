@@ -53,7 +53,7 @@ func TestMissingUsersJSON(t *testing.T) {
 		t.Errorf("%d messages, bots %v", len(ch.Messages), ch.BotUserIDs)
 	}
 	// Only the inline profiles name anyone; the rest stay IDs.
-	if want := map[string]string{"U0FAKEUSER1": "rita", "U0FAKEUSER3": "Sam Dev"}; !mapsEqual(ch.Users, want) {
+	if want := map[string]string{"U0FAKEUSER1": "Rita Ops", "U0FAKEUSER3": "Sam Dev"}; !mapsEqual(ch.Users, want) {
 		t.Errorf("users %v, want %v", ch.Users, want)
 	}
 	// Without users.json the bot_message's bot has no user.

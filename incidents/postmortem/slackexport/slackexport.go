@@ -268,6 +268,7 @@ type user struct {
 	Name     string `json:"name"`
 	RealName string `json:"real_name"`
 	IsBot    bool   `json:"is_bot"`
+	Deleted  bool   `json:"deleted"`
 	Profile  struct {
 		DisplayName string `json:"display_name"`
 		RealName    string `json:"real_name"`
@@ -275,8 +276,15 @@ type user struct {
 	} `json:"profile"`
 }
 
+// displayName is how a postmortem names the person: their real name (a
+// postmortem's authors are people, not handles), marked when the account
+// is deactivated.
 func (u user) displayName() string {
-	return firstNonEmpty(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name)
+	n := firstNonEmpty(u.Profile.RealName, u.RealName, u.Profile.DisplayName, u.Name)
+	if u.Deleted && !u.IsBot {
+		n += " (deactivated)"
+	}
+	return n
 }
 
 // readUsers reads users.json (org_users.json in an Enterprise Grid

@@ -128,10 +128,10 @@ func TestReadExport(t *testing.T) {
 		t.Errorf("thread replies %v, want %v", replies, want)
 	}
 
-	// Names: display_name, else real_name; users.json's missing user
+	// Names: real_name (a postmortem names people), else display_name; users.json's missing user
 	// U0FAKEUSER3 named from the message's user_profile; U0FAKEUSER2 is
 	// nowhere, so it stays an ID (absent from the map).
-	wantUsers := map[string]string{"U0FAKEUSER1": "rita", "U0FAKEBOT01": "opsbot", "U0FAKEUSER3": "Sam Dev"}
+	wantUsers := map[string]string{"U0FAKEUSER1": "Rita Ops", "U0FAKEBOT01": "opsbot", "U0FAKEUSER3": "Sam Dev"}
 	if !mapsEqual(ch.Users, wantUsers) {
 		t.Errorf("users %v, want %v", ch.Users, wantUsers)
 	}

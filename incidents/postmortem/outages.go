@@ -1,0 +1,101 @@
+package postmortem
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/internal/txt"
+)
+
+// outage is one condition's stretch from its first DOWN (ALARM, FIRING)
+// post to the matching UP (OK, RESOLVED) post, as an alerting bot
+// announced them in the channel. Repeated DOWN posts while it is down
+// are the same outage.
+type outage struct {
+	subject string    // what was down, as the alert names it
+	sender  string    // who said so ("Uptime Robot")
+	from    time.Time // the first DOWN post
+	to      time.Time // the UP post; zero: not back in the channel's record
+	title   string    // the first DOWN post's title
+}
+
+// outages reads the alert posts among msgs (other bots' messages, read
+// as the alert-channel reader reads them) into outages, in order.
+func outages(msgs []Message, ours map[string]bool) []outage {
+	sorted := append([]Message(nil), msgs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].At.Before(sorted[j].At) })
+	var out []outage
+	open := map[string]int{} // fingerprint → index in out
+	for _, m := range sorted {
+		if !isAlertPost(m, ours) {
+			continue
+		}
+		al, err := alerts.FromChat(alerts.ChatMessage{Channel: "c", Sender: m.Name, Text: m.Text, Color: m.Color, At: m.At}, m.At)
+		if err != nil {
+			continue
+		}
+		i, down := open[al.Fingerprint]
+		switch {
+		case al.Status == alerts.Firing && al.Severity == alerts.Critical && !down:
+			open[al.Fingerprint] = len(out)
+			out = append(out, outage{subject: subjectOf(al.Title), sender: firstNonEmpty(m.Name, "an alert bot"), from: m.At, title: al.Title})
+		case al.Status == alerts.Resolved && down:
+			out[i].to = m.At
+			delete(open, al.Fingerprint)
+		}
+	}
+	return out
+}
+
+// isAlertPost is a message another bot posted (the incident bot's own
+// are not alerts) that is not a thread reply.
+func isAlertPost(m Message, ours map[string]bool) bool {
+	if ours[m.User] || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
+		return false
+	}
+	return m.BotID != "" || m.Subtype == "bot_message"
+}
+
+// subjectOf is the alert's title without its state words: "Monitor is
+// DOWN: TSS production (https://…) - Reason: …" is about "TSS production".
+func subjectOf(title string) string {
+	s := title
+	if _, after, ok := strings.Cut(s, ": "); ok && strings.Contains(strings.ToLower(s[:len(s)-len(after)]), "is ") {
+		s = after
+	}
+	for _, cut := range []string{" - ", " ("} {
+		if i := strings.Index(s, cut); i > 0 {
+			s = s[:i]
+		}
+	}
+	return txt.Clip(strings.TrimSpace(s), 120)
+}
+
+// impact says what the outages add up to, each with its window:
+// "3h 4m in 2 outages (Uptime Robot): TSS production 11:45–14:15, 15:31–16:05".
+func impact(os []outage, loc *time.Location) (string, time.Duration) {
+	if len(os) == 0 {
+		return "", 0
+	}
+	var total time.Duration
+	var parts []string
+	open := false
+	for _, o := range os {
+		end := "not back in the channel's record"
+		if !o.to.IsZero() {
+			total += o.to.Sub(o.from)
+			end = clock(o.to, loc, false)
+		} else {
+			open = true
+		}
+		parts = append(parts, fmt.Sprintf("%s %s–%s", o.subject, clock(o.from, loc, false), end))
+	}
+	s := fmt.Sprintf("%s down in %d outage(s), from %s's DOWN and UP posts: %s", txt.Duration(total), len(os), os[0].sender, strings.Join(parts, "; "))
+	if open {
+		s += " (one never recovered in the channel: its length is not counted)"
+	}
+	return s, total
+}
