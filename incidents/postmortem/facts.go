@@ -13,7 +13,7 @@ import (
 type facts struct {
 	stated     time.Time // the incident's stated start: its declaration, or the first person's message
 	statedFrom string
-	change     Change // the first change recorded before the first alert (or the start)
+	change     Change    // the first change recorded before the first alert (or the start)
 	alert      time.Time // the first alert: recorded, or an alert bot's first DOWN post
 	alertFrom  string    // "Uptime Robot (Monitor is DOWN: …)"
 	start, end time.Time // the stretch gaps are looked for in
