@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/postmortem"
 	"github.com/incident-bot/incident-bot/playbooks"
 	"github.com/incident-bot/incident-bot/playbooks/actions"
 )
@@ -39,6 +40,14 @@ type AppOptions struct {
 	PostmortemGap time.Duration
 	// AutoPostmortem assembles the draft as soon as an incident is resolved.
 	AutoPostmortem bool
+	// Transcript records what happens in incident channels as Slack
+	// reports it, for the postmortem draft; nil records nothing, and
+	// drafts read the whole channel from Slack's history.
+	Transcript *incidents.Transcript
+	// Changes reads the changes CloudTrail recorded in the accounts and
+	// regions of the targets file, for /incident changes and the
+	// postmortem draft; nil (no targets file) means neither reads them.
+	Changes postmortem.Changes
 }
 
 // App is the Slack transport's core: it turns the inbox's jobs (commands,
@@ -61,6 +70,7 @@ type features struct {
 	runbooks    *runbookDesk
 	postmortems *postmortemDesk
 	triage      *triageDesk
+	changes     *changesDesk
 }
 
 // NewApp validates opts and builds the App and its features.
@@ -86,7 +96,7 @@ func NewApp(opts AppOptions) (*App, error) {
 	c := &core{
 		svc: opts.Service, log: opts.Logger, m: opts.Metrics,
 		reply:  replier{api: opts.API, http: opts.HTTP, log: opts.Logger},
-		render: Renderer{Location: opts.Location},
+		render: Renderer{Location: opts.Location}, transcript: opts.Transcript,
 	}
 	a := &App{core: c}
 	var guard *actions.Guard
@@ -107,13 +117,14 @@ func NewApp(opts AppOptions) (*App, error) {
 // newFeatures builds the feature handlers around the shared core, each
 // given only its slice of opts.API.
 func newFeatures(c *core, opts AppOptions, guard *actions.Guard) features {
-	pm := &postmortemDesk{core: c, api: opts.API, botUser: opts.BotUserID, catalog: opts.Catalog,
+	pm := &postmortemDesk{core: c, api: opts.API, botUser: opts.BotUserID, catalog: opts.Catalog, changes: opts.Changes,
 		keyEmoji: opts.KeyEmoji, gap: opts.PostmortemGap, auto: opts.AutoPostmortem, names: map[string]string{}}
 	return features{
 		life:        &lifecycle{core: c, api: opts.API, postmortems: pm},
 		runbooks:    &runbookDesk{core: c, api: opts.API, catalog: opts.Catalog, guard: guard},
 		postmortems: pm,
 		triage:      &triageDesk{core: c, api: opts.API, botUser: opts.BotUserID},
+		changes:     &changesDesk{core: c, api: opts.API, changes: opts.Changes},
 	}
 }
 

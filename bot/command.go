@@ -6,7 +6,9 @@ package bot
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/internal/txt"
@@ -30,7 +32,9 @@ const (
 	VerbRunbook     Verb = "runbook"
 	VerbPostmortem  Verb = "postmortem"
 	VerbRepair      Verb = "repair"
-	VerbHelp        Verb = "help"
+	// VerbChanges lists the changes CloudTrail recorded lately.
+	VerbChanges Verb = "changes"
+	VerbHelp    Verb = "help"
 )
 
 // Command is a parsed /incident invocation.
@@ -39,6 +43,7 @@ type Command struct {
 	Severity incidents.Severity // start (0 = default) and severity
 	Text     string             // title, update text, note or summary
 	User     string             // commander: the Slack user ID
+	Window   time.Duration      // changes: how far back to look
 }
 
 // Parsed is the result of parsing: either a Command to run or, when the
@@ -63,6 +68,7 @@ var aliases = map[string]Verb{
 	"runbook": VerbRunbook, "playbook": VerbRunbook, "rb": VerbRunbook,
 	"postmortem": VerbPostmortem, "pm": VerbPostmortem, "retro": VerbPostmortem,
 	"repair": VerbRepair, "fix": VerbRepair,
+	"changes": VerbChanges, "changed": VerbChanges, "cloudtrail": VerbChanges,
 	"help": VerbHelp, "?": VerbHelp,
 }
 
@@ -80,10 +86,11 @@ var usage = map[Verb]string{
 	VerbRunbook:     "`/incident runbook [symptom or id]` — post the matching runbook card",
 	VerbPostmortem:  "`/incident postmortem` — assemble the postmortem draft from this channel and upload it",
 	VerbRepair:      "`/incident repair [number]` — finish an incident's set-up (channel, header, announcement…) and retry what failed",
+	VerbChanges:     "`/incident changes [2h]` — who changed what in AWS lately (CloudTrail; 30m, 6h… up to 72h), posted in the incident channel",
 	VerbHelp:        "`/incident help` — this help",
 }
 
-var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbPostmortem, VerbList, VerbRepair, VerbHelp}
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbChanges, VerbPostmortem, VerbList, VerbRepair, VerbHelp}
 
 // HelpText is the full usage, with the default severity spelled out.
 func HelpText() string {
@@ -94,7 +101,7 @@ func HelpText() string {
 		b.WriteString(usage[v])
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `runbook`, `list`, `repair` (with a number) and `help` works inside an incident channel.",
+	fmt.Fprintf(&b, "Without a severity, `start` declares a %s. Every command except `start`, `runbook`, `changes`, `list`, `repair` (with a number) and `help` works inside an incident channel.",
 		incidents.DefaultSeverity.Label())
 	return b.String()
 }
@@ -142,6 +149,12 @@ func Parse(text string) Parsed {
 			return usageError(verb, fmt.Sprintf("`%s` is not an incident number.", txt.Clip(rest, 41)))
 		}
 		return ok1(Command{Verb: verb, Text: n})
+	case VerbChanges:
+		w, msg := parseWindow(rest)
+		if msg != "" {
+			return usageError(verb, msg)
+		}
+		return ok1(Command{Verb: verb, Window: w})
 	case VerbStatus, VerbList, VerbHelp, VerbPostmortem:
 		if rest != "" {
 			return usageError(verb, fmt.Sprintf("`%s` takes no arguments.", verb))
@@ -174,6 +187,49 @@ func parseStart(rest string) Parsed {
 		return usageError(VerbStart, fmt.Sprintf("The title is %d characters; keep it under %d and put details in updates.", n, incidents.MaxTitleLen))
 	}
 	return ok1(c)
+}
+
+// Windows of /incident changes: CloudTrail keeps 90 days, but the rows of
+// more than three days would not be read in a channel.
+const (
+	DefaultChangesWindow = 2 * time.Hour
+	MaxChangesWindow     = 72 * time.Hour
+)
+
+// parseWindow reads how far back /incident changes looks: "30m", "6h",
+// "1h30m", "3d"; nothing is the default. msg says what is wrong.
+func parseWindow(s string) (time.Duration, string) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return DefaultChangesWindow, ""
+	}
+	var d time.Duration
+	var err error
+	if n, ok := strings.CutSuffix(s, "d"); ok && !strings.ContainsAny(n, "hms") {
+		var days int
+		days, err = strconv.Atoi(n)
+		// Clamped first, so that a huge count cannot wrap around.
+		d = time.Duration(min(max(days, -1), 4)) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	switch {
+	case err != nil:
+		return 0, fmt.Sprintf("`%s` is not a time span: write it like `30m`, `2h` or `1d`.", txt.Clip(s, 41))
+	case d < time.Minute:
+		return 0, "Look back at least `1m`."
+	case d > MaxChangesWindow:
+		return 0, fmt.Sprintf("`%s` is further back than I look: at most `72h` (`3d`).", txt.Clip(s, 41))
+	}
+	return d, ""
+}
+
+// windowText writes a window as people typed it: "2h", "30m", "1h30m".
+func windowText(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(d.Round(time.Minute).String(), "0h"), "0s")
 }
 
 // looksLikeSeverity keeps a bare digit in a title ("3 hosts down") from

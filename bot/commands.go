@@ -24,6 +24,9 @@ var commands = map[Verb]commandHandler{
 	VerbPostmortem: func(f *features, ctx context.Context, o Origin, _ Command) error {
 		return f.postmortems.Postmortem(ctx, o)
 	},
+	VerbChanges: func(f *features, ctx context.Context, o Origin, c Command) error {
+		return f.changes.list(ctx, o, c.Window)
+	},
 	VerbList: func(f *features, ctx context.Context, o Origin, _ Command) error { return f.life.list(ctx, o) },
 	VerbRepair: func(f *features, ctx context.Context, o Origin, c Command) error {
 		return f.life.repair(ctx, o, c.Text)

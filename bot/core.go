@@ -26,6 +26,9 @@ type core struct {
 	log    *zap.Logger
 	m      *Metrics
 	locks  [64]sync.Mutex
+	// transcript records incident channels as they happen (capture.go);
+	// nil: nothing is recorded and drafts read the channel from Slack.
+	transcript *incidents.Transcript
 }
 
 // fail tells the user why their request did not work. Domain errors are

@@ -14,6 +14,7 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerting"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/incidents/postmortem"
 )
 
 // hostile is outside text that would ping, link or disguise a link if a
@@ -95,6 +96,8 @@ func TestNoRendererTurnsOutsideTextIntoMarkup(t *testing.T) {
 		items := `[{"what":"joined","title":` + jsonString(h) + `,"source":` + jsonString(h) + `},{"what":"resolved","title":` + jsonString(h) + `}]`
 		check("notice", a.render.Notice(alerting.ReadNotice(map[string]string{"items": items, "more": "2", "still_firing": "[" + jsonString(h) + "]", "still_firing_count": "3"})), nil)
 		check("tell", a.render.Tell(h), nil)
+		change := postmortem.Change{At: time.Now(), Who: h, What: h, Agent: h, Failed: h, Link: h}
+		check("changes", a.render.Changes([]postmortem.Change{change}, time.Now().Add(-time.Hour), time.Now(), "U0RITA0001", h), nil)
 		for _, kind := range []string{"monitor", "dismissed", "declared", "joined", "action_cancelled", "action_running", "action_done", ""} {
 			check("settled "+kind, a.render.Settled(incidents.Effect{Data: map[string]string{"settle": kind, "by": h, "target": h,
 				"incident": h, "incident_channel": h, "summary": h, "error_code": h, "text": h, "at": h}}), nil)

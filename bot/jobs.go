@@ -145,6 +145,11 @@ func (ib *Inbox) do(ctx context.Context, j incidents.Job) (f *jobFailure) {
 				return &jobFailure{err: err, retry: true}
 			}
 		}
+		// Retried as a whole: the alert's delivery ID and the log's keys
+		// keep the part done already from counting twice.
+		if err := a.capture(ctx, ev); err != nil {
+			return &jobFailure{err: err, retry: true}
+		}
 		return nil
 	}
 	return &jobFailure{err: fmt.Errorf("unknown job kind %q", j.Kind)}

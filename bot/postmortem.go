@@ -23,11 +23,9 @@ const (
 	ActionAddItem    = "incident_action_item"
 )
 
-// historyPage is how many messages one history or replies call asks for.
-const historyPage = 200
-
 // postmortemDesk owns the postmortem draft: it reads the incident's whole
-// channel (threads included) and who wrote in it, assembles the draft
+// channel (threads included) as recorded while it happened, what the bot
+// did not hear from Slack's history, and who wrote in it; assembles the draft
 // with incidents/postmortem, uploads it and keeps the channel's bookmark
 // pointing at the latest one; it also takes the action items meant for
 // the draft. Its Slack calls: HistoryAPI (conversations.history and
@@ -38,9 +36,10 @@ type postmortemDesk struct {
 	api      postmortemAPI
 	botUser  string // its own messages are not the team's words
 	catalog  *playbooks.Catalog
-	keyEmoji string        // marks a key event (KEY_EMOJI)
-	gap      time.Duration // silences longer than this are marked
-	auto     bool          // a resolution assembles the draft at once
+	changes  postmortem.Changes // CloudTrail; nil without a targets file
+	keyEmoji string             // marks a key event (KEY_EMOJI)
+	gap      time.Duration      // silences longer than this are marked
+	auto     bool               // a resolution assembles the draft at once
 
 	namesMu sync.Mutex
 	names   map[string]string // user ID → display name, for drafts
@@ -83,14 +82,15 @@ func (p *postmortemDesk) addItem(ctx context.Context, o Origin, id uuid.UUID, te
 }
 
 // Postmortem assembles the incident's postmortem draft from its record and
-// its whole channel (threads included), uploads it to the channel as a
-// Markdown file and bookmarks it; a re-run replaces the previous draft.
+// its whole channel (threads included) as recorded while it happened
+// (backfill.go), uploads it to the channel as a Markdown file and
+// bookmarks it; a re-run replaces the previous draft.
 func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	inc, err := p.incidentHere(ctx, o.Channel)
 	if err != nil {
 		return err
 	}
-	in := postmortem.Inputs{Record: p.svc, Source: slackHistory{p}, Names: p.userName}
+	in := postmortem.Inputs{Record: p.svc, Source: p.source(), Names: p.userName, Changes: p.changes, Now: p.svc.Now}
 	if p.catalog != nil {
 		in.Runbooks = p.catalog.Causes
 	}
@@ -101,6 +101,8 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 		return err
 	}
 	ch := prep.Channel
+	p.logFor(ctx).Info("postmortem channel read", zapIncident(inc), zap.Int("messages", len(ch.Messages)),
+		zap.Int("history_calls", ch.HistoryCalls), zap.String("history_missing", ch.HistoryMissing))
 	// The lock keeps two runs from each replacing the same previous draft
 	// and leaving two bookmarks behind; the previous draft is read under it.
 	defer p.lock(inc.ID)()
@@ -109,8 +111,12 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 		return err
 	}
 	md := prep.Draft.Markdown()
-	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %d messages and %d recorded events. Fill in the `???`s.",
-		inc.Ref(), len(ch.Messages), len(prep.Events)), lastPostmortem(evs))
+	from := fmt.Sprintf("%d messages and %d recorded events", len(ch.Messages), len(prep.Events))
+	if n := len(prep.Changes); n > 0 {
+		from = fmt.Sprintf("%d messages, %d recorded events and %d AWS changes", len(ch.Messages), len(prep.Events), n)
+	}
+	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %s%s. Fill in the `???`s.",
+		inc.Ref(), from, historyNote(ch)), lastPostmortem(evs))
 	if err != nil {
 		return err
 	}
@@ -182,77 +188,6 @@ func lastPostmortem(evs []incidents.Event) map[string]string {
 	return map[string]string{}
 }
 
-// slackHistory reads an incident channel from Slack (postmortem.Source).
-type slackHistory struct{ p *postmortemDesk }
-
-func (h slackHistory) Channel(ctx context.Context, inc incidents.Incident) (postmortem.Channel, error) {
-	ch, err := h.p.readChannel(ctx, inc)
-	if err != nil {
-		return ch, incidents.Errorf(incidents.EINVALID, "I could not read the channel history: %s", DescribeSlackError(SlackErrorCode(err)))
-	}
-	return ch, nil
-}
-
-// readChannel reads the whole channel, threads included, page by page
-// (the client waits out rate limits).
-func (p *postmortemDesk) readChannel(ctx context.Context, inc incidents.Incident) (postmortem.Channel, error) {
-	ch := postmortem.Channel{ID: inc.ChannelID, Name: inc.ChannelName, Users: map[string]string{}, BotUserIDs: []string{p.botUser}}
-	// A reply "also sent to the channel" comes back from both history and
-	// replies: keep it once.
-	seen := map[string]bool{}
-	add := func(m postmortem.Message) {
-		if !seen[m.TS] {
-			seen[m.TS] = true
-			ch.Messages = append(ch.Messages, m)
-		}
-	}
-	cursor := ""
-	for {
-		page, err := p.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: inc.ChannelID, Cursor: cursor, Limit: historyPage})
-		if err != nil {
-			return ch, err
-		}
-		for _, m := range page.Messages {
-			add(fromSlack(m))
-			if m.ReplyCount > 0 {
-				replies, err := p.replies(ctx, inc.ChannelID, m.Timestamp)
-				if err != nil {
-					return ch, err
-				}
-				for _, r := range replies {
-					add(r)
-				}
-			}
-		}
-		if !page.HasMore || page.ResponseMetaData.NextCursor == "" {
-			break
-		}
-		cursor = page.ResponseMetaData.NextCursor
-	}
-	return ch, nil
-}
-
-// replies reads a thread's replies (the parent is already in history).
-func (p *postmortemDesk) replies(ctx context.Context, channel, ts string) ([]postmortem.Message, error) {
-	var out []postmortem.Message
-	cursor := ""
-	for {
-		msgs, more, next, err := p.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: historyPage})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range msgs {
-			if m.Timestamp != ts {
-				out = append(out, fromSlack(m))
-			}
-		}
-		if !more || next == "" {
-			return out, nil
-		}
-		cursor = next
-	}
-}
-
 // userName is the person's real name (a postmortem names people, not
 // handles), marked when deactivated, cached; on failure the ID stays.
 func (p *postmortemDesk) userName(ctx context.Context, id string) string {
@@ -279,47 +214,4 @@ func (p *postmortemDesk) userName(ctx context.Context, id string) string {
 	p.names[id] = n
 	p.namesMu.Unlock()
 	return n
-}
-
-// fromSlack converts a Web API message. Alert bots often post only
-// attachments: their fallback text stands in, so the alert is not lost.
-func fromSlack(m slack.Message) postmortem.Message {
-	pm := postmortem.Message{TS: m.Timestamp, At: tsTime(m.Timestamp), User: m.User, BotID: m.BotID, Subtype: m.SubType,
-		Text: m.Text, ThreadTS: m.ThreadTimestamp, Edited: m.Edited != nil, Pinned: len(m.PinnedTo) > 0, Name: m.Username}
-	if pm.Name == "" && m.BotProfile != nil {
-		pm.Name = m.BotProfile.Name
-	}
-	for _, at := range m.Attachments {
-		if pm.Color == "" {
-			pm.Color = at.Color
-		}
-	}
-	if strings.TrimSpace(pm.Text) == "" {
-		var parts []string
-		for _, at := range m.Attachments {
-			t := at.Fallback
-			if t == "" {
-				t = strings.TrimSpace(at.Title + " " + at.Text)
-			}
-			if t != "" {
-				parts = append(parts, t)
-			}
-		}
-		pm.Text = strings.Join(parts, "\n")
-	}
-	for _, r := range m.Reactions {
-		pm.Reactions = append(pm.Reactions, postmortem.Reaction{Name: r.Name, Users: r.Users})
-	}
-	for _, f := range m.Files {
-		pm.Files = append(pm.Files, postmortem.File{Name: f.Name, URL: f.Permalink})
-	}
-	return pm
-}
-
-// tsTime reads a Slack ts ("1767693900.000200") as a time.
-func tsTime(ts string) time.Time {
-	sec, frac, _ := strings.Cut(ts, ".")
-	s, _ := strconv.ParseInt(sec, 10, 64)
-	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
-	return time.Unix(s, us*1000).UTC()
 }

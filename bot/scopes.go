@@ -1,5 +1,10 @@
 package bot
 
+import (
+	"maps"
+	"slices"
+)
+
 // methodScopes maps each method of API to the Slack Web API method it calls
 // and the bot scope that method needs ("" when none). The manifest's bot
 // scopes must be exactly the union of these plus slashScopes; a test
@@ -30,6 +35,25 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 // INCIDENTS_CHANNEL without first being invited there.
 var extraScopes = []string{"commands", "chat:write.public"}
 
+// eventScopes maps each Events API subscription the bot reads to the bot
+// scope Slack delivers it under. Messages (and their edits and
+// deletions) in public channels feed the alert channels and the record
+// of incident channels; pins and reactions feed that record too (a pin or
+// the key emoji marks a key event in the postmortem draft). The
+// manifest's bot_events must be exactly these.
+var eventScopes = map[string]string{
+	"message.channels": "channels:history",
+	"reaction_added":   "reactions:read",
+	"reaction_removed": "reactions:read",
+	"pin_added":        "pins:read",
+	"pin_removed":      "pins:read",
+}
+
+// BotEvents are the Events API subscriptions the code reads, sorted.
+func BotEvents() []string {
+	return slices.Sorted(maps.Keys(eventScopes))
+}
+
 // RequiredScopes is the bot scope set the code needs.
 func RequiredScopes() []string {
 	seen := map[string]bool{}
@@ -45,6 +69,9 @@ func RequiredScopes() []string {
 	}
 	for _, s := range extraScopes {
 		add(s)
+	}
+	for _, e := range BotEvents() {
+		add(eventScopes[e])
 	}
 	return out
 }

@@ -59,9 +59,10 @@ func TestManifestScopesMatchCode(t *testing.T) {
 	if !m.Settings.SocketMode || !m.Settings.Interactivity.IsEnabled {
 		t.Errorf("manifest must enable socket mode and interactivity")
 	}
-	// Alert channels are read from message events (ALERT_CHANNELS).
-	if !slices.Equal(m.Settings.Events.Bot, []string{"message.channels"}) {
-		t.Errorf("manifest bot events = %v, want [message.channels]", m.Settings.Events.Bot)
+	// Alert channels are read from message events (ALERT_CHANNELS);
+	// incident channels are recorded from messages, pins and reactions.
+	if got := slices.Sorted(slices.Values(m.Settings.Events.Bot)); !slices.Equal(got, BotEvents()) {
+		t.Errorf("manifest bot events = %v, code reads %v", got, BotEvents())
 	}
 	// should_escape makes Slack send mentions as <@U…|name>, which the
 	// commander command relies on.

@@ -122,6 +122,7 @@ func (l *Listener) handle(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeHello:
 		l.setConnected(true)
 		l.log.Info("socket mode connected")
+		l.app.heard(ctx) // events Slack could not deliver meanwhile may be lost
 	case socketmode.EventTypeConnectionError:
 		l.setConnected(false)
 		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
@@ -145,8 +146,9 @@ func (l *Listener) handle(ctx context.Context, evt socketmode.Event) {
 }
 
 // envelope answers a request-bearing envelope. What needs no work (help,
-// a parse error, a form with mistakes, an event for no alert channel) is
-// answered in the acknowledgement at once; what needs work is
+// a parse error, a form with mistakes, an event neither an alert nor a
+// change to a channel's messages) is answered in the acknowledgement at
+// once; what needs work is
 // acknowledged once the inbox has stored it. A redelivered envelope is
 // stored once and acknowledged again.
 func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
@@ -171,7 +173,7 @@ func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 			failed = slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(data.View): notRecordedText})
 		}
 	case slackevents.EventsAPIEvent:
-		work = l.isAlert(data)
+		work = l.isAlert(data) || l.app.capturing(data)
 	}
 	if !req.AcceptsResponsePayload {
 		payload, failed = nil, nil
@@ -202,8 +204,8 @@ func (l *Listener) envelope(ctx context.Context, evt socketmode.Event) {
 // notRecordedText answers a request the store could not take.
 const notRecordedText = ":warning: I could not record that (my database is not answering), so nothing was done. Please try again in a minute."
 
-// isAlert says whether an event is a message in an alert channel, the
-// only events with work to do.
+// isAlert says whether an event is a message in an alert channel (the
+// other events with work to do change an incident channel: capture.go).
 func (l *Listener) isAlert(ev slackevents.EventsAPIEvent) bool {
 	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
 	return ok && l.app.triage.isAlertChannel(msg.Channel)
@@ -257,6 +259,11 @@ func slashAck(cmd slack.SlashCommand) (any, bool) {
 	c := p.Command
 	if c.Verb == VerbHelp {
 		return ephemeralAck{"ephemeral", HelpText()}, false
+	}
+	if c.Verb == VerbChanges {
+		// CloudTrail is read at two calls a second per account and region:
+		// say something is happening.
+		return ephemeralAck{"ephemeral", fmt.Sprintf(":hourglass_flowing_sand: Reading CloudTrail for the changes of the last %s…", windowText(c.Window))}, true
 	}
 	if c.Verb == VerbStart && c.Text != "" {
 		sev := c.Severity

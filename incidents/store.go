@@ -18,7 +18,8 @@ import (
 //
 // Store is what an adapter implements; each part of the bot depends only
 // on the role it uses: the Service on ServiceStore, the bot's inbox on
-// Inbox, the alert router on its own read port, actions on Locks.
+// Inbox, the alert router on its own read port, actions on Locks, the
+// Transcript on ChannelLog.
 type Store interface {
 	IncidentStore
 	Outbox
@@ -26,6 +27,7 @@ type Store interface {
 	AlertLog
 	Claims
 	Locks
+	ChannelLog
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	Close() error

@@ -2,7 +2,6 @@ package slacktest
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 )
 
@@ -207,12 +206,5 @@ func (s *Server) IntegrationMessage(channel, botID, username, text string, attac
 	if len(attachments) > 0 {
 		event["attachments"] = attachments
 	}
-	s.eventSeq++
-	return map[string]any{
-		"token": verificationToken, "team_id": s.opts.TeamID, "api_app_id": s.opts.AppID, "event": event,
-		"type": "event_callback", "event_id": fmt.Sprintf("Ev%08d", s.eventSeq), "event_time": s.now().Unix(),
-		"authorizations": []map[string]any{{"enterprise_id": nil, "team_id": s.opts.TeamID, "user_id": s.opts.BotUserID,
-			"is_bot": true, "is_enterprise_install": false}},
-		"is_ext_shared_channel": false, "event_context": "4-" + ts,
-	}
+	return s.eventPayloadLocked(event)
 }

@@ -13,11 +13,11 @@ import (
 	"github.com/incident-bot/incident-bot/playbooks/actions/pgaction"
 )
 
-// actionRegistry registers every action this build can run. Building it
-// makes no network call.
-func actionRegistry(getenv func(string) string) (*actions.Registry, error) {
+// actionRegistry registers every action this build can run, the AWS
+// ones on clients. Building it makes no network call.
+func actionRegistry(getenv func(string) string, clients *awsactions.Clients) (*actions.Registry, error) {
 	reg := actions.NewRegistry()
-	if err := awsactions.Register(reg, awsactions.NewClients(awsactions.Options{})); err != nil {
+	if err := awsactions.Register(reg, clients); err != nil {
 		return nil, err
 	}
 	if err := pgaction.Register(reg, getenv); err != nil {
@@ -42,8 +42,10 @@ func (s storeLocks) TryLock(ctx context.Context, name string) (func(), bool, err
 }
 
 // loadExecutor reads TARGETS_FILE; without one, actions are off (their
-// buttons say why) and the executor is nil.
-func loadExecutor(cfg Config, store incidents.Locks) (*actions.Executor, error) {
+// buttons say why) and the executor is nil. The AWS actions run on
+// clients, which the changes reader shares (one client cache, and one
+// pace for CloudTrail).
+func loadExecutor(cfg Config, store incidents.Locks, clients *awsactions.Clients) (*actions.Executor, error) {
 	if cfg.TargetsFile == "" {
 		return nil, nil
 	}
@@ -54,7 +56,7 @@ func loadExecutor(cfg Config, store incidents.Locks) (*actions.Executor, error) 
 	if err := targets.CheckEnv(cfg.Getenv); err != nil {
 		return nil, err
 	}
-	reg, err := actionRegistry(cfg.Getenv)
+	reg, err := actionRegistry(cfg.Getenv, clients)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +66,7 @@ func loadExecutor(cfg Config, store incidents.Locks) (*actions.Executor, error) 
 // iamPolicy prints the least-privilege IAM policy for the registered
 // actions (deploy/aws/iam-policy.json is this output).
 func iamPolicy(getenv func(string) string, stdout, stderr io.Writer) int {
-	reg, err := actionRegistry(getenv)
+	reg, err := actionRegistry(getenv, awsactions.NewClients(awsactions.Options{}))
 	if err != nil {
 		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
 		return 1

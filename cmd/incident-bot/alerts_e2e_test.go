@@ -124,11 +124,11 @@ func TestAlertOpensIncident(t *testing.T) {
 			if n := strings.Count(strings.Join(texts(h.posts(inc.ChannelID)), "\n"), "Opened automatically"); n != 1 {
 				t.Errorf("the alert was introduced %d times", n)
 			}
-			// The postmortem draft knows when monitoring first alerted (the
+			// The postmortem draft names the first alert and its sender (the
 			// second instance, firing since 09:40).
 			var out, errb bytes.Buffer
 			if code := run(context.Background(), []string{"postmortem", "--incident", "1"}, func(k string) string { return h.env[k] }, &out, &errb); code != 0 ||
-				!strings.Contains(out.String(), "Monitoring alerted at 2026-01-06 09:40 UTC (alertmanager: BlackBox probe failure (https://www.example.org/))") {
+				!strings.Contains(out.String(), "alertmanager at 2026-01-06 09:40 UTC (alertmanager: BlackBox probe failure (https://www.example.org/))") {
 				t.Errorf("postmortem: exit %d %s\n%s", code, errb.String(), out.String())
 			}
 		})

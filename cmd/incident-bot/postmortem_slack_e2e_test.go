@@ -8,15 +8,18 @@ import (
 	"github.com/incident-bot/incident-bot/bot/slacktest"
 )
 
-// /incident postmortem reads the real channel through the fake Slack's
-// paginated history and replies, and uploads the draft as a file with a
-// bookmark; running it again replaces the draft and keeps one bookmark.
+// /incident postmortem reads what the bot did not hear (here: all that
+// was said while it was stopped) through the fake Slack's paginated
+// history and replies, and uploads the draft as a file with a bookmark;
+// running it again replaces the draft and keeps one bookmark.
 func TestPostmortemThroughSlack(t *testing.T) {
 	h := newHarness(t, "sqlite", nil)
 	h.slack.AddUser("U0CAROL001", "carol")
 	_, ch := h.declare(rita, "start sev1 Users see 502 errors", "Users see 502 errors")
+	h.stop()
 	// A channel longer than one history page (200), with a thread, an
-	// edit, a pin, a key reaction, a file and an action item.
+	// edit, a pin, a key reaction, a file and an action item, said while
+	// the bot was stopped: no event of it reached the bot.
 	for i := range 230 {
 		h.slack.AddMessage(ch.ID, bob, "checking pod "+string(rune('a'+i%26)), "")
 	}
@@ -33,6 +36,7 @@ func TestPostmortemThroughSlack(t *testing.T) {
 	h.slack.React(ch.ID, key, bob, "key")
 	h.slack.AddFile(ch.ID, bob, "errors.png")
 	h.slack.AddMessage(ch.ID, bob, "action: add a canary stage <@U0CAROL001>", "", slacktest.At(time.Now().Add(time.Minute)))
+	h.start()
 	h.slash(rita, ch.ID, "resolve rolled back")
 	h.messageContaining(ch.ID, "*resolved*")
 

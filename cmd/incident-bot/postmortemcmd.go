@@ -91,7 +91,7 @@ func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem
 		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
 		return 1
 	}
-	in := postmortem.Inputs{Record: store}
+	in := postmortem.Inputs{Record: store, Changes: changesFromTargets(cfg, stderr)}
 	if cat, err := playbooks.Load(cfg.PlaybooksDir); err == nil {
 		in.Runbooks = cat.Causes
 	}

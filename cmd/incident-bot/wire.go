@@ -17,7 +17,9 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerting"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/incidents/postmortem"
 	"github.com/incident-bot/incident-bot/playbooks"
+	awsactions "github.com/incident-bot/incident-bot/playbooks/actions/aws"
 )
 
 // NewMain wires every part. Nothing is listening yet.
@@ -66,12 +68,21 @@ func NewMain(ctx context.Context, cfg Config, log *zap.Logger) (_ *Main, err err
 // domain builds the service, the Slack side (app) and the outbox that
 // joins them.
 func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Client, hc *http.Client, botUser string, metrics *bot.Metrics, alertMetrics *alerting.Metrics) (*bot.App, error) {
-	exec, err := loadExecutor(cfg, m.store)
+	clients := awsactions.NewClients(awsactions.Options{})
+	exec, err := loadExecutor(cfg, m.store, clients)
 	if err != nil {
 		return nil, fmt.Errorf("TARGETS_FILE: %w", err)
 	}
+	var changes postmortem.Changes // nil without a targets file: nothing says where to read
+	if exec != nil {
+		changes = cloudTrailChanges{clients: clients, targets: exec.Targets()}
+	}
 	m.svc, err = incidents.NewService(incidents.ServiceOptions{Store: m.store, Clock: cfg.Clock, NewID: cfg.NewID, Policy: cfg.Timers,
 		BotUser: botUser, AnyoneMayChange: cfg.AnyoneMayChange})
+	if err != nil {
+		return nil, err
+	}
+	transcript, err := m.newTranscript(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +90,8 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 		Service: m.svc, API: client, HTTP: hc, Logger: m.log, Metrics: metrics,
 		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
 		BotUserID: botUser, Catalog: catalog, Executor: exec,
-		KeyEmoji: cfg.KeyEmoji, PostmortemGap: cfg.PostmortemGap, AutoPostmortem: cfg.AutoPostmortem,
+		KeyEmoji: cfg.KeyEmoji, PostmortemGap: cfg.PostmortemGap, AutoPostmortem: cfg.AutoPostmortem, Changes: changes,
+		Transcript: transcript,
 	})
 	if err != nil {
 		return nil, err

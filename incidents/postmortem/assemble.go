@@ -231,13 +231,7 @@ func (a *assembly) channel(ch *Channel) {
 			a.addAuthor(m.User) // other bots (alerts) are narrated, not authors
 		}
 		text := m.Text
-		if itemPrefix.MatchString(text) {
-			owner := m.User
-			if mm := mention.FindStringSubmatch(text); mm != nil {
-				owner = mm[1]
-			}
-			a.d.Items = append(a.d.Items, Item{Owner: a.name(owner), Text: readable(itemPrefix.ReplaceAllString(text, ""), a.name)})
-		}
+		a.items(m)
 		for _, f := range m.Files {
 			text += fmt.Sprintf(" [file: %s](%s)", f.Name, f.URL)
 		}
@@ -255,6 +249,25 @@ func (a *assembly) channel(ch *Channel) {
 			ts:    m.TS, th: m.ThreadTS,
 			auto: isAlertPost(m, a.bots), // an alert bot's repeats are not people at work
 		})
+	}
+}
+
+// items reads the action items of a message: every line that starts
+// "action:" or "todo:", owned by whoever it mentions, else its writer.
+func (a *assembly) items(m Message) {
+	for _, line := range strings.Split(m.Text, "\n") {
+		if !itemPrefix.MatchString(line) {
+			continue
+		}
+		owner := m.User
+		if mm := mention.FindStringSubmatch(line); mm != nil {
+			owner = mm[1]
+		}
+		text := itemPrefix.ReplaceAllString(line, "")
+		if loc := mention.FindStringIndex(text); loc != nil && loc[0] == 0 { // "action: @ann do x": ann is the owner column
+			text = strings.TrimSpace(text[loc[1]:])
+		}
+		a.d.Items = append(a.d.Items, Item{Owner: a.name(owner), Text: readable(text, a.name)})
 	}
 }
 

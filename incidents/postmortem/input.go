@@ -19,7 +19,7 @@ type Message struct {
 	BotID     string    // set for bot messages
 	Name      string    // the sender's name when User cannot give one (a bot's username)
 	Subtype   string    // "", "channel_join", "bot_message", "thread_broadcast", …
-	Text      string    // latest text (edits applied)
+	Text      string    // latest text (edits applied), as Slack writes it: escaped, mentions as <@U…>
 	ThreadTS  string    // set on replies (and on a thread's parent)
 	Edited    bool
 	Pinned    bool
@@ -51,6 +51,12 @@ type Channel struct {
 	// BotUserIDs are the incident bot's own user IDs: its reminders and
 	// notices are counted, not narrated.
 	BotUserIDs []string
+	// HistoryCalls counts the calls made to Slack's history (history and
+	// replies pages) to read what the bot did not record as it happened:
+	// 0 when it heard everything. HistoryMissing says why a stretch it
+	// did not hear could not be read; "" when all were.
+	HistoryCalls   int
+	HistoryMissing string
 }
 
 // LastRunbook is the title and likely causes of the last runbook posted

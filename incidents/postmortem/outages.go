@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -63,16 +64,20 @@ func isAlertPost(m Message, ours map[string]bool) bool {
 // DOWN: TSS production (https://…) - Reason: …" is about "TSS production".
 func subjectOf(title string) string {
 	s := title
-	if _, after, ok := strings.Cut(s, ": "); ok && strings.Contains(strings.ToLower(s[:len(s)-len(after)]), "is ") {
+	if head, after, ok := strings.Cut(s, ": "); ok && stateHead.MatchString(head) {
 		s = after
 	}
-	for _, cut := range []string{" - ", " ("} {
+	for _, cut := range []string{" - ", " (", `" in `} {
 		if i := strings.Index(s, cut); i > 0 {
-			s = s[:i]
+			s = s[:i+len(cut)-len(strings.TrimLeft(cut, `"`))]
 		}
 	}
-	return txt.Clip(strings.TrimSpace(s), 120)
+	return txt.Clip(strings.Trim(strings.TrimSpace(s), `"`), 120)
 }
+
+// stateHead is the state an alert title starts with: "Monitor is DOWN",
+// "ALARM", "[FIRING:1]", "OK".
+var stateHead = regexp.MustCompile(`(?i)^\s*(monitor is \w+|alarm|ok|insufficient_data|\[(firing|resolved)(:\d+)?\].*|firing|resolved)\s*$`)
 
 // impact says what the outages add up to, each with its window:
 // "3h 4m in 2 outages (Uptime Robot): TSS production 11:45–14:15, 15:31–16:05".
@@ -80,22 +85,42 @@ func impact(os []outage, loc *time.Location) (string, time.Duration) {
 	if len(os) == 0 {
 		return "", 0
 	}
-	var total time.Duration
 	var parts []string
 	open := false
 	for _, o := range os {
 		end := "not back in the channel's record"
 		if !o.to.IsZero() {
-			total += o.to.Sub(o.from)
 			end = clock(o.to, loc, false)
 		} else {
 			open = true
 		}
 		parts = append(parts, fmt.Sprintf("%s %s–%s", o.subject, clock(o.from, loc, false), end))
 	}
+	total := downTime(os)
 	s := fmt.Sprintf("%s down in %d outage(s), from %s's DOWN and UP posts: %s", txt.Duration(total), len(os), os[0].sender, strings.Join(parts, "; "))
 	if open {
 		s += " (one never recovered in the channel: its length is not counted)"
 	}
 	return s, total
+}
+
+// downTime is how long at least one condition was down: overlapping
+// outages (two alarms on one server) count once.
+func downTime(os []outage) time.Duration {
+	var total time.Duration
+	var until time.Time    // the end of the stretch counted so far
+	for _, o := range os { // in order of their start
+		if o.to.IsZero() {
+			continue
+		}
+		from := o.from
+		if from.Before(until) {
+			from = until
+		}
+		if o.to.After(from) {
+			total += o.to.Sub(from)
+			until = o.to
+		}
+	}
+	return total
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Alerts/Keys", testAlertKeys},
 		{"Alerts/Cards", testTriageCards},
 		{"Alerts/StillFiring", testStillFiring},
+		{"ChannelLog", testChannelLog},
 		{"TryLock", testTryLock},
 		{"Ping", testPing},
 	}

@@ -14,4 +14,7 @@ func TestExampleTargetsFile(t *testing.T) {
 	if tg.Guardrails.Timeout.Seconds() != 45 || tg.Limits().MaxScale != 15 {
 		t.Fatalf("guardrails = %+v", tg.Guardrails)
 	}
+	if n := len(tg.ChangeServices()); n != len(defaultChangeServices) {
+		t.Fatalf("changes.services = %d services, want the %d default ones", n, len(defaultChangeServices))
+	}
 }

@@ -24,6 +24,9 @@ type Targets struct {
 	Services   map[string]*Service  `yaml:"services"`
 	Databases  map[string]*Database `yaml:"databases"`
 	Guardrails Guardrails           `yaml:"guardrails"`
+	// Changes says which services' CloudTrail changes are read
+	// (changes.go); the default ones when unset.
+	Changes ChangesConfig `yaml:"changes"`
 }
 
 // Service maps a service name to its AWS resources. Only the fields an
@@ -173,6 +176,7 @@ func (t *Targets) validate(file string, root *yaml.Node) error {
 	t.validateServices(root, bad)
 	t.validateDatabases(root, bad)
 	t.validateGuardrails(root, bad)
+	t.validateChanges(root, bad)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))
 	}
@@ -198,6 +202,7 @@ func (t *Targets) validateServices(root *yaml.Node, bad problemFunc) {
 		if s.Region == "" {
 			bad(keyLine(root, "services", name), "service %s has no region (set region: at the top or on the service)", name)
 		}
+		validateRole(s.RoleARN, "service "+name, keyLine(root, "services", name, "role_arn"), bad)
 		for _, id := range s.EC2Instances {
 			// Checked here, not at 3 a.m.: a mistyped ID would make
 			// ec2.start_instance refuse an instance that is really the service's.
@@ -224,6 +229,7 @@ func (t *Targets) validateDatabases(root *yaml.Node, bad problemFunc) {
 		if d.Region == "" {
 			d.Region = t.Region
 		}
+		validateRole(d.RoleARN, "database "+name, keyLine(root, "databases", name, "role_arn"), bad)
 		for _, fe := range d.envFields() {
 			field, env := fe[0], fe[1]
 			if env != "" && !envRE.MatchString(env) {

@@ -24,11 +24,15 @@ type message struct {
 // rawMessage is one entry of a day file (only the fields the reader uses;
 // the rest — blocks, replies, reply_users, root, … — is ignored).
 type rawMessage struct {
-	Type     string `json:"type"`
-	Subtype  string `json:"subtype"`
-	TS       string `json:"ts"`
-	User     string `json:"user"`
-	BotID    string `json:"bot_id"`
+	Type       string `json:"type"`
+	Subtype    string `json:"subtype"`
+	TS         string `json:"ts"`
+	User       string `json:"user"`
+	BotID      string `json:"bot_id"`
+	Username   string `json:"username"` // an integration's name ("Uptime Robot")
+	BotProfile *struct {
+		Name string `json:"name"`
+	} `json:"bot_profile"`
 	Text     string `json:"text"`
 	ThreadTS string `json:"thread_ts"`
 	// Edited is {"user","ts"} on an edited message; only its presence
@@ -96,7 +100,11 @@ func convert(r rawMessage) (message, error) {
 		Text:     r.Text,
 		ThreadTS: r.ThreadTS,
 		Edited:   len(r.Edited) > 0 && !bytes.Equal(bytes.TrimSpace(r.Edited), []byte("null")),
+		Name:     r.Username,
 	}, pinnedTo: r.PinnedTo}
+	if m.Name == "" && r.BotProfile != nil {
+		m.Name = r.BotProfile.Name
+	}
 	for _, a := range r.Attachments {
 		if m.Color == "" {
 			m.Color = a.Color

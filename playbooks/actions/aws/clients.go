@@ -60,6 +60,7 @@ type Clients struct {
 	now  func() time.Time
 	opts []func(*middleware.Stack) error
 	dns  dnsConfig
+	pace *pacer // CloudTrail's LookupEvents, per account and region
 
 	mu    sync.Mutex
 	cache map[clientKey]*apis
@@ -95,7 +96,7 @@ func NewClients(opts Options) *Clients {
 	if now == nil {
 		now = time.Now
 	}
-	return &Clients{now: now, opts: opts.APIOptions, dns: newDNSConfig(opts.Resolver), cache: map[clientKey]*apis{}}
+	return &Clients{now: now, opts: opts.APIOptions, dns: newDNSConfig(opts.Resolver), pace: newPacer(), cache: map[clientKey]*apis{}}
 }
 
 // get returns the clients for region, assuming role when it is set.

@@ -6,32 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
 	"github.com/incident-bot/incident-bot/internal/txt"
 )
-
-// change is one write to S3, CloudFront or Route 53, as people read it.
-type change struct {
-	id      string
-	at      time.Time
-	who     string
-	what    string
-	where   string // "console", or the client's user agent
-	console bool
-	failed  string // the error code and message, when the call failed
-}
-
-func (c change) row() string {
-	row := fmt.Sprintf("%s — %s — %s — %s", c.at.UTC().Format("2006-01-02 15:04:05 UTC"), c.who, c.what, c.where)
-	if c.failed != "" {
-		row += " — FAILED " + c.failed
-	}
-	return row
-}
 
 // trailRecord is the part of a CloudTrail record (the event's
 // CloudTrailEvent, a JSON string) that says who acted, from where, and on
@@ -54,26 +34,36 @@ type trailRecord struct {
 	ReadOnly      *bool          `json:"readOnly"`
 	FromConsole   string         `json:"sessionCredentialFromConsole"` // "true" or absent
 	RequestParams map[string]any `json:"requestParameters"`
+	Account       string         `json:"recipientAccountId"`
 }
 
-// parseChange reads an event; write is false for a read-only call.
-// LookupEvents' own ReadOnly ("true"/"false") decides, else the record's.
-func parseChange(e types.Event, label string) (c change, write bool) {
+// parseChange reads an event recorded in region; write is false for a
+// read-only call. LookupEvents' own ReadOnly ("true"/"false") decides,
+// else the record's.
+func parseChange(e types.Event, label, region string) (c Change, write bool) {
 	var rec trailRecord
 	_ = json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec) // a bad record still shows what the event has
 	switch ro := aws.ToString(e.ReadOnly); {
 	case ro == "true", ro == "" && rec.ReadOnly != nil && *rec.ReadOnly:
-		return change{}, false
+		return Change{}, false
 	}
-	c = change{
-		id:   aws.ToString(e.EventId),
-		at:   aws.ToTime(e.EventTime),
-		who:  who(rec, aws.ToString(e.Username)),
-		what: what(e, rec, label),
+	c = Change{
+		ID:      aws.ToString(e.EventId),
+		At:      aws.ToTime(e.EventTime),
+		Account: rec.Account,
+		Region:  region,
+		Service: label,
+		Event:   aws.ToString(e.EventName),
+		On:      actedOn(e, rec),
+		Who:     who(rec, aws.ToString(e.Username)),
+		Console: fromConsole(rec),
+		Link:    eventLink(region, aws.ToString(e.EventId)),
 	}
-	c.where, c.console = whereFrom(rec)
+	if !c.Console && rec.UserAgent != "" {
+		c.UserAgent, c.Agent = txt.Clip(rec.UserAgent, 120), agentOf(rec.UserAgent)
+	}
 	if rec.ErrorCode != "" {
-		c.failed = strings.TrimSuffix(rec.ErrorCode+": "+txt.Clip(rec.ErrorMessage, 200), ": ")
+		c.Failed = strings.TrimSuffix(rec.ErrorCode+": "+txt.Clip(rec.ErrorMessage, 200), ": ")
 	}
 	return c, true
 }
@@ -110,30 +100,20 @@ func who(rec trailRecord, username string) string {
 	return name
 }
 
-// whereFrom tells a change made in the console from one made by a
-// program, which shows its user agent (Terraform's begins
-// "APN/1.0 HashiCorp/1.0 Terraform/"). Through the console's own proxy
+// fromConsole tells a change made in the console from one made by a
+// program, which shows its user agent. Through the console's own proxy
 // CloudTrail writes "AWS Internal" instead of the browser's agent.
-func whereFrom(rec trailRecord) (string, bool) {
+func fromConsole(rec trailRecord) bool {
 	ua := rec.UserAgent
-	if rec.FromConsole == "true" || strings.Contains(ua, "console.amazonaws.com") || strings.Contains(ua, "AWS Internal") {
-		return "console", true
-	}
-	if ua == "" {
-		return "unknown client", false
-	}
-	ua = txt.Clip(ua, 120)
-	if strings.Contains(ua, "Terraform/") {
-		return "Terraform: " + ua, false
-	}
-	return ua, false
+	return rec.FromConsole == "true" || strings.Contains(ua, "console.amazonaws.com") || strings.Contains(ua, "AWS Internal")
 }
 
-// what is the call and the names it acted on: the event's resources,
-// and from the request the bucket, the distribution and its origins (the
-// TSS outage was CloudFront reading the wrong bucket), or the hosted zone
-// and the records changed.
-func what(e types.Event, rec trailRecord, label string) string {
+// actedOn is what a call acted on: the event's resources, and from the
+// request the bucket, the distribution and its origins (the TSS outage
+// was CloudFront reading the wrong bucket), the hosted zone and the
+// records changed, or for other services the names their requests
+// commonly carry.
+func actedOn(e types.Event, rec trailRecord) []string {
 	var names []string
 	add := func(s string) {
 		if s != "" && !slices.Contains(names, s) {
@@ -146,6 +126,7 @@ func what(e types.Event, rec trailRecord, label string) string {
 	p := rec.RequestParams
 	add(str(p["bucketName"]))
 	switch aws.ToString(e.EventSource) {
+	case "s3.amazonaws.com":
 	case "cloudfront.amazonaws.com":
 		add(str(p["id"]))
 		if o := originsChanged(p); o != "" {
@@ -158,13 +139,18 @@ func what(e types.Event, rec trailRecord, label string) string {
 		for _, r := range recordChanges(p) {
 			add(r)
 		}
+	default:
+		for _, k := range requestNames {
+			add(str(p[k]))
+		}
 	}
-	line := label + " " + aws.ToString(e.EventName)
-	if len(names) > 0 {
-		line += " " + strings.Join(names, ", ")
-	}
-	return line
+	return names
 }
+
+// requestNames are the request parameters that name what a call of the
+// other services acted on, when CloudTrail lists no resources.
+var requestNames = []string{"cluster", "service", "dBInstanceIdentifier", "dBClusterIdentifier", "loadBalancerArn",
+	"targetGroupArn", "listenerArn", "certificateArn", "name", "secretId", "roleName", "userName", "policyArn", "groupId", "functionName"}
 
 // originsChanged lists a distribution config's origins as domain+path.
 func originsChanged(p map[string]any) string {

@@ -282,22 +282,25 @@ func TestRecentChangesCap(t *testing.T) {
 	s := loadTrailSample(t)
 	tf := trailPages(t, s)[1][1] // the Terraform change
 	var mu sync.Mutex
-	pages := 0
+	asked := map[string]bool{} // the pages asked for, by token: an SDK retry asks one again
 	fakeJSON(t, map[string]func(map[string]any) (any, error){
 		"CloudTrail_20131101.LookupEvents": func(in map[string]any) (any, error) {
 			attr := in["LookupAttributes"].([]any)[0].(map[string]any)
 			if attr["AttributeValue"] != "s3.amazonaws.com" {
 				return map[string]any{"Events": []any{}}, nil
 			}
+			token, _ := in["NextToken"].(string)
+			page := 0
+			fmt.Sscanf(token, "page-%d", &page)
 			mu.Lock()
-			defer mu.Unlock()
+			asked[token] = true
+			mu.Unlock()
 			var events []any
 			for i := range 50 {
-				n := pages*50 + i
+				n := page*50 + i
 				events = append(events, variant(t, tf, map[string]any{"EventId": fmt.Sprint("tf-", n), "EventTime": epoch(trailNow.Add(-time.Duration(n) * time.Second))}, func(map[string]any) {}))
 			}
-			pages++
-			return map[string]any{"Events": events, "NextToken": fmt.Sprint("page-", pages)}, nil
+			return map[string]any{"Events": events, "NextToken": fmt.Sprint("page-", page+1)}, nil
 		},
 	})
 	f := fixtureAt(t, func(o *Options) { o.Now = func() time.Time { return trailNow } })
@@ -305,8 +308,8 @@ func TestRecentChangesCap(t *testing.T) {
 	if want := "200 changes in the last 6 hours, 0 from the console (the newest 200 shown)"; res.Summary != want {
 		t.Errorf("summary %q, want %q", res.Summary, want)
 	}
-	if pages != 4 || len(res.Sections[0].Rows) != 200 {
-		t.Errorf("read %d pages, %d rows; want 4 and 200", pages, len(res.Sections[0].Rows))
+	if len(asked) != 4 || len(res.Sections[0].Rows) != 200 {
+		t.Errorf("read %d pages, %d rows; want 4 and 200", len(asked), len(res.Sections[0].Rows))
 	}
 	contains(t, "notes", res.Text(), "Not read to the start of the window (too many events): S3 in us-east-1")
 	contains(t, "notes", res.Text(), "Looked up in CloudTrail in us-east-1.")
