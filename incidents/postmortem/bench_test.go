@@ -8,8 +8,9 @@ import (
 )
 
 // BenchmarkAssemble20k assembles and renders a 20,000-message channel
-// (a fifth of them thread replies, some edited, pinned, with files) and
-// 500 recorded events. Targets: under 1 s of CPU and 200 MB of memory.
+// (a fifth of them thread replies, some edited, pinned, with files), 500
+// recorded events and 2,000 CloudTrail changes. Targets: under 1 s of
+// CPU and 200 MB of memory.
 func BenchmarkAssemble20k(b *testing.B) {
 	inc, events, ch := realistic()
 	inc.ResolvedAt = t0.Add(48 * time.Hour)
@@ -37,12 +38,17 @@ func BenchmarkAssemble20k(b *testing.B) {
 		}
 		ch.Messages = append(ch.Messages, m)
 	}
+	var changes []Change
+	for i := range 2_000 {
+		changes = append(changes, Change{At: t0.Add(time.Duration(i) * 80 * time.Second), Who: "rita (role OpsAdmin)", Console: i%3 == 0,
+			Agent: "Terraform 1.9.8", What: fmt.Sprintf("PutBucketPolicy on bucket-%d", i), Link: "https://console.aws.amazon.com/cloudtrailv2/"})
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	before := ms.TotalAlloc
 	var size int
 	for b.Loop() {
-		size = len(Assemble(inc, events, ch, Options{}).Markdown())
+		size = len(Assemble(inc, events, ch, Options{Changes: changes}).Markdown())
 	}
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.TotalAlloc-before)/float64(b.N)/1e6, "MB-alloc/op")

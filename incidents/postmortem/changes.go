@@ -74,3 +74,22 @@ func (a *assembly) changes(cs []Change, missing string) {
 		a.d.Timeline = append(a.d.Timeline, Entry{At: c.At, Text: c.line(), Who: "CloudTrail", Key: c.Console, order: 2})
 	}
 }
+
+// beforeResolution lists up to five changes made in the console, else by
+// anything, before the incident was resolved, as the five whys' stem.
+func beforeResolution(cs []Change, inc incidents.Incident) []string {
+	var console, other []string
+	for _, c := range cs {
+		if !inc.ResolvedAt.IsZero() && c.At.After(inc.ResolvedAt) {
+			continue
+		}
+		s := c.What + " by " + c.Who
+		if c.Console {
+			console = append(console, s+" (console)")
+		} else {
+			other = append(other, s)
+		}
+	}
+	out := append(console, other...)
+	return out[:min(len(out), 5)]
+}

@@ -186,3 +186,28 @@ func figure(d Draft, label string) string {
 	}
 	return ""
 }
+
+// Changes CloudTrail recorded go in the timeline, fill the silence they
+// explain, become the trigger when they came first, and start the whys.
+func TestChangesInTheDraft(t *testing.T) {
+	inc, evs, ch := realistic()
+	at := inc.DeclaredAt.Add(35 * time.Minute) // inside the 46m silence (23:02–23:48)
+	before := inc.DeclaredAt.Add(-10 * time.Minute)
+	d := Assemble(inc, evs, ch, Options{Location: time.UTC, Changes: []Change{
+		{At: before, Who: "terraform-ci", Agent: "Terraform 1.9.8", What: "UpdateService on web"},
+		{At: at, Who: "rita", Console: true, What: "PutBucketPolicy on media"},
+	}})
+	md := d.Markdown()
+	for _, want := range []string{
+		"AWS change in the console: PutBucketPolicy on media by rita",
+		"the first change recorded before it began: AWS change from Terraform 1.9.8: UpdateService on web by terraform-ci",
+		"changes recorded in the window, a place to start: PutBucketPolicy on media by rita (console); UpdateService on web by terraform-ci",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("draft lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "46m with nothing recorded") {
+		t.Error("the silence the change explains is still a gap")
+	}
+}

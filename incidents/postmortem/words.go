@@ -192,6 +192,10 @@ func whys(inc incidents.Incident, opts Options) []string {
 		first = "??? (the runbook " + opts.Runbook + " suggests: " + strings.Join(opts.LikelyCauses, "; ") + ")"
 	}
 	out := []string{"Why did " + strings.TrimSuffix(inc.Title, ".") + " happen?", "  - " + first}
+	if cs := beforeResolution(opts.Changes, inc); len(cs) > 0 {
+		// What was changed is where the team's own whys started.
+		out = append(out, "  - ??? (changes recorded in the window, a place to start: "+strings.Join(cs, "; ")+")")
+	}
 	for range 4 {
 		out = append(out, "Why?", "  - ???")
 	}
