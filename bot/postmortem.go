@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,7 +31,8 @@ const (
 // pointing at the latest one; it also takes the action items meant for
 // the draft. Its Slack calls: HistoryAPI (conversations.history and
 // .replies, users.info), FilesAPI (files upload, info and delete,
-// bookmarks.add and .edit) and ViewsAPI (the action item form).
+// bookmarks.add and .edit), CanvasesAPI (the channel canvas) and ViewsAPI
+// (the action item form).
 type postmortemDesk struct {
 	*core
 	api      postmortemAPI
@@ -43,12 +45,15 @@ type postmortemDesk struct {
 
 	namesMu sync.Mutex
 	names   map[string]string // user ID → display name, for drafts
+
+	canvasRefused atomic.Bool // a refused canvas was logged at warn level once
 }
 
 // postmortemAPI is the slice of Slack the postmortem desk uses.
 type postmortemAPI interface {
 	HistoryAPI
 	FilesAPI
+	CanvasesAPI
 	ViewsAPI
 }
 
@@ -84,7 +89,8 @@ func (p *postmortemDesk) addItem(ctx context.Context, o Origin, id uuid.UUID, te
 // Postmortem assembles the incident's postmortem draft from its record and
 // its whole channel (threads included) as recorded while it happened
 // (backfill.go), uploads it to the channel as a Markdown file and
-// bookmarks it; a re-run replaces the previous draft.
+// bookmarks it, and offers it as the channel's canvas where the workspace
+// allows canvases; a re-run replaces the previous draft.
 func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	inc, err := p.incidentHere(ctx, o.Channel)
 	if err != nil {
@@ -115,12 +121,14 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	if n := len(prep.Changes); n > 0 {
 		from = fmt.Sprintf("%d messages, %d recorded events and %d AWS changes", len(ch.Messages), len(prep.Events), n)
 	}
-	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %s%s. Fill in the `???`s.",
-		inc.Ref(), from, historyNote(ch)), lastPostmortem(evs))
+	prev := lastPostmortem(evs)
+	canvasID, where := p.canvas(ctx, prep.Incident, md, prev["canvas_id"])
+	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %s%s. Fill in the `???`s. %s.",
+		inc.Ref(), from, historyNote(ch), where), prev)
 	if err != nil {
 		return err
 	}
-	data := map[string]string{"file_id": fileID, "bookmark_id": bookmarkID, "messages": strconv.Itoa(len(ch.Messages))}
+	data := map[string]string{"file_id": fileID, "bookmark_id": bookmarkID, "canvas_id": canvasID, "messages": strconv.Itoa(len(ch.Messages))}
 	if _, err := p.svc.Audit(ctx, inc.ID, o.User, incidents.EventPostmortem, "Postmortem draft posted", data); err != nil {
 		// The draft is in the channel, but the next run would not know to
 		// replace it: say so rather than pretend all is well.

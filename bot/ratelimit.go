@@ -25,6 +25,7 @@ var methodTier = map[string]int{
 	"conversations.join": 50, "views.open": 100, "usergroups.users.list": 20, "users.info": 100,
 	"files.getUploadURLExternal": 100, "files.completeUploadExternal": 100, "files.info": 100, "files.delete": 50,
 	"bookmarks.add": 20, "bookmarks.edit": 20, "auth.test": 100,
+	"conversations.canvases.create": 20, "canvases.edit": 50,
 	// chat.postMessage is limited per channel (below) and, more loosely,
 	// per workspace.
 	"chat.postMessage": 300,

@@ -28,6 +28,8 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 	"DeleteFileContext":                {"files.delete", "files:write"},
 	"AddBookmarkContext":               {"bookmarks.add", "bookmarks:write"},
 	"EditBookmarkContext":              {"bookmarks.edit", "bookmarks:write"},
+	"CreateChannelCanvasContext":       {"conversations.canvases.create", "canvases:write"},
+	"EditCanvasContext":                {"canvases.edit", "canvases:write"},
 }
 
 // extraScopes are needed for reasons other than a method of API:

@@ -24,6 +24,7 @@ type API interface {
 	ViewsAPI
 	HistoryAPI
 	FilesAPI
+	CanvasesAPI
 	UserGroupsAPI
 }
 
@@ -62,6 +63,13 @@ type FilesAPI interface {
 	DeleteFileContext(ctx context.Context, fileID string) error
 	AddBookmarkContext(ctx context.Context, channelID string, params slack.AddBookmarkParameters) (slack.Bookmark, error)
 	EditBookmarkContext(ctx context.Context, channelID, bookmarkID string, params slack.EditBookmarkParameters) (slack.Bookmark, error)
+}
+
+// CanvasesAPI offers the postmortem draft as the incident channel's
+// canvas (conversations.canvases.create, canvases.edit).
+type CanvasesAPI interface {
+	CreateChannelCanvasContext(ctx context.Context, channel string, documentContent slack.DocumentContent, options ...slack.CreateChannelCanvasOption) (string, error)
+	EditCanvasContext(ctx context.Context, params slack.EditCanvasParams) error
 }
 
 // UserGroupsAPI reads who is in a user group (approvers, escalation).
@@ -215,19 +223,21 @@ func SlackErrorCode(err error) string {
 // explanations turns Slack error codes into advice for the person at the
 // keyboard at 3 a.m.
 var explanations = map[string]string{
-	"restricted_action":  "this workspace does not let the app do that; a Slack admin must allow the bot to create channels",
-	"missing_scope":      "the app lacks a permission; reinstall it from deploy/slack/manifest.yaml",
-	"not_in_channel":     "the bot is not a member of that channel; invite it with /invite",
-	"channel_not_found":  "the channel does not exist or the bot cannot see it; invite the bot, or check INCIDENTS_CHANNEL",
-	"is_archived":        "the channel is archived",
-	"ratelimited":        "Slack is rate-limiting the bot; it will try again",
-	"invalid_auth":       "Slack rejected the bot token (SLACK_BOT_TOKEN)",
-	"account_inactive":   "the bot's token was revoked or the app uninstalled",
-	"user_not_found":     "Slack does not know that user",
-	"expired_trigger_id": "the form took too long to open; run the command again",
-	"request_failed":     "Slack could not be reached",
-	"timeout":            "Slack did not answer in time",
-	"internal_error":     "the bot failed on its side; its log has the details",
+	"restricted_action":                        "this workspace does not let the app do that; a Slack admin must allow the bot to create channels",
+	"missing_scope":                            "the app lacks a permission; reinstall it from deploy/slack/manifest.yaml",
+	"not_in_channel":                           "the bot is not a member of that channel; invite it with /invite",
+	"channel_not_found":                        "the channel does not exist or the bot cannot see it; invite the bot, or check INCIDENTS_CHANNEL",
+	"is_archived":                              "the channel is archived",
+	"ratelimited":                              "Slack is rate-limiting the bot; it will try again",
+	"invalid_auth":                             "Slack rejected the bot token (SLACK_BOT_TOKEN)",
+	"account_inactive":                         "the bot's token was revoked or the app uninstalled",
+	"user_not_found":                           "Slack does not know that user",
+	"expired_trigger_id":                       "the form took too long to open; run the command again",
+	"canvas_disabled_user_team":                "canvases are turned off in this workspace",
+	"team_tier_cannot_create_channel_canvases": "the workspace's Slack plan has no channel canvases",
+	"request_failed":                           "Slack could not be reached",
+	"timeout":                                  "Slack did not answer in time",
+	"internal_error":                           "the bot failed on its side; its log has the details",
 }
 
 // DescribeSlackError is "`code` (advice)" for users, as mrkdwn.

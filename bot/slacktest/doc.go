@@ -57,6 +57,12 @@
 //     methods are worded by the fake.
 //   - Bookmarks: only type "link" (invalid_bookmark_type otherwise); the bot may bookmark public
 //     channels it is not in; emoji is not validated and the per-channel limit is not enforced.
+//   - Canvases: conversations.canvases.create makes a channel's one canvas (the bot must be in
+//     the channel: not_in_channel; a second is channel_canvas_already_exists) from markdown
+//     document_content; canvases.edit takes replace (whole canvas), insert_at_start and
+//     insert_at_end, without section_id (the fake has no sections). Canvases lists them with
+//     their edits; they are not files in Files. A workspace that refuses canvases is FailNext
+//     with its code (canvas_disabled_user_team, team_tier_cannot_create_channel_canvases…).
 //   - pins.list and reactions.get cover messages, not files.
 //   - conversations.list takes the types public_channel (the default), private_channel, mpim and
 //     im (the fake has no group DMs; im lists the bot's DMs); any other type is invalid_types. A

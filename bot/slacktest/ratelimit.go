@@ -21,6 +21,7 @@ var methodTiers = map[string]int{
 	"files.getUploadURLExternal": 4, "files.completeUploadExternal": 4, "files.info": 4, "files.delete": 3,
 	"bookmarks.add": 2, "bookmarks.edit": 2, "bookmarks.list": 3, "bookmarks.remove": 2,
 	"pins.list": 2, "reactions.get": 3,
+	"conversations.canvases.create": 2, "canvases.edit": 3,
 }
 
 // chat.postMessage: "1 message per second per channel", with short bursts allowed.

@@ -26,6 +26,7 @@ type store struct {
 	files    map[string]*file    // by ID
 	fileIDs  []string            // creation order
 	uploads  map[string]string   // upload URL secret → file ID, until the upload is completed
+	canvases map[string]*canvas  // by ID
 
 	seq    int            // source of channel, view, DM, file and bookmark IDs
 	lastTS int64          // last timestamp nextTS handed out, in microseconds
@@ -43,6 +44,7 @@ func newStore() store {
 		groups:   map[string][]string{},
 		files:    map[string]*file{},
 		uploads:  map[string]string{},
+		canvases: map[string]*canvas{},
 		usedTS:   map[int64]bool{},
 	}
 }
@@ -68,6 +70,7 @@ type channel struct {
 	messages       []*message // in posting order; see byTS for Slack's order
 	imUser         string     // for a DM: the human on the other side
 	bookmarks      []*bookmark
+	canvas         string // the channel canvas's ID, if it has one
 }
 
 // message is a stored message plus what the exported Message does not carry.

@@ -27,7 +27,7 @@ func methodTable() map[string]method {
 	t := map[string]method{}
 	for _, family := range []map[string]method{
 		authMethods(), conversationMethods(), historyMethods(), chatMethods(), viewMethods(),
-		userMethods(), fileMethods(), bookmarkMethods(), listMethods(),
+		userMethods(), fileMethods(), bookmarkMethods(), canvasMethods(), listMethods(),
 	} {
 		maps.Copy(t, family)
 	}
