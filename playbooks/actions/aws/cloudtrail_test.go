@@ -128,11 +128,12 @@ func fakeTrail(t *testing.T, s trailSample, pages [2][]map[string]any) func() []
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		mu.Lock()
+		mu.Lock() // lookups of different regions arrive at once
 		calls = append(calls, trailCall{region: m[1], in: in})
+		n := len(calls)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("fake-lookup-%d", len(calls)))
+		w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("fake-lookup-%d", n))
 		_ = json.NewEncoder(w).Encode(trailAnswer(t, s, pages, m[1], in))
 	}))
 	t.Cleanup(srv.Close)
