@@ -275,7 +275,7 @@ func TestTeamIncidentsMatch(t *testing.T) {
 		{"sns", snsEnvelope(read("../incidents/alerts/testdata/eventbridge_ec2_state_change_stopped.json")), "ec2-instance-retirement"},
 		{"sns", snsEnvelope(trail), "manual-console-changes"},
 		{"webhook", report, ""},
-		{"uptimerobot", read("../../shared/fixtures/uptimerobot_webhook_up.json"), ""},
+		{"uptimerobot", read("../incidents/alerts/testdata/uptimerobot_webhook_up.json"), ""},
 	} {
 		r, _ := rank(t, c, evalCase{Source: tc.source, Payload: tc.payload})
 		best, ok := r.Best()

@@ -12,7 +12,7 @@ import (
 // playbooks match --source reads a raw payload through the bot's own
 // parser and ranks the playbooks for each alert in it.
 func TestMatchPayloadCLI(t *testing.T) {
-	fixtures := filepath.Join("..", "..", "..", "shared", "fixtures")
+	fixtures := filepath.Join("..", "..", "incidents", "alerts", "testdata") // copies of the shared wire samples
 	run1 := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), append([]string{"playbooks", "match"}, args...), func(string) string { return "" }, &out, &errb)
