@@ -3,14 +3,13 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/postmortem"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // The postmortem draft reads the channel as the bot recorded it while the
@@ -134,11 +133,6 @@ func slackTS(t time.Time) string {
 // tsTime reads a Slack ts ("1767693900.000200") as a time; what is not
 // one (it comes from outside) reads as the zero time.
 func tsTime(ts string) time.Time {
-	sec, frac, _ := strings.Cut(ts, ".")
-	s, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil || s < 0 || s > 1<<40 {
-		return time.Time{}
-	}
-	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
-	return time.Unix(s, us*1000).UTC()
+	t, _ := txt.SlackTS(ts)
+	return t
 }

@@ -1,9 +1,10 @@
 package alerts
 
 import (
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // ChatEvent is a message event from an alert channel, in the fields (and
@@ -60,13 +61,9 @@ func (e ChatEvent) Message(botUser string) (ChatMessage, bool) {
 	return m, true
 }
 
-// chatTime reads a Slack message timestamp ("1700000000.000200").
+// chatTime reads a Slack message timestamp ("1700000000.000200"); what
+// is not one reads as the zero time.
 func chatTime(ts string) time.Time {
-	sec, frac, _ := strings.Cut(ts, ".")
-	s, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil {
-		return time.Time{}
-	}
-	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
-	return time.Unix(s, us*1000).UTC()
+	t, _ := txt.SlackTS(ts)
+	return t
 }

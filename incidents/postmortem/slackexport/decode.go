@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/incident-bot/incident-bot/incidents/postmortem"
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // message is a decoded export message: the neutral message plus what Read
@@ -147,41 +146,8 @@ func convert(r rawMessage) (message, error) {
 	return m, nil
 }
 
-// maxTSSeconds is 9999-12-31T23:59:59Z: anything later is not a Slack ts.
-const maxTSSeconds = 253402300799
-
-// parseTS parses a Slack ts ("1767693900.000200": Unix seconds, a dot,
-// microseconds) as a UTC time.
-func parseTS(ts string) (time.Time, error) {
-	if ts == "" {
-		return time.Time{}, errors.New(`no "ts"`)
-	}
-	secs, frac, dot := strings.Cut(ts, ".")
-	if !allDigits(secs) || len(secs) > 12 || dot && !allDigits(frac) || len(frac) > 9 {
-		return time.Time{}, fmt.Errorf("ts %q is not <seconds>.<fraction>", ts)
-	}
-	sec, err := strconv.ParseInt(secs, 10, 64)
-	if err != nil || sec > maxTSSeconds {
-		return time.Time{}, fmt.Errorf("ts %q is out of range", ts)
-	}
-	var nsec int64
-	if frac != "" {
-		nsec, _ = strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
-	}
-	return time.Unix(sec, nsec).UTC(), nil
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// parseTS parses a message's ts; see txt.SlackTS.
+func parseTS(ts string) (time.Time, error) { return txt.SlackTS(ts) }
 
 // sortMessages orders by time, then ts (so equal ts end up adjacent).
 func sortMessages(msgs []message) {
