@@ -37,6 +37,22 @@ func alertmanagerBody(t *testing.T, edit func(alerts []map[string]any) []map[str
 	return string(b)
 }
 
+// onlyIncident waits for the one incident the store holds to have its
+// channel, and returns it.
+func (h *harness) onlyIncident(store incidents.Store) incidents.Incident {
+	h.t.Helper()
+	var inc incidents.Incident
+	h.eventually("incident with a channel", func() bool {
+		list, err := store.List(context.Background(), incidents.ListFilter{})
+		if err != nil || len(list) != 1 || list[0].ChannelID == "" {
+			return false
+		}
+		inc = list[0]
+		return true
+	})
+	return inc
+}
+
 func (h *harness) postAlert(path, body string) int {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, "http://"+h.httpAddr+path, strings.NewReader(body))
@@ -62,15 +78,7 @@ func TestAlertOpensIncident(t *testing.T) {
 			if code := h.postAlert("/alerts/alertmanager", firing); code != 200 {
 				t.Fatalf("firing alert: HTTP %d", code)
 			}
-			var inc incidents.Incident
-			h.eventually("incident with a channel", func() bool {
-				list, err := store.List(context.Background(), incidents.ListFilter{})
-				if err != nil || len(list) != 1 || list[0].ChannelID == "" {
-					return false
-				}
-				inc = list[0]
-				return true
-			})
+			inc := h.onlyIncident(store)
 			if !strings.Contains(inc.Title, "BlackBox probe failure") || inc.Severity != incidents.Sev2 {
 				t.Errorf("incident = %q %v", inc.Title, inc.Severity)
 			}
@@ -275,15 +283,7 @@ func TestCriticalAlertFallsBackToTriage(t *testing.T) {
 	if code := h.postAlert("/alerts/webhook", body); code != 200 {
 		t.Fatalf("alert: HTTP %d", code)
 	}
-	var inc incidents.Incident
-	h.eventually("incident with a channel", func() bool {
-		list, err := store.List(context.Background(), incidents.ListFilter{})
-		if err != nil || len(list) != 1 || list[0].ChannelID == "" {
-			return false
-		}
-		inc = list[0]
-		return true
-	})
+	inc := h.onlyIncident(store)
 	card := h.card(inc.ChannelID)
 	if b := string(card.Blocks); !strings.Contains(b, "Handling critical alerts") || !strings.Contains(b, "no playbook fits this critical alert") {
 		t.Errorf("card = %s", b)
