@@ -78,10 +78,10 @@ func TestCardShowsOverdueReview(t *testing.T) {
 		raw, _ := slack.Blocks{BlockSet: blocks}.MarshalJSON()
 		return string(raw)
 	}
-	if s := render(pb.ReviewBy.AddDate(0, 0, 1)); !strings.Contains(s, "Review overdue") || !strings.Contains(s, pb.ReviewBy.Format(time.DateOnly)) {
+	if s := render(pb.ReviewDue().AddDate(0, 0, 1)); !strings.Contains(s, "Review overdue") || !strings.Contains(s, pb.ReviewDue().Format(time.DateOnly)) {
 		t.Errorf("overdue card lacks the warning: %s", s)
 	}
-	if s := render(pb.ReviewBy.AddDate(0, 0, -1)); strings.Contains(s, "Review overdue") {
+	if s := render(pb.ReviewDue().AddDate(0, 0, -1)); strings.Contains(s, "Review overdue") {
 		t.Errorf("card in date says overdue")
 	}
 }

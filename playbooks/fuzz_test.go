@@ -22,7 +22,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if !idPattern.MatchString(pb.ID) || len([]rune(pb.Title)) > maxTitle || len(pb.Checks) == 0 || pb.ReviewBy.IsZero() {
+		if !idPattern.MatchString(pb.ID) || len([]rune(pb.Title)) > maxTitle || len(pb.Checks) == 0 || pb.ReviewDue().IsZero() {
 			t.Fatalf("accepted an invalid playbook: %+v", pb)
 		}
 	})

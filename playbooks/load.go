@@ -84,7 +84,6 @@ func Parse(file string, data []byte) (Playbook, Problems) {
 	}
 	v := validator{file: file, root: root, reported: w.reported, problems: w.problems}
 	v.playbook(&pb)
-	pb.settleReviewBy()
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
 	return pb, v.problems
 }

@@ -221,8 +221,8 @@ func TestReviewRules(t *testing.T) {
 				t.Fatalf("due %s (%s), want %s (%s)", got, pb.ReviewBasis(), tt.due, tt.basis)
 			}
 			// Code that reads the field directly sees the due date too.
-			if got := pb.ReviewBy.Format(time.DateOnly); got != tt.due {
-				t.Fatalf("ReviewBy = %s, want %s", got, tt.due)
+			if got := pb.ReviewDue().Format(time.DateOnly); got != tt.due {
+				t.Fatalf("ReviewDue = %s, want %s", got, tt.due)
 			}
 			due, _ := time.Parse(time.DateOnly, tt.due)
 			if pb.Overdue(due) || !pb.Overdue(due.AddDate(0, 0, 1)) {

@@ -38,7 +38,7 @@ func (p Playbook) ReviewBasis() string {
 	switch {
 	case p.ReviewByFrom != "" && !p.ReviewBy.IsZero():
 		return "set by " + p.ReviewByFrom
-	case !p.Reviewed.IsZero() && (p.ReviewBy.IsZero() || p.ReviewBy.Equal(p.derivedDue())):
+	case !p.Reviewed.IsZero() && p.ReviewBy.IsZero():
 		return fmt.Sprintf("%d months after the last review on %s", reviewMonths, p.Reviewed.Format(time.DateOnly))
 	case !p.ReviewBy.IsZero():
 		return "review_by, with no stated origin"
@@ -53,17 +53,6 @@ func (p Playbook) Overdue(now time.Time) bool {
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	due := p.ReviewDue()
 	return !due.IsZero() && due.Before(today)
-}
-
-// settleReviewBy fills in ReviewBy from reviewed when the file sets no
-// review_by, so code that reads the field (the card, the digest) shows
-// the date the review is actually due rather than none.
-func (p *Playbook) settleReviewBy() {
-	if p.ReviewBy.IsZero() && p.ReviewBy.bad == "" {
-		if due := p.derivedDue(); !due.IsZero() {
-			p.ReviewBy = Date{Time: due}
-		}
-	}
 }
 
 // review checks reviewed, review_by and review_by_from: a review date
