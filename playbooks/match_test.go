@@ -66,3 +66,23 @@ func TestMatchZeroOrNegativeK(t *testing.T) {
 		}
 	}
 }
+
+// A name written as one identifier in a playbook matches the same name
+// alone in an alert (the black-box run found CannotPullContainerError
+// brought no card).
+func TestIdentifiersMatchWhole(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{
+		"CannotPullContainerError":    "missing-container-image",
+		"ResourceInitializationError": "secrets-access-denied",
+		"StatusCheckFailed_System":    "ec2-instance-retirement",
+	} {
+		best, ok := c.Match(Query{Text: text}, 3).Best()
+		if !ok || best.Playbook.ID != want {
+			t.Errorf("%s: %v %v, want %s", text, best.Playbook, ok, want)
+		}
+	}
+}
