@@ -14,9 +14,10 @@ const (
 	// with more is an account where something else went on, and the
 	// rows could not be read anyway.
 	MaxWindowChanges = 2000
-	// lookupPages bounds the reading per lookup (50 events a page, reads
-	// included): EC2 and SSM record far more reads than writes.
-	lookupPages = 10
+	// lookupPages bounds the reading per lookup: 5,000 events (50 a
+	// page, reads included; EC2 and SSM record far more reads than
+	// writes), 50 s of one account and region's rate on their own.
+	lookupPages = 100
 	// readBudget bounds a whole read: a postmortem or a command waits
 	// for it, and a partial answer says what it left out.
 	readBudget = 60 * time.Second

@@ -124,73 +124,104 @@ func readDeadline(ctx context.Context, now time.Time, budget time.Duration) time
 	return d
 }
 
-// readLane reads one account and region's lookups in turn. A failure
-// stops the lane (the same credentials would fail again), not the others.
+// readLane reads one account and region's lookups a page at a time in
+// turn, so that when the time runs out every service has its newest
+// events read, not one chatty service all of its own. A failure stops
+// the lane (the same credentials would fail again), not the others.
 func (c *Clients) readLane(ctx context.Context, k paceKey, ls []lookup, w window, lim readLimits, deadline time.Time) laneResult {
 	var r laneResult
-	for i, l := range ls {
-		got, id, more, err := c.lookupChanges(ctx, l, w, lim, deadline)
-		r.changes = append(r.changes, got...)
-		r.reqID = cmp.Or(r.reqID, id)
-		if more {
-			r.partial = append(r.partial, l)
-		}
-		if err != nil {
-			if rest := ls[i+1:]; len(rest) > 0 {
-				names := make([]string, 0, len(rest))
-				for _, s := range rest {
-					names = append(names, s.svc.Label)
+	open := make([]*cursor, 0, len(ls))
+	for _, l := range ls {
+		open = append(open, newCursor(l, w))
+	}
+	for len(open) > 0 {
+		next := open[:0:0]
+		for i, cur := range open {
+			err := c.readPage(ctx, cur, lim, deadline)
+			r.changes = append(r.changes, cur.found...)
+			cur.found = nil
+			r.reqID = cmp.Or(r.reqID, cur.reqID)
+			switch {
+			case errors.Is(err, errOutOfTime):
+				// The lane's later turns would be later still.
+				for _, rest := range append(open[i:], next...) {
+					r.partial = append(r.partial, rest.l)
 				}
-				err = fmt.Errorf("%w; so not read in %s either: %s", err, k.region, strings.Join(names, ", "))
+				return r
+			case err != nil:
+				r.err = notReadEither(err, k.region, append(open[i+1:], next...))
+				return r
+			case cur.more && cur.pages >= lim.pages, cur.more && cur.kept >= lim.changes:
+				r.partial = append(r.partial, cur.l)
+			case cur.more:
+				next = append(next, cur)
 			}
-			r.err = err
-			return r
 		}
+		open = next
 	}
 	return r
 }
 
-// lookupChanges pages through one lookup's events, newest first, and
-// keeps the writes. more is true when it stopped before the start of the
-// window: enough changes read (older ones would not be kept), the page
-// limit, or the deadline.
-func (c *Clients) lookupChanges(ctx context.Context, l lookup, w window, lim readLimits, deadline time.Time) (out []Change, reqID string, more bool, err error) {
-	a, err := c.get(ctx, l.region, l.role)
-	if err != nil {
-		return nil, "", false, err
+// notReadEither adds to a lane's failure the lookups it left unread.
+func notReadEither(err error, region string, rest []*cursor) error {
+	if len(rest) == 0 {
+		return err
 	}
-	in := &cloudtrail.LookupEventsInput{
+	names := make([]string, 0, len(rest))
+	for _, s := range rest {
+		names = append(names, s.l.svc.Label)
+	}
+	return fmt.Errorf("%w; so not read in %s either: %s", err, region, strings.Join(names, ", "))
+}
+
+// cursor is one lookup's progress through its pages, newest first.
+type cursor struct {
+	l     lookup
+	in    *cloudtrail.LookupEventsInput
+	pages int      // pages read
+	kept  int      // writes found so far
+	found []Change // the last page's writes
+	more  bool     // pages remain before the start of the window
+	reqID string
+}
+
+func newCursor(l lookup, w window) *cursor {
+	return &cursor{l: l, more: true, in: &cloudtrail.LookupEventsInput{
 		LookupAttributes: []types.LookupAttribute{{AttributeKey: types.LookupAttributeKeyEventSource, AttributeValue: aws.String(l.svc.Source())}},
 		StartTime:        aws.Time(w.start),
 		EndTime:          aws.Time(w.end),
 		MaxResults:       aws.Int32(pageSize),
+	}}
+}
+
+// readPage reads a lookup's next page and keeps its writes. It returns
+// errOutOfTime when the lane's next turn would come after the deadline.
+func (c *Clients) readPage(ctx context.Context, cur *cursor, lim readLimits, deadline time.Time) error {
+	l := cur.l
+	a, err := c.get(ctx, l.region, l.role)
+	if err != nil {
+		return err
 	}
-	paced := c.pace.turns(paceKey{l.account, l.region}, deadline)
-	for range lim.pages {
-		page, err := a.cloudtrail.LookupEvents(ctx, in, paced)
-		switch {
-		case errors.Is(err, errOutOfTime):
-			return out, reqID, true, nil
-		case err != nil:
-			return out, reqID, false, apiError(fmt.Sprintf("cloudtrail LookupEvents (%s in %s%s)", l.svc.Source(), l.region, inAccount(l.account)), err)
-		}
-		reqID = cmp.Or(reqID, requestID(page.ResultMetadata))
-		for _, e := range page.Events {
-			if ch, write := parseChange(e, l.svc.Label, l.region); write {
-				ch.Account = cmp.Or(ch.Account, l.account)
-				out = append(out, ch)
-			}
-		}
-		// The same parameters with the token read on (CloudTrail requires it).
-		in.NextToken = page.NextToken
-		if aws.ToString(in.NextToken) == "" {
-			return out, reqID, false, nil
-		}
-		if len(out) >= lim.changes {
-			return out, reqID, true, nil
+	page, err := a.cloudtrail.LookupEvents(ctx, cur.in, c.pace.turns(paceKey{l.account, l.region}, deadline))
+	switch {
+	case errors.Is(err, errOutOfTime):
+		return err
+	case err != nil:
+		return apiError(fmt.Sprintf("cloudtrail LookupEvents (%s in %s%s)", l.svc.Source(), l.region, inAccount(l.account)), err)
+	}
+	cur.pages++
+	cur.reqID = cmp.Or(cur.reqID, requestID(page.ResultMetadata))
+	for _, e := range page.Events {
+		if ch, write := parseChange(e, l.svc.Label, l.region); write {
+			ch.Account = cmp.Or(ch.Account, l.account)
+			cur.found = append(cur.found, ch)
 		}
 	}
-	return out, reqID, true, nil
+	cur.kept += len(cur.found)
+	// The same parameters with the token read on (CloudTrail requires it).
+	cur.in.NextToken = page.NextToken
+	cur.more = aws.ToString(page.NextToken) != ""
+	return nil
 }
 
 func inAccount(id string) string {
@@ -249,12 +280,13 @@ type window struct{ start, end time.Time }
 // lookupGap). It is shared by every read of a Clients, so an action and a
 // postmortem reading at once keep to the limit together.
 type pacer struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	next map[paceKey]time.Time
+	mu    sync.Mutex
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	next  map[paceKey]time.Time
 }
 
-func newPacer() *pacer { return &pacer{now: time.Now, next: map[paceKey]time.Time{}} }
+func newPacer() *pacer { return &pacer{now: time.Now, sleep: sleep, next: map[paceKey]time.Time{}} }
 
 func (p *pacer) clock() time.Time { return p.now() }
 
@@ -310,12 +342,17 @@ func (p *pacer) wait(ctx context.Context, key paceKey, deadline time.Time) (bool
 	if d <= 0 {
 		return true, ctx.Err()
 	}
+	return true, p.sleep(ctx, d)
+}
+
+// sleep waits d, or less when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return ctx.Err()
 	case <-t.C:
-		return true, nil
+		return nil
 	}
 }
