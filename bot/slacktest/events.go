@@ -25,6 +25,17 @@ func (s *Server) MessageEvent(channel, user, text, threadTS string, opts ...Mess
 	return ts, s.eventPayloadLocked(ev)
 }
 
+// PostedEvent returns the payload of the message event for a message already in the channel,
+// such as one the bot posted: Slack sends an app the events of its own messages too.
+func (s *Server) PostedEvent(channel, ts string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.mustChannel("PostedEvent", channel)
+	ev := s.eventMessageLocked(s.mustMessage("PostedEvent", c, ts))
+	ev["channel"], ev["channel_type"], ev["event_ts"] = c.id, "channel", ts
+	return s.eventPayloadLocked(ev)
+}
+
 // EditEvent changes a message's text as its author would (EditMessage) and returns the payload
 // of the message_changed event, with the message as it is now and as it was, like
 // socketmode_events_api_message_changed.json.

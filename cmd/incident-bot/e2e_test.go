@@ -16,6 +16,9 @@ import (
 
 const rita, bob = "U0RITA0001", "U0BOB00001"
 
+// botUserID is the fake Slack's default user for the bot.
+const botUserID = "U0BOT00001"
+
 func TestServeWithoutTokensExplains(t *testing.T) {
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"serve"}, func(string) string { return "" }, io.Discard, &stderr)

@@ -9,10 +9,21 @@ import (
 )
 
 // The offline draft from the store: declare and resolve through Slack,
-// stop the bot, then `incident-bot postmortem --incident 1`.
+// stop the bot, then `incident-bot postmortem --incident 1`. What people
+// said in the channel, as the bot recorded it, is in the draft; the
+// bot's own posts (Slack sends it their events too) are not people's.
 func TestPostmortemFromStore(t *testing.T) {
 	h := newHarness(t, "sqlite", nil)
 	_, ch := h.declare(rita, "start sev2 Search returns nothing", "Search returns nothing")
+	for _, m := range h.slack.Messages(ch.ID) {
+		if m.User == botUserID {
+			h.send("events_api", h.slack.PostedEvent(ch.ID, m.TS))
+			h.recorded(ch.ID, m.TS)
+		}
+	}
+	said, p := h.slack.MessageEvent(ch.ID, bob, "the index alias points at an empty index", "")
+	h.send("events_api", p)
+	h.recorded(ch.ID, said)
 	h.slash(rita, ch.ID, "update reindexing")
 	h.messageContaining(ch.ID, "reindexing")
 	h.slash(rita, ch.ID, "resolve index rebuilt")
@@ -23,10 +34,14 @@ func TestPostmortemFromStore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"# Search returns nothing", "**Status:** Draft", "Status update (<@" + rita + ">): reindexing", "## Resolution\n\nindex rebuilt", "## Root Cause(s)"} {
+	for _, want := range []string{"# Search returns nothing", "**Status:** Draft", "Status update (<@" + rita + ">): reindexing", "## Resolution\n\nindex rebuilt", "## Root Cause(s)",
+		"the index alias points at an empty index"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("draft lacks %q:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), botUserID) {
+		t.Errorf("the bot's own posts are in the draft as someone's:\n%s", out.String())
 	}
 	if code := run(context.Background(), []string{"postmortem", "--incident", "#99"}, func(k string) string { return h.env[k] }, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "no incident #99") {
 		t.Fatalf("unknown incident: %d %s", code, errb.String())

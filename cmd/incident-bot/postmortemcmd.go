@@ -92,6 +92,11 @@ func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem
 		return 1
 	}
 	in := postmortem.Inputs{Record: store, Changes: changesFromTargets(cfg, stderr)}
+	// The channel as the bot recorded it; what it did not hear stays
+	// unread here (the draft says so), Slack is not called.
+	if t, err := incidents.NewTranscript(incidents.TranscriptOptions{Log: store, Incidents: store}); err == nil {
+		in.Source = postmortem.Recorded{Transcript: t}
+	}
 	if cat, err := playbooks.Load(cfg.PlaybooksDir); err == nil {
 		in.Runbooks = cat.Causes
 	}

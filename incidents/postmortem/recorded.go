@@ -74,6 +74,11 @@ func (r Recorded) Channel(ctx context.Context, inc incidents.Incident) (Channel,
 		msgs = merged(msgs, got)
 	}
 	for _, m := range msgs {
+		if m.TS == inc.HeaderTS && m.User != "" && !slices.Contains(ch.BotUserIDs, m.User) {
+			// The header is the bot's own post: its author is the bot,
+			// also where the bot's user ID is not known (offline).
+			ch.BotUserIDs = append(slices.Clone(ch.BotUserIDs), m.User)
+		}
 		if !m.Deleted {
 			ch.Messages = append(ch.Messages, fromRecorded(m))
 		}
