@@ -69,9 +69,13 @@ func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, by By, command
 		ev := s.event(inc.ID, now, by.User, EventCommanderChanged,
 			"Commander changed", // who from and to are in Data: renderers name them
 			map[string]string{"from": old, "to": commander})
-		return Change{Events: []Event{ev}, Effects: []Effect{
+		ch := Change{Events: []Event{ev}, Effects: []Effect{
 			invite(ev.ID.String()+":invite", commander, by.User), post(ev, ToChannel, by.User), refresh(ev, by.User),
-		}}, nil
+		}}
+		if ack, pages, ok := s.acknowledge(inc, commander, "took command", now); ok {
+			ch.Events, ch.Effects = append(ch.Events, ack), append(ch.Effects, pages...)
+		}
+		return ch, nil
 	})
 }
 
@@ -96,6 +100,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, by By, next Statu
 		effs := []Effect{post(ev, ToChannel, by.User), refresh(ev, by.User)}
 		if next == StatusResolved {
 			effs = append(effs, post(ev, ToAnnounce, by.User))
+			effs = append(effs, s.policy.followUp(inc, PageResolve, "resolved")...)
 		}
 		return Change{Events: []Event{ev}, Effects: effs}, nil
 	})
@@ -135,6 +140,7 @@ func (s *Service) moveStatus(inc *Incident, by By, next Status, note string, now
 		s.policy.scheduleReminder(inc, now)
 	}
 	s.policy.scheduleEscalation(inc)
+	s.policy.scheduleAck(inc)
 	return s.event(inc.ID, now, by.User, kind, text, map[string]string{"from": string(from), "to": string(next), "note": note})
 }
 

@@ -129,17 +129,25 @@ type Incident struct {
 	EscalateAt      time.Time // next escalation level falls due
 	EscalationLevel int       // escalation levels already fired
 	ReminderSnoozed bool      // the current reminder was snoozed (once)
+
+	// Acknowledgement: a person took command, or a paging provider says
+	// someone acknowledged the page. Until then an incident an alert
+	// opened pages the first level at AckDueAt.
+	AckDueAt       time.Time // zero: no acknowledgement awaited
+	AcknowledgedAt time.Time // zero: nobody has acknowledged it
+	AcknowledgedBy string    // a Slack user ID, or the provider's "PagerDuty: name"
+	AckPaged       bool      // the first level was paged for want of an acknowledgement
 }
 
 // NextTimer is the earliest scheduled timer, or zero when none is.
 func (i Incident) NextTimer() time.Time {
-	switch {
-	case i.RemindAt.IsZero():
-		return i.EscalateAt
-	case i.EscalateAt.IsZero() || i.RemindAt.Before(i.EscalateAt):
-		return i.RemindAt
+	var next time.Time
+	for _, t := range []time.Time{i.RemindAt, i.EscalateAt, i.AckDueAt} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
 	}
-	return i.EscalateAt
+	return next
 }
 
 // Ref is how people refer to an incident: "#12".

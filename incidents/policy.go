@@ -12,6 +12,9 @@ import (
 type Level struct {
 	After time.Duration
 	Group string // Slack user group ID (S…); empty pages nobody but is still announced
+	// Pages are where the level is paged outside Slack (paging targets
+	// such as "pagerduty" or "sns:arn:…", read by the pager).
+	Pages []string
 }
 
 // Rules are the timer rules for one severity. The team's runbook ("Handling
@@ -20,6 +23,11 @@ type Level struct {
 type Rules struct {
 	UpdateInterval time.Duration // 0: no update reminders
 	Escalation     []Level       // ascending After; empty: no escalation
+	// AckTimeout is how long an incident an alert opened may wait for
+	// someone to take command before AckPages are paged (the first level:
+	// whoever is on call). 0, or no AckPages: nothing is awaited.
+	AckTimeout time.Duration
+	AckPages   []string
 }
 
 // Policy is the timer rules for every severity.
@@ -43,8 +51,8 @@ func (p Policy) For(sev Severity) Rules {
 // Validate checks that escalation levels come in ascending order.
 func (p Policy) Validate() error {
 	check := func(name string, r Rules) error {
-		if r.UpdateInterval < 0 {
-			return fmt.Errorf("%s: the update interval must not be negative", name)
+		if r.UpdateInterval < 0 || r.AckTimeout < 0 {
+			return fmt.Errorf("%s: the update interval and the acknowledgement timeout must not be negative", name)
 		}
 		for i, l := range r.Escalation {
 			if l.After <= 0 {
@@ -112,4 +120,15 @@ func (p Policy) changeSeverity(inc *Incident, old Severity, now time.Time) {
 		inc.RemindAt = now
 	}
 	p.scheduleEscalation(inc)
+}
+
+// scheduleAck sets when an unacknowledged incident pages its first level,
+// or clears it: acknowledged, paged already, resolved, or nothing to page.
+func (p Policy) scheduleAck(inc *Incident) {
+	r := p.For(inc.Severity)
+	if !inc.Status.Open() || !inc.AcknowledgedAt.IsZero() || inc.AckPaged || r.AckTimeout <= 0 || len(r.AckPages) == 0 {
+		inc.AckDueAt = time.Time{}
+		return
+	}
+	inc.AckDueAt = inc.DeclaredAt.Add(r.AckTimeout)
 }

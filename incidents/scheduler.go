@@ -104,6 +104,9 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 			inc.EscalateAt = time.Time{}
 		}
 		var ch Change
+		if acked := s.svc.firePageAck(inc, now); acked != nil {
+			ch = *acked
+		}
 		if !inc.RemindAt.IsZero() && !now.Before(inc.RemindAt) {
 			since := txt.Duration(now.Sub(inc.LastStatusUpdateAt))
 			ev := s.svc.event(inc.ID, now, ActorBot, EventReminder,
@@ -127,6 +130,8 @@ func (s *Scheduler) fire(ctx context.Context, id uuid.UUID, now time.Time) (int,
 					"after": lv.After.String(), "commander": inc.Commander})
 			ch.Events = append(ch.Events, ev)
 			ch.Effects = append(ch.Effects, post(ev, ToChannel, inc.Commander), post(ev, ToAnnounce, inc.Commander))
+			ch.Effects = append(ch.Effects, pages(inc, escalationLevel(inc.EscalationLevel), PageTrigger,
+				fmt.Sprintf("escalated to level %d: not resolved %s after it was declared", inc.EscalationLevel, txt.Duration(lv.After)), lv.Pages)...)
 			s.svc.policy.scheduleEscalation(inc)
 		}
 		fired = len(ch.Events)

@@ -169,8 +169,13 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 		UpdatedAt:          now,
 		LastStatusUpdateAt: now,
 	}
+	if d.Reporter != s.botUser {
+		// A person declared it: they are in command, nothing is awaited.
+		inc.AcknowledgedAt, inc.AcknowledgedBy = now, d.Reporter
+	}
 	s.policy.scheduleReminder(&inc, now)
 	s.policy.scheduleEscalation(&inc)
+	s.policy.scheduleAck(&inc)
 	data := map[string]string{"severity": d.Severity.String(), "commander": d.Reporter}
 	if d.Source != "" {
 		data["source"] = d.Source

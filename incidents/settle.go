@@ -31,6 +31,9 @@ func (s *Service) EffectDone(ctx context.Context, e Effect, result map[string]st
 			if result["ts"] != "" {
 				inc.HeaderTS = result["ts"]
 			}
+		case EffectPage:
+			pc := s.pageDone(inc, e, result, now)
+			ch.Events, ch.Effects = pc.Events, pc.Effects
 		case EffectRunbook:
 			if result["card_ts"] != "" {
 				actor := e.Data["by"]
@@ -58,7 +61,20 @@ func (s *Service) EffectDone(ctx context.Context, e Effect, result map[string]st
 
 // EffectRetry puts an attempt off until at.
 func (s *Service) EffectRetry(ctx context.Context, e Effect, at time.Time, reason string, uncertain bool) error {
-	return s.store.SettleEffects(ctx, []Settlement{{ID: e.ID, Outcome: Retry, NotBefore: at, Error: reason, Uncertain: uncertain}})
+	retry := Settlement{ID: e.ID, Outcome: Retry, NotBefore: at, Error: reason, Uncertain: uncertain}
+	if e.Kind == EffectPage && e.Attempts == 1 && e.IncidentID != uuid.Nil {
+		// A page that does not go through is told at once, not after
+		// hours of retries: someone must page by hand meanwhile.
+		err := s.pageRetry(ctx, e, retry)
+		if errors.Is(err, ErrNotFound) {
+			return s.store.SettleEffects(ctx, []Settlement{retry})
+		}
+		if errors.Is(err, ErrNotHeld) {
+			return nil
+		}
+		return err
+	}
+	return s.store.SettleEffects(ctx, []Settlement{retry})
 }
 
 // EffectFailed records an effect that failed for good: the timeline says

@@ -123,6 +123,8 @@ func Describe(e Effect) string {
 		return "update a message"
 	case EffectRedraw:
 		return "update the runbook card"
+	case EffectPage:
+		return e.Data["action"] + " the page (" + e.Data["level"] + ") through " + e.Data["target"]
 	case EffectPost:
 		if e.Data["to"] == ToAnnounce {
 			return "announce it in the incidents channel"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,13 +128,10 @@ func (r *policyEnv) remindWhenMitigated() bool {
 }
 
 func sameRules(a, b incidents.Rules) bool {
-	if a.UpdateInterval != b.UpdateInterval || len(a.Escalation) != len(b.Escalation) {
+	if a.UpdateInterval != b.UpdateInterval || a.AckTimeout != b.AckTimeout || !slices.Equal(a.AckPages, b.AckPages) {
 		return false
 	}
-	for i := range a.Escalation {
-		if a.Escalation[i] != b.Escalation[i] {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a.Escalation, b.Escalation, func(x, y incidents.Level) bool {
+		return x.After == y.After && x.Group == y.Group && slices.Equal(x.Pages, y.Pages)
+	})
 }

@@ -16,7 +16,8 @@ import (
 const incidentColumns = `id, number, title, description, severity, status, commander, reporter,
 	channel_id, channel_name, header_ts, summary,
 	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
-	remind_at, escalate_at, escalation_level, reminder_snoozed`
+	remind_at, escalate_at, escalation_level, reminder_snoozed,
+	ack_due_at, acknowledged_at, acknowledged_by, ack_paged`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -31,12 +32,14 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 		status              string
 		mitigated, resolved *time.Time
 		remind, escalate    *time.Time
+		ackDue, acked       *time.Time
 		level               int32
 	)
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
 		&inc.DeclaredAt, &inc.UpdatedAt, &mitigated, &resolved, &inc.LastStatusUpdateAt,
-		&remind, &escalate, &level, &inc.ReminderSnoozed)
+		&remind, &escalate, &level, &inc.ReminderSnoozed,
+		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -51,7 +54,8 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 	for _, f := range []struct {
 		dst *time.Time
 		src *time.Time
-	}{{&inc.MitigatedAt, mitigated}, {&inc.ResolvedAt, resolved}, {&inc.RemindAt, remind}, {&inc.EscalateAt, escalate}} {
+	}{{&inc.MitigatedAt, mitigated}, {&inc.ResolvedAt, resolved}, {&inc.RemindAt, remind}, {&inc.EscalateAt, escalate},
+		{&inc.AckDueAt, ackDue}, {&inc.AcknowledgedAt, acked}} {
 		if f.src != nil { // NULL: not mitigated, still open, not scheduled
 			*f.dst = f.src.UTC()
 		}
@@ -66,6 +70,7 @@ func incidentArgs(inc incidents.Incident) []any {
 		inc.Commander, inc.Reporter, inc.ChannelID, inc.ChannelName, inc.HeaderTS, inc.Summary,
 		inc.DeclaredAt, inc.UpdatedAt, nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), inc.LastStatusUpdateAt,
 		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int32(inc.EscalationLevel), inc.ReminderSnoozed,
+		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged,
 		nullTime(storeutil.NextTimerAt(inc))}
 }
 

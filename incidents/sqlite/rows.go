@@ -23,7 +23,8 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 const incidentColumns = `id, number, title, description, severity, status, commander, reporter,
 	channel_id, channel_name, header_ts, summary,
 	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
-	remind_at, escalate_at, escalation_level, reminder_snoozed`
+	remind_at, escalate_at, escalation_level, reminder_snoozed,
+	ack_due_at, acknowledged_at, acknowledged_by, ack_paged`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -39,12 +40,14 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 		declared, updated, lastUpdate string
 		mitigated, resolved           sql.NullString
 		remind, escalate              sql.NullString
+		ackDue, acked                 sql.NullString
 		level                         int64
 	)
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
 		&declared, &updated, &mitigated, &resolved, &lastUpdate,
-		&remind, &escalate, &level, &inc.ReminderSnoozed)
+		&remind, &escalate, &level, &inc.ReminderSnoozed,
+		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -64,6 +67,8 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 		{&inc.LastStatusUpdateAt, sql.NullString{String: lastUpdate, Valid: true}},
 		{&inc.RemindAt, remind},
 		{&inc.EscalateAt, escalate},
+		{&inc.AckDueAt, ackDue},
+		{&inc.AcknowledgedAt, acked},
 	} {
 		if !f.src.Valid {
 			continue // NULL: not mitigated, still open, not scheduled
@@ -83,6 +88,7 @@ func incidentArgs(inc incidents.Incident) []any {
 		formatTime(inc.DeclaredAt), formatTime(inc.UpdatedAt), nullTime(inc.MitigatedAt),
 		nullTime(inc.ResolvedAt), formatTime(inc.LastStatusUpdateAt),
 		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int64(inc.EscalationLevel), inc.ReminderSnoozed,
+		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged,
 		nullTime(storeutil.NextTimerAt(inc))}
 }
 

@@ -115,6 +115,10 @@ func checkIncident(t *testing.T, what string, got, want incidents.Incident) {
 	eqTime("EscalateAt", got.EscalateAt, want.EscalateAt)
 	eq("EscalationLevel", got.EscalationLevel, want.EscalationLevel)
 	eq("ReminderSnoozed", got.ReminderSnoozed, want.ReminderSnoozed)
+	eqTime("AckDueAt", got.AckDueAt, want.AckDueAt)
+	eqTime("AcknowledgedAt", got.AcknowledgedAt, want.AcknowledgedAt)
+	eq("AcknowledgedBy", got.AcknowledgedBy, want.AcknowledgedBy)
+	eq("AckPaged", got.AckPaged, want.AckPaged)
 	if len(diffs) > 0 {
 		t.Errorf("%s:\n\t%s", what, strings.Join(diffs, "\n\t"))
 	}

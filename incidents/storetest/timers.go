@@ -77,6 +77,7 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	want.RemindAt = base().Add(30*time.Minute + 1234*time.Nanosecond)
 	want.EscalateAt = time.Date(2025, 3, 14, 2, 0, 0, 999_999_999, pdt)
 	want.EscalationLevel, want.ReminderSnoozed = 2, true
+	want.AckDueAt = base().Add(5*time.Minute + 7*time.Nanosecond)
 	got, _ := mustCreate(t, s, want, "")
 	want.Number = got.Number
 
@@ -108,9 +109,11 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 		checkIncident(t, "fn's incident", *inc, want)
 		inc.RemindAt, inc.EscalateAt = base().Add(time.Hour), time.Time{}
 		inc.EscalationLevel, inc.ReminderSnoozed = 3, false
+		inc.AckDueAt, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
 		return nil, nil
 	})
 	want.RemindAt, want.EscalateAt, want.EscalationLevel, want.ReminderSnoozed = base().Add(time.Hour), time.Time{}, 3, false
+	want.AckDueAt, want.AcknowledgedAt, want.AcknowledgedBy, want.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
 	checkIncident(t, "Update result", got, want)
 	check("after Update")
 
@@ -161,16 +164,21 @@ func testDueOrderAndNext(t *testing.T, s incidents.Store) {
 	escalate := create("escalate -2h", incidents.StatusInvestigating, now.Add(time.Hour), now.Add(-2*time.Hour))
 	muchLater := create("much later", incidents.StatusInvestigating, now.Add(2*time.Hour), zero)
 	mitigated := create("mitigated -30m", incidents.StatusMitigated, zero, now.Add(-30*time.Minute))
+	// Awaiting an acknowledgement is a timer too.
+	unacked := newIncident("ack -90m", base())
+	unacked.AckDueAt = now.Add(-90 * time.Minute)
+	unacked, _ = mustCreate(t, s, unacked, "")
+	names[unacked.ID] = "ack -90m"
 	// Timer fields left set on a resolved incident: never due, never next.
 	create("resolved", incidents.StatusResolved, now.Add(-3*time.Hour), now.Add(5*time.Minute))
 
-	due := []incidents.Incident{escalate, remind, mitigated, atNow}
+	due := []incidents.Incident{escalate, unacked, remind, mitigated, atNow}
 	checkDue(t, s, names, now, 10, due, now.Add(10*time.Minute))
 	checkDue(t, s, names, now, len(due), due, now.Add(10*time.Minute))
 	checkDue(t, s, names, now, 2, due[:2], now.Add(10*time.Minute))
 	checkDue(t, s, names, now, 1, due[:1], now.Add(10*time.Minute))
 	// A microsecond earlier, "at now" is not due yet but next.
-	checkDue(t, s, names, now.Add(-time.Microsecond), 10, due[:3], now)
+	checkDue(t, s, names, now.Add(-time.Microsecond), 10, due[:len(due)-1], now)
 	// Before every timer: nothing due, and the resolved incident's earlier
 	// timer is not next.
 	checkDue(t, s, names, now.Add(-3*time.Hour), 10, nil, now.Add(-2*time.Hour))

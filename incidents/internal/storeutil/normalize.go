@@ -24,6 +24,8 @@ func NormalizeIncident(inc incidents.Incident) incidents.Incident {
 	inc.LastStatusUpdateAt = StoredTime(inc.LastStatusUpdateAt)
 	inc.RemindAt = StoredTime(inc.RemindAt)
 	inc.EscalateAt = StoredTime(inc.EscalateAt)
+	inc.AckDueAt = StoredTime(inc.AckDueAt)
+	inc.AcknowledgedAt = StoredTime(inc.AcknowledgedAt)
 	return inc
 }
 

@@ -1,0 +1,206 @@
+package incidents
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
+)
+
+// Paging and acknowledgement. An incident an alert opens waits for a
+// person to take command; if nobody does within the severity's
+// AckTimeout, its first level is paged outside Slack. Escalation levels
+// page theirs. A page is an effect like a post: written with the change
+// that decides it, performed by the dispatcher on a lane of its own per
+// target (a provider that fails never holds up Slack, nor another
+// provider), keyed so that it happens once per incident, level, target
+// and action. Taking command acknowledges the pages sent; resolving
+// resolves them, in the transaction that resolves the incident.
+
+// Timeline kinds of paging.
+const (
+	// EventAcknowledged: a person took command of an incident nobody had,
+	// or a paging provider says someone acknowledged its page.
+	EventAcknowledged EventKind = "acknowledged"
+	// EventUnacknowledged: nobody took command in time; the first level
+	// is paged.
+	EventUnacknowledged EventKind = "unacknowledged"
+	// EventPaged records a provider's answer to a page (Data: target,
+	// action, level, answer).
+	EventPaged EventKind = "paged"
+	// EventPageFailed: a page did not go through at its first attempt; it
+	// is retried, and people are told once.
+	EventPageFailed EventKind = "page_failed"
+)
+
+// EffectPage sends a page (Data: target, action, dedup_key, level,
+// summary, severity, channel_id).
+const EffectPage EffectKind = "page"
+
+// Page actions, as PagerDuty's Events API names them.
+const (
+	PageTrigger     = "trigger"
+	PageAcknowledge = "acknowledge"
+	PageResolve     = "resolve"
+)
+
+// LevelAck is the page level of an incident nobody acknowledged; the
+// escalation levels are "escalation-1", "escalation-2"…
+const LevelAck = "ack"
+
+func escalationLevel(n int) string { return fmt.Sprintf("escalation-%d", n) }
+
+// DedupKey names an incident's page of one level at the provider: the
+// same key triggers, acknowledges and resolves it, and a retry is the
+// same page.
+func DedupKey(id uuid.UUID, level string) string { return "incident-bot/" + id.String() + "/" + level }
+
+// IncidentOfDedupKey reads the incident back from a DedupKey ("" when
+// the key is not the bot's).
+func IncidentOfDedupKey(key string) (uuid.UUID, bool) {
+	rest, ok := strings.CutPrefix(key, "incident-bot/")
+	if !ok {
+		return uuid.Nil, false
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	u, err := uuid.Parse(id)
+	return u, err == nil
+}
+
+// pageSeverity is the provider's severity for an incident's.
+func pageSeverity(s Severity) string {
+	switch s {
+	case Sev1:
+		return "critical"
+	case Sev2:
+		return "error"
+	case Sev3:
+		return "warning"
+	}
+	return "info"
+}
+
+// pages are the effects that send action to every target of level.
+func pages(inc *Incident, level, action, why string, targets []string) []Effect {
+	out := make([]Effect, 0, len(targets))
+	for _, t := range targets {
+		out = append(out, Effect{
+			Key:  fmt.Sprintf("page:%s:%s:%s:%s", inc.ID, level, t, action),
+			Lane: "page:" + inc.ID.String() + ":" + t, IncidentID: inc.ID, Kind: EffectPage,
+			Data: map[string]string{"target": t, "action": action, "level": level, "dedup_key": DedupKey(inc.ID, level),
+				"summary":  txt.Clip(fmt.Sprintf("%s %s (%s): %s", inc.Ref(), inc.Title, inc.Severity.Label(), why), 1000),
+				"severity": pageSeverity(inc.Severity), "channel_id": inc.ChannelID, "incident": inc.Ref(), "status": string(inc.Status)},
+		})
+	}
+	return out
+}
+
+// pagedLevels are the levels paged so far with their targets, by the
+// policy's current settings.
+func (p Policy) pagedLevels(inc *Incident) map[string][]string {
+	r := p.For(inc.Severity)
+	out := map[string][]string{}
+	if inc.AckPaged {
+		out[LevelAck] = r.AckPages
+	}
+	for i := 0; i < inc.EscalationLevel && i < len(r.Escalation); i++ {
+		out[escalationLevel(i+1)] = r.Escalation[i].Pages
+	}
+	return out
+}
+
+// followUp acknowledges or resolves every page sent for inc.
+func (p Policy) followUp(inc *Incident, action, why string) []Effect {
+	var out []Effect
+	levels := p.pagedLevels(inc)
+	for _, level := range slices.Sorted(maps.Keys(levels)) {
+		out = append(out, pages(inc, level, action, why, levels[level])...)
+	}
+	return out
+}
+
+// acknowledge records that who acknowledged inc, if nobody had: the
+// acknowledgement timer stops and the pages sent are acknowledged.
+func (s *Service) acknowledge(inc *Incident, who, how string, now time.Time) (Event, []Effect, bool) {
+	if !inc.AcknowledgedAt.IsZero() || who == "" || who == s.botUser {
+		return Event{}, nil, false
+	}
+	inc.AcknowledgedAt, inc.AcknowledgedBy = now, who
+	s.policy.scheduleAck(inc)
+	ev := s.event(inc.ID, now, who, EventAcknowledged, "Acknowledged: "+how,
+		map[string]string{"by": who, "how": how, "after": now.Sub(inc.DeclaredAt).String()})
+	return ev, s.policy.followUp(inc, PageAcknowledge, "acknowledged: "+how), true
+}
+
+// AcknowledgePage records a paging provider's acknowledgement (a
+// webhook), once: key is the provider's event ID. The incident is told
+// in its channel; its commander does not change.
+func (s *Service) AcknowledgePage(ctx context.Context, id uuid.UUID, key, provider, by string) (Incident, error) {
+	return s.change(ctx, id, key, func(inc *Incident, now time.Time) (Change, error) {
+		who := provider + ": " + by
+		ev, effs, ok := s.acknowledge(inc, who, fmt.Sprintf("%s acknowledged the page in %s", by, provider), now)
+		if !ok {
+			return Change{}, nil
+		}
+		// The provider knows; the other targets are told.
+		var rest []Effect
+		for _, e := range effs {
+			if !strings.HasPrefix(e.Data["target"], strings.ToLower(provider)) {
+				rest = append(rest, e)
+			}
+		}
+		return Change{Events: []Event{ev}, Effects: append(rest, post(ev, ToChannel, ""), refresh(ev, ""))}, nil
+	})
+}
+
+// firePageAck pages the first level of an incident nobody acknowledged
+// by its AckDueAt.
+func (s *Service) firePageAck(inc *Incident, now time.Time) *Change {
+	if inc.AckDueAt.IsZero() || now.Before(inc.AckDueAt) {
+		return nil
+	}
+	r := s.policy.For(inc.Severity)
+	if !inc.AcknowledgedAt.IsZero() || inc.AckPaged || len(r.AckPages) == 0 {
+		s.policy.scheduleAck(inc) // clears it
+		return nil
+	}
+	inc.AckPaged = true
+	s.policy.scheduleAck(inc)
+	why := fmt.Sprintf("nobody has taken command %s after it was opened", txt.Duration(r.AckTimeout))
+	ev := s.event(inc.ID, now, ActorBot, EventUnacknowledged, "Not acknowledged: "+why+"; paging "+strings.Join(r.AckPages, ", "),
+		map[string]string{"after": r.AckTimeout.String(), "targets": strings.Join(r.AckPages, ",")})
+	return &Change{Events: []Event{ev}, Effects: append(pages(inc, LevelAck, PageTrigger, why, r.AckPages), post(ev, ToChannel, ""))}
+}
+
+// pageDone records a provider's answer to a page in the timeline; a
+// trigger is also told in the channel.
+func (s *Service) pageDone(inc *Incident, e Effect, result map[string]string, now time.Time) Change {
+	d := e.Data
+	ev := s.event(inc.ID, now, ActorBot, EventPaged,
+		fmt.Sprintf("Page %s (%s) sent to %s: %s", d["action"], d["level"], result["target"], result["answer"]),
+		map[string]string{"target": d["target"], "provider": result["target"], "action": d["action"], "level": d["level"],
+			"answer": result["answer"], "dedup_key": d["dedup_key"]})
+	ch := Change{Events: []Event{ev}}
+	if d["action"] == PageTrigger {
+		ch.Effects = append(ch.Effects, post(ev, ToChannel, ""))
+	}
+	return ch
+}
+
+// pageRetry tells the channel, once, that a page is not going through
+// and is being retried.
+func (s *Service) pageRetry(ctx context.Context, e Effect, retry Settlement) error {
+	_, err := s.update(ctx, e.IncidentID, "", func(inc *Incident) (Change, error) {
+		ev := s.event(inc.ID, s.clock.Now(), ActorBot, EventPageFailed,
+			fmt.Sprintf("Page %s (%s) through %s did not go through (%s); retrying", e.Data["action"], e.Data["level"], e.Data["target"], retry.Error),
+			map[string]string{"target": e.Data["target"], "action": e.Data["action"], "level": e.Data["level"], "reason": retry.Error})
+		return Change{Events: []Event{ev}, Effects: []Effect{post(ev, ToChannel, "")}, Settle: []Settlement{retry}}, nil
+	})
+	return err
+}
