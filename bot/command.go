@@ -34,7 +34,9 @@ const (
 	VerbRepair      Verb = "repair"
 	// VerbChanges lists the changes CloudTrail recorded lately.
 	VerbChanges Verb = "changes"
-	VerbHelp    Verb = "help"
+	// VerbPage pages the on-call now, or calls a person or user group in.
+	VerbPage Verb = "page"
+	VerbHelp Verb = "help"
 )
 
 // Command is a parsed /incident invocation.
@@ -42,7 +44,7 @@ type Command struct {
 	Verb     Verb
 	Severity incidents.Severity // start (0 = default) and severity
 	Text     string             // title, update text, note or summary
-	User     string             // commander: the Slack user ID
+	User     string             // commander, page: the Slack user ID (page: or a user group's S…)
 	Window   time.Duration      // changes: how far back to look
 }
 
@@ -69,6 +71,7 @@ var aliases = map[string]Verb{
 	"postmortem": VerbPostmortem, "pm": VerbPostmortem, "retro": VerbPostmortem,
 	"repair": VerbRepair, "fix": VerbRepair,
 	"changes": VerbChanges, "changed": VerbChanges, "cloudtrail": VerbChanges,
+	"page": VerbPage, "escalate": VerbPage,
 	"help": VerbHelp, "?": VerbHelp,
 }
 
@@ -87,10 +90,11 @@ var usage = map[Verb]string{
 	VerbPostmortem:  "`/incident postmortem` — assemble the postmortem draft from this channel and upload it",
 	VerbRepair:      "`/incident repair [number]` — finish an incident's set-up (channel, header, announcement…) and retry what failed",
 	VerbChanges:     "`/incident changes [2h]` — who changed what in AWS lately (CloudTrail; 30m, 6h… up to 72h), posted in the incident channel",
+	VerbPage:        "`/incident page [@someone|@team]` — page the on-call now (ACK_PAGE), or call a person or user group into the channel",
 	VerbHelp:        "`/incident help` — this help",
 }
 
-var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbChanges, VerbPostmortem, VerbList, VerbRepair, VerbHelp}
+var helpOrder = []Verb{VerbStart, VerbUpdate, VerbSeverity, VerbCommander, VerbStatus, VerbMitigate, VerbInvestigate, VerbResolve, VerbRunbook, VerbChanges, VerbPage, VerbPostmortem, VerbList, VerbRepair, VerbHelp}
 
 // HelpText is the full usage, with the default severity spelled out.
 func HelpText() string {
@@ -110,6 +114,9 @@ var incidentNumber = regexp.MustCompile(`^[1-9][0-9]{0,17}$`)
 
 // userMention matches Slack's escaped mentions: <@U123> or <@U123|name>.
 var userMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
+
+// groupMention matches Slack's escaped user group mention: <!subteam^S123|@team>.
+var groupMention = regexp.MustCompile(`^<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>$`)
 
 // Parse turns the text after "/incident" into a command. It is pure: no I/O,
 // so it is table-tested and fuzzed.
@@ -143,6 +150,8 @@ func Parse(text string) Parsed {
 			return usageError(verb, "Name the new commander by mentioning them, like `@rita`.")
 		}
 		return ok1(Command{Verb: verb, User: m[1]})
+	case VerbPage:
+		return parsePage(rest)
 	case VerbRepair:
 		n := strings.TrimPrefix(rest, "#")
 		if n != "" && !incidentNumber.MatchString(n) {
@@ -163,6 +172,20 @@ func Parse(text string) Parsed {
 	default: // mitigate, investigating, resolve, runbook, repair: optional text
 		return ok1(Command{Verb: verb, Text: PlainText(rest)})
 	}
+}
+
+// parsePage reads whom to page: nobody named is the on-call.
+func parsePage(rest string) Parsed {
+	if rest == "" {
+		return ok1(Command{Verb: VerbPage})
+	}
+	if m := userMention.FindStringSubmatch(rest); m != nil {
+		return ok1(Command{Verb: VerbPage, User: m[1]})
+	}
+	if m := groupMention.FindStringSubmatch(rest); m != nil {
+		return ok1(Command{Verb: VerbPage, User: m[1]})
+	}
+	return usageError(VerbPage, fmt.Sprintf("`%s` is not a person or a user group: mention them, like `@rita` or `@db-oncall`.", txt.Clip(PlainText(rest), 41)))
 }
 
 // parseStart accepts the severity as the first or the last word, because

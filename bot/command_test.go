@@ -37,6 +37,11 @@ func TestParse(t *testing.T) {
 		{in: "commander <@W123ABC>", want: Command{Verb: VerbCommander, User: "W123ABC"}},
 		{in: "commander bob", wantReply: "mentioning them"},
 		{in: "commander <@U1> <@U2>", wantReply: "mentioning them"},
+		{in: "page", want: Command{Verb: VerbPage}},
+		{in: "page <@U0FAKEUSER2|bob>", want: Command{Verb: VerbPage, User: "U0FAKEUSER2"}},
+		{in: "escalate <!subteam^S0DBONCALL|@db-oncall>", want: Command{Verb: VerbPage, User: "S0DBONCALL"}},
+		{in: "page bob", wantReply: "not a person or a user group"},
+		{in: "page <!channel>", wantReply: "not a person or a user group"},
 		{in: "status", want: Command{Verb: VerbStatus}},
 		{in: "status now", wantReply: "takes no arguments"},
 		{in: "list", want: Command{Verb: VerbList}},
@@ -73,7 +78,7 @@ func TestHelpNamesDefaultSeverity(t *testing.T) {
 // FuzzParse: whatever a user types, Parse returns exactly one of a command
 // or a reply, never panics, and a start title stays within limits.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"", "start sev1 x", "open api-5xx sev2", "commander <@U1|a>", "severity 9", "update \x00", "start sev1 \u202e"} {
+	for _, s := range []string{"", "start sev1 x", "open api-5xx sev2", "commander <@U1|a>", "page <!subteam^S1|@x>", "severity 9", "update \x00", "start sev1 \u202e"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {

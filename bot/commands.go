@@ -47,6 +47,9 @@ var incidentCommands = map[Verb]incidentCommand{
 	VerbCommander: func(f *features, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
 		return f.life.setCommander(ctx, inc.ID, by, c.User)
 	},
+	VerbPage: func(f *features, ctx context.Context, _ Origin, c Command, inc incidents.Incident, by incidents.By) error {
+		return change(f.life.svc.PageNow(ctx, inc.ID, by, c.User))
+	},
 	VerbMitigate:    statusCommand(incidents.StatusMitigated),
 	VerbInvestigate: statusCommand(incidents.StatusInvestigating),
 	VerbResolve:     statusCommand(incidents.StatusResolved),

@@ -82,6 +82,9 @@ var openIncidentButtons = map[string]buttonHandler{
 		return f.life.SetStatus(ctx, b.o, b.inc.ID, b.by, incidents.StatusMitigated, "")
 	},
 	ActionSnooze: func(f *features, ctx context.Context, b button) error { return f.life.snooze(ctx, b) },
+	ActionTakeCommand: func(f *features, ctx context.Context, b button) error {
+		return f.life.setCommander(ctx, b.inc.ID, b.by, b.o.User)
+	},
 }
 
 // ValidateSubmission checks a submitted form before it is acknowledged, so

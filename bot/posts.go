@@ -16,6 +16,11 @@ import (
 // ActionUpdate.
 const ActionSnooze = "incident_snooze"
 
+// ActionTakeCommand is the "Take command" button on the opening message
+// of an incident an alert opened: whoever clicks it takes command, which
+// acknowledges the incident (and its pages). Its value is the incident ID.
+const ActionTakeCommand = "incident_take_command"
+
 // renderPost draws the message an EffectPost stands for: the event it
 // tells, for the incident channel or the incidents channel.
 func (p *performer) renderPost(e incidents.Effect, inc incidents.Incident) (string, []slack.Block) {
@@ -48,7 +53,11 @@ func (p *performer) renderPost(e incidents.Effect, inc incidents.Incident) (stri
 	case incidents.EventEscalated:
 		return r.Escalation(inc, ev), nil
 	case incidents.EventAlert:
-		return r.AlertIntro(ev), nil
+		return r.alertIntroBlocks(inc, ev)
+	case incidents.EventUnacknowledged, incidents.EventPaged, incidents.EventPageFailed, incidents.EventAcknowledged:
+		return r.Paging(ev), nil
+	case incidents.EventPageRequested:
+		return r.PageRequested(inc, ev), nil
 	case incidents.EventActionPreviewed:
 		return r.ConfirmAction(ev, p.dryRun)
 	case incidents.EventActionFinished:
@@ -159,8 +168,44 @@ func (r Renderer) AlertIntro(ev incidents.Event) string {
 			fmt.Fprintf(&b, "\n%s", link(l))
 		}
 	}
-	b.WriteString("\nWho is taking command? `/incident commander @you`")
+	b.WriteString("\nWho is taking command? Take it with the button, or `/incident commander @you`")
 	return b.String()
+}
+
+// alertIntroBlocks is the opening message with its Take command button,
+// while nobody has taken command.
+func (r Renderer) alertIntroBlocks(inc incidents.Incident, ev incidents.Event) (string, []slack.Block) {
+	text := r.AlertIntro(ev)
+	if !inc.Status.Open() || !inc.AcknowledgedAt.IsZero() {
+		return text, nil
+	}
+	return text, []slack.Block{
+		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+		slack.NewActionBlock("incident_alert_actions",
+			slack.NewButtonBlockElement(ActionTakeCommand, inc.ID.String(), plain("Take command")).WithStyle(slack.StylePrimary)),
+	}
+}
+
+// Paging tells the channel of a page and its acknowledgement.
+func (r Renderer) Paging(ev incidents.Event) string {
+	icon := map[incidents.EventKind]string{incidents.EventUnacknowledged: ":pager:", incidents.EventPaged: ":pager:",
+		incidents.EventPageFailed: ":warning:", incidents.EventAcknowledged: ":white_check_mark:"}[ev.Kind]
+	if ev.Kind == incidents.EventAcknowledged && strings.HasPrefix(ev.Actor, "U") {
+		return icon + " " + mention(ev.Actor) + " took command: the incident is acknowledged"
+	}
+	return icon + " " + Escape(ev.Text)
+}
+
+// PageRequested calls the person or user group paged on demand.
+func (r Renderer) PageRequested(inc incidents.Incident, ev incidents.Event) string {
+	who := Escape(ev.Data["via"])
+	switch u := ev.Data["user"]; {
+	case usergroupID.MatchString(u):
+		who = "<!subteam^" + u + ">"
+	case u != "":
+		who = mention(u)
+	}
+	return fmt.Sprintf(":pager: %s paged %s: you are needed on %s %s (*%s*).", mention(ev.Actor), who, inc.Severity.Label(), inc.Ref(), Escape(inc.Title))
 }
 
 // Tell is a private word to one person about something that did not happen.

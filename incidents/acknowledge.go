@@ -39,8 +39,9 @@ const (
 	EventPageFailed EventKind = "page_failed"
 )
 
-// EffectPage sends a page (Data: target, action, dedup_key, level,
-// summary, severity, channel_id).
+// EffectPage sends a page (Data: target — the pager's spec, via — its
+// name for people, target_key, action, dedup_key, level, summary,
+// severity, channel_id).
 const EffectPage EffectKind = "page"
 
 // Page actions, as PagerDuty's Events API names them.
@@ -87,13 +88,13 @@ func pageSeverity(s Severity) string {
 }
 
 // pages are the effects that send action to every target of level.
-func pages(inc *Incident, level, action, why string, targets []string) []Effect {
+func pages(inc *Incident, level, action, why string, targets []PageTarget) []Effect {
 	out := make([]Effect, 0, len(targets))
 	for _, t := range targets {
 		out = append(out, Effect{
-			Key:  fmt.Sprintf("page:%s:%s:%s:%s", inc.ID, level, t, action),
-			Lane: "page:" + inc.ID.String() + ":" + t, IncidentID: inc.ID, Kind: EffectPage,
-			Data: map[string]string{"target": t, "action": action, "level": level, "dedup_key": DedupKey(inc.ID, level),
+			Key:  fmt.Sprintf("page:%s:%s:%s:%s", inc.ID, level, t.Key, action),
+			Lane: "page:" + inc.ID.String() + ":" + t.Key, IncidentID: inc.ID, Kind: EffectPage,
+			Data: map[string]string{"target": t.Spec, "via": t.Name, "target_key": t.Key, "action": action, "level": level, "dedup_key": DedupKey(inc.ID, level),
 				"summary":  txt.Clip(fmt.Sprintf("%s %s (%s): %s", inc.Ref(), inc.Title, inc.Severity.Label(), why), 1000),
 				"severity": pageSeverity(inc.Severity), "channel_id": inc.ChannelID, "incident": inc.Ref(), "status": string(inc.Status)},
 		})
@@ -103,9 +104,9 @@ func pages(inc *Incident, level, action, why string, targets []string) []Effect 
 
 // pagedLevels are the levels paged so far with their targets, by the
 // policy's current settings.
-func (p Policy) pagedLevels(inc *Incident) map[string][]string {
+func (p Policy) pagedLevels(inc *Incident) map[string][]PageTarget {
 	r := p.For(inc.Severity)
-	out := map[string][]string{}
+	out := map[string][]PageTarget{}
 	if inc.AckPaged {
 		out[LevelAck] = r.AckPages
 	}
@@ -151,7 +152,7 @@ func (s *Service) AcknowledgePage(ctx context.Context, id uuid.UUID, key, provid
 		// The provider knows; the other targets are told.
 		var rest []Effect
 		for _, e := range effs {
-			if !strings.HasPrefix(e.Data["target"], strings.ToLower(provider)) {
+			if !strings.HasPrefix(e.Data["target_key"], strings.ToLower(provider)) {
 				rest = append(rest, e)
 			}
 		}
@@ -173,8 +174,12 @@ func (s *Service) firePageAck(inc *Incident, now time.Time) *Change {
 	inc.AckPaged = true
 	s.policy.scheduleAck(inc)
 	why := fmt.Sprintf("nobody has taken command %s after it was opened", txt.Duration(r.AckTimeout))
-	ev := s.event(inc.ID, now, ActorBot, EventUnacknowledged, "Not acknowledged: "+why+"; paging "+strings.Join(r.AckPages, ", "),
-		map[string]string{"after": r.AckTimeout.String(), "targets": strings.Join(r.AckPages, ",")})
+	names := make([]string, 0, len(r.AckPages))
+	for _, t := range r.AckPages {
+		names = append(names, t.Name)
+	}
+	ev := s.event(inc.ID, now, ActorBot, EventUnacknowledged, "Not acknowledged: "+why+"; paging "+strings.Join(names, ", "),
+		map[string]string{"after": r.AckTimeout.String(), "targets": strings.Join(names, ", ")})
 	return &Change{Events: []Event{ev}, Effects: append(pages(inc, LevelAck, PageTrigger, why, r.AckPages), post(ev, ToChannel, ""))}
 }
 
@@ -183,8 +188,8 @@ func (s *Service) firePageAck(inc *Incident, now time.Time) *Change {
 func (s *Service) pageDone(inc *Incident, e Effect, result map[string]string, now time.Time) Change {
 	d := e.Data
 	ev := s.event(inc.ID, now, ActorBot, EventPaged,
-		fmt.Sprintf("Page %s (%s) sent to %s: %s", d["action"], d["level"], result["target"], result["answer"]),
-		map[string]string{"target": d["target"], "provider": result["target"], "action": d["action"], "level": d["level"],
+		fmt.Sprintf("Page %s (%s) sent to %s: %s", d["action"], d["level"], d["via"], result["answer"]),
+		map[string]string{"target": d["target_key"], "via": d["via"], "action": d["action"], "level": d["level"],
 			"answer": result["answer"], "dedup_key": d["dedup_key"]})
 	ch := Change{Events: []Event{ev}}
 	if d["action"] == PageTrigger {
@@ -198,9 +203,48 @@ func (s *Service) pageDone(inc *Incident, e Effect, result map[string]string, no
 func (s *Service) pageRetry(ctx context.Context, e Effect, retry Settlement) error {
 	_, err := s.update(ctx, e.IncidentID, "", func(inc *Incident) (Change, error) {
 		ev := s.event(inc.ID, s.clock.Now(), ActorBot, EventPageFailed,
-			fmt.Sprintf("Page %s (%s) through %s did not go through (%s); retrying", e.Data["action"], e.Data["level"], e.Data["target"], retry.Error),
-			map[string]string{"target": e.Data["target"], "action": e.Data["action"], "level": e.Data["level"], "reason": retry.Error})
+			fmt.Sprintf("Page %s (%s) through %s did not go through (%s); retrying", e.Data["action"], e.Data["level"], e.Data["via"], retry.Error),
+			map[string]string{"target": e.Data["target_key"], "via": e.Data["via"], "action": e.Data["action"], "level": e.Data["level"], "reason": retry.Error})
 		return Change{Events: []Event{ev}, Effects: []Effect{post(ev, ToChannel, "")}, Settle: []Settlement{retry}}, nil
 	})
 	return err
+}
+
+// EventPageRequested: someone paged on demand (/incident page): the
+// on-call's targets (Data "via"), a person or a user group (Data "user").
+const EventPageRequested EventKind = "page_requested"
+
+// PageNow pages on demand: whom is "" for the first level's targets (the
+// on-call), a Slack user ID (invited and called in the channel) or a user
+// group ID (S…, called in the channel). The commander, the reporter and
+// approvers may; anyone may while nobody has taken command.
+func (s *Service) PageNow(ctx context.Context, id uuid.UUID, by By, whom string) (Incident, error) {
+	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) (Change, error) {
+		if err := s.authorise(inc, by, "page for"); err != nil {
+			return Change{}, err
+		}
+		if whom != "" {
+			ev := s.event(inc.ID, now, by.User, EventPageRequested, "Paged "+whom, map[string]string{"user": whom})
+			effs := []Effect{post(ev, ToChannel, by.User)}
+			if !strings.HasPrefix(whom, "S") {
+				effs = append(effs, invite(ev.ID.String()+":invite", whom, by.User))
+			}
+			return Change{Events: []Event{ev}, Effects: effs}, nil
+		}
+		r := s.policy.For(inc.Severity)
+		switch {
+		case len(r.AckPages) == 0:
+			return Change{}, Errorf(EINVALID, "No on-call to page for a %s: set ACK_PAGE (README, \"Paging at night\"). To call someone in, `/incident page @someone`.", inc.Severity.Label())
+		case inc.AckPaged:
+			return Change{}, Errorf(ECONFLICT, "The on-call was paged already for %s; the provider re-notifies by its own rules. To call someone else in, `/incident page @someone`.", inc.Ref())
+		}
+		inc.AckPaged = true
+		s.policy.scheduleAck(inc)
+		names := make([]string, 0, len(r.AckPages))
+		for _, t := range r.AckPages {
+			names = append(names, t.Name)
+		}
+		ev := s.event(inc.ID, now, by.User, EventPageRequested, "Paged the on-call: "+strings.Join(names, ", "), map[string]string{"via": strings.Join(names, ", ")})
+		return Change{Events: []Event{ev}, Effects: append(pages(inc, LevelAck, PageTrigger, "paged by a responder", r.AckPages), post(ev, ToChannel, by.User))}, nil
+	})
 }

@@ -18,9 +18,13 @@ const botUser = "U0BOT"
 // escalation (30 minutes).
 func pagingPolicy() incidents.Policy {
 	return incidents.Policy{Default: incidents.Rules{
-		AckTimeout: 5 * time.Minute, AckPages: []string{"pagerduty"},
-		Escalation: []incidents.Level{{After: 30 * time.Minute, Pages: []string{"pagerduty:PD_LEADS", "sns:arn:aws:sns:eu-west-2:123456789012:leads"}}},
+		AckTimeout: 5 * time.Minute, AckPages: []incidents.PageTarget{target("pagerduty")},
+		Escalation: []incidents.Level{{After: 30 * time.Minute, Pages: []incidents.PageTarget{target("pagerduty:PD_LEADS"), target("sns:arn:aws:sns:eu-west-2:123456789012:leads")}}},
 	}}
+}
+
+func target(spec string) incidents.PageTarget {
+	return incidents.PageTarget{Key: spec, Name: "the " + spec, Spec: spec}
 }
 
 func newPagingWorld(t *testing.T) *timerWorld {

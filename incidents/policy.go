@@ -12,9 +12,15 @@ import (
 type Level struct {
 	After time.Duration
 	Group string // Slack user group ID (S…); empty pages nobody but is still announced
-	// Pages are where the level is paged outside Slack (paging targets
-	// such as "pagerduty" or "sns:arn:…", read by the pager).
-	Pages []string
+	// Pages are where the level is paged outside Slack.
+	Pages []PageTarget
+}
+
+// PageTarget is one place pages go: PagerDuty, an SNS topic, a webhook.
+type PageTarget struct {
+	Key  string // its identity in effect keys and lanes (and logs): no secret
+	Name string // for people: "PagerDuty", "SNS topic oncall (eu-west-2)"
+	Spec string // what the pager reads ("pagerduty", "webhook:https://…"): may hold a secret URL
 }
 
 // Rules are the timer rules for one severity. The team's runbook ("Handling
@@ -27,7 +33,7 @@ type Rules struct {
 	// someone to take command before AckPages are paged (the first level:
 	// whoever is on call). 0, or no AckPages: nothing is awaited.
 	AckTimeout time.Duration
-	AckPages   []string
+	AckPages   []PageTarget
 }
 
 // Policy is the timer rules for every severity.

@@ -169,13 +169,7 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 		UpdatedAt:          now,
 		LastStatusUpdateAt: now,
 	}
-	if d.Reporter != s.botUser {
-		// A person declared it: they are in command, nothing is awaited.
-		inc.AcknowledgedAt, inc.AcknowledgedBy = now, d.Reporter
-	}
-	s.policy.scheduleReminder(&inc, now)
-	s.policy.scheduleEscalation(&inc)
-	s.policy.scheduleAck(&inc)
+	s.startTimers(&inc, now)
 	data := map[string]string{"severity": d.Severity.String(), "commander": d.Reporter}
 	if d.Source != "" {
 		data["source"] = d.Source
@@ -202,6 +196,17 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 	}
 	s.wake()
 	return stored, true, nil
+}
+
+// startTimers schedules a new incident's timers. One a person declared
+// is theirs: acknowledged at once, nothing awaited.
+func (s *Service) startTimers(inc *Incident, now time.Time) {
+	if inc.Reporter != s.botUser {
+		inc.AcknowledgedAt, inc.AcknowledgedBy = now, inc.Reporter
+	}
+	s.policy.scheduleReminder(inc, now)
+	s.policy.scheduleEscalation(inc)
+	s.policy.scheduleAck(inc)
 }
 
 func (s *Service) event(id uuid.UUID, at time.Time, actor string, kind EventKind, text string, data map[string]string) Event {

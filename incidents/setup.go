@@ -124,7 +124,7 @@ func Describe(e Effect) string {
 	case EffectRedraw:
 		return "update the runbook card"
 	case EffectPage:
-		return e.Data["action"] + " the page (" + e.Data["level"] + ") through " + e.Data["target"]
+		return e.Data["action"] + " the page (" + e.Data["level"] + ") through " + e.Data["via"]
 	case EffectPost:
 		if e.Data["to"] == ToAnnounce {
 			return "announce it in the incidents channel"

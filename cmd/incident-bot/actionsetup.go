@@ -71,7 +71,8 @@ func iamPolicy(getenv func(string) string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
 		return 1
 	}
-	doc, err := actions.IAMPolicy(reg.IDs())
+	// Besides the actions': publishing pages to SNS topics (ACK_PAGE…).
+	doc, err := actions.IAMPolicy(reg.IDs(), "sns:Publish")
 	if err != nil {
 		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
 		return 1

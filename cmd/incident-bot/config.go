@@ -49,6 +49,7 @@ type Config struct {
 	AlertServiceLabels []string           // ALERT_SERVICE_LABELS: extra labels naming the service an alert is about
 	AnyoneMayChange    bool               // INCIDENT_CHANGES_BY=anyone: anyone may hand over, re-grade or resolve any incident
 	NoSlackPacing      bool               // SLACK_PACING=off: only Slack's 429s hold calls back
+	Paging             PagingConfig       // where pages go and how acknowledgements come back (pagingconfig.go)
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -145,6 +146,7 @@ func Load(getenv func(string) string) (Config, *Problems) {
 	r.playbooks(&c)
 	r.serve(&c)
 	r.alerts(&c)
+	r.paging(&c)
 	return c, &r.problems
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -81,8 +82,8 @@ func TestTimerSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := p.For(incidents.Sev2)
-	if d.UpdateInterval != 10*time.Minute || len(d.Escalation) != 2 || d.Escalation[0] != (incidents.Level{After: 20 * time.Minute, Group: "S0ONCALL1"}) ||
-		d.Escalation[1] != (incidents.Level{After: time.Hour, Group: "S0LEADS01"}) || p.RemindWhenMitigated {
+	if d.UpdateInterval != 10*time.Minute || len(d.Escalation) != 2 || !reflect.DeepEqual(d.Escalation[0], incidents.Level{After: 20 * time.Minute, Group: "S0ONCALL1"}) ||
+		!reflect.DeepEqual(d.Escalation[1], incidents.Level{After: time.Hour, Group: "S0LEADS01"}) || p.RemindWhenMitigated {
 		t.Fatalf("default rules = %+v, policy %+v", d, p)
 	}
 	if s1 := p.For(incidents.Sev1); s1.UpdateInterval != 5*time.Minute || len(s1.Escalation) != 2 {

@@ -17,6 +17,7 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerting"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/incidents/paging"
 	"github.com/incident-bot/incident-bot/incidents/postmortem"
 	"github.com/incident-bot/incident-bot/playbooks"
 	awsactions "github.com/incident-bot/incident-bot/playbooks/actions/aws"
@@ -96,7 +97,9 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 	if err != nil {
 		return nil, err
 	}
-	if m.outbox, err = incidents.NewDispatcher(incidents.DispatcherOptions{Service: m.svc, Perform: app, Log: m.log.Named("outbox"), Workers: cfg.Workers}); err != nil {
+	pager := paging.NewSender(paging.Options{PagerDutyURL: cfg.Paging.EventsURL, Getenv: cfg.Getenv, WebhookToken: cfg.Paging.WebhookToken})
+	perform := outboxPerformer{slack: app, pager: pager, getenv: cfg.Getenv}
+	if m.outbox, err = incidents.NewDispatcher(incidents.DispatcherOptions{Service: m.svc, Perform: perform, Log: m.log.Named("outbox"), Workers: cfg.Workers}); err != nil {
 		return nil, err
 	}
 	m.svc.OnEffects(m.outbox.Wake)
@@ -164,6 +167,7 @@ func (m *Main) serveHTTP(reg *prometheus.Registry, app *bot.App) error {
 	reg.MustRegister(receiverMetrics.Collectors()...)
 	receiver := &alerts.Receiver{Sink: m.alerts, Metrics: receiverMetrics, Secret: cfg.AlertSecret, Topics: cfg.AlertSNSTopics, Log: m.log.Named("alerts")}
 	receiver.Register(mux)
+	mux.Handle("POST /pagerduty/webhook", pagerDutyWebhook{svc: m.svc, secrets: cfg.Paging.WebhookSecrets, log: m.log.Named("paging")})
 	// Bounded so a slow sender cannot hold connections open.
 	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	return nil

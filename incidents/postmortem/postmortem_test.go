@@ -211,3 +211,27 @@ func TestChangesInTheDraft(t *testing.T) {
 		t.Error("the silence the change explains is still a gap")
 	}
 }
+
+// Time to acknowledge is the recorded acknowledgement and who made it;
+// incidents from before it was recorded fall back to the first update.
+func TestTimeToAcknowledge(t *testing.T) {
+	inc, events, ch := realistic()
+	for _, c := range []struct {
+		at   time.Duration
+		by   string
+		want string
+	}{
+		{12 * time.Minute, "PagerDuty: Rita Oncall", "| Time to acknowledge | 12m after the declaration (PagerDuty: Rita Oncall) |"},
+		{7 * time.Minute, "U0CAROL", "| Time to acknowledge | 7m after the declaration (Carol) |"},
+		{0, "U0RITA", "| Time to acknowledge | at the declaration (declared by a person) |"},
+	} {
+		inc.AcknowledgedAt, inc.AcknowledgedBy = inc.DeclaredAt.Add(c.at), c.by
+		if md := Assemble(inc, events, ch, Options{}).Markdown(); !strings.Contains(md, c.want) {
+			t.Errorf("draft lacks %q", c.want)
+		}
+	}
+	inc.AcknowledgedAt = time.Time{}
+	if md := Assemble(inc, events, ch, Options{}).Markdown(); !strings.Contains(md, "| Time to acknowledge (first status update) |") {
+		t.Error("an incident without a recorded acknowledgement does not fall back to the first update")
+	}
+}

@@ -132,11 +132,28 @@ func (a *assembly) figures(inc incidents.Incident, c counts, down time.Duration)
 		return txt.Duration(t.Sub(inc.DeclaredAt)) + " after the declaration"
 	}
 	return append(out,
-		[2]string{"Time to acknowledge (first status update)", since(c.firstUpdate)},
+		a.acknowledgement(inc, c, since),
 		[2]string{"Time to mitigate", since(inc.MitigatedAt)},
 		[2]string{"Time to resolve", since(inc.ResolvedAt)},
 		[2]string{"Status updates", strconv.Itoa(c.updates)},
 		[2]string{"Update reminders", strconv.Itoa(c.reminders)},
 		[2]string{"Escalations", strconv.Itoa(c.escalations)},
 	)
+}
+
+// acknowledgement is when someone took the incident: the recorded
+// acknowledgement (a person took command, or acknowledged a page), else,
+// for incidents from before it was recorded, the first status update.
+func (a *assembly) acknowledgement(inc incidents.Incident, c counts, since func(time.Time) string) [2]string {
+	switch {
+	case inc.AcknowledgedAt.IsZero():
+		return [2]string{"Time to acknowledge (first status update)", since(c.firstUpdate)}
+	case !inc.AcknowledgedAt.After(inc.DeclaredAt):
+		return [2]string{"Time to acknowledge", "at the declaration (declared by a person)"}
+	}
+	who := inc.AcknowledgedBy // a provider's "PagerDuty: name", or a Slack user
+	if !strings.Contains(who, " ") {
+		who = a.name(who)
+	}
+	return [2]string{"Time to acknowledge", since(inc.AcknowledgedAt) + " (" + who + ")"}
 }

@@ -76,8 +76,7 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	want.ChannelID = "C0TIMERS"
 	want.RemindAt = base().Add(30*time.Minute + 1234*time.Nanosecond)
 	want.EscalateAt = time.Date(2025, 3, 14, 2, 0, 0, 999_999_999, pdt)
-	want.EscalationLevel, want.ReminderSnoozed = 2, true
-	want.AckDueAt = base().Add(5*time.Minute + 7*time.Nanosecond)
+	want.EscalationLevel, want.ReminderSnoozed, want.AckDueAt = 2, true, base().Add(5*time.Minute+7*time.Nanosecond)
 	got, _ := mustCreate(t, s, want, "")
 	want.Number = got.Number
 
@@ -107,8 +106,7 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	// Update changes each field; one timer goes back to zero.
 	got = mustUpdate(t, s, want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
 		checkIncident(t, "fn's incident", *inc, want)
-		inc.RemindAt, inc.EscalateAt = base().Add(time.Hour), time.Time{}
-		inc.EscalationLevel, inc.ReminderSnoozed = 3, false
+		inc.RemindAt, inc.EscalateAt, inc.EscalationLevel, inc.ReminderSnoozed = base().Add(time.Hour), time.Time{}, 3, false
 		inc.AckDueAt, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
 		return nil, nil
 	})

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -15,23 +16,24 @@ type iamStatement struct {
 }
 
 // IAMPolicy is the least-privilege policy for the given actions: exactly
-// the permissions they declare, one statement per AWS service. Resources
+// the permissions they declare, and extra ones the bot needs itself (such
+// as sns:Publish for pages), one statement per AWS service. Resources
 // are "*" because the targets (and their account) are the team's; narrow
 // them in your own copy if you like.
-func IAMPolicy(ids []string) ([]byte, error) {
-	byService := map[string]map[string]bool{}
+func IAMPolicy(ids []string, extra ...string) ([]byte, error) {
+	all := slices.Clone(extra)
 	for _, id := range ids {
-		spec, ok := Lookup(id)
-		if !ok {
-			continue
+		if spec, ok := Lookup(id); ok {
+			all = append(all, spec.IAM...)
 		}
-		for _, perm := range spec.IAM {
-			svc, _, _ := strings.Cut(perm, ":")
-			if byService[svc] == nil {
-				byService[svc] = map[string]bool{}
-			}
-			byService[svc][perm] = true
+	}
+	byService := map[string]map[string]bool{}
+	for _, perm := range all {
+		svc, _, _ := strings.Cut(perm, ":")
+		if byService[svc] == nil {
+			byService[svc] = map[string]bool{}
 		}
+		byService[svc][perm] = true
 	}
 	services := make([]string, 0, len(byService))
 	for s := range byService {
