@@ -180,7 +180,9 @@ func (r Renderer) alertIntroBlocks(inc incidents.Incident, ev incidents.Event) (
 		return text, nil
 	}
 	return text, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+		// A section holds 3,000 characters; an alert's text and links may
+		// be longer (the message's text keeps all of it).
+		slack.NewSectionBlock(mrkdwn(txt.Clip(text, 3000)), nil, nil),
 		slack.NewActionBlock("incident_alert_actions",
 			slack.NewButtonBlockElement(ActionTakeCommand, inc.ID.String(), plain("Take command")).WithStyle(slack.StylePrimary)),
 	}

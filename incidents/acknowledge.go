@@ -3,7 +3,6 @@ package incidents
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -87,13 +86,18 @@ func pageSeverity(s Severity) string {
 	return "info"
 }
 
-// pages are the effects that send action to every target of level.
+// pages are the effects that send action to every target of level; a
+// trigger is also remembered on the incident (Incident.Paged), so that
+// what was sent is what is acknowledged and resolved later.
 func pages(inc *Incident, level, action, why string, targets []PageTarget) []Effect {
 	out := make([]Effect, 0, len(targets))
 	for _, t := range targets {
+		if action == PageTrigger && !slices.Contains(inc.Paged, Paged{Level: level, Target: t}) {
+			inc.Paged = append(inc.Paged, Paged{Level: level, Target: t})
+		}
 		out = append(out, Effect{
 			Key:  fmt.Sprintf("page:%s:%s:%s:%s", inc.ID, level, t.Key, action),
-			Lane: "page:" + inc.ID.String() + ":" + t.Key, IncidentID: inc.ID, Kind: EffectPage,
+			Lane: PageLane(inc.ID, t.Key), IncidentID: inc.ID, Kind: EffectPage,
 			Data: map[string]string{"target": t.Spec, "via": t.Name, "target_key": t.Key, "action": action, "level": level, "dedup_key": DedupKey(inc.ID, level),
 				"summary":  txt.Clip(fmt.Sprintf("%s %s (%s): %s", inc.Ref(), inc.Title, inc.Severity.Label(), why), 1000),
 				"severity": pageSeverity(inc.Severity), "channel_id": inc.ChannelID, "incident": inc.Ref(), "status": string(inc.Status)},
@@ -102,61 +106,52 @@ func pages(inc *Incident, level, action, why string, targets []PageTarget) []Eff
 	return out
 }
 
-// pagedLevels are the levels paged so far with their targets, by the
-// policy's current settings.
-func (p Policy) pagedLevels(inc *Incident) map[string][]PageTarget {
-	r := p.For(inc.Severity)
-	out := map[string][]PageTarget{}
-	if inc.AckPaged {
-		out[LevelAck] = r.AckPages
-	}
-	for i := 0; i < inc.EscalationLevel && i < len(r.Escalation); i++ {
-		out[escalationLevel(i+1)] = r.Escalation[i].Pages
-	}
-	return out
-}
+// PageLane is the lane of an incident's pages through one target: pages
+// wait for neither Slack nor another provider.
+func PageLane(id uuid.UUID, targetKey string) string { return "page:" + id.String() + ":" + targetKey }
 
-// followUp acknowledges or resolves every page sent for inc.
-func (p Policy) followUp(inc *Incident, action, why string) []Effect {
+// followUp acknowledges or resolves every page sent for inc but those
+// skip names.
+func followUp(inc *Incident, action, why string, skip func(Paged) bool) []Effect {
 	var out []Effect
-	levels := p.pagedLevels(inc)
-	for _, level := range slices.Sorted(maps.Keys(levels)) {
-		out = append(out, pages(inc, level, action, why, levels[level])...)
+	for _, p := range inc.Paged {
+		if skip == nil || !skip(p) {
+			out = append(out, pages(inc, p.Level, action, why, []PageTarget{p.Target})...)
+		}
 	}
 	return out
 }
 
 // acknowledge records that who acknowledged inc, if nobody had: the
-// acknowledgement timer stops and the pages sent are acknowledged.
-func (s *Service) acknowledge(inc *Incident, who, how string, now time.Time) (Event, []Effect, bool) {
+// acknowledgement timer stops and the pages sent are acknowledged but
+// those skip names. actor is the person, or the bot for a provider's word.
+func (s *Service) acknowledge(inc *Incident, actor, who, how string, now time.Time, skip func(Paged) bool) (Event, []Effect, bool) {
 	if !inc.AcknowledgedAt.IsZero() || who == "" || who == s.botUser {
 		return Event{}, nil, false
 	}
 	inc.AcknowledgedAt, inc.AcknowledgedBy = now, who
 	s.policy.scheduleAck(inc)
-	ev := s.event(inc.ID, now, who, EventAcknowledged, "Acknowledged: "+how,
+	ev := s.event(inc.ID, now, actor, EventAcknowledged, "Acknowledged: "+how,
 		map[string]string{"by": who, "how": how, "after": now.Sub(inc.DeclaredAt).String()})
-	return ev, s.policy.followUp(inc, PageAcknowledge, "acknowledged: "+how), true
+	return ev, followUp(inc, PageAcknowledge, "acknowledged: "+how, skip), true
 }
 
 // AcknowledgePage records a paging provider's acknowledgement (a
-// webhook), once: key is the provider's event ID. The incident is told
-// in its channel; its commander does not change.
-func (s *Service) AcknowledgePage(ctx context.Context, id uuid.UUID, key, provider, by string) (Incident, error) {
+// webhook) of the page dedupKey names, once: key is the provider's event
+// ID. The incident is told in its channel; its commander does not
+// change. The other pages sent are acknowledged: that one, the provider
+// knows of.
+func (s *Service) AcknowledgePage(ctx context.Context, id uuid.UUID, key, dedupKey, provider, by string) (Incident, error) {
+	by = txt.Clip(txt.OneLine(by), 100) // the provider's text: a name, but bounded
 	return s.change(ctx, id, key, func(inc *Incident, now time.Time) (Change, error) {
-		who := provider + ": " + by
-		ev, effs, ok := s.acknowledge(inc, who, fmt.Sprintf("%s acknowledged the page in %s", by, provider), now)
+		told := func(p Paged) bool {
+			return DedupKey(inc.ID, p.Level) == dedupKey && strings.HasPrefix(p.Target.Key, strings.ToLower(provider))
+		}
+		ev, effs, ok := s.acknowledge(inc, ActorBot, provider+": "+by, fmt.Sprintf("%s acknowledged the page in %s", by, provider), now, told)
 		if !ok {
 			return Change{}, nil
 		}
-		// The provider knows; the other targets are told.
-		var rest []Effect
-		for _, e := range effs {
-			if !strings.HasPrefix(e.Data["target_key"], strings.ToLower(provider)) {
-				rest = append(rest, e)
-			}
-		}
-		return Change{Events: []Event{ev}, Effects: append(rest, post(ev, ToChannel, ""), refresh(ev, ""))}, nil
+		return Change{Events: []Event{ev}, Effects: append(effs, post(ev, ToChannel, ""), refresh(ev, ""))}, nil
 	})
 }
 
@@ -166,11 +161,12 @@ func (s *Service) firePageAck(inc *Incident, now time.Time) *Change {
 	if inc.AckDueAt.IsZero() || now.Before(inc.AckDueAt) {
 		return nil
 	}
-	r := s.policy.For(inc.Severity)
-	if !inc.AcknowledgedAt.IsZero() || inc.AckPaged || len(r.AckPages) == 0 {
-		s.policy.scheduleAck(inc) // clears it
+	// The rules as they are now: a timeout turned off or made longer
+	// since it was scheduled moves the page, or drops it.
+	if s.policy.scheduleAck(inc); inc.AckDueAt.IsZero() || now.Before(inc.AckDueAt) {
 		return nil
 	}
+	r := s.policy.For(inc.Severity)
 	inc.AckPaged = true
 	s.policy.scheduleAck(inc)
 	why := fmt.Sprintf("nobody has taken command %s after it was opened", txt.Duration(r.AckTimeout))
@@ -216,12 +212,12 @@ const EventPageRequested EventKind = "page_requested"
 
 // PageNow pages on demand: whom is "" for the first level's targets (the
 // on-call), a Slack user ID (invited and called in the channel) or a user
-// group ID (S…, called in the channel). The commander, the reporter and
-// approvers may; anyone may while nobody has taken command.
+// group ID (S…, called in the channel). The commander and approvers may;
+// anyone may while nobody has taken command.
 func (s *Service) PageNow(ctx context.Context, id uuid.UUID, by By, whom string) (Incident, error) {
 	return s.change(ctx, id, by.Key, func(inc *Incident, now time.Time) (Change, error) {
-		if err := s.authorise(inc, by, "page for"); err != nil {
-			return Change{}, err
+		if !(s.anyoneMayChange || by.Approver || by.User == inc.Commander || inc.Commander == s.botUser) {
+			return Change{}, Errorf(EFORBIDDEN, "Only the commander of %s or an approver may page for it; ask them, or take command (`/incident commander @you`).", inc.Ref())
 		}
 		if whom != "" {
 			ev := s.event(inc.ID, now, by.User, EventPageRequested, "Paged "+whom, map[string]string{"user": whom})

@@ -174,7 +174,7 @@ func TestProviderAcknowledgement(t *testing.T) {
 	}
 	w.clock.t = t0.Add(7 * time.Minute)
 	for range 2 {
-		_, err := w.svc.AcknowledgePage(ctx, id, "pd-event-1", "PagerDuty", "Rita Oncall")
+		_, err := w.svc.AcknowledgePage(ctx, id, "pd-event-1", incidents.DedupKey(inc.ID, incidents.LevelAck), "PagerDuty", "Rita Oncall")
 		if err != nil && !errors.Is(err, incidents.ErrDuplicate) {
 			t.Fatal(err)
 		}
@@ -189,5 +189,80 @@ func TestProviderAcknowledgement(t *testing.T) {
 	got, _ := w.svc.Get(ctx, inc.ID)
 	if !got.AckDueAt.IsZero() || got.AcknowledgedAt.IsZero() {
 		t.Errorf("after the acknowledgement: due %v, acknowledged %v", got.AckDueAt, got.AcknowledgedAt)
+	}
+}
+
+// sevPolicy pages PagerDuty's CRIT service only for sev1 incidents.
+func sevPolicy() incidents.Policy {
+	p := pagingPolicy()
+	p.Default.AckPages = nil
+	sev1 := p.Default
+	sev1.AckPages = []incidents.PageTarget{target("pagerduty:CRIT")}
+	p.BySeverity = map[incidents.Severity]incidents.Rules{incidents.Sev1: sev1}
+	return p
+}
+
+func newWorldWith(t *testing.T, p incidents.Policy) *timerWorld {
+	t.Helper()
+	w := newPagingWorld(t)
+	var err error
+	if w.svc, err = incidents.NewService(incidents.ServiceOptions{Store: w.st, Clock: w.clock, Policy: p, BotUser: botUser}); err != nil {
+		t.Fatal(err)
+	}
+	if w.sched, err = incidents.NewScheduler(w.svc, nil); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// What was paged is what is resolved, whatever the severity became; an
+// incident raised to a severity that pages starts waiting for an
+// acknowledgement then.
+func TestPagesFollowTheIncidentNotTheSettings(t *testing.T) {
+	w := newWorldWith(t, sevPolicy())
+	ctx := context.Background()
+	low, _, err := w.svc.Declare(ctx, incidents.Declaration{Title: "Queue backlog", Severity: incidents.Sev3, Reporter: botUser, Key: "a"})
+	if err != nil || !low.AckDueAt.IsZero() {
+		t.Fatalf("sev3 awaits an acknowledgement at %v (%v)", low.AckDueAt, err)
+	}
+	w.clock.t = t0.Add(time.Minute)
+	raised, err := w.svc.SetSeverity(ctx, low.ID, incidents.By{User: "U0BOB"}, incidents.Sev1)
+	if err != nil || !raised.AckDueAt.Equal(t0.Add(5*time.Minute)) {
+		t.Fatalf("raised to sev1: ack due %v (%v)", raised.AckDueAt, err)
+	}
+	w.sweepAt(t, 5*time.Minute)
+	w.clock.t = t0.Add(10 * time.Minute)
+	if _, err := w.svc.SetSeverity(ctx, low.ID, incidents.By{User: "U0BOB"}, incidents.Sev3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.SetStatus(ctx, low.ID, incidents.By{User: "U0BOB"}, incidents.StatusResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := pagesOf(t, w, low, "pagerduty:CRIT"); !slices.Equal(got, []string{"ack trigger", "ack resolve"}) {
+		t.Errorf("pages to CRIT: %v, want the page sent resolved", got)
+	}
+}
+
+// PagerDuty's acknowledgement of the escalation's page leaves it alone
+// there but acknowledges the on-call's page, still open on its service.
+func TestProviderAcknowledgesOnePage(t *testing.T) {
+	p := pagingPolicy()
+	p.Default.Escalation = []incidents.Level{{After: 30 * time.Minute, Pages: []incidents.PageTarget{target("pagerduty:PD_LEADS")}}}
+	w := newWorldWith(t, p)
+	ctx := context.Background()
+	inc, _, err := w.svc.Declare(ctx, incidents.Declaration{Title: "Checkout 5xx", Reporter: botUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sweepAt(t, 5*time.Minute)
+	w.sweepAt(t, 30*time.Minute)
+	if _, err := w.svc.AcknowledgePage(ctx, inc.ID, "pd-2", incidents.DedupKey(inc.ID, "escalation-1"), "PagerDuty", "Lee Lead"); err != nil {
+		t.Fatal(err)
+	}
+	if got := pagesOf(t, w, inc, "pagerduty"); !slices.Equal(got, []string{"ack trigger", "ack acknowledge"}) {
+		t.Errorf("the on-call's page: %v", got)
+	}
+	if got := pagesOf(t, w, inc, "pagerduty:PD_LEADS"); !slices.Equal(got, []string{"escalation-1 trigger"}) {
+		t.Errorf("the leads' page: %v", got)
 	}
 }

@@ -72,7 +72,7 @@ func (s *Service) SetCommander(ctx context.Context, id uuid.UUID, by By, command
 		ch := Change{Events: []Event{ev}, Effects: []Effect{
 			invite(ev.ID.String()+":invite", commander, by.User), post(ev, ToChannel, by.User), refresh(ev, by.User),
 		}}
-		if ack, pages, ok := s.acknowledge(inc, commander, "took command", now); ok {
+		if ack, pages, ok := s.acknowledge(inc, commander, commander, "took command", now, nil); ok {
 			ch.Events, ch.Effects = append(ch.Events, ack), append(ch.Effects, pages...)
 		}
 		return ch, nil
@@ -100,7 +100,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, by By, next Statu
 		effs := []Effect{post(ev, ToChannel, by.User), refresh(ev, by.User)}
 		if next == StatusResolved {
 			effs = append(effs, post(ev, ToAnnounce, by.User))
-			effs = append(effs, s.policy.followUp(inc, PageResolve, "resolved")...)
+			effs = append(effs, followUp(inc, PageResolve, "resolved", nil)...)
 		}
 		return Change{Events: []Event{ev}, Effects: effs}, nil
 	})

@@ -137,6 +137,15 @@ type Incident struct {
 	AcknowledgedAt time.Time // zero: nobody has acknowledged it
 	AcknowledgedBy string    // a Slack user ID, or the provider's "PagerDuty: name"
 	AckPaged       bool      // the first level was paged for want of an acknowledgement
+	// Paged are the pages sent: acknowledged and resolved as they were
+	// sent, whatever the settings or the severity have become since.
+	Paged []Paged
+}
+
+// Paged is one page sent: its level and where it went.
+type Paged struct {
+	Level  string     `json:"level"`
+	Target PageTarget `json:"target"`
 }
 
 // NextTimer is the earliest scheduled timer, or zero when none is.

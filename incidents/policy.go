@@ -18,9 +18,9 @@ type Level struct {
 
 // PageTarget is one place pages go: PagerDuty, an SNS topic, a webhook.
 type PageTarget struct {
-	Key  string // its identity in effect keys and lanes (and logs): no secret
-	Name string // for people: "PagerDuty", "SNS topic oncall (eu-west-2)"
-	Spec string // what the pager reads ("pagerduty", "webhook:https://…"): may hold a secret URL
+	Key  string `json:"key"`  // its identity in effect keys and lanes (and logs): no secret
+	Name string `json:"name"` // for people: "PagerDuty", "SNS topic oncall (eu-west-2)"
+	Spec string `json:"spec"` // what the pager reads ("pagerduty", "webhook:https://…"): may hold a secret URL
 }
 
 // Rules are the timer rules for one severity. The team's runbook ("Handling
@@ -126,6 +126,7 @@ func (p Policy) changeSeverity(inc *Incident, old Severity, now time.Time) {
 		inc.RemindAt = now
 	}
 	p.scheduleEscalation(inc)
+	p.scheduleAck(inc)
 }
 
 // scheduleAck sets when an unacknowledged incident pages its first level,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -67,8 +68,19 @@ func (s *Service) Repair(ctx context.Context, id uuid.UUID, retryFailed bool) (R
 		rep.Added = len(missing)
 	}
 	if retryFailed {
-		if rep.Retried, err = s.store.RetryFailed(ctx, LaneOf(inc.ID), s.clock.Now()); err != nil {
-			return rep, err
+		// The incident's own lane, and its pages' (one per target).
+		lanes := []string{LaneOf(inc.ID)}
+		for _, p := range inc.Paged {
+			if l := PageLane(inc.ID, p.Target.Key); !slices.Contains(lanes, l) {
+				lanes = append(lanes, l)
+			}
+		}
+		for _, lane := range lanes {
+			n, err := s.store.RetryFailed(ctx, lane, s.clock.Now())
+			if err != nil {
+				return rep, err
+			}
+			rep.Retried += n
 		}
 		if rep.Retried > 0 {
 			s.wake()

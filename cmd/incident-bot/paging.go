@@ -71,8 +71,11 @@ func (h pagerDutyWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
-	if err != nil {
-		http.Error(w, "could not read the body: "+err.Error(), http.StatusRequestEntityTooLarge)
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+		http.Error(w, "the body is over 1 MB; PagerDuty's webhooks are a few KB", http.StatusRequestEntityTooLarge)
+		return
+	} else if err != nil {
+		http.Error(w, "could not read the body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	if err := paging.VerifySignature(body, r.Header.Get("X-PagerDuty-Signature"), h.secrets...); err != nil {
@@ -90,7 +93,7 @@ func (h pagerDutyWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent) // not about one of the bot's pages being taken
 		return
 	}
-	_, err = h.svc.AcknowledgePage(r.Context(), id, "pagerduty:"+ack.EventID, "PagerDuty", ack.By)
+	_, err = h.svc.AcknowledgePage(r.Context(), id, "pagerduty:"+ack.EventID, ack.DedupKey, "PagerDuty", ack.By)
 	switch {
 	case err == nil, errors.Is(err, incidents.ErrDuplicate), errors.Is(err, incidents.ErrNotFound), incidents.ErrorCode(err) == incidents.ECONFLICT:
 		// Recorded now or before; an incident gone or resolved needs nothing.

@@ -152,7 +152,7 @@ func TestPageOnDemand(t *testing.T) {
 	h.slack.AddUser(dave, "dave")
 	inc, ch := h.declare(rita, "start sev1 Payments failing", "Payments failing")
 	h.slash(dave, ch.ID, "page")
-	h.responseContaining("Only the commander")
+	h.responseContaining("Only the commander of #1 or an approver may page")
 	pd.Fail(1, 500) // PagerDuty has a bad moment: retried, and the channel is told at once
 	h.slash(rita, ch.ID, "page")
 	h.messageContaining(ch.ID, "through PagerDuty did not go through")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/incident-bot/incident-bot/incidents"
@@ -55,11 +56,29 @@ func (s *Sender) sendWebhook(ctx context.Context, t Target, p Page) (Result, err
 	return Result{Provider: "webhook", Answer: strconv.Itoa(a.status), DedupKey: p.DedupKey}, nil
 }
 
+// redactURL hides in s what of the webhook's URL may be its secret — the
+// URL itself, its path, query and user info — since servers echo them
+// back in errors ("Cannot POST /hooks/T0/B0/…"), and a reason reaches the
+// timeline, Slack and the logs.
+func redactURL(s, raw string) string {
+	s = redact(s, raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return s
+	}
+	for _, part := range []string{u.EscapedPath(), u.Path, u.RawQuery, u.User.String()} {
+		if len(part) > 1 {
+			s = redact(s, part)
+		}
+	}
+	return s
+}
+
 // webhookFailure explains a refusal: "webhook hooks.example.com refused
 // the page (404: no such hook)".
 func (s *Sender) webhookFailure(t Target, a answer) *incidents.DeliveryError {
 	d := strconv.Itoa(a.status)
-	if q := quoted(a.body, s.token); q != "" {
+	if q := quoted([]byte(redactURL(string(a.body), t.Addr)), s.token); q != "" {
 		d += ": " + q
 	}
 	var reason string

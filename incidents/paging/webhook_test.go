@@ -154,3 +154,20 @@ func TestWebhookNoAnswer(t *testing.T) {
 		t.Errorf("plain http to another host: %+v", de)
 	}
 }
+
+// A server that echoes the request path back does not get the webhook's
+// secret path into the reason (which reaches the timeline and Slack).
+func TestWebhookFailureHidesThePath(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Cannot POST "+r.URL.Path+"?"+r.URL.RawQuery, http.StatusNotFound)
+	}))
+	defer srv.Close()
+	ts, err := ParseTargets("ESCALATION_PAGE", "webhook:"+srv.URL+"/hooks/T0/B0/s3cretPath?token=q5ecret", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewSender(Options{}).Send(context.Background(), ts[0], Page{Action: "trigger", DedupKey: "k", Summary: "s", Severity: "critical"})
+	if err == nil || strings.Contains(err.Error(), "s3cretPath") || strings.Contains(err.Error(), "q5ecret") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("reason %v", err)
+	}
+}

@@ -17,7 +17,7 @@ const incidentColumns = `id, number, title, description, severity, status, comma
 	channel_id, channel_name, header_ts, summary,
 	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
 	remind_at, escalate_at, escalation_level, reminder_snoozed,
-	ack_due_at, acknowledged_at, acknowledged_by, ack_paged`
+	ack_due_at, acknowledged_at, acknowledged_by, ack_paged, paged`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -33,13 +33,14 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 		mitigated, resolved *time.Time
 		remind, escalate    *time.Time
 		ackDue, acked       *time.Time
+		paged               []byte
 		level               int32
 	)
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
 		&inc.DeclaredAt, &inc.UpdatedAt, &mitigated, &resolved, &inc.LastStatusUpdateAt,
 		&remind, &escalate, &level, &inc.ReminderSnoozed,
-		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged)
+		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged, &paged)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -48,6 +49,9 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 	}
 	inc.Severity, inc.Status = incidents.Severity(severity), incidents.Status(status)
 	inc.EscalationLevel = int(level)
+	if inc.Paged, err = storeutil.DecodePaged(paged); err != nil {
+		return incidents.Incident{}, fmt.Errorf("scan incident %s: %w", inc.ID, err)
+	}
 	inc.DeclaredAt = inc.DeclaredAt.UTC()
 	inc.UpdatedAt = inc.UpdatedAt.UTC()
 	inc.LastStatusUpdateAt = inc.LastStatusUpdateAt.UTC()
@@ -70,7 +74,7 @@ func incidentArgs(inc incidents.Incident) []any {
 		inc.Commander, inc.Reporter, inc.ChannelID, inc.ChannelName, inc.HeaderTS, inc.Summary,
 		inc.DeclaredAt, inc.UpdatedAt, nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), inc.LastStatusUpdateAt,
 		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int32(inc.EscalationLevel), inc.ReminderSnoozed,
-		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged,
+		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged, string(storeutil.EncodePaged(inc.Paged)),
 		nullTime(storeutil.NextTimerAt(inc))}
 }
 

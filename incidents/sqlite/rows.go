@@ -24,7 +24,7 @@ const incidentColumns = `id, number, title, description, severity, status, comma
 	channel_id, channel_name, header_ts, summary,
 	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
 	remind_at, escalate_at, escalation_level, reminder_snoozed,
-	ack_due_at, acknowledged_at, acknowledged_by, ack_paged`
+	ack_due_at, acknowledged_at, acknowledged_by, ack_paged, paged`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -41,13 +41,14 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 		mitigated, resolved           sql.NullString
 		remind, escalate              sql.NullString
 		ackDue, acked                 sql.NullString
+		paged                         string
 		level                         int64
 	)
 	err := row.Scan(&inc.ID, &inc.Number, &inc.Title, &inc.Description, &severity, &status,
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
 		&declared, &updated, &mitigated, &resolved, &lastUpdate,
 		&remind, &escalate, &level, &inc.ReminderSnoozed,
-		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged)
+		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged, &paged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -56,6 +57,9 @@ func scanIncident(row scanner) (incidents.Incident, error) {
 	}
 	inc.Severity, inc.Status = incidents.Severity(severity), incidents.Status(status)
 	inc.EscalationLevel = int(level)
+	if inc.Paged, err = storeutil.DecodePaged([]byte(paged)); err != nil {
+		return incidents.Incident{}, fmt.Errorf("scan incident %s: %w", inc.ID, err)
+	}
 	for _, f := range []struct {
 		dst *time.Time
 		src sql.NullString
@@ -88,7 +92,7 @@ func incidentArgs(inc incidents.Incident) []any {
 		formatTime(inc.DeclaredAt), formatTime(inc.UpdatedAt), nullTime(inc.MitigatedAt),
 		nullTime(inc.ResolvedAt), formatTime(inc.LastStatusUpdateAt),
 		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int64(inc.EscalationLevel), inc.ReminderSnoozed,
-		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged,
+		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged, string(storeutil.EncodePaged(inc.Paged)),
 		nullTime(storeutil.NextTimerAt(inc))}
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,9 @@ func checkIncident(t *testing.T, what string, got, want incidents.Incident) {
 	eqTime("AcknowledgedAt", got.AcknowledgedAt, want.AcknowledgedAt)
 	eq("AcknowledgedBy", got.AcknowledgedBy, want.AcknowledgedBy)
 	eq("AckPaged", got.AckPaged, want.AckPaged)
+	if !reflect.DeepEqual(got.Paged, want.Paged) {
+		diffs = append(diffs, fmt.Sprintf("Paged = %+v, want %+v", got.Paged, want.Paged))
+	}
 	if len(diffs) > 0 {
 		t.Errorf("%s:\n\t%s", what, strings.Join(diffs, "\n\t"))
 	}

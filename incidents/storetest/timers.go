@@ -70,6 +70,11 @@ func mustUpdate(t *testing.T, s incidents.Store, id uuid.UUID, fn func(*incident
 	return inc
 }
 
+// paged are pages as an incident remembers them, a webhook's secret URL
+// included (only ever in the store).
+var paged = []incidents.Paged{{Level: "ack", Target: incidents.PageTarget{Key: "pagerduty", Name: "PagerDuty", Spec: "pagerduty"}},
+	{Level: "escalation-1", Target: incidents.PageTarget{Key: "webhook:0a1b2c", Name: "webhook hooks.example.com", Spec: "webhook:https://hooks.example.com/T0/\"q\""}}}
+
 func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	pdt := time.FixedZone("PDT", -7*3600)
 	want := newIncident("timers", base())
@@ -108,10 +113,12 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 		checkIncident(t, "fn's incident", *inc, want)
 		inc.RemindAt, inc.EscalateAt, inc.EscalationLevel, inc.ReminderSnoozed = base().Add(time.Hour), time.Time{}, 3, false
 		inc.AckDueAt, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
+		inc.Paged = paged
 		return nil, nil
 	})
 	want.RemindAt, want.EscalateAt, want.EscalationLevel, want.ReminderSnoozed = base().Add(time.Hour), time.Time{}, 3, false
 	want.AckDueAt, want.AcknowledgedAt, want.AcknowledgedBy, want.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
+	want.Paged = paged
 	checkIncident(t, "Update result", got, want)
 	check("after Update")
 

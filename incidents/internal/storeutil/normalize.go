@@ -1,6 +1,7 @@
 package storeutil
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -70,4 +71,29 @@ func PrepareEvents(incidentID uuid.UUID, events []incidents.Event) ([]incidents.
 		out[i] = ev
 	}
 	return out, nil
+}
+
+// EncodePaged is Incident.Paged as both backends store it (JSON; never
+// null, so a read gives back an empty list).
+func EncodePaged(p []incidents.Paged) []byte {
+	if len(p) == 0 {
+		return []byte("[]")
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	return b
+}
+
+// DecodePaged reads what EncodePaged wrote; empty is none.
+func DecodePaged(b []byte) ([]incidents.Paged, error) {
+	var p []incidents.Paged
+	if len(b) == 0 || string(b) == "[]" {
+		return nil, nil
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("pages sent: %w", err)
+	}
+	return p, nil
 }

@@ -8,4 +8,7 @@ ALTER TABLE incidents
     ADD COLUMN ack_due_at      timestamptz,
     ADD COLUMN acknowledged_at timestamptz,
     ADD COLUMN acknowledged_by text NOT NULL DEFAULT '',
-    ADD COLUMN ack_paged       boolean NOT NULL DEFAULT false;
+    ADD COLUMN ack_paged       boolean NOT NULL DEFAULT false,
+    -- The pages sent (Incident.Paged, JSON): what is acknowledged and
+    -- resolved later, whatever the settings or severity have become.
+    ADD COLUMN paged           jsonb NOT NULL DEFAULT '[]';
