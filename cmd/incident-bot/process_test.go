@@ -26,8 +26,9 @@ var built struct {
 	out  []byte
 }
 
-// buildBinary compiles incident-bot the way the Dockerfile does (static,
-// stripped), once for all the tests that run the real process.
+// buildBinary compiles incident-bot with the Dockerfile's own go build
+// flags and environment (readDockerfile), once for all the tests that run
+// the real process.
 func buildBinary(t testing.TB) string {
 	t.Helper()
 	built.once.Do(func() {
@@ -35,8 +36,9 @@ func buildBinary(t testing.TB) string {
 			return
 		}
 		built.path = filepath.Join(built.dir, "incident-bot")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", built.path, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		d := readDockerfile(t)
+		cmd := exec.Command("go", append(append([]string{"build"}, d.flags...), "-o", built.path, ".")...)
+		cmd.Env = append(os.Environ(), d.env...)
 		built.out, built.err = cmd.CombinedOutput()
 	})
 	if built.err != nil {
