@@ -48,6 +48,8 @@ type AppOptions struct {
 	// regions of the targets file, for /incident changes and the
 	// postmortem draft; nil (no targets file) means neither reads them.
 	Changes postmortem.Changes
+	// Graphs draws alerts' graphs into incident channels; nil draws none.
+	Graphs GraphRenderer
 }
 
 // App is the Slack transport's core: it turns the inbox's jobs (commands,
@@ -110,7 +112,7 @@ func NewApp(opts AppOptions) (*App, error) {
 	a.features = newFeatures(c, opts, guard)
 	a.out = &performer{core: c, api: opts.API, triage: a.triage,
 		announce: opts.IncidentsChannel, prefix: opts.ChannelPrefix, botUser: opts.BotUserID, catalog: opts.Catalog,
-		dryRun: opts.Executor != nil && opts.Executor.DryRun()}
+		dryRun: opts.Executor != nil && opts.Executor.DryRun(), graphs: opts.Graphs, uploads: opts.API}
 	return a, nil
 }
 

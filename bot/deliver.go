@@ -42,6 +42,9 @@ type performer struct {
 	dryRun   bool // actions only say what they would do
 	// triage draws triage cards and knows where they go (set by UseAlerts).
 	triage *triageDesk
+	// graphs draws alerts' graphs; nil: none are drawn.
+	graphs  GraphRenderer
+	uploads graphAPI
 }
 
 // performerAPI is the slice of Slack the performer uses.
@@ -80,6 +83,8 @@ func (p *performer) Perform(ctx context.Context, e incidents.Effect) (map[string
 		return nil, p.triage.doTriageUpdate(ctx, e)
 	case incidents.EffectRedraw:
 		return nil, p.doRedraw(ctx, e, inc)
+	case incidents.EffectGraph:
+		return p.doGraph(ctx, e, inc)
 	}
 	return nil, &incidents.DeliveryError{Reason: "unknown effect " + string(e.Kind), Permanent: true}
 }

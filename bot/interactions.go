@@ -81,7 +81,8 @@ var openIncidentButtons = map[string]buttonHandler{
 	ActionMitigate: func(f *features, ctx context.Context, b button) error {
 		return f.life.SetStatus(ctx, b.o, b.inc.ID, b.by, incidents.StatusMitigated, "")
 	},
-	ActionSnooze: func(f *features, ctx context.Context, b button) error { return f.life.snooze(ctx, b) },
+	ActionSnooze:       func(f *features, ctx context.Context, b button) error { return f.life.snooze(ctx, b) },
+	ActionRefreshGraph: func(f *features, ctx context.Context, b button) error { return f.life.refreshGraph(ctx, b) },
 	ActionTakeCommand: func(f *features, ctx context.Context, b button) error {
 		return f.life.setCommander(ctx, b.inc.ID, b.by, b.o.User)
 	},

@@ -176,15 +176,21 @@ func (r Renderer) AlertIntro(ev incidents.Event) string {
 // while nobody has taken command.
 func (r Renderer) alertIntroBlocks(inc incidents.Incident, ev incidents.Event) (string, []slack.Block) {
 	text := r.AlertIntro(ev)
-	if !inc.Status.Open() || !inc.AcknowledgedAt.IsZero() {
+	var buttons []slack.BlockElement
+	if inc.Status.Open() && inc.AcknowledgedAt.IsZero() {
+		buttons = append(buttons, slack.NewButtonBlockElement(ActionTakeCommand, inc.ID.String(), plain("Take command")).WithStyle(slack.StylePrimary))
+	}
+	if ev.Data["graph"] != "" && inc.Status.Open() {
+		buttons = append(buttons, slack.NewButtonBlockElement(ActionRefreshGraph, inc.ID.String(), plain("Refresh graph")))
+	}
+	if len(buttons) == 0 {
 		return text, nil
 	}
 	return text, []slack.Block{
 		// A section holds 3,000 characters; an alert's text and links may
 		// be longer (the message's text keeps all of it).
 		slack.NewSectionBlock(mrkdwn(txt.Clip(text, 3000)), nil, nil),
-		slack.NewActionBlock("incident_alert_actions",
-			slack.NewButtonBlockElement(ActionTakeCommand, inc.ID.String(), plain("Take command")).WithStyle(slack.StylePrimary)),
+		slack.NewActionBlock("incident_alert_actions", buttons...),
 	}
 }
 

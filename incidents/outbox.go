@@ -68,7 +68,7 @@ func (s *Service) Tell(ctx context.Context, id uuid.UUID, key string, events []E
 			}
 			evs[i] = ev
 		}
-		return Change{Events: evs, Effects: []Effect{notice}}, nil
+		return Change{Events: evs, Effects: append([]Effect{notice}, alertGraphs(inc.ID, key, evs)...)}, nil
 	})
 	if errors.Is(err, ErrDuplicate) {
 		return nil

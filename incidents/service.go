@@ -185,7 +185,7 @@ func (s *Service) Declare(ctx context.Context, d Declaration) (inc Incident, cre
 		ch.Events = append(ch.Events, op)
 		d.Opening = &op
 	}
-	ch.Effects = s.setupEffects(inc, ev, d)
+	ch.Effects = append(s.setupEffects(inc, ev, d), openingGraph(inc.ID, d.Opening)...)
 	ch.AlertKeys = d.AlertKeys
 	stored, err := s.store.Create(ctx, inc, ch, d.Key)
 	if errors.Is(err, ErrDuplicate) {

@@ -123,6 +123,8 @@ func Describe(e Effect) string {
 		return "update a message"
 	case EffectRedraw:
 		return "update the runbook card"
+	case EffectGraph:
+		return "draw the alert's graph"
 	case EffectPage:
 		return e.Data["action"] + " the page (" + e.Data["level"] + ") through " + e.Data["via"]
 	case EffectPost:

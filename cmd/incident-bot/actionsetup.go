@@ -71,8 +71,9 @@ func iamPolicy(getenv func(string) string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
 		return 1
 	}
-	// Besides the actions': publishing pages to SNS topics (ACK_PAGE…).
-	doc, err := actions.IAMPolicy(reg.IDs(), "sns:Publish")
+	// Besides the actions': publishing pages to SNS topics (ACK_PAGE…)
+	// and drawing alarms' graphs.
+	doc, err := actions.IAMPolicy(reg.IDs(), "sns:Publish", "cloudwatch:GetMetricWidgetImage")
 	if err != nil {
 		fmt.Fprintln(stderr, "incident-bot iam-policy:", err)
 		return 1

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ type Config struct {
 	AnyoneMayChange    bool               // INCIDENT_CHANGES_BY=anyone: anyone may hand over, re-grade or resolve any incident
 	NoSlackPacing      bool               // SLACK_PACING=off: only Slack's 429s hold calls back
 	Paging             PagingConfig       // where pages go and how acknowledgements come back (pagingconfig.go)
+	PrometheusURL      string             // PROMETHEUS_URL: where Prometheus alerts' graphs are queried; unset, none are drawn
 	// Getenv reads the variables the targets file names (database URLs);
 	// kept so the process environment is read in one place.
 	Getenv func(string) string
@@ -268,6 +270,10 @@ func (r *settings) alerts(c *Config) {
 	var err error
 	if c.AlertWindow, err = time.ParseDuration(r.env("ALERT_MERGE_WINDOW", "30m")); err != nil || c.AlertWindow <= 0 {
 		r.bad(PartServe, "ALERT_MERGE_WINDOW must be a duration such as 30m, got %q", r.getenv("ALERT_MERGE_WINDOW"))
+	}
+	c.PrometheusURL = strings.TrimRight(strings.TrimSpace(r.getenv("PROMETHEUS_URL")), "/")
+	if u, err := url.Parse(c.PrometheusURL); c.PrometheusURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		r.bad(PartServe, "PROMETHEUS_URL must be Prometheus's base URL, such as http://prometheus:9090")
 	}
 	var sevOK bool
 	if c.AlertSeverity, sevOK = incidents.ParseSeverity(r.env("ALERT_INCIDENT_SEVERITY", "sev2")); !sevOK {

@@ -24,7 +24,7 @@ func TestCommittedIAMPolicyMatchesActions(t *testing.T) {
 	if !bytes.Equal(out.Bytes(), committed) {
 		t.Fatalf("deploy/aws/iam-policy.json is out of date; the actions now need:\n%s", out.String())
 	}
-	for _, perm := range []string{`"ecs:UpdateService"`, `"rds:CreateDBSnapshot"`, `"cloudfront:CreateInvalidation"`, `"application-autoscaling:RegisterScalableTarget"`, `"sns:Publish"`} {
+	for _, perm := range []string{`"ecs:UpdateService"`, `"rds:CreateDBSnapshot"`, `"cloudfront:CreateInvalidation"`, `"application-autoscaling:RegisterScalableTarget"`, `"sns:Publish"`, `"cloudwatch:GetMetricWidgetImage"`} {
 		if !bytes.Contains(committed, []byte(perm)) {
 			t.Errorf("policy lacks %s", perm)
 		}

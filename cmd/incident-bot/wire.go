@@ -92,7 +92,7 @@ func (m *Main) domain(cfg Config, catalog *playbooks.Catalog, client *slack.Clie
 		IncidentsChannel: cfg.IncidentsChannel, ChannelPrefix: cfg.ChannelPrefix, Location: cfg.Location,
 		BotUserID: botUser, Catalog: catalog, Executor: exec,
 		KeyEmoji: cfg.KeyEmoji, PostmortemGap: cfg.PostmortemGap, AutoPostmortem: cfg.AutoPostmortem, Changes: changes,
-		Transcript: transcript,
+		Transcript: transcript, Graphs: newGrapher(cfg, clients),
 	})
 	if err != nil {
 		return nil, err

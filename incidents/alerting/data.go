@@ -17,7 +17,7 @@ import (
 // renderers read them back with FromData.
 func Data(al alerts.Alert) map[string]string {
 	return map[string]string{"source": al.Source, "fingerprint": al.Fingerprint, "at": al.At.Format(time.RFC3339),
-		"title": al.Title, "text": txt.Clip(al.Text, 1500), "links": strings.Join(al.Links, "\n")}
+		"title": al.Title, "text": txt.Clip(al.Text, 1500), "links": strings.Join(al.Links, "\n"), "graph": al.Graph.Encode()}
 }
 
 // FromData reads the alert Data wrote.
@@ -29,7 +29,8 @@ func FromData(d map[string]string) alerts.Alert {
 			links = append(links, l)
 		}
 	}
-	return alerts.Alert{Source: d["source"], Fingerprint: d["fingerprint"], Title: d["title"], Text: d["text"], Links: links, At: at}
+	return alerts.Alert{Source: d["source"], Fingerprint: d["fingerprint"], Title: d["title"], Text: d["text"], Links: links, At: at,
+		Graph: alerts.DecodeGraph(d["graph"])}
 }
 
 // Event is the timeline event of an alert, with what the channel shows

@@ -65,6 +65,8 @@ type Alert struct {
 	// Group is the sender's own grouping of alerts into one problem:
 	// Alertmanager's groupKey. Empty when the sender has none.
 	Group string
+	// Graph is what of the alert can be drawn; nil when nothing can.
+	Graph *Graph
 }
 
 // Limits on what one alert keeps, so a hostile or broken sender cannot

@@ -11,23 +11,16 @@ import (
 
 // cwAlarm is the CloudWatch alarm notification SNS carries as its Message.
 type cwAlarm struct {
-	AlarmName        string `json:"AlarmName"`
-	AlarmDescription string `json:"AlarmDescription"`
-	AWSAccountID     string `json:"AWSAccountId"`
-	NewStateValue    string `json:"NewStateValue"`
-	NewStateReason   string `json:"NewStateReason"`
-	StateChangeTime  string `json:"StateChangeTime"`
-	Region           string `json:"Region"`
-	AlarmArn         string `json:"AlarmArn"`
-	OldStateValue    string `json:"OldStateValue"`
-	Trigger          struct {
-		MetricName string `json:"MetricName"`
-		Namespace  string `json:"Namespace"`
-		Dimensions []struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		} `json:"Dimensions"`
-	} `json:"Trigger"`
+	AlarmName        string    `json:"AlarmName"`
+	AlarmDescription string    `json:"AlarmDescription"`
+	AWSAccountID     string    `json:"AWSAccountId"`
+	NewStateValue    string    `json:"NewStateValue"`
+	NewStateReason   string    `json:"NewStateReason"`
+	StateChangeTime  string    `json:"StateChangeTime"`
+	Region           string    `json:"Region"`
+	AlarmArn         string    `json:"AlarmArn"`
+	OldStateValue    string    `json:"OldStateValue"`
+	Trigger          cwTrigger `json:"Trigger"`
 }
 
 // healthEvent is an AWS Health event as EventBridge delivers it (to SNS).
@@ -138,6 +131,7 @@ func parseAlarm(msg string, now time.Time) (Alert, error) {
 		a.Links = []string{"https://" + region + ".console.aws.amazon.com/cloudwatch/home?region=" + region + "#alarmsV2:alarm/" + url.PathEscape(cw.AlarmName)}
 	}
 	a.normalise(now)
+	a.Graph = alarmGraph(cw, a.At) // the time as normalised
 	return a, nil
 }
 

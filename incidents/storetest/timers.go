@@ -75,6 +75,16 @@ func mustUpdate(t *testing.T, s incidents.Store, id uuid.UUID, fn func(*incident
 var paged = []incidents.Paged{{Level: "ack", Target: incidents.PageTarget{Key: "pagerduty", Name: "PagerDuty", Spec: "pagerduty"}},
 	{Level: "escalation-1", Target: incidents.PageTarget{Key: "webhook:0a1b2c", Name: "webhook hooks.example.com", Spec: "webhook:https://hooks.example.com/T0/\"q\""}}}
 
+// checkUTC fails t unless the timers read back are in UTC.
+func checkUTC(t *testing.T, what string, stored incidents.Incident) {
+	t.Helper()
+	for name, tm := range map[string]time.Time{"RemindAt": stored.RemindAt, "EscalateAt": stored.EscalateAt, "AckDueAt": stored.AckDueAt} {
+		if !tm.IsZero() && tm.Location() != time.UTC {
+			t.Errorf("%s: %s is in %v, want UTC", what, name, tm.Location())
+		}
+	}
+}
+
 func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	pdt := time.FixedZone("PDT", -7*3600)
 	want := newIncident("timers", base())
@@ -89,11 +99,7 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 		t.Helper()
 		stored := mustGet(t, s, want.ID)
 		checkIncident(t, what+": Get", stored, want)
-		for name, tm := range map[string]time.Time{"RemindAt": stored.RemindAt, "EscalateAt": stored.EscalateAt} {
-			if !tm.IsZero() && tm.Location() != time.UTC {
-				t.Errorf("%s: %s is in %v, want UTC", what, name, tm.Location())
-			}
-		}
+		checkUTC(t, what, stored)
 		byChannel, err := s.ByChannel(t.Context(), want.ChannelID)
 		if err != nil {
 			t.Fatalf("%s: ByChannel: %v", what, err)

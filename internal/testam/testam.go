@@ -10,13 +10,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/incident-bot/incident-bot/internal/testproc"
 )
 
 // Environment variables read by Start.
@@ -57,36 +57,10 @@ func Start(t testing.TB, o Options) *Alertmanager {
 	if err := os.WriteFile(path, []byte(o.config()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	cmd := exec.Command(bin, "--config.file="+path, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager log:\n%s", logs.String())
-		}
-	})
-	am := &Alertmanager{URL: "http://" + addr, t: t}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(am.URL + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return am
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager not ready after 20s: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr := testproc.FreeAddr(t)
+	testproc.Start(t, "alertmanager", bin, []string{"--config.file=" + path, "--storage.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--cluster.listen-address=", "--log.level=warn"}, "http://"+addr+"/-/ready", 20*time.Second)
+	return &Alertmanager{URL: "http://" + addr, t: t}
 }
 
 // config is the Alertmanager configuration: one route grouping as asked,
@@ -142,13 +116,4 @@ func (am *Alertmanager) Fire(alerts ...Alert) {
 	if resp.StatusCode != http.StatusOK {
 		am.t.Fatalf("alertmanager refused the alerts: HTTP %d", resp.StatusCode)
 	}
-}
-
-func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incident-bot/incident-bot/incidents"
+)
+
+// ActionRefreshGraph is the opening message's "Refresh graph" button;
+// its value is the incident ID.
+const ActionRefreshGraph = "incident_refresh_graph"
+
+// Graph is a drawn alert graph: the PNG, its title, and a line to post
+// with it (plain text).
+type Graph struct {
+	PNG            []byte
+	Title, Comment string
+}
+
+// GraphRenderer draws an alert's graph from the JSON its event keeps, for
+// why it is drawn (opened, joined, recovered, refresh). ErrNoGraph says
+// there is nothing to draw here (Prometheus without PROMETHEUS_URL):
+// nothing is posted. Any other error is posted as one line.
+type GraphRenderer interface {
+	RenderGraph(ctx context.Context, graph, why string) (Graph, error)
+}
+
+// ErrNoGraph: the alert's graph cannot be drawn here, and that is normal.
+var ErrNoGraph = errors.New("no graph to draw here")
+
+// graphAPI is the slice of Slack graphs use.
+type graphAPI interface {
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+}
+
+// doGraph draws an alert's graph into the thread of the incident's
+// opening message: the files upload's three calls. A graph that cannot
+// be drawn is a line in the thread instead; it never fails the incident.
+func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
+	if p.graphs == nil {
+		return nil, nil
+	}
+	intro, state, err := p.svc.EffectResult(ctx, incidents.LaneOf(inc.ID), e.Data["thread_key"])
+	switch {
+	case err != nil:
+		return nil, err
+	case state == incidents.EffectPending:
+		// On its own lane, the graph may be ready before the channel and
+		// the message it goes under.
+		return nil, &incidents.DeliveryError{Reason: "the opening message is not posted yet", RetryAfter: 2 * time.Second}
+	case state != incidents.EffectDone || inc.ChannelID == "":
+		return nil, errNoChannel // no message to go under: people were told why
+	}
+	thread, name := intro["ts"], graphFileName(e.Key)
+	if e.Uncertain && p.graphPosted(ctx, inc.ChannelID, thread, name) {
+		return map[string]string{"file": name}, nil
+	}
+	g, err := p.graphs.RenderGraph(ctx, e.Data["graph"], e.Data["why"])
+	switch {
+	case errors.Is(err, ErrNoGraph):
+		return nil, nil
+	case err != nil:
+		ts, err := p.postOnce(ctx, e, inc.ChannelID, thread, ":chart_with_downwards_trend: graph unavailable: "+Escape(err.Error()), nil)
+		return map[string]string{"ts": ts}, err
+	}
+	_, err = p.uploads.UploadFileContext(ctx, slack.UploadFileParameters{Channel: inc.ChannelID, ThreadTimestamp: thread,
+		Filename: name, Title: g.Title, FileSize: len(g.PNG), Reader: bytes.NewReader(g.PNG), InitialComment: Escape(g.Comment)})
+	if err != nil {
+		return nil, deliveryErr(err, true)
+	}
+	return map[string]string{"file": name}, nil
+}
+
+// graphFileName names a graph's file after its effect, so a retry after
+// an uncertain attempt can tell whether the upload happened.
+func graphFileName(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "graph-" + hex.EncodeToString(sum[:5]) + ".png"
+}
+
+// graphPosted says whether the thread already has the graph's file.
+func (p *performer) graphPosted(ctx context.Context, channel, thread, name string) bool {
+	msgs, err := p.latest(ctx, channel, thread)
+	if err != nil {
+		return false // a duplicate is better than a lost graph
+	}
+	for _, m := range msgs {
+		for _, f := range m.Files {
+			if f.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refreshGraph answers Refresh graph: the latest alert of the incident
+// that has a graph is drawn again.
+func (l *lifecycle) refreshGraph(ctx context.Context, b button) error {
+	tl, err := l.svc.Timeline(ctx, b.inc.ID)
+	if err != nil {
+		return err
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		if g := tl[i].Data["graph"]; tl[i].Kind == incidents.EventAlert && g != "" {
+			return change(l.svc.RequestGraph(ctx, b.inc.ID, b.by, g))
+		}
+	}
+	return incidents.Errorf(incidents.ENOTFOUND, "None of this incident's alerts has a graph to draw.")
+}

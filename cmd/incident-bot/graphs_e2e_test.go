@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go/encoding/cbor"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
+	"github.com/incident-bot/incident-bot/internal/testmoto"
+)
+
+// fakeCloudWatch answers GetMetricWidgetImage in Smithy RPC v2 CBOR (moto
+// does not render images): with a PNG, or with an AWS error when deny is
+// set. It keeps the widgets it was asked for.
+type fakeCloudWatch struct {
+	mu      sync.Mutex
+	widgets []string
+	deny    bool
+}
+
+func newFakeCloudWatch(t *testing.T) *fakeCloudWatch {
+	f := &fakeCloudWatch{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		in, _ := cbor.Decode(body)
+		m, _ := in.(cbor.Map)
+		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		w.Header().Set("Content-Type", "application/cbor")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !strings.HasSuffix(r.URL.Path, "/operation/GetMetricWidgetImage") {
+			t.Errorf("fake CloudWatch: %s", r.URL.Path)
+		}
+		if s, ok := m["MetricWidget"].(cbor.String); ok {
+			f.widgets = append(f.widgets, string(s))
+		}
+		if f.deny {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write(cbor.Encode(cbor.Map{"__type": cbor.String("AccessDenied"), "message": cbor.String("not authorized")}))
+			return
+		}
+		_, _ = w.Write(cbor.Encode(cbor.Map{"MetricWidgetImage": cbor.Slice(tinyPNG(t))}))
+	}))
+	t.Cleanup(srv.Close)
+	testmoto.Use(t, srv.URL)
+	return f
+}
+
+func (f *fakeCloudWatch) asked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.widgets...)
+}
+
+func tinyPNG(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	img.Set(1, 1, color.RGBA{R: 255, A: 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// receiveAlarm delivers the sample CloudWatch alarm (as SNS carries it)
+// through a second process's alert router, as the SNS receiver would.
+func receiveAlarm(t *testing.T, h *harness, state string) {
+	t.Helper()
+	raw, err := os.ReadFile("../../incidents/alerts/testdata/cloudwatch_alarm_message.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := strings.Replace(string(raw), `"NewStateValue": "ALARM"`, `"NewStateValue": "`+state+`"`, 1)
+	als, err := alerts.ParseSource("sns", asSNS(t, []byte(msg)), time.Now())
+	if err != nil || len(als) != 1 {
+		t.Fatalf("alarm: %v %v", als, err)
+	}
+	if err := newReplica(t, h).alerts.Receive(context.Background(), als); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// graphReplies are the files shared in the thread of the opening message.
+func graphReplies(h *harness, channel, thread string) []string {
+	var out []string
+	for _, m := range h.slack.Messages(channel) {
+		if m.ThreadTS == thread && len(m.Files) > 0 {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+// A CloudWatch alarm opens an incident: its metric is drawn by
+// GetMetricWidgetImage (the widget checked against the alarm) and
+// uploaded into the thread of the opening message; Refresh graph draws
+// it again; the alarm's recovery brings one more; a refused render is
+// one line, and the incident goes on.
+func TestAlarmGraphInThread(t *testing.T) {
+	cw := newFakeCloudWatch(t)
+	h := newHarness(t, "sqlite", nil)
+	receiveAlarm(t, h, "ALARM")
+	inc := h.onlyIncident(h.openStore(t))
+	intro := h.messageContaining(inc.ChannelID, "Opened automatically")
+	if !strings.Contains(string(intro.Blocks), "incident_refresh_graph") {
+		t.Errorf("no Refresh graph button: %s", intro.Blocks)
+	}
+	h.eventually("the graph in the thread", func() bool { return len(graphReplies(h, inc.ChannelID, intro.TS)) == 1 })
+	// Files v2's three steps (get the URL, send the bytes, complete it) and
+	// nothing more: no files.info, no history read.
+	for method, want := range map[string]int{"files.getUploadURLExternal": 1, "files.completeUploadExternal": 1, "files.info": 0, "conversations.replies": 0} {
+		if n := h.slack.CallCount(method); n != want {
+			t.Errorf("%s called %d times for one graph, want %d", method, n, want)
+		}
+	}
+	var w struct {
+		Metrics     [][]any `json:"metrics"`
+		Region      string  `json:"region"`
+		Start, End  string
+		Annotations struct {
+			Horizontal []struct{ Value float64 } `json:"horizontal"`
+		} `json:"annotations"`
+	}
+	if err := json.Unmarshal([]byte(cw.asked()[0]), &w); err != nil {
+		t.Fatal(err)
+	}
+	start, _ := time.Parse(time.RFC3339, w.Start)
+	end, _ := time.Parse(time.RFC3339, w.End)
+	if len(w.Metrics) != 1 || w.Metrics[0][0] != "AWS/ECS" || w.Metrics[0][1] != "CPUUtilization" || w.Metrics[0][3] != "prod" ||
+		w.Region != "us-east-1" || end.Sub(start) != 3*time.Hour || len(w.Annotations.Horizontal) != 1 || w.Annotations.Horizontal[0].Value != 80 {
+		t.Errorf("widget %s", cw.asked()[0])
+	}
+	for _, f := range h.slack.Files() {
+		if f.Channel == inc.ChannelID && !bytes.Equal(f.Content, tinyPNG(t)) {
+			t.Errorf("uploaded %s is not the rendered PNG", f.Name)
+		}
+	}
+
+	h.send("interactive", h.slack.BlockAction(bob, inc.ChannelID, intro.TS, "incident_refresh_graph", inc.ID.String()))
+	h.eventually("the refreshed graph", func() bool { return len(graphReplies(h, inc.ChannelID, intro.TS)) == 2 })
+	receiveAlarm(t, h, "OK")
+	h.eventually("the recovery's graph", func() bool { return len(graphReplies(h, inc.ChannelID, intro.TS)) == 3 })
+
+	cw.mu.Lock()
+	cw.deny = true
+	cw.mu.Unlock()
+	h.send("interactive", h.slack.BlockAction(bob, inc.ChannelID, intro.TS, "incident_refresh_graph", inc.ID.String()))
+	line := h.messageContaining(inc.ChannelID, "graph unavailable: AccessDenied for cloudwatch:GetMetricWidgetImage")
+	if line.ThreadTS != intro.TS {
+		t.Errorf("the failure is not in the thread: %+v", line)
+	}
+	h.settled()
+	if failed := count(t, h, inc, incidents.EventStepFailed); failed != 0 {
+		t.Errorf("%d failed steps: a graph that cannot be drawn is not a failure", failed)
+	}
+}
+
+func count(t *testing.T, h *harness, inc incidents.Incident, kind incidents.EventKind) int {
+	t.Helper()
+	tl, err := h.openStore(t).Timeline(context.Background(), inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range tl {
+		if ev.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
