@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/incident-bot/incident-bot/incidents"
 	"github.com/incident-bot/incident-bot/incidents/alerts"
 	"github.com/incident-bot/incident-bot/internal/testmoto"
+	"github.com/incident-bot/incident-bot/internal/testprom"
 )
 
 // fakeCloudWatch answers GetMetricWidgetImage in Smithy RPC v2 CBOR (moto
@@ -182,4 +184,61 @@ func count(t *testing.T, h *harness, inc incidents.Incident, kind incidents.Even
 		}
 	}
 	return n
+}
+
+// A Prometheus alert, with PROMETHEUS_URL set: its expression (from the
+// generator URL) is queried from a real Prometheus scraping a known
+// series, drawn, and uploaded into the thread of the opening message.
+func TestPrometheusGraphInThread(t *testing.T) {
+	var mu sync.Mutex
+	value := "0.02"
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = io.WriteString(w, "# TYPE checkout_error_ratio gauge\ncheckout_error_ratio "+value+"\n")
+	}))
+	t.Cleanup(target.Close)
+	prom := testprom.Start(t, target.URL)
+	h := newHarness(t, "sqlite", map[string]string{"ALERT_WEBHOOK_SECRET": testAlertSecret, "PROMETHEUS_URL": prom.URL})
+	mu.Lock()
+	value = "0.09"
+	mu.Unlock()
+	h.eventually("Prometheus scraped the series", func() bool { return promHas(prom.URL, "checkout_error_ratio > 0.05") })
+
+	now := time.Now().UTC().Format(time.RFC3339)
+	body := `{"version":"4","groupKey":"{}:{alertname=\"CheckoutErrors\"}","status":"firing","receiver":"bot",` +
+		`"groupLabels":{"alertname":"CheckoutErrors"},"commonLabels":{},"commonAnnotations":{},"externalURL":"http://am:9093",` +
+		`"alerts":[{"status":"firing","labels":{"alertname":"CheckoutErrors","severity":"critical","service":"checkout"},` +
+		`"annotations":{"summary":"Checkout error ratio above 5%"},"startsAt":"` + now + `","endsAt":"0001-01-01T00:00:00Z",` +
+		`"generatorURL":"http://prometheus:9090/graph?g0.expr=checkout_error_ratio+%3E+0.05&g0.tab=1","fingerprint":"c0ffee"}]}`
+	if code := h.postAlert("/alerts/alertmanager", body); code != 200 {
+		t.Fatalf("alertmanager webhook: HTTP %d", code)
+	}
+	inc := h.onlyIncident(h.openStore(t))
+	intro := h.messageContaining(inc.ChannelID, "Opened automatically")
+	h.eventually("the graph in the thread", func() bool { return len(graphReplies(h, inc.ChannelID, intro.TS)) == 1 })
+	for _, f := range h.slack.Files() {
+		if f.Channel != inc.ChannelID {
+			continue
+		}
+		img, err := png.Decode(bytes.NewReader(f.Content))
+		if err != nil || img.Bounds().Dx() != 800 || img.Bounds().Dy() != 300 {
+			t.Errorf("%s: %v, %v", f.Name, img.Bounds(), err)
+		}
+	}
+}
+
+// promHas says whether an instant query of expr returns a sample.
+func promHas(base, expr string) bool {
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			Result []any `json:"result"`
+		} `json:"data"`
+	}
+	return json.NewDecoder(resp.Body).Decode(&out) == nil && len(out.Data.Result) > 0
 }
