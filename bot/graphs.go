@@ -40,9 +40,11 @@ type graphAPI interface {
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 }
 
-// doGraph draws an alert's graph into the thread of the incident's
-// opening message: the files upload's three calls. A graph that cannot
-// be drawn is a line in the thread instead; it never fails the incident.
+// doGraph draws a graph into the thread of the message it goes under
+// (an alert's: the incident's opening message; a check's: the thread
+// of its result), once that message is posted: the files upload's three
+// calls. A graph that cannot be drawn is a line in the thread instead;
+// it never fails the incident.
 func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc incidents.Incident) (map[string]string, error) {
 	if p.graphs == nil {
 		return nil, nil
@@ -54,11 +56,16 @@ func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc inciden
 	case state == incidents.EffectPending:
 		// On its own lane, the graph may be ready before the channel and
 		// the message it goes under.
-		return nil, &incidents.DeliveryError{Reason: "the opening message is not posted yet", RetryAfter: 2 * time.Second}
+		return nil, &incidents.DeliveryError{Reason: "the message it goes under is not posted yet", RetryAfter: 2 * time.Second}
 	case state != incidents.EffectDone || inc.ChannelID == "":
 		return nil, errNoChannel // no message to go under: people were told why
 	}
 	thread, name := intro["ts"], graphFileName(e.Key)
+	if t := e.Data["thread"]; t != "" {
+		// The message is a reply (a check's result): the graph joins its
+		// thread, as Slack threads only hang from a top-level message.
+		thread = t
+	}
 	if e.Uncertain && p.graphPosted(ctx, inc.ChannelID, thread, name) {
 		return map[string]string{"file": name}, nil
 	}

@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -195,15 +196,28 @@ func (s *Service) Record(ctx context.Context, id uuid.UUID, by By, kind EventKin
 
 // bindEffects ties effects given with an event to it: their keys derive
 // from the event's (so one event never doubles them) and a post carries
-// the event unless it names its own.
+// the event unless it names its own. A thread_key of ThreadOfPost
+// becomes the key of the first post bound with it: its caller cannot
+// know that key before the event exists. Without a post it stays as it
+// is, and the graph, with no message to go under, is dropped quietly.
 func bindEffects(ev Event, effs []Effect) []Effect {
 	out := make([]Effect, len(effs))
+	post := ""
 	for i, e := range effs {
 		e.Key = fmt.Sprintf("%s:%d:%s", ev.ID, i, e.Kind)
 		if e.Kind == EffectPost && e.Event.ID == uuid.Nil {
 			e.Event = ev
 		}
+		if e.Kind == EffectPost && post == "" {
+			post = e.Key
+		}
 		out[i] = e
+	}
+	for i, e := range out {
+		if e.Data["thread_key"] == ThreadOfPost && post != "" {
+			out[i].Data = maps.Clone(e.Data) // the caller's map stays as given
+			out[i].Data["thread_key"] = post
+		}
 	}
 	return out
 }

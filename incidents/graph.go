@@ -13,10 +13,17 @@ import (
 // (an AWS or Prometheus call) never holds up the incident's messages, and
 // a graph that cannot be drawn is one line, never a failure.
 
-// EffectGraph draws an alert's graph (Data: graph — the alert's graph as
-// JSON, why — opened, joined, recovered or refresh, thread_key — the
-// effect whose message the graph goes under).
+// EffectGraph draws an alert's graph, or a metric a check read (Data:
+// graph — the graph as JSON, why — opened, joined, recovered, refresh or
+// check, thread_key — the effect, on the incident's lane, whose message
+// the graph goes under; thread — optional, the thread that message was
+// posted in, when it is a reply: the graph joins that thread).
 const EffectGraph EffectKind = "graph"
+
+// ThreadOfPost, as the thread_key of a graph given with an event to
+// Record or Audit, stands for the key of the post given with it: a
+// check's graphs go under its result.
+const ThreadOfPost = "@post"
 
 // EventGraphRequested: someone asked for the graph again (Refresh graph).
 const EventGraphRequested EventKind = "graph_requested"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,8 +57,8 @@ func (g alertGrapher) alarm(ctx context.Context, gr *alerts.Graph, why string) (
 		return bot.Graph{}, errors.New(gr.NotDrawable)
 	}
 	to := g.now()
-	m := graphs.AlarmMetric{AlarmName: gr.Alarm, Region: gr.Region, Namespace: gr.Namespace, Metric: gr.Metric, Dimensions: gr.Dimensions,
-		Stat: gr.Stat, Period: gr.Period, Threshold: gr.Threshold, Comparison: gr.Comparison}
+	m := graphs.AlarmMetric{AlarmName: cmp.Or(gr.Alarm, gr.Label), Region: gr.Region, Namespace: gr.Namespace, Metric: gr.Metric,
+		Dimensions: gr.Dimensions, Stat: gr.Stat, Period: gr.Period, Threshold: gr.Threshold, Comparison: gr.Comparison}
 	if !gr.At.IsZero() {
 		m.States = []graphs.Mark{{At: gr.At, Kind: "state", Label: gr.State}}
 	}
@@ -65,11 +66,26 @@ func (g alertGrapher) alarm(ctx context.Context, gr *alerts.Graph, why string) (
 	if err != nil {
 		return bot.Graph{}, err
 	}
-	png, err := g.aws.MetricImage(ctx, gr.Region, "", widget)
+	// A check's metric is drawn with the role the check read it with:
+	// a target in another account has its metrics there.
+	png, err := g.aws.MetricImage(ctx, gr.Region, gr.Role, widget)
 	if err != nil {
 		return bot.Graph{}, awsGraphError(err)
 	}
+	if why == "check" {
+		return bot.Graph{PNG: png, Title: txtTitle(cmp.Or(gr.Label, gr.Metric)), Comment: checkCaption(gr, to, g.loc)}, nil
+	}
 	return bot.Graph{PNG: png, Title: gr.Alarm + " — " + gr.Metric, Comment: caption(gr.Alarm, why, to, g.loc)}, nil
+}
+
+// checkCaption says which check read the metric and how it is drawn:
+// "rds.status: CPUUtilization (Average) over the last 3 hours to 15:04 UTC".
+func checkCaption(gr *alerts.Graph, at time.Time, loc *time.Location) string {
+	stat := gr.Stat
+	if gr.Unit != "" {
+		stat += ", " + gr.Unit
+	}
+	return fmt.Sprintf("%s: %s (%s) over the last 3 hours to %s", cmp.Or(gr.Check, "check"), gr.Metric, stat, at.In(loc).Format("15:04 MST"))
 }
 
 // awsGraphError is one line people can act on: "AccessDenied for

@@ -35,6 +35,15 @@ type fakeCloudWatch struct {
 }
 
 func newFakeCloudWatch(t *testing.T) *fakeCloudWatch {
+	f, url := serveFakeCloudWatch(t)
+	testmoto.Use(t, url)
+	return f
+}
+
+// serveFakeCloudWatch starts a fake CloudWatch and returns it and its URL,
+// for a test that points CloudWatch alone at it
+// (AWS_ENDPOINT_URL_CLOUDWATCH) and the rest of AWS at moto.
+func serveFakeCloudWatch(t *testing.T) (*fakeCloudWatch, string) {
 	f := &fakeCloudWatch{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -58,8 +67,7 @@ func newFakeCloudWatch(t *testing.T) *fakeCloudWatch {
 		_, _ = w.Write(cbor.Encode(cbor.Map{"MetricWidgetImage": cbor.Slice(tinyPNG(t))}))
 	}))
 	t.Cleanup(srv.Close)
-	testmoto.Use(t, srv.URL)
-	return f
+	return f, srv.URL
 }
 
 func (f *fakeCloudWatch) asked() []string {

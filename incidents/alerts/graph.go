@@ -29,11 +29,26 @@ type Graph struct {
 	// math, a composite alarm); the graph is then a note.
 	NotDrawable string `json:"not_drawable,omitempty"`
 
+	// A check's metric (MetricGraph): what it shows, the action that
+	// read it, its unit, and the role it was read with (a target in
+	// another account is drawn there).
+	Label string `json:"label,omitempty"`
+	Check string `json:"check,omitempty"`
+	Unit  string `json:"unit,omitempty"`
+	Role  string `json:"role,omitempty"`
+
 	// Prometheus: the alert's expression.
 	Expr string `json:"expr,omitempty"`
 
 	State string    `json:"state,omitempty"` // ALARM, OK, firing, resolved
 	At    time.Time `json:"at"`              // when the state changed
+}
+
+// MetricGraph is the graph of a CloudWatch metric a runbook check read
+// (no alarm, no threshold, no state change): the same JSON as an alarm's,
+// so it is drawn the same way.
+func MetricGraph(region, namespace, metric string, dims [][2]string, stat string, period int) *Graph {
+	return &Graph{Kind: "cloudwatch", Region: region, Namespace: namespace, Metric: metric, Dimensions: dims, Stat: stat, Period: period}
 }
 
 // Encode is g as the JSON an event's data keeps ("" without a graph).

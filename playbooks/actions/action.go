@@ -76,6 +76,25 @@ type Result struct {
 	Sections  []Section // the findings (may be long; renderers clip)
 	RequestID string    // AWS request ID, or the SQL outcome
 	Changed   bool      // something was changed
+	// Metrics are the time series the action read, for the bot to draw
+	// next to its numbers. Describing them costs the action nothing: the
+	// drawing is done later, elsewhere, and may fail on its own.
+	Metrics []Metric
+}
+
+// Metric is a CloudWatch metric an action read (or one that shows the
+// same thing), described as the action queried it so its graph matches
+// its numbers.
+type Metric struct {
+	Label      string      // what it is, for people: "CPU of main-db"
+	Region     string      // where it lives: us-east-1 for CloudFront
+	Role       string      // the role the action read it with ("" for the bot's own)
+	Namespace  string      // AWS/RDS
+	Metric     string      // CPUUtilization
+	Dimensions [][2]string // name, value; as queried
+	Stat       string      // Average, Sum, Minimum, p99…
+	Period     int         // seconds
+	Unit       string      // a hint for the reader ("Percent", "Bytes"); optional
 }
 
 // Section is one part of the findings: a heading, one row per finding

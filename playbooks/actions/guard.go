@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
 )
 
 // Recorder records what happens to a run in the incident's timeline, with
@@ -136,6 +137,9 @@ func (g *Guard) finish(ctx context.Context, user string, inc incidents.Incident,
 	if ts := run["confirmation"]; ts != "" {
 		effs = append(effs, settle(inc.ChannelID, ts, merge(data, map[string]string{"settle": "action_done", "by": user})))
 	}
+	if runErr == nil {
+		effs = append(effs, checkGraphs(inc, p.Spec.ID, run["thread"], res.Metrics)...)
+	}
 	// Recorded even when the request's context ended: the action ran.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -143,4 +147,22 @@ func (g *Guard) finish(ctx context.Context, user string, inc incidents.Incident,
 		return fmt.Errorf("the action ran but its result could not be recorded (run %s): %w", run["run_id"], err)
 	}
 	return nil
+}
+
+// maxCheckGraphs bounds the graphs one run posts: a check reads a few
+// metrics; more would bury its result.
+const maxCheckGraphs = 4
+
+// checkGraphs draws the metrics a check read under its result, each on
+// the incident's graph lane, so drawing (a CloudWatch call that may be
+// slow or refused) never holds up the result or the incident's messages.
+func checkGraphs(inc incidents.Incident, action, thread string, ms []Metric) []incidents.Effect {
+	var out []incidents.Effect
+	for _, m := range ms[:min(len(ms), maxCheckGraphs)] {
+		g := alerts.MetricGraph(m.Region, m.Namespace, m.Metric, m.Dimensions, m.Stat, m.Period)
+		g.Label, g.Check, g.Unit, g.Role = m.Label, action, m.Unit, m.Role
+		out = append(out, incidents.Effect{Lane: incidents.GraphLane(inc.ID), Kind: incidents.EffectGraph, Data: map[string]string{
+			"graph": g.Encode(), "why": "check", "thread_key": incidents.ThreadOfPost, "thread": thread}})
+	}
+	return out
 }

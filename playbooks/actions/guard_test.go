@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/alerts"
 )
 
 // Parameters recorded with a preview come back as the playbook gave them.
@@ -27,10 +28,11 @@ func TestDecodeParamsKeepsWholeNumbers(t *testing.T) {
 type memRecorder struct {
 	mu   sync.Mutex
 	evs  []incidents.Event
+	effs [][]incidents.Effect // given with each event
 	keys map[string]bool
 }
 
-func (m *memRecorder) Record(_ context.Context, id uuid.UUID, by incidents.By, kind incidents.EventKind, text string, data map[string]string, _ ...incidents.Effect) (incidents.Incident, error) {
+func (m *memRecorder) Record(_ context.Context, id uuid.UUID, by incidents.By, kind incidents.EventKind, text string, data map[string]string, effs ...incidents.Effect) (incidents.Incident, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if by.Key != "" && m.keys[by.Key] {
@@ -38,6 +40,7 @@ func (m *memRecorder) Record(_ context.Context, id uuid.UUID, by incidents.By, k
 	}
 	m.keys[by.Key] = true
 	m.evs = append(m.evs, incidents.Event{IncidentID: id, Actor: by.User, Kind: kind, Text: text, Data: data})
+	m.effs = append(m.effs, effs)
 	return incidents.Incident{}, nil
 }
 
@@ -93,5 +96,66 @@ func TestGuardRunsOnceForAnApprover(t *testing.T) {
 	}
 	if err := answer("U0BOB"); incidents.ErrorCode(err) != incidents.ECONFLICT || run.runs != 1 {
 		t.Errorf("a second confirmation: %v, %d runs; want a conflict and one run", err, run.runs)
+	}
+}
+
+// checkRunner is a read-only action that read a metric, or failed.
+type checkRunner struct{ err error }
+
+func (checkRunner) Preview(context.Context, Request) (Preview, error) { return Preview{}, nil }
+
+func (c checkRunner) Run(context.Context, Request) (Result, error) {
+	return Result{Summary: "running 4 of 4", Metrics: []Metric{{Label: "CPU of web", Region: "eu-west-2", Namespace: "AWS/ECS", Metric: "CPUUtilization",
+		Dimensions: [][2]string{{"ClusterName", "prod"}, {"ServiceName", "web"}}, Stat: "Average", Period: 60, Unit: "Percent"}}}, c.err
+}
+
+// A check's metrics become graphs under its result: on the incident's
+// graph lane (never holding up the result), in the card's thread, named
+// after the result's post, which the recorder binds. A failed check
+// draws nothing.
+func TestGuardDrawsCheckMetrics(t *testing.T) {
+	for _, failed := range []bool{false, true} {
+		reg := NewRegistry()
+		var runErr error
+		if failed {
+			runErr = &Error{Code: "AccessDenied", Message: "no"}
+		}
+		if err := reg.Register("ecs.service_status", checkRunner{err: runErr}); err != nil {
+			t.Fatal(err)
+		}
+		tg, _ := ParseTargets("targets.yaml", []byte(targetsYAML))
+		exec, _ := NewExecutor(reg, tg, nil)
+		rec := &memRecorder{keys: map[string]bool{}}
+		g, _ := NewGuard(exec, rec, groupOf{"U0BOB"})
+		inc := incidents.Incident{ID: uuid.New(), ChannelID: "C1"}
+		ask := Ask{Incident: inc, User: "U0EVE", Action: "ecs.service_status", Params: map[string]any{"service": "web"}, Thread: "1.1", Click: "c"}
+		if err := g.Request(context.Background(), ask); err != nil {
+			t.Fatal(err)
+		}
+		effs := rec.effs[len(rec.effs)-1] // the finished event's
+		if effs[0].Kind != incidents.EffectPost {
+			t.Fatalf("first effect %+v: want the result's post", effs[0])
+		}
+		graphs := effs[1:]
+		if failed {
+			if len(graphs) != 0 {
+				t.Errorf("a failed check drew %+v", graphs)
+			}
+			continue
+		}
+		if len(graphs) != 1 {
+			t.Fatalf("effects %+v: want the post and one graph", effs)
+		}
+		e := graphs[0]
+		gr := alerts.DecodeGraph(e.Data["graph"])
+		if e.Kind != incidents.EffectGraph || e.Lane != incidents.GraphLane(inc.ID) || e.Data["why"] != "check" ||
+			e.Data["thread_key"] != incidents.ThreadOfPost || e.Data["thread"] != "1.1" || gr == nil {
+			t.Fatalf("graph effect %+v", e)
+		}
+		if gr.Kind != "cloudwatch" || gr.Region != "eu-west-2" || gr.Namespace != "AWS/ECS" || gr.Metric != "CPUUtilization" || gr.Stat != "Average" ||
+			gr.Period != 60 || len(gr.Dimensions) != 2 || gr.Dimensions[1] != [2]string{"ServiceName", "web"} ||
+			gr.Label != "CPU of web" || gr.Check != "ecs.service_status" || gr.Unit != "Percent" {
+			t.Errorf("graph %+v", gr)
+		}
 	}
 }

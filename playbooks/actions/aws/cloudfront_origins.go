@@ -44,7 +44,8 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	}
 	list, routes := originRoutes(d)
 	if len(list) == 0 {
-		return actions.Result{Summary: fmt.Sprintf("%s: distribution %s has no origins", s.Name, s.DistributionID), RequestID: id}, nil
+		return actions.Result{Summary: fmt.Sprintf("%s: distribution %s has no origins", s.Name, s.DistributionID), RequestID: id,
+			Metrics: cdnMetrics(s)}, nil
 	}
 
 	ss := sections{{Title: fmt.Sprintf("Distribution `%s` (%s)", s.DistributionID, aws.ToString(d.DomainName))}}
@@ -53,7 +54,16 @@ func (r origins) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		return actions.Result{}, err
 	}
 	summary := originsSummary(s.Name, len(list), buckets, findings)
-	return actions.Result{Summary: summary, Sections: ss, RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: ss, RequestID: id, Metrics: cdnMetrics(s)}, nil
+}
+
+// cdnMetrics is the distribution's 5xx error rate: whether its origins'
+// trouble reaches viewers. CloudFront publishes its metrics in us-east-1
+// only, with Region=Global, whatever the service's region.
+func cdnMetrics(s *actions.Service) []actions.Metric {
+	return []actions.Metric{{Label: "CDN 5xx error rate of " + s.Name, Region: "us-east-1", Role: s.RoleARN, Namespace: "AWS/CloudFront",
+		Metric: "5xxErrorRate", Dimensions: [][2]string{{"DistributionId", s.DistributionID}, {"Region", "Global"}},
+		Stat: "Average", Period: 60, Unit: "Percent"}}
 }
 
 // getDistribution fetches the distribution (empty when CloudFront returns none) and the request ID.

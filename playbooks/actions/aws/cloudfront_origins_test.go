@@ -154,6 +154,8 @@ func TestCDNOrigins(t *testing.T) {
 		contains(t, "details", res.Text(), want)
 	}
 	policyThenRows(t, res.Sections)
+	wantMetrics(t, "cloudfront.origins", res.Metrics, metricWant{"us-east-1", "AWS/CloudFront", "5xxErrorRate", "Average", 60,
+		[][2]string{{"DistributionId", svc.DistributionID}, {"Region", "Global"}}})
 
 	// A public bucket without a public access block is what an anonymous
 	// origin needs: no finding.

@@ -43,5 +43,15 @@ func (r serviceStatus) Run(ctx context.Context, req actions.Request) (actions.Re
 	}
 	summary := fmt.Sprintf("%s: running %d of %d desired, %d pending, %s",
 		t.name, s.RunningCount, s.DesiredCount, s.PendingCount, plural(len(s.Deployments), "deployment"))
-	return actions.Result{Summary: summary, Sections: ss, RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: ss, RequestID: id, Metrics: t.metrics()}, nil
+}
+
+// metrics are the service's CPU and memory, which its counts alone do not
+// show: tasks running but saturated, or climbing towards an OOM kill.
+func (t ecsTarget) metrics() []actions.Metric {
+	m := func(label, name string) actions.Metric {
+		return actions.Metric{Label: label + " of " + t.name, Region: t.svc.Region, Role: t.svc.RoleARN, Namespace: "AWS/ECS", Metric: name,
+			Dimensions: [][2]string{{"ClusterName", t.cluster}, {"ServiceName", t.name}}, Stat: "Average", Period: 60, Unit: "Percent"}
+	}
+	return []actions.Metric{m("CPU", "CPUUtilization"), m("Memory", "MemoryUtilization")}
 }

@@ -83,6 +83,10 @@ func TestServiceStatus(t *testing.T) {
 	if res.Changed {
 		t.Error("a read-only action reported a change")
 	}
+	dims := [][2]string{{"ClusterName", svc.Cluster}, {"ServiceName", "web"}}
+	wantMetrics(t, "ecs.service_status", res.Metrics,
+		metricWant{testmoto.Region, "AWS/ECS", "CPUUtilization", "Average", 60, dims},
+		metricWant{testmoto.Region, "AWS/ECS", "MemoryUtilization", "Average", 60, dims})
 }
 
 func TestScale(t *testing.T) {

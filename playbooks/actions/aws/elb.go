@@ -32,7 +32,7 @@ func (r targetHealth) Run(ctx context.Context, req actions.Request) (actions.Res
 	}
 	id := requestID(out.ResultMetadata)
 	if len(out.TargetHealthDescriptions) == 0 {
-		return actions.Result{Summary: s.Name + ": no targets registered in the target group", RequestID: id}, nil
+		return actions.Result{Summary: s.Name + ": no targets registered in the target group", RequestID: id, Metrics: albMetrics(s)}, nil
 	}
 	states := map[string]int{}
 	var ss sections // the targets not in service
@@ -69,5 +69,33 @@ func (r targetHealth) Run(ctx context.Context, req actions.Request) (actions.Res
 		Summary:   fmt.Sprintf("%s: %s of %s", s.Name, strings.Join(parts, ", "), plural(len(out.TargetHealthDescriptions), "target")),
 		Sections:  ss,
 		RequestID: id,
+		Metrics:   albMetrics(s),
 	}, nil
+}
+
+// albMetrics are what unhealthy targets cost the service's users, from
+// its load balancer (load_balancer_arn in the targets file): the errors
+// the load balancer answered itself (502, 503, 504: no healthy target,
+// or one that failed it) and the time targets take to answer. None
+// without an Application Load Balancer: a Network Load Balancer has no
+// HTTP metrics.
+func albMetrics(s *actions.Service) []actions.Metric {
+	lb, ok := albDimension(s.LoadBalancerARN)
+	if !ok {
+		return nil
+	}
+	m := func(label, name, stat, unit string) actions.Metric {
+		return actions.Metric{Label: label + " of " + s.Name, Region: s.Region, Role: s.RoleARN, Namespace: "AWS/ApplicationELB", Metric: name,
+			Dimensions: [][2]string{{"LoadBalancer", lb}}, Stat: stat, Period: 60, Unit: unit}
+	}
+	return []actions.Metric{m("Load balancer 5xx", "HTTPCode_ELB_5XX_Count", "Sum", "Count"),
+		m("Target response time", "TargetResponseTime", "Average", "Seconds")}
+}
+
+// albDimension is the LoadBalancer dimension of an ALB's metrics,
+// "app/NAME/ID", from its ARN
+// (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID).
+func albDimension(arn string) (string, bool) {
+	_, dim, ok := strings.Cut(arn, ":loadbalancer/")
+	return dim, ok && strings.HasPrefix(dim, "app/") && strings.Count(dim, "/") == 2
 }

@@ -5,6 +5,7 @@ package aws
 // "unhealthy" once health checks fail); the counting is the same.
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,8 +60,27 @@ func TestTargetHealth(t *testing.T) {
 		t.Errorf("summary %q", res.Summary)
 	}
 	contains(t, "details", res.Text(), "`"+stopped+":8080` unused: Target.InvalidState")
+	wantMetrics(t, "elb.target_health without load_balancer_arn", res.Metrics)
 
 	svc.TargetGroupARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gone/0123456789abcdef"
 	_, err = f.run("elb.target_health", actions.Request{Service: svc}, nil)
 	wantCode(t, err, "TargetGroupNotFound")
+}
+
+// With the service's load balancer in the targets file, target health
+// comes with the graphs of what users see of it: the load balancer's 5xx
+// and its targets' response time, under its LoadBalancer dimension.
+func TestTargetHealthGraphs(t *testing.T) {
+	f := newFixture(t)
+	lb, tg := f.loadBalancer()
+	svc := &actions.Service{Name: "web", Region: testmoto.Region, TargetGroupARN: tg, LoadBalancerARN: lb}
+	_, res := f.previewAndRun("elb.target_health", actions.Request{Service: svc})
+	dim := lb[strings.Index(lb, ":loadbalancer/")+len(":loadbalancer/"):]
+	if !strings.HasPrefix(dim, "app/") {
+		t.Fatalf("moto made %s", lb)
+	}
+	dims := [][2]string{{"LoadBalancer", dim}}
+	wantMetrics(t, "elb.target_health", res.Metrics,
+		metricWant{testmoto.Region, "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", 60, dims},
+		metricWant{testmoto.Region, "AWS/ApplicationELB", "TargetResponseTime", "Average", 60, dims})
 }

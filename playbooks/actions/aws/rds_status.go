@@ -101,7 +101,18 @@ func (r rdsStatus) Run(ctx context.Context, req actions.Request) (actions.Result
 		Summary:   fmt.Sprintf("%s %s, %s; %s; %s", t.id, aws.ToString(d.DBInstanceStatus), aws.ToString(d.DBInstanceClass), cpuText, freeText),
 		Sections:  []actions.Section{sec},
 		RequestID: id,
+		Metrics:   t.metrics(),
 	}, nil
+}
+
+// metrics are the two rds.status reads, as it reads them; drawn even
+// when the read failed, since the graph is drawn apart and may work.
+func (t rdsTarget) metrics() []actions.Metric {
+	m := func(label, name, stat, unit string) actions.Metric {
+		return actions.Metric{Label: label + " of " + t.id, Region: t.db.Region, Role: t.db.RoleARN, Namespace: "AWS/RDS", Metric: name,
+			Dimensions: [][2]string{{"DBInstanceIdentifier", t.id}}, Stat: stat, Period: 60, Unit: unit}
+	}
+	return []actions.Metric{m("CPU", "CPUUtilization", "Average", "Percent"), m("Free storage", "FreeStorageSpace", "Minimum", "Bytes")}
 }
 
 // metric reads one of the instance's metrics over the last cpuWindow,

@@ -10,6 +10,7 @@ package aws
 // CBOR for GetMetricStatistics, while RDS stays on moto.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,12 @@ func TestRDSStatus(t *testing.T) {
 	contains(t, "summary", res.Summary, db.Instance+" available, db.t3.micro; ")
 	contains(t, "details", res.Text(), db.Instance+": available, db.t3.micro, postgres")
 	contains(t, "details", res.Text(), "20 GiB")
+	// Drawn even though moto could not give the numbers: the graph is
+	// drawn apart, and may be drawn where the read failed.
+	dims := [][2]string{{"DBInstanceIdentifier", db.Instance}}
+	wantMetrics(t, "rds.status", res.Metrics,
+		metricWant{testmoto.Region, "AWS/RDS", "CPUUtilization", "Average", 60, dims},
+		metricWant{testmoto.Region, "AWS/RDS", "FreeStorageSpace", "Minimum", 60, dims})
 }
 
 func TestRDSStatusCPU(t *testing.T) {
@@ -71,9 +78,14 @@ func TestRDSStatusCPU(t *testing.T) {
 	db := f.rdsInstance(0)
 	now := time.Now()
 	var points []cbor.Value
+	read := map[string]bool{} // "metric stat period" queried
 	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", fakeCBOR(t, "GraniteServiceVersion20100801", "GetMetricStatistics", func(in cbor.Map) cbor.Value {
 		if in["Namespace"] != cbor.String("AWS/RDS") {
 			t.Errorf("request %v", in)
+		}
+		stats, _ := in["Statistics"].(cbor.List)
+		for _, s := range stats {
+			read[fmt.Sprintf("%v %v %v", in["MetricName"], s, in["Period"])] = true
 		}
 		dims, _ := in["Dimensions"].(cbor.List)
 		if len(dims) != 1 || dims[0].(cbor.Map)["Value"] != cbor.String(db.Instance) {
@@ -107,6 +119,12 @@ func TestRDSStatusCPU(t *testing.T) {
 	}
 	_, res = f.previewAndRun("rds.status", req)
 	contains(t, "summary", res.Summary, "CPU 60% average, 85% peak over the last 15 minutes; free storage 5.0 GiB of 20 GiB (25%)")
+	// The graphs draw what was read, as it was read.
+	for _, m := range res.Metrics {
+		if q := fmt.Sprintf("%s %s %d", m.Metric, m.Stat, m.Period); !read[q] {
+			t.Errorf("graph of %q: not read (read %v)", q, read)
+		}
+	}
 }
 
 func TestRDSErrors(t *testing.T) {

@@ -105,7 +105,29 @@ func (r blockedRequests) Run(ctx context.Context, req actions.Request) (actions.
 	}
 	details := wafDetails(acl, w.scope, ws.window, samples)
 	summary := wafSummary(s.Name, aws.ToString(acl.Name), len(rules), samples)
-	return actions.Result{Summary: summary, Sections: []actions.Section{details}, RequestID: id}, nil
+	return actions.Result{Summary: summary, Sections: []actions.Section{details}, RequestID: id, Metrics: wafMetrics(w, acl, s)}, nil
+}
+
+// wafMetrics is what the web ACL blocked over time, all rules together:
+// the samples above say which rules, the graph says since when. WAF
+// publishes it under the web ACL's metric name (its name unless set
+// otherwise), with the Region only for a regional web ACL; a CloudFront
+// one's lives in us-east-1. None when the web ACL sends no metrics.
+func wafMetrics(w webACL, acl *waftypes.WebACL, s *actions.Service) []actions.Metric {
+	name := w.name
+	if vc := acl.VisibilityConfig; vc != nil {
+		if !vc.CloudWatchMetricsEnabled {
+			return nil
+		}
+		name = cmp.Or(aws.ToString(vc.MetricName), name)
+	}
+	dims := [][2]string{{"WebACL", name}}
+	if w.scope == string(waftypes.ScopeRegional) {
+		dims = append(dims, [2]string{"Region", w.region})
+	}
+	dims = append(dims, [2]string{"Rule", "ALL"})
+	return []actions.Metric{{Label: "Requests blocked by " + w.name, Region: w.region, Role: s.RoleARN, Namespace: "AWS/WAFV2",
+		Metric: "BlockedRequests", Dimensions: dims, Stat: "Sum", Period: 60, Unit: "Count"}}
 }
 
 // getWebACL fetches the web ACL (empty when WAF returns none) and the request ID.

@@ -140,6 +140,8 @@ func TestBlockedRequests(t *testing.T) {
 	if len(res.Sections) != 1 || len(res.Sections[0].Rows) != 5 || !strings.HasPrefix(res.Sections[0].Rows[1], "    e.g. GET /login") {
 		t.Errorf("sections %+v: want the example as a row indented under its rule's", res.Sections)
 	}
+	wantMetrics(t, "waf.blocked_requests", res.Metrics, metricWant{testmoto.Region, "AWS/WAFV2", "BlockedRequests", "Sum", 60,
+		[][2]string{{"WebACL", name}, {"Region", testmoto.Region}, {"Rule", "ALL"}}})
 	s.mu.Lock()
 	if want := []string{"rate", "common"}; !slices.Equal(s.asked, want) {
 		t.Errorf("sampled %q, want %q (not the rule without sampling, nor the allowing default action)", s.asked, want)
@@ -207,6 +209,8 @@ func TestBlockedRequestsCloudFront(t *testing.T) {
 	_, res := f.previewAndRun("waf.blocked_requests", actions.Request{Service: svc})
 	contains(t, "summary", res.Summary, "web: 2 blocked requests sampled in the last 15 minutes by web ACL "+metric+", most by the default action (2)")
 	contains(t, "details", res.Text(), "(CLOUDFRONT, default action block)")
+	wantMetrics(t, "waf.blocked_requests", res.Metrics, metricWant{"us-east-1", "AWS/WAFV2", "BlockedRequests", "Sum", 60,
+		[][2]string{{"WebACL", metric}, {"Rule", "ALL"}}})
 	contains(t, "details", res.Text(), "\ndefault action (block): 2 blocked of 2 sampled (of 4200 requests); URIs /admin ×2; countries BR ×2")
 	s.mu.Lock()
 	defer s.mu.Unlock()

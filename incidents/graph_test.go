@@ -1,0 +1,58 @@
+package incidents_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/sqlite"
+)
+
+// A graph given with an event names the post given with it as
+// ThreadOfPost: bound, it names that post's key, which the caller could
+// not know. The other effects' keys are as before, and the caller's data
+// is left as it was given.
+func TestGraphNamesThePostBoundWithIt(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.New(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: st, Clock: &fakeClock{t: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, _, err := svc.Declare(ctx, incidents.Declaration{Title: "DB down", Reporter: "U1", Key: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph := map[string]string{"graph": `{"kind":"cloudwatch"}`, "why": "check", "thread_key": incidents.ThreadOfPost, "thread": "1.1"}
+	ev, err := svc.Audit(ctx, inc.ID, "U1", incidents.EventActionFinished, "ran", map[string]string{},
+		incidents.Effect{Kind: incidents.EffectPost, Data: map[string]string{"to": incidents.ToThread, "thread": "1.1"}},
+		incidents.Effect{Lane: incidents.GraphLane(inc.ID), Kind: incidents.EffectGraph, Data: graph},
+		incidents.Effect{Lane: incidents.GraphLane(inc.ID), Kind: incidents.EffectGraph, Data: map[string]string{"thread_key": "other"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := ev.ID.String() + ":0:post"
+	if _, state, err := svc.EffectResult(ctx, incidents.LaneOf(inc.ID), post); err != nil || state != incidents.EffectPending {
+		t.Fatalf("the post %s: %q %v", post, state, err)
+	}
+	recs, err := st.Effects(ctx, incidents.GraphLane(inc.ID))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("graphs %+v %v", recs, err)
+	}
+	for i, want := range []string{post, "other"} {
+		r := recs[i]
+		if r.Key != ev.ID.String()+":"+string(rune('1'+i))+":graph" || r.Data["thread_key"] != want || r.IncidentID != inc.ID {
+			t.Errorf("graph %d: key %s, thread_key %q, incident %s; want thread_key %q", i, r.Key, r.Data["thread_key"], r.IncidentID, want)
+		}
+	}
+	if graph["thread_key"] != incidents.ThreadOfPost || !strings.HasPrefix(recs[0].Data["graph"], `{"kind"`) {
+		t.Errorf("the caller's data was changed, or the graph lost: %v, %+v", graph, recs[0].Data)
+	}
+}
