@@ -53,10 +53,13 @@ func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc inciden
 	switch {
 	case err != nil:
 		return nil, err
-	case state == incidents.EffectPending:
+	case state == incidents.EffectPending && e.Attempts < maxGraphWaits:
 		// On its own lane, the graph may be ready before the channel and
 		// the message it goes under.
 		return nil, &incidents.DeliveryError{Reason: "the message it goes under is not posted yet", RetryAfter: 2 * time.Second}
+	case state == incidents.EffectPending:
+		// A graph minutes late shows nothing new: dropped without a word.
+		return nil, &incidents.DeliveryError{Reason: "the message was not posted in time for the graph", Permanent: true, Quiet: true}
 	case state != incidents.EffectDone || inc.ChannelID == "":
 		return nil, errNoChannel // no message to go under: people were told why
 	}
@@ -66,8 +69,14 @@ func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc inciden
 		// thread, as Slack threads only hang from a top-level message.
 		thread = t
 	}
-	if e.Uncertain && p.graphPosted(ctx, inc.ChannelID, thread, name) {
-		return map[string]string{"file": name}, nil
+	if e.Uncertain {
+		posted, err := p.graphPosted(ctx, inc.ChannelID, thread, name)
+		if err != nil {
+			return nil, deliveryErr(err, false) // look again rather than post twice
+		}
+		if posted {
+			return map[string]string{"file": name}, nil
+		}
 	}
 	g, err := p.graphs.RenderGraph(ctx, e.Data["graph"], e.Data["why"])
 	switch {
@@ -80,9 +89,22 @@ func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc inciden
 	_, err = p.uploads.UploadFileContext(ctx, slack.UploadFileParameters{Channel: inc.ChannelID, ThreadTimestamp: thread,
 		Filename: name, Title: g.Title, FileSize: len(g.PNG), Reader: bytes.NewReader(g.PNG), InitialComment: Escape(g.Comment)})
 	if err != nil {
-		return nil, deliveryErr(err, true)
+		return nil, quietly(deliveryErr(err, true))
 	}
 	return map[string]string{"file": name}, nil
+}
+
+// maxGraphWaits bounds how long a graph waits for the message it goes
+// under: about a minute of 2-second waits.
+const maxGraphWaits = 30
+
+// quietly makes Slack's refusal of a graph quiet: the incident goes on,
+// and a missing graph is not a failure to tell anyone about.
+func quietly(err error) error {
+	if de, ok := errors.AsType[*incidents.DeliveryError](err); ok && de.Permanent {
+		de.Quiet = true
+	}
+	return err
 }
 
 // graphFileName names a graph's file after its effect, so a retry after
@@ -93,19 +115,19 @@ func graphFileName(key string) string {
 }
 
 // graphPosted says whether the thread already has the graph's file.
-func (p *performer) graphPosted(ctx context.Context, channel, thread, name string) bool {
+func (p *performer) graphPosted(ctx context.Context, channel, thread, name string) (bool, error) {
 	msgs, err := p.latest(ctx, channel, thread)
 	if err != nil {
-		return false // a duplicate is better than a lost graph
+		return false, err
 	}
 	for _, m := range msgs {
 		for _, f := range m.Files {
 			if f.Name == name {
-				return true
+				return true, nil
 			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // refreshGraph answers Refresh graph: the latest alert of the incident

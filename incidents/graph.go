@@ -56,11 +56,19 @@ func openingGraph(id uuid.UUID, opening *Event) []Effect {
 	return nil
 }
 
-// alertGraphs are the graphs of the alert lines a notice tells: joined
-// alerts and recoveries.
+// maxNoticeGraphs bounds the graphs one notice brings: a storm of fifty
+// alarms joining is told in one message, and fifty graphs would be fifty
+// renders and uploads in one thread; the first few show the shape.
+const maxNoticeGraphs = 3
+
+// alertGraphs are the graphs of the alert lines a notice tells (joined
+// alerts and recoveries), the first maxNoticeGraphs of them.
 func alertGraphs(incID uuid.UUID, key string, events []Event) []Effect {
 	var out []Effect
 	for i, ev := range events {
+		if len(out) == maxNoticeGraphs {
+			break
+		}
 		why := "joined"
 		if ev.Data["status"] == "resolved" {
 			why = "recovered"

@@ -56,3 +56,35 @@ func TestGraphNamesThePostBoundWithIt(t *testing.T) {
 		t.Errorf("the caller's data was changed, or the graph lost: %v, %+v", graph, recs[0].Data)
 	}
 }
+
+// A notice of an alert storm brings the graphs of its first few alerts,
+// not one per alert: fifty renders and uploads in one thread would be
+// noise and rate limits.
+func TestNoticeGraphsBounded(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.New(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: st, Clock: &fakeClock{t: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, _, err := svc.Declare(ctx, incidents.Declaration{Title: "Storm", Reporter: "U1", Key: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []incidents.Event
+	for i := range 50 {
+		evs = append(evs, incidents.Event{Kind: incidents.EventAlert, Actor: incidents.ActorBot, Text: "joined",
+			Data: map[string]string{"graph": `{"kind":"cloudwatch","alarm":"a` + strings.Repeat("x", i) + `"}`, "status": "firing"}})
+	}
+	if err := svc.Tell(ctx, inc.ID, "notice:storm", evs, incidents.Effect{Key: "notice:storm", Kind: incidents.EffectNotice, Data: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	graphs, err := st.Effects(ctx, incidents.GraphLane(inc.ID))
+	if err != nil || len(graphs) != 3 {
+		t.Errorf("%d graphs for a notice of 50 alerts (%v), want 3", len(graphs), err)
+	}
+}

@@ -69,7 +69,7 @@ func (s *Service) Repair(ctx context.Context, id uuid.UUID, retryFailed bool) (R
 	}
 	if retryFailed {
 		// The incident's own lane, and its pages' (one per target).
-		lanes := []string{LaneOf(inc.ID)}
+		lanes := []string{LaneOf(inc.ID), GraphLane(inc.ID)}
 		for _, p := range inc.Paged {
 			if l := PageLane(inc.ID, p.Target.Key); !slices.Contains(lanes, l) {
 				lanes = append(lanes, l)

@@ -63,6 +63,9 @@ func (p Prometheus) QueryRange(ctx context.Context, expr string, from, to time.T
 		"start": {formatUnix(from.Add(time.Millisecond - 1))},
 		"end":   {formatUnix(to)},
 		"step":  {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)},
+		// Prometheus stops evaluating when the bot stops waiting, instead
+		// of going on for its own two minutes.
+		"timeout": {"20s"},
 	}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String(), nil)
 	if err != nil {

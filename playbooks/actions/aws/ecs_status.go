@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -51,7 +52,16 @@ func (r serviceStatus) Run(ctx context.Context, req actions.Request) (actions.Re
 func (t ecsTarget) metrics() []actions.Metric {
 	m := func(label, name string) actions.Metric {
 		return actions.Metric{Label: label + " of " + t.name, Region: t.svc.Region, Role: t.svc.RoleARN, Namespace: "AWS/ECS", Metric: name,
-			Dimensions: [][2]string{{"ClusterName", t.cluster}, {"ServiceName", t.name}}, Stat: "Average", Period: 60, Unit: "Percent"}
+			Dimensions: [][2]string{{"ClusterName", clusterName(t.cluster)}, {"ServiceName", t.name}}, Stat: "Average", Period: 60, Unit: "Percent"}
 	}
 	return []actions.Metric{m("CPU", "CPUUtilization"), m("Memory", "MemoryUtilization")}
+}
+
+// clusterName is a cluster's name as CloudWatch's dimension wants it: a
+// targets file may give the cluster's ARN (…:cluster/prod).
+func clusterName(cluster string) string {
+	if i := strings.LastIndex(cluster, "/"); strings.HasPrefix(cluster, "arn:") && i >= 0 {
+		return cluster[i+1:]
+	}
+	return cluster
 }

@@ -316,3 +316,11 @@ func TestTaskDefRevision(t *testing.T) {
 		t.Error("a family without revision parsed")
 	}
 }
+
+func TestClusterName(t *testing.T) {
+	for in, want := range map[string]string{"prod": "prod", "arn:aws:ecs:eu-west-2:123456789012:cluster/prod": "prod"} {
+		if got := clusterName(in); got != want {
+			t.Errorf("clusterName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
