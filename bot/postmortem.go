@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/graphs"
 	"github.com/incident-bot/incident-bot/incidents/postmortem"
 	"github.com/incident-bot/incident-bot/playbooks"
 )
@@ -32,7 +32,8 @@ const (
 // the draft. Its Slack calls: HistoryAPI (conversations.history and
 // .replies, users.info), FilesAPI (files upload, info and delete,
 // bookmarks.add and .edit), CanvasesAPI (the channel canvas) and ViewsAPI
-// (the action item form).
+// (the action item form). The draft comes with its timeline chart
+// (postmortem_chart.go).
 type postmortemDesk struct {
 	*core
 	api      postmortemAPI
@@ -47,6 +48,8 @@ type postmortemDesk struct {
 	names   map[string]string // user ID → display name, for drafts
 
 	canvasRefused atomic.Bool // a refused canvas was logged at warn level once
+
+	draw func(graphs.Chart) ([]byte, error) // draws the timeline chart; nil: graphs.Render
 }
 
 // postmortemAPI is the slice of Slack the postmortem desk uses.
@@ -88,9 +91,10 @@ func (p *postmortemDesk) addItem(ctx context.Context, o Origin, id uuid.UUID, te
 
 // Postmortem assembles the incident's postmortem draft from its record and
 // its whole channel (threads included) as recorded while it happened
-// (backfill.go), uploads it to the channel as a Markdown file and
-// bookmarks it, and offers it as the channel's canvas where the workspace
-// allows canvases; a re-run replaces the previous draft.
+// (backfill.go), uploads it to the channel as a Markdown file, with the
+// timeline chart it links, and bookmarks it, and offers it as the
+// channel's canvas where the workspace allows canvases; a re-run replaces
+// the previous draft and chart.
 func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	inc, err := p.incidentHere(ctx, o.Channel)
 	if err != nil {
@@ -109,6 +113,7 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	ch := prep.Channel
 	p.logFor(ctx).Info("postmortem channel read", zapIncident(inc), zap.Int("messages", len(ch.Messages)),
 		zap.Int("history_calls", ch.HistoryCalls), zap.String("history_missing", ch.HistoryMissing))
+	png, alt := p.chartImage(ctx, inc, &prep.Draft) // drawing changes nothing either
 	// The lock keeps two runs from each replacing the same previous draft
 	// and leaving two bookmarks behind; the previous draft is read under it.
 	defer p.lock(inc.ID)()
@@ -116,19 +121,21 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	if err != nil {
 		return err
 	}
+	chartID := p.stageChart(ctx, prep.Incident, png, alt, &prep.Draft)
 	md := prep.Draft.Markdown()
 	from := fmt.Sprintf("%d messages and %d recorded events", len(ch.Messages), len(prep.Events))
 	if n := len(prep.Changes); n > 0 {
 		from = fmt.Sprintf("%d messages, %d recorded events and %d AWS changes", len(ch.Messages), len(prep.Events), n)
 	}
 	prev := lastPostmortem(evs)
-	canvasID, where := p.canvas(ctx, prep.Incident, md, prev["canvas_id"])
+	canvasID, where := p.canvas(ctx, prep.Incident, canvasMarkdown(prep.Draft, md), prev["canvas_id"])
 	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %s%s. Fill in the `???`s. %s.",
-		inc.Ref(), from, historyNote(ch), where), prev)
+		inc.Ref(), from, historyNote(ch), where), prev, chartID)
 	if err != nil {
-		return err
+		return err // the staged chart stays unseen: its upload was never completed
 	}
-	data := map[string]string{"file_id": fileID, "bookmark_id": bookmarkID, "canvas_id": canvasID, "messages": strconv.Itoa(len(ch.Messages))}
+	data := map[string]string{"file_id": fileID, "bookmark_id": bookmarkID, "canvas_id": canvasID, "chart_file_id": chartID,
+		"messages": strconv.Itoa(len(ch.Messages))}
 	if _, err := p.svc.Audit(ctx, inc.ID, o.User, incidents.EventPostmortem, "Postmortem draft posted", data); err != nil {
 		// The draft is in the channel, but the next run would not know to
 		// replace it: say so rather than pretend all is well.
@@ -138,36 +145,34 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	return nil
 }
 
-// publishDraft uploads the draft to the incident channel and points the
-// channel's bookmark at it; the previous draft (prev) goes only once the
-// bookmark points at the new one, so it never leads to a deleted file.
-func (p *postmortemDesk) publishDraft(ctx context.Context, inc incidents.Incident, md, comment string, prev map[string]string) (fileID, bookmarkID string, err error) {
-	name := fmt.Sprintf("postmortem-incident-%d.md", inc.Number)
-	file, err := p.api.UploadFileContext(ctx, slack.UploadFileParameters{
-		Channel: inc.ChannelID, Filename: name, Title: "Postmortem draft " + inc.Ref(), FileSize: len(md), Reader: strings.NewReader(md),
-		InitialComment: comment,
-	})
+// publishDraft uploads the draft to the incident channel, with its staged
+// chart (chartID), and points the channel's bookmark at it; the previous
+// draft (prev) goes only once the bookmark points at the new one, so it
+// never leads to a deleted file, and its chart goes with it.
+func (p *postmortemDesk) publishDraft(ctx context.Context, inc incidents.Incident, md, comment string, prev map[string]string, chartID string) (fileID, bookmarkID string, err error) {
+	id, err := p.uploadDraft(ctx, inc, md, comment, chartID)
 	if err != nil {
 		return "", "", incidents.Errorf(incidents.EINVALID, "I could not upload the draft: %s", DescribeSlackError(SlackErrorCode(err)))
 	}
 	link := ""
-	if info, _, _, err := p.api.GetFileInfoContext(ctx, file.ID, 0, 0); err == nil {
+	if info, _, _, err := p.api.GetFileInfoContext(ctx, id, 0, 0); err == nil {
 		link = info.Permalink
 	} else {
 		p.logFor(ctx).Warn("could not read the draft's link; the bookmark is not moved to it",
-			zap.String("file_id", file.ID), zap.String("slack_error", SlackErrorCode(err)))
+			zap.String("file_id", id), zap.String("slack_error", SlackErrorCode(err)))
 	}
 	bookmarkID = prev["bookmark_id"]
 	moved := false
 	if link != "" {
 		bookmarkID, moved = p.bookmark(ctx, inc, bookmarkID, link)
 	}
-	if old := prev["file_id"]; old != "" && old != file.ID && (moved || prev["bookmark_id"] == "") {
-		if err := p.api.DeleteFileContext(ctx, old); err != nil {
-			p.logFor(ctx).Warn("could not delete the previous draft", zap.String("file_id", old), zap.String("slack_error", SlackErrorCode(err)))
-		}
+	if moved || prev["bookmark_id"] == "" {
+		p.deleteFile(ctx, "previous draft", prev["file_id"], id)
+		// The previous chart is linked by the previous draft only: kept
+		// while that is (the bookmark could not move), gone with it.
+		p.deleteFile(ctx, "previous chart", prev["chart_file_id"], chartID)
 	}
-	return file.ID, bookmarkID, nil
+	return id, bookmarkID, nil
 }
 
 // bookmark points the channel's "Postmortem draft" bookmark at link,

@@ -24,6 +24,9 @@ var methodScopes = map[string]struct{ Method, Scope string }{
 	"JoinConversationContext":          {"conversations.join", "channels:join"},
 	"GetUserInfoContext":               {"users.info", "users:read"},
 	"UploadFileContext":                {"files.getUploadURLExternal", "files:write"},
+	"GetUploadURLExternalContext":      {"files.getUploadURLExternal", "files:write"},
+	"UploadToURL":                      {"files.getUploadURLExternal", "files:write"}, // the URL that call gave
+	"CompleteUploadExternalContext":    {"files.completeUploadExternal", "files:write"},
 	"GetFileInfoContext":               {"files.info", "files:read"},
 	"DeleteFileContext":                {"files.delete", "files:write"},
 	"AddBookmarkContext":               {"bookmarks.add", "bookmarks:write"},

@@ -27,7 +27,7 @@ func (h *harness) draftAfter(user, channel string) (string, string) {
 	var draft string
 	h.eventually("draft uploaded", func() bool {
 		for _, f := range h.slack.Files() {
-			if !had[f.ID] && strings.HasPrefix(f.Name, "postmortem-incident-") {
+			if !had[f.ID] && strings.HasPrefix(f.Name, "postmortem-incident-") && strings.HasSuffix(f.Name, ".md") { // not its chart
 				draft = string(f.Content)
 				return true
 			}

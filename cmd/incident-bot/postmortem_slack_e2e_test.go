@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +12,9 @@ import (
 
 // /incident postmortem reads what the bot did not hear (here: all that
 // was said while it was stopped) through the fake Slack's paginated
-// history and replies, and uploads the draft as a file with a bookmark;
-// running it again replaces the draft and keeps one bookmark.
+// history and replies, and uploads the draft as a file with a bookmark,
+// its timeline chart in the same message, linked from the draft; running
+// it again replaces the draft and the chart and keeps one bookmark.
 func TestPostmortemThroughSlack(t *testing.T) {
 	h := newHarness(t, "sqlite", nil)
 	h.slack.AddUser("U0CAROL001", "carol")
@@ -40,17 +43,15 @@ func TestPostmortemThroughSlack(t *testing.T) {
 	h.slash(rita, ch.ID, "resolve rolled back")
 	h.messageContaining(ch.ID, "*resolved*")
 
+	before := h.uploadCalls()
 	h.slash(rita, ch.ID, "postmortem")
 	var draft string
 	h.eventually("draft uploaded", func() bool {
-		fs := h.slack.Files()
-		for _, f := range fs {
-			if strings.HasPrefix(f.Name, "postmortem-incident-") {
-				draft = string(f.Content)
-				return true
-			}
+		fs, _ := h.postmortemUploads()
+		if len(fs) > 0 {
+			draft = string(fs[0].Content)
 		}
-		return false
+		return draft != ""
 	})
 	for _, want := range []string{
 		"# Users see 502 errors", "**Authors:**", "carol", "rita",
@@ -82,17 +83,17 @@ func TestPostmortemThroughSlack(t *testing.T) {
 		return len(bms) == 1 && bms[0].Title == "Postmortem draft"
 	})
 	first := h.slack.Bookmarks(ch.ID)[0]
+	firstChart := h.checkChart(ch.ID, before)
 
+	before = h.uploadCalls()
 	h.slash(rita, ch.ID, "postmortem")
-	h.eventually("draft replaced", func() bool {
-		n := 0
-		for _, f := range h.slack.Files() {
-			if strings.HasPrefix(f.Name, "postmortem-incident-") {
-				n++
-			}
-		}
-		return n == 1 && h.slack.CallCount("files.delete") == 1
+	h.eventually("draft and chart replaced", func() bool {
+		fs, charts := h.postmortemUploads()
+		return len(fs) == 1 && len(charts) == 1 && h.slack.CallCount("files.delete") == 2
 	})
+	if chart := h.checkChart(ch.ID, before); chart.ID == firstChart.ID {
+		t.Errorf("the re-run kept the chart %s", chart.ID)
+	}
 	h.eventually("bookmark moved to the new draft", func() bool {
 		bms := h.slack.Bookmarks(ch.ID)
 		return len(bms) == 1 && bms[0].ID == first.ID && bms[0].Link != first.Link
@@ -106,7 +107,10 @@ func TestPostmortemOnResolveAndActionItems(t *testing.T) {
 	h := newHarness(t, "sqlite", map[string]string{"POSTMORTEM_ON_RESOLVE": "true"})
 	_, ch := h.declare(rita, "start sev2 Queue backlog", "Queue backlog")
 	h.slash(rita, ch.ID, "resolve workers restarted")
-	h.eventually("draft on resolve", func() bool { return len(h.slack.Files()) == 1 })
+	h.eventually("draft on resolve", func() bool {
+		fs, charts := h.postmortemUploads()
+		return len(fs) == 1 && len(charts) == 1
+	})
 	res := h.messageContaining(ch.ID, "*resolved* the incident")
 	incs := h.openStore(t)
 	inc, _ := incs.ByChannel(t.Context(), ch.ID)
@@ -119,9 +123,72 @@ func TestPostmortemOnResolveAndActionItems(t *testing.T) {
 	}))
 	h.responseContaining("Action item recorded")
 
+	// A chart that cannot be shared leaves the draft without one, saying
+	// why; the previous chart goes with the previous draft.
+	h.slack.FailNext("files.getUploadURLExternal", "file_upload_size_restricted")
 	h.send("interactive", h.slack.BlockAction(bob, ch.ID, res.TS, "incident_postmortem", inc.ID.String()))
 	h.eventually("refreshed draft with the item", func() bool {
-		fs := h.slack.Files()
-		return len(fs) == 1 && strings.Contains(string(fs[0].Content), "| alert on queue depth | rita |")
+		fs, charts := h.postmortemUploads()
+		return len(fs) == 1 && len(charts) == 0 && strings.Contains(string(fs[0].Content), "| alert on queue depth | rita |")
 	})
+	if fs, _ := h.postmortemUploads(); !strings.Contains(string(fs[0].Content),
+		"## Timeline\n\n_(timeline chart unavailable: it could not be uploaded: file_upload_size_restricted)_\n\n") {
+		t.Errorf("the draft does not say why it has no chart:\n%s", fs[0].Content)
+	}
+}
+
+// postmortemUploads are the postmortem drafts and timeline charts among
+// the files in the fake Slack (deleted ones are gone).
+func (h *harness) postmortemUploads() (drafts, charts []slacktest.UploadedFile) {
+	for _, f := range h.slack.Files() {
+		switch {
+		case !strings.HasPrefix(f.Name, "postmortem-incident-"):
+		case strings.HasSuffix(f.Name, "-timeline.png"):
+			charts = append(charts, f)
+		case strings.HasSuffix(f.Name, ".md"):
+			drafts = append(drafts, f)
+		}
+	}
+	return drafts, charts
+}
+
+// uploadCalls counts the calls an upload makes, and files.info's.
+func (h *harness) uploadCalls() [3]int {
+	return [3]int{h.slack.CallCount("files.getUploadURLExternal"), h.slack.CallCount("files.completeUploadExternal"), h.slack.CallCount("files.info")}
+}
+
+// checkChart asserts a run's chart, once the run is done: one chart, a
+// PNG, uploaded once and shared in the draft's own message (the run made
+// two uploads, one completion and one files.info, the draft's permalink
+// for the bookmark), which links it by its file name.
+func (h *harness) checkChart(channel string, before [3]int) slacktest.UploadedFile {
+	h.t.Helper()
+	drafts, charts := h.postmortemUploads()
+	if len(drafts) != 1 || len(charts) != 1 {
+		h.t.Fatalf("%d drafts and %d charts, want one of each", len(drafts), len(charts))
+	}
+	draft, chart := drafts[0], charts[0]
+	if after := h.uploadCalls(); after != [3]int{before[0] + 2, before[1] + 1, before[2] + 1} {
+		h.t.Errorf("upload, completion and files.info calls went from %v to %v: want +2, +1, +1", before, after)
+	}
+	img, err := png.Decode(bytes.NewReader(chart.Content))
+	if err != nil || img.Bounds().Dx() != 1200 || img.Bounds().Dy() != 360 {
+		h.t.Errorf("the chart is not a 1200x360 PNG: %v", err)
+	}
+	if chart.Channel != channel || chart.Name != "postmortem-incident-1-timeline.png" {
+		h.t.Errorf("chart %s %q shared in %s, want in %s", chart.ID, chart.Name, chart.Channel, channel)
+	}
+	var shared []string
+	for _, m := range h.slack.Messages(channel) {
+		if strings.HasPrefix(m.Text, ":memo: Postmortem draft") {
+			shared = m.Files // the latest
+		}
+	}
+	if strings.Join(shared, " ") != draft.ID+" "+chart.ID {
+		h.t.Errorf("the draft's message shares %v, want the draft %s and its chart %s", shared, draft.ID, chart.ID)
+	}
+	if md := string(draft.Content); !strings.Contains(md, "## Timeline\n\n![Timeline chart](postmortem-incident-1-timeline.png)\n\nAll times in ") {
+		h.t.Errorf("the draft does not link the chart:\n%s", md[strings.Index(md, "## Timeline"):][:300])
+	}
+	return chart
 }

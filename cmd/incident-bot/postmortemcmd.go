@@ -8,12 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/graphs"
 	"github.com/incident-bot/incident-bot/incidents/postmortem"
 	"github.com/incident-bot/incident-bot/incidents/postmortem/slackexport"
 	"github.com/incident-bot/incident-bot/playbooks"
@@ -22,6 +24,7 @@ import (
 const postmortemUsage = `Usage:
   incident-bot postmortem --incident ID                     the draft from the store (DATABASE_URL or SQLITE_PATH)
   incident-bot postmortem --slack-export DIR --channel NAME the draft from a Slack workspace export
+  incident-bot postmortem … --chart FILE.png               either, with the timeline chart written there (the draft links it by file name)
 `
 
 // postmortemCmd prints a postmortem draft without Slack: from the store,
@@ -32,6 +35,7 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 	id := fs.String("incident", "", "incident number (12 or #12) or ID")
 	export := fs.String("slack-export", "", "folder of an unzipped Slack workspace export")
 	channel := fs.String("channel", "", "channel name in the export")
+	chart := fs.String("chart", "", "write the timeline chart to this PNG file; the draft links it by its file name, so keep the two together")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -45,51 +49,76 @@ func postmortemCmd(ctx context.Context, args []string, getenv func(string) strin
 		return 2
 	}
 	opts := postmortem.Options{Location: cfg.Location, GapAfter: cfg.PostmortemGap}
+	var p postmortem.Prepared
+	var err error
 	switch {
 	case *id != "" && *export == "":
-		return draftFromStore(ctx, *id, cfg, opts, stdout, stderr)
+		p, err = draftFromStore(ctx, *id, cfg, opts, stderr)
 	case *export != "" && *channel != "" && *id == "":
-		ch, err := slackexport.Read(os.DirFS(*export), *channel)
-		if err != nil {
-			fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
-			return 1
-		}
-		// Before the bot existed every bot in the channel was someone
-		// else's (alerts, deploys): all of them belong in the narrative.
-		ch.BotUserIDs = nil
-		src := exportSource{ch: ch, inc: incidentFromChannel(ch)}
-		p, err := postmortem.Prepare(ctx, postmortem.Inputs{Record: src, Source: src}, src.inc.ID, opts)
-		if err != nil {
-			fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
-			return 1
-		}
-		fmt.Fprint(stdout, p.Draft.Markdown())
-		return 0
+		p, err = draftFromExport(ctx, *export, *channel, opts)
 	default:
 		fmt.Fprint(stderr, postmortemUsage)
 		return 2
 	}
+	if err != nil {
+		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
+		return 1
+	}
+	return writeDraft(p.Draft, *chart, stdout, stderr)
 }
 
-func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem.Options, stdout, stderr io.Writer) int {
+// writeDraft prints the draft. With a chart file, the timeline chart is
+// written there first and the draft links it by its file name: the two
+// go together, as the Markdown's image link is relative. A chart that
+// cannot be made is said in the draft and on stderr, the draft is printed
+// all the same, and the exit code says the file asked for is missing.
+func writeDraft(d postmortem.Draft, chartFile string, stdout, stderr io.Writer) int {
+	code := 0
+	if chartFile != "" {
+		png, err := graphs.Render(d.Chart())
+		if err == nil {
+			err = os.WriteFile(chartFile, png, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "incident-bot postmortem: timeline chart: %v\n", err)
+			d.ChartMissing, code = err.Error(), 1
+		} else {
+			d.ChartLink = filepath.Base(chartFile)
+		}
+	}
+	fmt.Fprint(stdout, d.Markdown())
+	return code
+}
+
+// draftFromExport prepares the draft of a channel in a workspace export.
+func draftFromExport(ctx context.Context, dir, channel string, opts postmortem.Options) (postmortem.Prepared, error) {
+	ch, err := slackexport.Read(os.DirFS(dir), channel)
+	if err != nil {
+		return postmortem.Prepared{}, err
+	}
+	// Before the bot existed every bot in the channel was someone
+	// else's (alerts, deploys): all of them belong in the narrative.
+	ch.BotUserIDs = nil
+	src := exportSource{ch: ch, inc: incidentFromChannel(ch)}
+	return postmortem.Prepare(ctx, postmortem.Inputs{Record: src, Source: src}, src.inc.ID, opts)
+}
+
+func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem.Options, stderr io.Writer) (postmortem.Prepared, error) {
 	// An offline command never makes a store it was not pointed at: a
 	// missing file is a wrong directory or setting, not a new store.
 	if cfg.DatabaseURL == "" {
 		if _, err := os.Stat(cfg.SQLitePath); errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(stderr, "incident-bot postmortem: no incident store at %s (SQLITE_PATH); run it where the bot keeps its store, or set SQLITE_PATH or DATABASE_URL\n", cfg.SQLitePath)
-			return 1
+			return postmortem.Prepared{}, fmt.Errorf("no incident store at %s (SQLITE_PATH); run it where the bot keeps its store, or set SQLITE_PATH or DATABASE_URL", cfg.SQLitePath)
 		}
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "incident-bot postmortem: open %s: %v\n", cfg.StoreDescription(), err)
-		return 1
+		return postmortem.Prepared{}, fmt.Errorf("open %s: %w", cfg.StoreDescription(), err)
 	}
 	defer store.Close()
 	inc, err := findIncident(ctx, store, ref)
 	if err != nil {
-		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
-		return 1
+		return postmortem.Prepared{}, err
 	}
 	in := postmortem.Inputs{Record: store, Changes: changesFromTargets(cfg, stderr)}
 	// The channel as the bot recorded it; what it did not hear stays
@@ -100,13 +129,7 @@ func draftFromStore(ctx context.Context, ref string, cfg Config, opts postmortem
 	if cat, err := playbooks.Load(cfg.PlaybooksDir); err == nil {
 		in.Runbooks = cat.Causes
 	}
-	p, err := postmortem.Prepare(ctx, in, inc.ID, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "incident-bot postmortem: %v\n", err)
-		return 1
-	}
-	fmt.Fprint(stdout, p.Draft.Markdown())
-	return 0
+	return postmortem.Prepare(ctx, in, inc.ID, opts)
 }
 
 // exportSource is a channel read from a workspace export, and the

@@ -41,7 +41,8 @@ type Entry struct {
 	order int    // tie-break: events before messages at the same instant
 	ts    string // the message's ts, and its thread's, to group replies
 	th    string
-	auto  bool // written by the bot on its own: does not count as activity for gaps
+	auto  bool          // written by the bot on its own: does not count as activity for gaps
+	quiet time.Duration // a gap's length, for its chart mark
 }
 
 // ActionTaken is one action run from a runbook card.
@@ -83,6 +84,20 @@ type Draft struct {
 	Whys                []string
 	Items               []Item
 	Omitted             map[string]int // what was left out of the narrative, counted
+	// Outages are the alert posts' outages in order of their start: the
+	// impact the timeline chart shades.
+	Outages []Outage
+	// Detected is the first alert, recorded or posted: the time the
+	// Detection section gives; zero when there was none.
+	Detected time.Time
+	// ChartLink is where the timeline chart is, shown as an image under
+	// the Timeline heading: a URL, or a file name when the chart travels
+	// with the draft's file (a link relative to it). ChartNote is said
+	// there instead, as text, in a copy that does not sit beside the
+	// chart's file (the channel canvas); ChartMissing says why there is
+	// no chart. All empty: no chart line.
+	ChartLink, ChartNote, ChartMissing string
+	chart                              chartData
 }
 
 var itemPrefix = regexp.MustCompile(`(?i)^\s*(action|todo)\s*:\s*`)
@@ -110,6 +125,7 @@ func Assemble(inc incidents.Incident, events []incidents.Event, ch *Channel, opt
 	a.facts = a.read(inc, events, ch)
 	a.order()
 	a.summary(inc, events, counts)
+	a.chartFacts(inc)
 	return a.d
 }
 
@@ -120,7 +136,7 @@ type assembly struct {
 	names   map[string]string
 	bots    map[string]bool
 	authors map[string]bool
-	outages []outage
+	outages []Outage
 	facts   facts
 }
 
@@ -185,6 +201,7 @@ func (a *assembly) events(events []incidents.Event) counts {
 		case incidents.EventActionFinished:
 			a.d.Actions = append(a.d.Actions, a.actionTaken(actionStart[e.Data["run_id"]], e))
 		}
+		a.markEvent(e)
 		if e.Kind == incidents.EventReminder || e.Kind == incidents.EventSnoozed {
 			a.d.Omitted["update reminders and snoozes"]++
 			continue
@@ -242,13 +259,17 @@ func (a *assembly) channel(ch *Channel) {
 		if m.Name != "" && (m.User == "" || strings.HasPrefix(who, "<@")) {
 			who = m.Name
 		}
+		key := m.Pinned || reacted(m, a.opts.KeyEmoji)
 		a.d.Timeline = append(a.d.Timeline, Entry{
 			At: m.At, Text: readable(text, a.name), Who: who, order: 1,
-			Key:   m.Pinned || reacted(m, a.opts.KeyEmoji),
+			Key:   key,
 			Reply: m.ThreadTS != "" && m.ThreadTS != m.TS,
 			ts:    m.TS, th: m.ThreadTS,
 			auto: isAlertPost(m, a.bots), // an alert bot's repeats are not people at work
 		})
+		if key {
+			a.mark(m.At, "key", who, m.Text)
+		}
 	}
 }
 
@@ -282,6 +303,7 @@ func (a *assembly) order() {
 		return tl[i].order < tl[j].order
 	})
 	a.d.Timeline = threaded(withGaps(tl, a.facts.start, a.facts.end, a.opts.GapAfter))
+	a.markGaps()
 	if len(a.d.Timeline) > 0 {
 		first, last := a.d.Timeline[0].At.In(a.opts.Location), a.d.Timeline[len(a.d.Timeline)-1].At.In(a.opts.Location)
 		a.d.MultiDay = first.Format("2006-01-02") != last.Format("2006-01-02")

@@ -5,6 +5,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/incident-bot/incident-bot/incidents"
+	"github.com/incident-bot/incident-bot/incidents/graphs"
 )
 
 // BenchmarkAssemble20k assembles and renders a 20,000-message channel
@@ -12,6 +15,40 @@ import (
 // recorded events and 2,000 CloudTrail changes. Targets: under 1 s of
 // CPU and 200 MB of memory.
 func BenchmarkAssemble20k(b *testing.B) {
+	inc, events, ch, changes := large()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	var size int
+	for b.Loop() {
+		size = len(Assemble(inc, events, ch, Options{Changes: changes}).Markdown())
+	}
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.TotalAlloc-before)/float64(b.N)/1e6, "MB-alloc/op")
+	b.ReportMetric(float64(size)/1e6, "MB-draft")
+}
+
+// BenchmarkTimelineChart builds and renders the timeline chart of
+// BenchmarkAssemble20k's draft: two days, 2,000 changes, 500 status
+// updates and the pinned messages, some 2,500 marks. The draft is
+// assembled once, outside the loop: what is measured is the chart.
+func BenchmarkTimelineChart(b *testing.B) {
+	inc, events, ch, changes := large()
+	d := Assemble(inc, events, ch, Options{Changes: changes})
+	var size int
+	for b.Loop() {
+		png, err := graphs.Render(d.Chart())
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(png)
+	}
+	b.ReportMetric(float64(len(d.Chart().Plotted().Marks)), "marks")
+	b.ReportMetric(float64(size)/1e3, "kB-png")
+}
+
+// large is the incident of BenchmarkAssemble20k and its changes.
+func large() (incidents.Incident, []incidents.Event, *Channel, []Change) {
 	inc, events, ch := realistic()
 	inc.ResolvedAt = t0.Add(48 * time.Hour)
 	for i := range 500 {
@@ -43,14 +80,5 @@ func BenchmarkAssemble20k(b *testing.B) {
 		changes = append(changes, Change{At: t0.Add(time.Duration(i) * 80 * time.Second), Who: "rita (role OpsAdmin)", Console: i%3 == 0,
 			Agent: "Terraform 1.9.8", What: fmt.Sprintf("PutBucketPolicy on bucket-%d", i), Link: "https://console.aws.amazon.com/cloudtrailv2/"})
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	before := ms.TotalAlloc
-	var size int
-	for b.Loop() {
-		size = len(Assemble(inc, events, ch, Options{Changes: changes}).Markdown())
-	}
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.TotalAlloc-before)/float64(b.N)/1e6, "MB-alloc/op")
-	b.ReportMetric(float64(size)/1e6, "MB-draft")
+	return inc, events, ch, changes
 }

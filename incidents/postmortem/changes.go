@@ -72,6 +72,7 @@ func (a *assembly) changes(cs []Change, missing string) {
 	}
 	for _, c := range cs {
 		a.d.Timeline = append(a.d.Timeline, Entry{At: c.At, Text: c.line(), Who: "CloudTrail", Key: c.Console, order: 2})
+		a.addMark(c.At, "change", c.label())
 	}
 }
 

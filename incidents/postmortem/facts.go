@@ -34,13 +34,13 @@ func (a *assembly) read(inc incidents.Incident, events []incidents.Event, ch *Ch
 	if at, ev, ok := firstAlert(events); ok {
 		f.alert, f.alertFrom = at, fmt.Sprintf("%s: %s", ev.Data["source"], alertTitle(ev.Text, ev.Data["source"]))
 	}
-	if len(a.outages) > 0 && (f.alert.IsZero() || a.outages[0].from.Before(f.alert)) {
+	if len(a.outages) > 0 && (f.alert.IsZero() || a.outages[0].From.Before(f.alert)) {
 		o := a.outages[0]
-		f.alert, f.alertFrom = o.from, fmt.Sprintf("%s: %s", o.sender, o.title)
+		f.alert, f.alertFrom = o.From, fmt.Sprintf("%s: %s", o.Sender, o.Title)
 	}
 	if f.resolved.IsZero() && len(a.outages) > 0 {
 		last := a.outages[len(a.outages)-1]
-		f.resolved, f.resolvedBy = last.to, last.sender+"'s last UP post"
+		f.resolved, f.resolvedBy = last.To, last.Sender+"'s last UP post"
 	}
 	f.start = earliest(f.alert, f.stated)
 	for _, c := range a.opts.Changes {

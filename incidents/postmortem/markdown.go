@@ -46,7 +46,9 @@ func (d Draft) writeFigures(b *strings.Builder) {
 // writeTimeline writes the timeline section and, when anything was left
 // out of it, the note saying what.
 func (d Draft) writeTimeline(b *strings.Builder) {
-	fmt.Fprintf(b, "\n## Timeline\n\nAll times in %s. **Bold** lines are key events; `??:??` lines are gaps to fill in.\n\n", d.Location)
+	fmt.Fprintf(b, "\n## Timeline\n\n")
+	d.writeChartLine(b)
+	fmt.Fprintf(b, "All times in %s. **Bold** lines are key events; `??:??` lines are gaps to fill in.\n\n", d.Location)
 	for _, e := range d.Timeline {
 		if e.Gap {
 			fmt.Fprintf(b, "- %s\n", e.Text)
@@ -60,6 +62,23 @@ func (d Draft) writeTimeline(b *strings.Builder) {
 	}
 	if len(d.Omitted) > 0 {
 		fmt.Fprintf(b, "\n_Left out of the timeline: %s._\n", d.omittedList())
+	}
+}
+
+// writeChartLine links the timeline chart, names it, or says why there
+// is none.
+func (d Draft) writeChartLine(b *strings.Builder) {
+	switch {
+	case d.ChartLink != "":
+		link := d.ChartLink
+		if strings.ContainsAny(link, " ()<>") { // a file name with spaces stays one link target
+			link = "<" + strings.NewReplacer("<", "%3C", ">", "%3E").Replace(link) + ">"
+		}
+		fmt.Fprintf(b, "![Timeline chart](%s)\n\n", link)
+	case d.ChartNote != "":
+		fmt.Fprintf(b, "_%s_\n\n", strings.Join(strings.Fields(d.ChartNote), " "))
+	case d.ChartMissing != "":
+		fmt.Fprintf(b, "_(timeline chart unavailable: %s)_\n\n", strings.Join(strings.Fields(d.ChartMissing), " "))
 	}
 }
 

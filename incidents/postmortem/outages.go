@@ -11,24 +11,24 @@ import (
 	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
-// outage is one condition's stretch from its first DOWN (ALARM, FIRING)
+// Outage is one condition's stretch from its first DOWN (ALARM, FIRING)
 // post to the matching UP (OK, RESOLVED) post, as an alerting bot
 // announced them in the channel. Repeated DOWN posts while it is down
 // are the same outage.
-type outage struct {
-	subject string    // what was down, as the alert names it
-	sender  string    // who said so ("Uptime Robot")
-	from    time.Time // the first DOWN post
-	to      time.Time // the UP post; zero: not back in the channel's record
-	title   string    // the first DOWN post's title
+type Outage struct {
+	Subject string    // what was down, as the alert names it
+	Sender  string    // who said so ("Uptime Robot")
+	From    time.Time // the first DOWN post
+	To      time.Time // the UP post; zero: not back in the channel's record
+	Title   string    // the first DOWN post's title
 }
 
 // outages reads the alert posts among msgs (other bots' messages, read
 // as the alert-channel reader reads them) into outages, in order.
-func outages(msgs []Message, ours map[string]bool) []outage {
+func outages(msgs []Message, ours map[string]bool) []Outage {
 	sorted := append([]Message(nil), msgs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].At.Before(sorted[j].At) })
-	var out []outage
+	var out []Outage
 	open := map[string]int{} // fingerprint → index in out
 	for _, m := range sorted {
 		if !isAlertPost(m, ours) {
@@ -42,9 +42,9 @@ func outages(msgs []Message, ours map[string]bool) []outage {
 		switch {
 		case al.Status == alerts.Firing && al.Severity == alerts.Critical && !down:
 			open[al.Fingerprint] = len(out)
-			out = append(out, outage{subject: subjectOf(al.Title), sender: firstNonEmpty(m.Name, "an alert bot"), from: m.At, title: al.Title})
+			out = append(out, Outage{Subject: subjectOf(al.Title), Sender: firstNonEmpty(m.Name, "an alert bot"), From: m.At, Title: al.Title})
 		case al.Status == alerts.Resolved && down:
-			out[i].to = m.At
+			out[i].To = m.At
 			delete(open, al.Fingerprint)
 		}
 	}
@@ -81,7 +81,7 @@ var stateHead = regexp.MustCompile(`(?i)^\s*(monitor is \w+|alarm|ok|insufficien
 
 // impact says what the outages add up to, each with its window:
 // "3h 4m in 2 outages (Uptime Robot): TSS production 11:45–14:15, 15:31–16:05".
-func impact(os []outage, loc *time.Location) (string, time.Duration) {
+func impact(os []Outage, loc *time.Location) (string, time.Duration) {
 	if len(os) == 0 {
 		return "", 0
 	}
@@ -89,15 +89,15 @@ func impact(os []outage, loc *time.Location) (string, time.Duration) {
 	open := false
 	for _, o := range os {
 		end := "not back in the channel's record"
-		if !o.to.IsZero() {
-			end = clock(o.to, loc, false)
+		if !o.To.IsZero() {
+			end = clock(o.To, loc, false)
 		} else {
 			open = true
 		}
-		parts = append(parts, fmt.Sprintf("%s %s–%s", o.subject, clock(o.from, loc, false), end))
+		parts = append(parts, fmt.Sprintf("%s %s–%s", o.Subject, clock(o.From, loc, false), end))
 	}
 	total := downTime(os)
-	s := fmt.Sprintf("%s down in %d outage(s), from %s's DOWN and UP posts: %s", txt.Duration(total), len(os), os[0].sender, strings.Join(parts, "; "))
+	s := fmt.Sprintf("%s down in %d outage(s), from %s's DOWN and UP posts: %s", txt.Duration(total), len(os), os[0].Sender, strings.Join(parts, "; "))
 	if open {
 		s += " (one never recovered in the channel: its length is not counted)"
 	}
@@ -106,20 +106,20 @@ func impact(os []outage, loc *time.Location) (string, time.Duration) {
 
 // downTime is how long at least one condition was down: overlapping
 // outages (two alarms on one server) count once.
-func downTime(os []outage) time.Duration {
+func downTime(os []Outage) time.Duration {
 	var total time.Duration
 	var until time.Time    // the end of the stretch counted so far
 	for _, o := range os { // in order of their start
-		if o.to.IsZero() {
+		if o.To.IsZero() {
 			continue
 		}
-		from := o.from
+		from := o.From
 		if from.Before(until) {
 			from = until
 		}
-		if o.to.After(from) {
-			total += o.to.Sub(from)
-			until = o.to
+		if o.To.After(from) {
+			total += o.To.Sub(from)
+			until = o.To
 		}
 	}
 	return total

@@ -30,7 +30,7 @@ func (a *assembly) summary(inc incidents.Incident, events []incidents.Event, c c
 	case inc.Number > 0:
 		d.Summary = fmt.Sprintf("%s incident %s: %s. Not resolved yet.", inc.Severity.Label(), inc.Ref(), inc.Title)
 	case down > 0:
-		d.Summary += fmt.Sprintf(" Down for %s in %d outage(s), per %s.", txt.Duration(down), len(a.outages), a.outages[0].sender)
+		d.Summary += fmt.Sprintf(" Down for %s in %d outage(s), per %s.", txt.Duration(down), len(a.outages), a.outages[0].Sender)
 	}
 	d.Impact = orUnknown(inc.Description)
 	if downText != "" {

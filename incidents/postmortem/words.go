@@ -145,7 +145,7 @@ func withGaps(es []Entry, start, end time.Time, gap time.Duration) []Entry {
 	prev := start
 	for _, e := range es {
 		if !e.auto && !start.IsZero() && !e.At.Before(start) && (end.IsZero() || !e.At.After(end)) && e.At.Sub(prev) > gap {
-			out = append(out, Entry{At: prev.Add(time.Second), Gap: true,
+			out = append(out, Entry{At: prev.Add(time.Second), Gap: true, quiet: e.At.Sub(prev),
 				Text: fmt.Sprintf("??:?? - %s with nothing recorded from people: what happened? (manual changes?)", txt.Duration(e.At.Sub(prev)))})
 		}
 		if e.At.After(prev) && !e.auto {
