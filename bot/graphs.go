@@ -60,8 +60,14 @@ func (p *performer) doGraph(ctx context.Context, e incidents.Effect, inc inciden
 	case state == incidents.EffectPending:
 		// A graph minutes late shows nothing new: dropped without a word.
 		return nil, &incidents.DeliveryError{Reason: "the message was not posted in time for the graph", Permanent: true, Quiet: true}
-	case state != incidents.EffectDone || inc.ChannelID == "":
+	case state != incidents.EffectDone:
 		return nil, errNoChannel // no message to go under: people were told why
+	case inc.ChannelID == "":
+		// The incident was read before the message's lane finished: read
+		// it again, now that its channel exists.
+		if inc, err = p.svc.Get(ctx, inc.ID); err != nil {
+			return nil, err
+		}
 	}
 	thread, name := intro["ts"], graphFileName(e.Key)
 	if t := e.Data["thread"]; t != "" {
