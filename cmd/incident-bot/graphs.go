@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/incident-bot/incident-bot/bot"
@@ -75,7 +76,12 @@ func (g alertGrapher) alarm(ctx context.Context, gr *alerts.Graph, why string) (
 	if why == "check" {
 		return bot.Graph{PNG: png, Title: txtTitle(cmp.Or(gr.Label, gr.Metric)), Comment: checkCaption(gr, to, g.loc)}, nil
 	}
-	return bot.Graph{PNG: png, Title: gr.Alarm + " — " + gr.Metric, Comment: caption(gr.Alarm, why, to, g.loc)}, nil
+	comment := caption(gr.Alarm, why, to, g.loc)
+	if gr.Region != "" && gr.Alarm != "" {
+		// The alarm in the console, for its history and settings.
+		comment += "\nhttps://" + gr.Region + ".console.aws.amazon.com/cloudwatch/home?region=" + gr.Region + "#alarmsV2:alarm/" + url.PathEscape(gr.Alarm)
+	}
+	return bot.Graph{PNG: png, Title: gr.Alarm + " — " + gr.Metric, Comment: comment}, nil
 }
 
 // checkCaption says which check read the metric and how it is drawn:

@@ -130,6 +130,9 @@ func TestAlarmGraphInThread(t *testing.T) {
 		t.Errorf("no Refresh graph button: %s", intro.Blocks)
 	}
 	h.eventually("the graph in the thread", func() bool { return len(graphReplies(h, inc.ChannelID, intro.TS)) == 1 })
+	if got := graphReplies(h, inc.ChannelID, intro.TS)[0]; !strings.Contains(got, "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/web-cpu-high") {
+		t.Errorf("the graph's message has no console link: %q", got)
+	}
 	// Files v2's three steps (get the URL, send the bytes, complete it) and
 	// nothing more: no files.info, no history read.
 	for method, want := range map[string]int{"files.getUploadURLExternal": 1, "files.completeUploadExternal": 1, "files.info": 0, "conversations.replies": 0} {
