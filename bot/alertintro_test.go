@@ -21,7 +21,7 @@ func TestAlertIntroFitsASection(t *testing.T) {
 	ev := incidents.Event{Kind: incidents.EventAlert, Data: map[string]string{"title": strings.Repeat("<disk & cpu> ", 40),
 		"text": strings.Repeat("a&b<c> ", 400), "links": strings.Join(links, "\n"), "source": "webhook", "at": time.Now().Format(time.RFC3339)}}
 	inc := incidents.Incident{Status: incidents.StatusInvestigating}
-	_, blocks := Renderer{Location: time.UTC}.alertIntroBlocks(inc, ev)
+	_, blocks := Renderer{Location: time.UTC}.alertIntroBlocks(inc, ev, true)
 	if len(blocks) != 2 {
 		t.Fatalf("%d blocks", len(blocks))
 	}
@@ -32,7 +32,10 @@ func TestAlertIntroFitsASection(t *testing.T) {
 		t.Errorf("no Take command button: %+v", a)
 	}
 	inc.AcknowledgedAt = time.Now()
-	if _, blocks := (Renderer{Location: time.UTC}).alertIntroBlocks(inc, ev); blocks != nil {
-		t.Error("a button to take an incident someone took")
+	if _, blocks := (Renderer{Location: time.UTC}).alertIntroBlocks(inc, ev, false); blocks != nil {
+		t.Error("a button to take an incident someone took, or to draw what cannot be drawn")
+	}
+	if _, blocks := (Renderer{Location: time.UTC}).alertIntroBlocks(inc, ev, true); len(blocks) != 2 {
+		t.Error("no Refresh graph button once the incident is taken")
 	}
 }

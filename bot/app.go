@@ -122,7 +122,7 @@ func newFeatures(c *core, opts AppOptions, guard *actions.Guard) features {
 	pm := &postmortemDesk{core: c, api: opts.API, botUser: opts.BotUserID, catalog: opts.Catalog, changes: opts.Changes,
 		keyEmoji: opts.KeyEmoji, gap: opts.PostmortemGap, auto: opts.AutoPostmortem, names: map[string]string{}}
 	return features{
-		life:        &lifecycle{core: c, api: opts.API, postmortems: pm},
+		life:        &lifecycle{core: c, api: opts.API, postmortems: pm, graphs: opts.Graphs},
 		runbooks:    &runbookDesk{core: c, api: opts.API, catalog: opts.Catalog, guard: guard},
 		postmortems: pm,
 		triage:      &triageDesk{core: c, api: opts.API, botUser: opts.BotUserID},

@@ -30,6 +30,10 @@ type Graph struct {
 // nothing is posted. Any other error is posted as one line.
 type GraphRenderer interface {
 	RenderGraph(ctx context.Context, graph, why string) (Graph, error)
+	// Draws says whether the graph can be drawn here at all (a
+	// Prometheus alert's, only with PROMETHEUS_URL): no Refresh graph
+	// button offers what a click would not do.
+	Draws(graph string) bool
 }
 
 // ErrNoGraph: the alert's graph cannot be drawn here, and that is normal.
@@ -144,7 +148,7 @@ func (l *lifecycle) refreshGraph(ctx context.Context, b button) error {
 		return err
 	}
 	for i := len(tl) - 1; i >= 0; i-- {
-		if g := tl[i].Data["graph"]; tl[i].Kind == incidents.EventAlert && g != "" {
+		if g := tl[i].Data["graph"]; tl[i].Kind == incidents.EventAlert && g != "" && l.graphs != nil && l.graphs.Draws(g) {
 			return change(l.svc.RequestGraph(ctx, b.inc.ID, b.by, g))
 		}
 	}

@@ -27,6 +27,8 @@ type lifecycle struct {
 	// postmortems assembles the draft on resolution when
 	// POSTMORTEM_ON_RESOLVE asks for it.
 	postmortems *postmortemDesk
+	// graphs says which alerts' graphs Refresh graph can draw.
+	graphs GraphRenderer
 }
 
 // form opens one of the lifecycle's forms for whoever asked.

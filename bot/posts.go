@@ -53,7 +53,7 @@ func (p *performer) renderPost(e incidents.Effect, inc incidents.Incident) (stri
 	case incidents.EventEscalated:
 		return r.Escalation(inc, ev), nil
 	case incidents.EventAlert:
-		return r.alertIntroBlocks(inc, ev)
+		return r.alertIntroBlocks(inc, ev, p.graphs != nil && p.graphs.Draws(ev.Data["graph"]))
 	case incidents.EventUnacknowledged, incidents.EventPaged, incidents.EventPageFailed, incidents.EventAcknowledged:
 		return r.Paging(ev), nil
 	case incidents.EventPageRequested:
@@ -174,13 +174,13 @@ func (r Renderer) AlertIntro(ev incidents.Event) string {
 
 // alertIntroBlocks is the opening message with its Take command button,
 // while nobody has taken command.
-func (r Renderer) alertIntroBlocks(inc incidents.Incident, ev incidents.Event) (string, []slack.Block) {
+func (r Renderer) alertIntroBlocks(inc incidents.Incident, ev incidents.Event, drawable bool) (string, []slack.Block) {
 	text := r.AlertIntro(ev)
 	var buttons []slack.BlockElement
 	if inc.Status.Open() && inc.AcknowledgedAt.IsZero() {
 		buttons = append(buttons, slack.NewButtonBlockElement(ActionTakeCommand, inc.ID.String(), plain("Take command")).WithStyle(slack.StylePrimary))
 	}
-	if ev.Data["graph"] != "" && inc.Status.Open() {
+	if drawable && inc.Status.Open() {
 		buttons = append(buttons, slack.NewButtonBlockElement(ActionRefreshGraph, inc.ID.String(), plain("Refresh graph")))
 	}
 	if len(buttons) == 0 {

@@ -51,6 +51,14 @@ func (g alertGrapher) RenderGraph(ctx context.Context, spec, why string) (bot.Gr
 	return bot.Graph{}, bot.ErrNoGraph
 }
 
+// Draws says whether the graph can be drawn here: a CloudWatch alarm's
+// always (or its reason not to be), a Prometheus alert's only with
+// PROMETHEUS_URL.
+func (g alertGrapher) Draws(spec string) bool {
+	gr := alerts.DecodeGraph(spec)
+	return gr != nil && (gr.Kind == "cloudwatch" || g.prom != nil)
+}
+
 // alarm draws a CloudWatch alarm's metric over the last graphSpan, its
 // threshold and its state change marked.
 func (g alertGrapher) alarm(ctx context.Context, gr *alerts.Graph, why string) (bot.Graph, error) {
@@ -59,7 +67,7 @@ func (g alertGrapher) alarm(ctx context.Context, gr *alerts.Graph, why string) (
 	}
 	to := g.now()
 	m := graphs.AlarmMetric{AlarmName: cmp.Or(gr.Alarm, gr.Label), Region: gr.Region, Namespace: gr.Namespace, Metric: gr.Metric,
-		Dimensions: gr.Dimensions, Stat: gr.Stat, Period: gr.Period, Threshold: gr.Threshold, Comparison: gr.Comparison}
+		Dimensions: gr.Dimensions, Stat: gr.Stat, Period: gr.Period, Threshold: gr.Threshold, Comparison: gr.Comparison, Location: g.loc}
 	if !gr.At.IsZero() {
 		m.States = []graphs.Mark{{At: gr.At, Kind: "state", Label: gr.State}}
 	}

@@ -25,6 +25,9 @@ type AlarmMetric struct {
 	Period     int // seconds
 	Threshold  *float64
 	Comparison string // GreaterThanThreshold...
+	// Location is the zone the graph's times are drawn in (nil: UTC), as
+	// CloudWatch takes it: the zone's offset at the graph's end.
+	Location *time.Location
 	// States are the alarm's state changes (Kind "state", Label "ALARM",
 	// "OK"...), drawn as vertical lines.
 	States []Mark
@@ -66,7 +69,7 @@ func MetricWidget(a AlarmMetric, from, to time.Time, width, height int) ([]byte,
 	metric = append(metric, widgetStat{Stat: stat, Period: a.Period})
 	w := widget{
 		Metrics: [][]any{metric}, View: "timeSeries", Region: region, Title: a.AlarmName,
-		Start: widgetTime(from), End: widgetTime(to), Width: width, Height: height, Timezone: "+0000",
+		Start: widgetTime(from), End: widgetTime(to), Width: width, Height: height, Timezone: widgetZone(a.Location, to),
 		Annotations: a.annotations(from, to),
 	}
 	return json.Marshal(w)
@@ -203,4 +206,13 @@ func (a AlarmMetric) annotations(from, to time.Time) *annotations {
 		return nil
 	}
 	return &an
+}
+
+// widgetZone is loc's offset at t as CloudWatch's widget wants it:
+// "+0100", "-0530".
+func widgetZone(loc *time.Location, t time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("-0700")
 }

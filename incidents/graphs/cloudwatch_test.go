@@ -147,3 +147,21 @@ func TestNormalizeStat(t *testing.T) {
 		t.Errorf(`normalizeStat("p99\"") = %q, want an error`, got)
 	}
 }
+
+// The widget's times are drawn in the team's zone: its offset at the end.
+func TestWidgetZone(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skip(err)
+	}
+	summer := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		loc  *time.Location
+		at   time.Time
+		want string
+	}{{nil, summer, "+0000"}, {london, summer, "+0100"}, {london, summer.AddDate(0, 6, 0), "+0000"}, {time.FixedZone("IST", 19800), summer, "+0530"}} {
+		if got := widgetZone(c.loc, c.at); got != c.want {
+			t.Errorf("widgetZone(%v, %v) = %q, want %q", c.loc, c.at, got, c.want)
+		}
+	}
+}
