@@ -118,7 +118,7 @@ func (g alertGrapher) prometheus(ctx context.Context, gr *alerts.Graph, why stri
 	to := g.now()
 	from := to.Add(-graphSpan)
 	query, threshold := graphs.SplitThreshold(gr.Expr)
-	series, err := g.prom.QueryRange(ctx, query, from, to, graphs.PrometheusStep(from, to))
+	series, err := g.prom.QueryRangeFor(ctx, query, gr.Labels, from, to, graphs.PrometheusStep(from, to))
 	if err != nil {
 		return bot.Graph{}, fmt.Errorf("query_range on Prometheus: %w", err)
 	}

@@ -37,8 +37,10 @@ type Graph struct {
 	Unit  string `json:"unit,omitempty"`
 	Role  string `json:"role,omitempty"`
 
-	// Prometheus: the alert's expression.
-	Expr string `json:"expr,omitempty"`
+	// Prometheus: the alert's expression, and its labels (to pick the
+	// series that fired among those the expression returns).
+	Expr   string            `json:"expr,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
 
 	State string    `json:"state,omitempty"` // ALARM, OK, firing, resolved
 	At    time.Time `json:"at"`              // when the state changed

@@ -109,7 +109,7 @@ func ParseAlertmanager(body []byte, now time.Time) ([]Alert, error) {
 		a.Links = []string{am.GeneratorURL, ann("runbook_url"), ann("dashboard_url")}
 		a.normalise(now)
 		if expr := promExpr(am.GeneratorURL); expr != "" {
-			a.Graph = &Graph{Kind: "prometheus", Expr: expr, State: string(a.Status), At: a.At}
+			a.Graph = &Graph{Kind: "prometheus", Expr: expr, Labels: a.Labels, State: string(a.Status), At: a.At}
 		}
 		out = append(out, a)
 	}

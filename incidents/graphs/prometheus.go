@@ -41,6 +41,14 @@ var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
 // and returns at most MaxSeries series. A failed query's error carries
 // Prometheus's own message.
 func (p Prometheus) QueryRange(ctx context.Context, expr string, from, to time.Time, step time.Duration) ([]Series, error) {
+	return p.QueryRangeFor(ctx, expr, nil, from, to, step)
+}
+
+// QueryRangeFor is QueryRange keeping first the series that agree with
+// labels (an alert's: every label a series shares with it has the same
+// value), so that of a rule over two hundred filesystems the one that
+// fired is drawn, not the first ten in label order.
+func (p Prometheus) QueryRangeFor(ctx context.Context, expr string, labels map[string]string, from, to time.Time, step time.Duration) ([]Series, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, errors.New("prometheus: empty query")
 	}
@@ -88,7 +96,7 @@ func (p Prometheus) QueryRange(ctx context.Context, expr string, from, to time.T
 	if len(body) > MaxResponseBytes {
 		return nil, fmt.Errorf("prometheus: response larger than %d MB: narrow the query", MaxResponseBytes>>20)
 	}
-	return parseQueryRange(resp.StatusCode, body)
+	return parseQueryRangeFor(resp.StatusCode, body, labels)
 }
 
 // formatUnix is a time as the API takes it: Unix seconds, to the
@@ -103,12 +111,15 @@ type apiResponse struct {
 	ErrorType string `json:"errorType"`
 	Error     string `json:"error"`
 	Data      struct {
-		ResultType string `json:"resultType"`
-		Result     []struct {
-			Metric map[string]string `json:"metric"`
-			Values []samplePair      `json:"values"`
-		} `json:"result"`
+		ResultType string        `json:"resultType"`
+		Result     []queryResult `json:"result"`
 	} `json:"data"`
+}
+
+// queryResult is one series of a matrix.
+type queryResult struct {
+	Metric map[string]string `json:"metric"`
+	Values []samplePair      `json:"values"`
 }
 
 // samplePair is [<unix seconds>, "<value>"]: the value is a string so
@@ -149,6 +160,12 @@ func (s *samplePair) UnmarshalJSON(b []byte) error {
 // query as a JSON error with a 4xx or 5xx status, so the body is read as
 // JSON first, whatever the status, for its message.
 func parseQueryRange(status int, body []byte) ([]Series, error) {
+	return parseQueryRangeFor(status, body, nil)
+}
+
+// parseQueryRangeFor is parseQueryRange keeping first the series that
+// agree with labels.
+func parseQueryRangeFor(status int, body []byte, labels map[string]string) ([]Series, error) {
 	var r apiResponse
 	jsonErr := json.Unmarshal(body, &r)
 	switch {
@@ -164,6 +181,11 @@ func parseQueryRange(status int, body []byte) ([]Series, error) {
 		return nil, fmt.Errorf("prometheus: result type %q, want matrix", r.Data.ResultType)
 	}
 	result := r.Data.Result
+	if len(labels) > 0 {
+		slices.SortStableFunc(result, func(a, b queryResult) int {
+			return cmpBool(agrees(b.Metric, labels), agrees(a.Metric, labels))
+		})
+	}
 	if len(result) > MaxSeries {
 		result = result[:MaxSeries]
 	}
@@ -245,4 +267,30 @@ func PrometheusStep(from, to time.Time) time.Duration {
 	step := to.Sub(from) / points
 	step = (step + time.Second - 1).Truncate(time.Second) // round up
 	return max(step, least)
+}
+
+// agrees says whether every label metric shares with labels has the
+// same value in both (and they share one at least).
+func agrees(metric, labels map[string]string) bool {
+	shared := 0
+	for k, v := range metric {
+		if w, ok := labels[k]; ok && k != "__name__" {
+			if w != v {
+				return false
+			}
+			shared++
+		}
+	}
+	return shared > 0
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

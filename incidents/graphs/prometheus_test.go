@@ -165,3 +165,24 @@ func FuzzParseQueryRange(f *testing.F) {
 		}
 	})
 }
+
+// Of a rule over many series, the one the alert is about is drawn, even
+// when it is not among the first MaxSeries in label order.
+func TestQueryRangeKeepsTheAlertsSeries(t *testing.T) {
+	var results []string
+	for i := range 12 {
+		results = append(results, fmt.Sprintf(`{"metric":{"__name__":"fs_avail","instance":"db-%02d","mountpoint":"/data"},"values":[[1767693600,"0.5"]]}`, i))
+	}
+	body := []byte(`{"status":"success","data":{"resultType":"matrix","result":[` + strings.Join(results, ",") + `]}}`)
+	alert := map[string]string{"alertname": "DiskLow", "instance": "db-11", "mountpoint": "/data", "severity": "critical"}
+	series, err := parseQueryRangeFor(200, body, alert)
+	if err != nil || len(series) != MaxSeries || !strings.Contains(series[0].Name, `instance="db-11"`) {
+		t.Fatalf("%d series, first %q (%v)", len(series), series[0].Name, err)
+	}
+	if plain, _ := parseQueryRange(200, body); strings.Contains(plain[MaxSeries-1].Name, "db-11") {
+		t.Error("without the alert's labels the order should be Prometheus's")
+	}
+	if agrees(map[string]string{"job": "x"}, alert) || agrees(map[string]string{"instance": "db-01"}, alert) {
+		t.Error("a series sharing no label, or one that differs, agrees with the alert")
+	}
+}
