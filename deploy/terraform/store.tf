@@ -62,11 +62,11 @@ resource "aws_efs_access_point" "data" {
 # ---------------------------------------------------------------------------
 # PostgreSQL made by the module (store = "postgres", create_database = true).
 # The bot takes one DATABASE_URL, so the module sets the master password
-# itself (random_password) and stores the whole URL in a secret of its own.
-# RDS-managed master passwords (manage_master_user_password) are not used:
-# their secret holds only the password, not a URL the bot can read.
-# The password is therefore in the Terraform state: keep the state
-# encrypted and access-controlled, as for any database made by Terraform.
+# itself and stores the whole URL in a secret of its own. RDS-managed
+# master passwords (manage_master_user_password) are not used: their
+# secret holds only the password, not a URL the bot can read. The password
+# is ephemeral (Secrets Manager's GetRandomPassword) and goes only into
+# write-only arguments, so it is never in the plan or the state.
 # ---------------------------------------------------------------------------
 
 resource "aws_db_subnet_group" "database" {
@@ -78,19 +78,21 @@ resource "aws_db_subnet_group" "database" {
   tags        = var.tags
 }
 
-resource "random_password" "database" {
+ephemeral "aws_secretsmanager_random_password" "database" {
   count = var.create_database ? 1 : 0
 
-  length = 40
+  password_length = 40
   # Letters and digits only: the password goes into a URL unescaped, and
   # RDS refuses some punctuation (/ @ " and space).
-  special = false
+  exclude_punctuation = true
 }
 
 locals {
   database_name     = "incidentbot"
   database_username = "incidentbot"
-  database_password = var.create_database ? random_password.database[0].result : null
+  database_password = var.create_database ? ephemeral.aws_secretsmanager_random_password.database[0].random_password : null
+  # Bump to set a new password (both the database's and the URL's).
+  database_password_version = 1
 }
 
 resource "aws_db_instance" "database" {
@@ -106,9 +108,10 @@ resource "aws_db_instance" "database" {
   storage_type          = "gp3"
   storage_encrypted     = true
 
-  db_name  = local.database_name
-  username = local.database_username
-  password = local.database_password
+  db_name             = local.database_name
+  username            = local.database_username
+  password_wo         = local.database_password
+  password_wo_version = local.database_password_version
 
   db_subnet_group_name   = aws_db_subnet_group.database[0].name
   vpc_security_group_ids = [aws_security_group.database[0].id]
@@ -142,7 +145,12 @@ resource "aws_secretsmanager_secret_version" "database_url" {
 
   secret_id = aws_secretsmanager_secret.database_url[0].id
   # sslmode=require: RDS serves TLS; the bot's connection is encrypted.
-  secret_string = format(
+  # Write-only, like the password in it. The ephemeral password is new at
+  # every run but sent only when its version changes — or when the
+  # database is created again (a new resource ID), which takes the run's
+  # password: the URL is written again then too.
+  secret_string_wo_version = parseint(substr(sha256("${local.database_password_version}/${aws_db_instance.database[0].resource_id}"), 0, 7), 16)
+  secret_string_wo = format(
     "postgres://%s:%s@%s:%d/%s?sslmode=require",
     local.database_username,
     local.database_password,

@@ -6,16 +6,12 @@
 #   terraform -chdir=deploy/terraform/examples/complete validate
 
 terraform {
-  required_version = ">= 1.9"
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.40"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.5"
+      version = ">= 5.87"
     }
   }
 }
