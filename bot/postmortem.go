@@ -129,10 +129,18 @@ func (p *postmortemDesk) Postmortem(ctx context.Context, o Origin) error {
 	}
 	prev := lastPostmortem(evs)
 	canvasID, where := p.canvas(ctx, prep.Incident, canvasMarkdown(prep.Draft, md), prev["canvas_id"])
-	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, fmt.Sprintf(":memo: Postmortem draft for %s, from %s%s. Fill in the `???`s. %s.",
-		inc.Ref(), from, historyNote(ch), where), prev, chartID)
+	comment := fmt.Sprintf(":memo: Postmortem draft for %s, from %s%s. Fill in the `???`s. %s.", inc.Ref(), from, historyNote(ch), where)
+	fileID, bookmarkID, err := p.publishDraft(ctx, prep.Incident, md, comment, prev, chartID)
+	if err != nil && chartID != "" {
+		// Sharing the two together failed: the draft goes alone, saying
+		// so, rather than not at all. The staged chart stays unseen.
+		p.logFor(ctx).Warn("could not share the timeline chart with the draft; the draft goes alone", zapIncident(inc), zap.String("slack_error", SlackErrorCode(err)))
+		prep.Draft.ChartLink, prep.Draft.ChartMissing, chartID = "", "it could not be shared with the draft", ""
+		md = prep.Draft.Markdown()
+		fileID, bookmarkID, err = p.publishDraft(ctx, prep.Incident, md, comment, prev, "")
+	}
 	if err != nil {
-		return err // the staged chart stays unseen: its upload was never completed
+		return err // a staged chart stays unseen: its upload was never completed
 	}
 	data := map[string]string{"file_id": fileID, "bookmark_id": bookmarkID, "canvas_id": canvasID, "chart_file_id": chartID,
 		"messages": strconv.Itoa(len(ch.Messages))}

@@ -135,6 +135,17 @@ func TestPostmortemOnResolveAndActionItems(t *testing.T) {
 		"## Timeline\n\n_(timeline chart unavailable: it could not be uploaded: file_upload_size_restricted)_\n\n") {
 		t.Errorf("the draft does not say why it has no chart:\n%s", fs[0].Content)
 	}
+
+	// Slack refusing to share the two together: the draft goes alone,
+	// saying so, rather than not at all.
+	h.slack.FailNext("files.completeUploadExternal", "invalid_arguments")
+	before := h.slack.CallCount("files.completeUploadExternal")
+	h.send("interactive", h.slack.BlockAction(bob, ch.ID, res.TS, "incident_postmortem", inc.ID.String()))
+	h.eventually("the draft alone", func() bool {
+		fs, charts := h.postmortemUploads()
+		return h.slack.CallCount("files.completeUploadExternal") == before+2 && len(fs) == 1 && len(charts) == 0 &&
+			strings.Contains(string(fs[0].Content), "timeline chart unavailable: it could not be shared with the draft")
+	})
 }
 
 // postmortemUploads are the postmortem drafts and timeline charts among

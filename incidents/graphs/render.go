@@ -46,8 +46,15 @@ func textStyle(size vg.Length, c color.Color) text.Style {
 // no point in its range still renders: empty axes saying "no data"; one
 // with no series but windows or marks is a timeline, drawn without a value
 // axis. It fails only for a size out of range, To before From, or a chart
-// with no time at all (no From, To or point).
-func Render(c Chart) ([]byte, error) {
+// with no time at all (no From, To or point). gonum panics on some
+// inputs instead of failing: a panic is returned as an error, so no
+// caller (the bot, the offline command) dies of a picture.
+func Render(c Chart) (png []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			png, err = nil, fmt.Errorf("drawing the chart failed: %v", r)
+		}
+	}()
 	w, h, err := c.size()
 	if err != nil {
 		return nil, err

@@ -170,7 +170,7 @@ func TestChartLineInMarkdown(t *testing.T) {
 		t.Errorf("no link:\n%s", md)
 	}
 	d.ChartLink = "my chart (1).png"
-	if md := d.Markdown(); !strings.Contains(md, "![Timeline chart](<my chart (1).png>)") {
+	if md := d.Markdown(); !strings.Contains(md, "![Timeline chart](my%20chart%20%281%29.png)") {
 		t.Errorf("a name with spaces is not one link target:\n%s", md)
 	}
 	d.ChartLink, d.ChartNote = "", "The chart is x.png."
@@ -180,5 +180,23 @@ func TestChartLineInMarkdown(t *testing.T) {
 	d.ChartNote, d.ChartMissing = "", "graphs: the chart has no time range:\nno From"
 	if md := d.Markdown(); !strings.Contains(md, "## Timeline\n\n_(timeline chart unavailable: graphs: the chart has no time range: no From)_\n\nAll times") {
 		t.Errorf("no reason:\n%s", md)
+	}
+}
+
+// A reopened incident keeps its old ResolvedAt, but it is not resolved:
+// no "resolved" mark, and the chart runs on to what happened after.
+func TestTimelineChartReopened(t *testing.T) {
+	inc, evs, ch := realistic()
+	inc.Status = incidents.StatusInvestigating
+	evs = append(evs, incidents.Event{ID: uuid.New(), IncidentID: inc.ID, At: at(3 * time.Hour), Actor: "U0BOB",
+		Kind: incidents.EventStatusUpdate, Text: "errors are back after the reopen"})
+	p := Assemble(inc, evs, ch, Options{}).Chart().Plotted()
+	for _, m := range p.Marks {
+		if m.Kind == "status" && m.Label == "resolved" {
+			t.Error("a resolved mark on a reopened incident")
+		}
+	}
+	if !p.To.After(at(3 * time.Hour)) {
+		t.Errorf("the chart ends at %v, before the update at %v", p.To, at(3*time.Hour))
 	}
 }

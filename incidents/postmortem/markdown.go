@@ -2,8 +2,11 @@ package postmortem
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/incident-bot/incident-bot/internal/txt"
 )
 
 // Markdown renders the draft in the shape of the team's postmortems:
@@ -71,14 +74,17 @@ func (d Draft) writeChartLine(b *strings.Builder) {
 	switch {
 	case d.ChartLink != "":
 		link := d.ChartLink
-		if strings.ContainsAny(link, " ()<>") { // a file name with spaces stays one link target
-			link = "<" + strings.NewReplacer("<", "%3C", ">", "%3E").Replace(link) + ">"
+		if !strings.Contains(link, "://") {
+			// A file name: with spaces, #, ? or % it stays one path.
+			link = url.PathEscape(link)
 		}
 		fmt.Fprintf(b, "![Timeline chart](%s)\n\n", link)
 	case d.ChartNote != "":
 		fmt.Fprintf(b, "_%s_\n\n", strings.Join(strings.Fields(d.ChartNote), " "))
 	case d.ChartMissing != "":
-		fmt.Fprintf(b, "_(timeline chart unavailable: %s)_\n\n", strings.Join(strings.Fields(d.ChartMissing), " "))
+		// The reason may be an error's text: no markup of its own.
+		why := strings.NewReplacer("*", " ", "`", "'", "[", "(", "]", ")").Replace(strings.Join(strings.Fields(d.ChartMissing), " "))
+		fmt.Fprintf(b, "_(timeline chart unavailable: %s)_\n\n", txt.Clip(why, 200))
 	}
 }
 

@@ -36,7 +36,8 @@ func (a *assembly) mark(at time.Time, kind, who, text string) {
 }
 
 func (a *assembly) addMark(at time.Time, kind, label string) {
-	a.d.chart.marks = append(a.d.chart.marks, graphs.Mark{At: at, Kind: kind, Label: txt.Clip(txt.OneLine(label), markLabelMax)})
+	// Plain text: alert titles and monitors' names come from outside.
+	a.d.chart.marks = append(a.d.chart.marks, graphs.Mark{At: at, Kind: kind, Label: txt.Clip(plainLabel(label, a.name), markLabelMax)})
 }
 
 // markEvent marks what a recorded event stands for on the chart: alerts,
@@ -101,11 +102,17 @@ func (a *assembly) chartFacts(inc incidents.Incident) {
 	for _, o := range a.outages { // each outage's first DOWN post is an alert
 		a.addMark(o.From, "alert", o.Subject)
 	}
+	// Reopened, an incident keeps its old ResolvedAt: it is not resolved.
+	reopened := inc.Number > 0 && inc.Status.Open()
+	resolved := inc.ResolvedAt
+	if reopened {
+		resolved = time.Time{}
+	}
 	if inc.Number > 0 {
 		for _, turn := range []struct {
 			at    time.Time
 			label string
-		}{{inc.DeclaredAt, "declared"}, {inc.MitigatedAt, "mitigated"}, {inc.ResolvedAt, "resolved"}} {
+		}{{inc.DeclaredAt, "declared"}, {inc.MitigatedAt, "mitigated"}, {resolved, "resolved"}} {
 			if !turn.at.IsZero() {
 				a.addMark(turn.at, "status", turn.label)
 			}
@@ -118,21 +125,25 @@ func (a *assembly) chartFacts(inc incidents.Incident) {
 			a.addMark(f.resolved, "status", "resolved (last UP post)")
 		}
 	}
-	a.d.chart.from, a.d.chart.to = a.span()
+	a.d.chart.from, a.d.chart.to = a.span(reopened)
 }
 
 // span is the stretch the chart's time axis covers: from the first
 // alert or the declaration, or the change the Trigger section names when
 // it came before (the chart should show what the draft says began it),
 // to the resolution; for an incident not resolved, to its last mark.
-func (a *assembly) span() (from, to time.Time) {
+func (a *assembly) span(open bool) (from, to time.Time) {
 	f := a.facts
-	from, to = earliest(f.start, f.change.At), f.end
+	end := f.end
+	if open {
+		end = time.Time{}
+	}
+	from, to = earliest(f.start, f.change.At), end
 	for _, m := range a.d.chart.marks {
 		if f.start.IsZero() && (from.IsZero() || m.At.Before(from)) {
 			from = m.At
 		}
-		if f.end.IsZero() && m.At.After(to) {
+		if end.IsZero() && m.At.After(to) {
 			to = m.At
 		}
 	}
