@@ -42,3 +42,21 @@ func TestAlertGraphs(t *testing.T) {
 		}
 	}
 }
+
+// The expression of a Prometheus generator URL, or none.
+func TestPromExpr(t *testing.T) {
+	for url, want := range map[string]string{
+		"http://prometheus:9090/graph?g0.expr=rate%28http_requests_total%7Bcode%3D~%225..%22%7D%5B5m%5D%29+%3E+0.05&g0.tab=1": `rate(http_requests_total{code=~"5.."}[5m]) > 0.05`,
+		"https://prom.example/prometheus/graph?g0.tab=0&g0.expr=up+%3D%3D+0":                                                  "up == 0",
+		"http://prometheus:9090/graph?g0.expr=%20up%20&g1.expr=other":                                                         "up",
+		"":                                      "",
+		"http://prometheus:9090/graph?g0.tab=1": "",
+		"http://vmalert:8880/vmalert/alert?group_id=1&alert_id=2": "",
+		"http://prometheus:9090/graph?g0.expr=":                   "",
+		"http://[::1":                                             "",
+	} {
+		if got := promExpr(url); got != want {
+			t.Errorf("promExpr(%q) = %q, want %q", url, got, want)
+		}
+	}
+}

@@ -241,24 +241,6 @@ func snippet(body []byte) string {
 	return string(body)
 }
 
-// ExprFromGeneratorURL returns the PromQL expression of an alert's
-// generatorURL: Prometheus links each alert to its graph page, with the
-// rule's expression in the g0.expr parameter.
-func ExprFromGeneratorURL(generatorURL string) (string, error) {
-	if strings.TrimSpace(generatorURL) == "" {
-		return "", errors.New("the alert has no generatorURL")
-	}
-	u, err := url.Parse(strings.TrimSpace(generatorURL))
-	if err != nil {
-		return "", fmt.Errorf("generatorURL %q: %w", generatorURL, err)
-	}
-	expr := strings.TrimSpace(u.Query().Get("g0.expr"))
-	if expr == "" {
-		return "", fmt.Errorf("generatorURL %q has no g0.expr parameter: not a Prometheus graph link", generatorURL)
-	}
-	return expr, nil
-}
-
 // PrometheusStep is the step for a graph of from..to: about 250 points,
 // plenty for a picture 800 pixels wide, never under 15 s (a usual scrape
 // interval: finer steps repeat samples), in whole seconds.

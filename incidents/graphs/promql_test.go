@@ -68,30 +68,6 @@ func deref(p *float64) any {
 	return *p
 }
 
-func TestExprFromGeneratorURL(t *testing.T) {
-	for _, tc := range []struct {
-		url, expr, err string
-	}{
-		{"http://prometheus:9090/graph?g0.expr=rate%28http_requests_total%7Bcode%3D~%225..%22%7D%5B5m%5D%29+%3E+0.05&g0.tab=1",
-			`rate(http_requests_total{code=~"5.."}[5m]) > 0.05`, ""},
-		{"https://prom.example/prometheus/graph?g0.tab=0&g0.expr=up+%3D%3D+0", "up == 0", ""},
-		{"http://prometheus:9090/graph?g0.expr=%20up%20&g1.expr=other", "up", ""},
-		{"", "", "has no generatorURL"},
-		{"http://prometheus:9090/graph?g0.tab=1", "", "has no g0.expr parameter"},
-		{"http://vmalert:8880/vmalert/alert?group_id=1&alert_id=2", "", "has no g0.expr parameter"},
-		{"http://prometheus:9090/graph?g0.expr=", "", "has no g0.expr parameter"},
-		{"http://[::1", "", "generatorURL"},
-	} {
-		got, err := ExprFromGeneratorURL(tc.url)
-		switch {
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("ExprFromGeneratorURL(%q) error %v, want %q", tc.url, err, tc.err)
-		case tc.err == "" && (err != nil || got != tc.expr):
-			t.Errorf("ExprFromGeneratorURL(%q) = %q, %v; want %q", tc.url, got, err, tc.expr)
-		}
-	}
-}
-
 func TestPrometheusStep(t *testing.T) {
 	t0 := time.Date(2026, 1, 6, 7, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
