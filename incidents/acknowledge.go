@@ -167,16 +167,27 @@ func (s *Service) firePageAck(inc *Incident, now time.Time) *Change {
 		return nil
 	}
 	r := s.policy.For(inc.Severity)
-	inc.AckPaged = true
-	s.policy.scheduleAck(inc)
 	why := fmt.Sprintf("nobody has taken command %s after it was opened", txt.Duration(r.AckTimeout))
-	names := make([]string, 0, len(r.AckPages))
-	for _, t := range r.AckPages {
+	ev := s.event(inc.ID, now, ActorBot, EventUnacknowledged, "Not acknowledged: "+why+"; paging "+targetNames(r.AckPages),
+		map[string]string{"after": r.AckTimeout.String(), "targets": targetNames(r.AckPages)})
+	return &Change{Events: []Event{ev}, Effects: append(s.pageOnCall(inc, why), post(ev, ToChannel, ""))}
+}
+
+// pageOnCall pages the first level (it is then remembered in
+// inc.Paged), which ends the wait for an acknowledgement.
+func (s *Service) pageOnCall(inc *Incident, why string) []Effect {
+	effs := pages(inc, LevelAck, PageTrigger, why, s.policy.For(inc.Severity).AckPages)
+	s.policy.scheduleAck(inc) // cleared: the on-call is paged
+	return effs
+}
+
+// targetNames names targets for people: "PagerDuty, SNS topic oncall".
+func targetNames(ts []PageTarget) string {
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
 		names = append(names, t.Name)
 	}
-	ev := s.event(inc.ID, now, ActorBot, EventUnacknowledged, "Not acknowledged: "+why+"; paging "+strings.Join(names, ", "),
-		map[string]string{"after": r.AckTimeout.String(), "targets": strings.Join(names, ", ")})
-	return &Change{Events: []Event{ev}, Effects: append(pages(inc, LevelAck, PageTrigger, why, r.AckPages), post(ev, ToChannel, ""))}
+	return strings.Join(names, ", ")
 }
 
 // pageDone records a provider's answer to a page in the timeline; a
@@ -231,16 +242,10 @@ func (s *Service) PageNow(ctx context.Context, id uuid.UUID, by By, whom string)
 		switch {
 		case len(r.AckPages) == 0:
 			return Change{}, Errorf(EINVALID, "No on-call to page for a %s: set ACK_PAGE (README, \"Paging at night\"). To call someone in, `/incident page @someone`.", inc.Severity.Label())
-		case inc.AckPaged:
+		case inc.OnCallPaged():
 			return Change{}, Errorf(ECONFLICT, "The on-call was paged already for %s; the provider re-notifies by its own rules. To call someone else in, `/incident page @someone`.", inc.Ref())
 		}
-		inc.AckPaged = true
-		s.policy.scheduleAck(inc)
-		names := make([]string, 0, len(r.AckPages))
-		for _, t := range r.AckPages {
-			names = append(names, t.Name)
-		}
-		ev := s.event(inc.ID, now, by.User, EventPageRequested, "Paged the on-call: "+strings.Join(names, ", "), map[string]string{"via": strings.Join(names, ", ")})
-		return Change{Events: []Event{ev}, Effects: append(pages(inc, LevelAck, PageTrigger, "paged by a responder", r.AckPages), post(ev, ToChannel, by.User))}, nil
+		ev := s.event(inc.ID, now, by.User, EventPageRequested, "Paged the on-call: "+targetNames(r.AckPages), map[string]string{"via": targetNames(r.AckPages)})
+		return Change{Events: []Event{ev}, Effects: append(s.pageOnCall(inc, "paged by a responder"), post(ev, ToChannel, by.User))}, nil
 	})
 }

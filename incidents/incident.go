@@ -6,6 +6,7 @@ package incidents
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,10 +137,15 @@ type Incident struct {
 	AckDueAt       time.Time // zero: no acknowledgement awaited
 	AcknowledgedAt time.Time // zero: nobody has acknowledged it
 	AcknowledgedBy string    // a Slack user ID, or the provider's "PagerDuty: name"
-	AckPaged       bool      // the first level was paged for want of an acknowledgement
 	// Paged are the pages sent: acknowledged and resolved as they were
 	// sent, whatever the settings or the severity have become since.
 	Paged []Paged
+}
+
+// OnCallPaged says whether the first level was paged (for want of an
+// acknowledgement, or on demand): read from the pages sent.
+func (i Incident) OnCallPaged() bool {
+	return slices.ContainsFunc(i.Paged, func(p Paged) bool { return p.Level == LevelAck })
 }
 
 // Paged is one page sent: its level and where it went.

@@ -133,7 +133,7 @@ func (p Policy) changeSeverity(inc *Incident, old Severity, now time.Time) {
 // or clears it: acknowledged, paged already, resolved, or nothing to page.
 func (p Policy) scheduleAck(inc *Incident) {
 	r := p.For(inc.Severity)
-	if !inc.Status.Open() || !inc.AcknowledgedAt.IsZero() || inc.AckPaged || r.AckTimeout <= 0 || len(r.AckPages) == 0 {
+	if !inc.Status.Open() || !inc.AcknowledgedAt.IsZero() || inc.OnCallPaged() || r.AckTimeout <= 0 || len(r.AckPages) == 0 {
 		inc.AckDueAt = time.Time{}
 		return
 	}

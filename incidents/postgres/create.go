@@ -40,9 +40,9 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 			channel_id, channel_name, header_ts, summary,
 			declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
 			remind_at, escalate_at, escalation_level, reminder_snoozed,
-			ack_due_at, acknowledged_at, acknowledged_by, ack_paged, paged, next_timer_at)
+			ack_due_at, acknowledged_at, acknowledged_by, paged, next_timer_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-			$17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+			$17, $18, $19, $20, $21, $22, $23, $24, $25)
 			RETURNING number`, append([]any{inc.ID}, incidentArgs(inc)...)...)
 		if err := row.Scan(&inc.Number); err != nil {
 			return writeError("insert incident", err)

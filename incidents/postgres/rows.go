@@ -17,7 +17,7 @@ const incidentColumns = `id, number, title, description, severity, status, comma
 	channel_id, channel_name, header_ts, summary,
 	declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
 	remind_at, escalate_at, escalation_level, reminder_snoozed,
-	ack_due_at, acknowledged_at, acknowledged_by, ack_paged, paged`
+	ack_due_at, acknowledged_at, acknowledged_by, paged`
 
 const eventColumns = `id, incident_id, at, actor, kind, text, data`
 
@@ -40,7 +40,7 @@ func scanIncident(row pgx.Row) (incidents.Incident, error) {
 		&inc.Commander, &inc.Reporter, &inc.ChannelID, &inc.ChannelName, &inc.HeaderTS, &inc.Summary,
 		&inc.DeclaredAt, &inc.UpdatedAt, &mitigated, &resolved, &inc.LastStatusUpdateAt,
 		&remind, &escalate, &level, &inc.ReminderSnoozed,
-		&ackDue, &acked, &inc.AcknowledgedBy, &inc.AckPaged, &paged)
+		&ackDue, &acked, &inc.AcknowledgedBy, &paged)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return incidents.Incident{}, incidents.ErrNotFound
 	}
@@ -74,7 +74,7 @@ func incidentArgs(inc incidents.Incident) []any {
 		inc.Commander, inc.Reporter, inc.ChannelID, inc.ChannelName, inc.HeaderTS, inc.Summary,
 		inc.DeclaredAt, inc.UpdatedAt, nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), inc.LastStatusUpdateAt,
 		nullTime(inc.RemindAt), nullTime(inc.EscalateAt), int32(inc.EscalationLevel), inc.ReminderSnoozed,
-		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, inc.AckPaged, string(storeutil.EncodePaged(inc.Paged)),
+		nullTime(inc.AckDueAt), nullTime(inc.AcknowledgedAt), inc.AcknowledgedBy, string(storeutil.EncodePaged(inc.Paged)),
 		nullTime(storeutil.NextTimerAt(inc))}
 }
 

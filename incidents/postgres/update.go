@@ -60,7 +60,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 			commander = $6, reporter = $7, channel_id = $8, channel_name = $9, header_ts = $10, summary = $11,
 			declared_at = $12, updated_at = $13, mitigated_at = $14, resolved_at = $15, last_status_update_at = $16,
 			remind_at = $17, escalate_at = $18, escalation_level = $19, reminder_snoozed = $20,
-			ack_due_at = $21, acknowledged_at = $22, acknowledged_by = $23, ack_paged = $24, paged = $25, next_timer_at = $26
+			ack_due_at = $21, acknowledged_at = $22, acknowledged_by = $23, paged = $24, next_timer_at = $25
 			WHERE id = $1`, args: append([]any{id}, incidentArgs(next)...), what: "write incident"}
 		if err := writeChange(ctx, tx, ch, bodies, s.presence.id(), write); err != nil {
 			return err

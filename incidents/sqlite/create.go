@@ -40,8 +40,8 @@ func (s *Store) Create(ctx context.Context, inc incidents.Incident, ch incidents
 		channel_id, channel_name, header_ts, summary,
 		declared_at, updated_at, mitigated_at, resolved_at, last_status_update_at,
 		remind_at, escalate_at, escalation_level, reminder_snoozed,
-		ack_due_at, acknowledged_at, acknowledged_by, ack_paged, paged, next_timer_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ack_due_at, acknowledged_at, acknowledged_by, paged, next_timer_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING number`, append([]any{inc.ID.String()}, incidentArgs(inc)...)...)
 	if err := row.Scan(&inc.Number); err != nil {
 		return incidents.Incident{}, writeError(fmt.Sprintf("create incident %s", inc.ID), err)

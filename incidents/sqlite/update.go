@@ -49,7 +49,7 @@ func (s *Store) Update(ctx context.Context, id uuid.UUID, key string, fn func(*i
 		commander = ?, reporter = ?, channel_id = ?, channel_name = ?, header_ts = ?, summary = ?,
 		declared_at = ?, updated_at = ?, mitigated_at = ?, resolved_at = ?, last_status_update_at = ?,
 		remind_at = ?, escalate_at = ?, escalation_level = ?, reminder_snoozed = ?,
-		ack_due_at = ?, acknowledged_at = ?, acknowledged_by = ?, ack_paged = ?, paged = ?, next_timer_at = ?
+		ack_due_at = ?, acknowledged_at = ?, acknowledged_by = ?, paged = ?, next_timer_at = ?
 		WHERE id = ?`, append(incidentArgs(next), id.String())...)
 	if err != nil {
 		return incidents.Incident{}, writeError(fmt.Sprintf("update incident %s", id), err)

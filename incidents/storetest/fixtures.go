@@ -119,7 +119,6 @@ func checkIncident(t *testing.T, what string, got, want incidents.Incident) {
 	eqTime("AckDueAt", got.AckDueAt, want.AckDueAt)
 	eqTime("AcknowledgedAt", got.AcknowledgedAt, want.AcknowledgedAt)
 	eq("AcknowledgedBy", got.AcknowledgedBy, want.AcknowledgedBy)
-	eq("AckPaged", got.AckPaged, want.AckPaged)
 	if !reflect.DeepEqual(got.Paged, want.Paged) {
 		diffs = append(diffs, fmt.Sprintf("Paged = %+v, want %+v", got.Paged, want.Paged))
 	}

@@ -118,12 +118,12 @@ func testTimersRoundTrip(t *testing.T, s incidents.Store) {
 	got = mustUpdate(t, s, want.ID, func(inc *incidents.Incident) ([]incidents.Event, error) {
 		checkIncident(t, "fn's incident", *inc, want)
 		inc.RemindAt, inc.EscalateAt, inc.EscalationLevel, inc.ReminderSnoozed = base().Add(time.Hour), time.Time{}, 3, false
-		inc.AckDueAt, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
+		inc.AckDueAt, inc.AcknowledgedAt, inc.AcknowledgedBy = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita"
 		inc.Paged = paged
 		return nil, nil
 	})
 	want.RemindAt, want.EscalateAt, want.EscalationLevel, want.ReminderSnoozed = base().Add(time.Hour), time.Time{}, 3, false
-	want.AckDueAt, want.AcknowledgedAt, want.AcknowledgedBy, want.AckPaged = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita", true
+	want.AckDueAt, want.AcknowledgedAt, want.AcknowledgedBy = time.Time{}, base().Add(4*time.Minute), "PagerDuty: Rita"
 	want.Paged = paged
 	checkIncident(t, "Update result", got, want)
 	check("after Update")

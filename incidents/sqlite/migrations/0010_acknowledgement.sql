@@ -1,5 +1,5 @@
 -- Acknowledgement (Incident.AckDueAt, AcknowledgedAt, AcknowledgedBy,
--- AckPaged): when an incident an alert opened pages its first level if
+-- Paged): when an incident an alert opened pages its first level if
 -- nobody takes command, and who acknowledged it. ack_due_at is one more
 -- timer: next_timer_at includes it (storeutil.NextTimerAt). Existing
 -- incidents await nothing: NULL is right.
@@ -7,7 +7,6 @@
 ALTER TABLE incidents ADD COLUMN ack_due_at TEXT;
 ALTER TABLE incidents ADD COLUMN acknowledged_at TEXT;
 ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN ack_paged INTEGER NOT NULL DEFAULT 0 CHECK (ack_paged IN (0, 1));
 -- The pages sent (Incident.Paged, JSON): what is acknowledged and resolved
 -- later, whatever the settings or the severity have become since.
 ALTER TABLE incidents ADD COLUMN paged TEXT NOT NULL DEFAULT '[]';
