@@ -17,15 +17,7 @@ import (
 // is left as it was given.
 func TestGraphNamesThePostBoundWithIt(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.New(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "s.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := incidents.NewService(incidents.ServiceOptions{Store: st, Clock: &fakeClock{t: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, svc := graphService(t)
 	inc, _, err := svc.Declare(ctx, incidents.Declaration{Title: "DB down", Reporter: "U1", Key: "k1"})
 	if err != nil {
 		t.Fatal(err)
@@ -62,15 +54,7 @@ func TestGraphNamesThePostBoundWithIt(t *testing.T) {
 // noise and rate limits.
 func TestNoticeGraphsBounded(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.New(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "s.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := incidents.NewService(incidents.ServiceOptions{Store: st, Clock: &fakeClock{t: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, svc := graphService(t)
 	inc, _, err := svc.Declare(ctx, incidents.Declaration{Title: "Storm", Reporter: "U1", Key: "k1"})
 	if err != nil {
 		t.Fatal(err)
@@ -87,4 +71,19 @@ func TestNoticeGraphsBounded(t *testing.T) {
 	if err != nil || len(graphs) != 3 {
 		t.Errorf("%d graphs for a notice of 50 alerts (%v), want 3", len(graphs), err)
 	}
+}
+
+// graphService is a service over a fresh embedded store.
+func graphService(t *testing.T) (incidents.Store, *incidents.Service) {
+	t.Helper()
+	st, err := sqlite.New(context.Background(), sqlite.Options{Path: filepath.Join(t.TempDir(), "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := incidents.NewService(incidents.ServiceOptions{Store: st, Clock: &fakeClock{t: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, svc
 }
