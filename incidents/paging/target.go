@@ -159,7 +159,9 @@ type topicARN struct{ partition, region, account, name string }
 var (
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	// The length is checked apart: a {1,256} repetition compiles to a
+	// program of 256 copies, a quarter of a megabyte held for good.
+	topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
 
 // parseTopicARN checks arn:PARTITION:sns:REGION:ACCOUNT:NAME, saying which
@@ -179,7 +181,7 @@ func parseTopicARN(s string) (topicARN, error) {
 		return topicARN{}, fmt.Errorf("%q is not a region", a.region)
 	case !accountRE.MatchString(a.account):
 		return topicARN{}, errors.New("the account is not 12 digits")
-	case !topicNameRE.MatchString(strings.TrimSuffix(a.name, ".fifo")):
+	case len(strings.TrimSuffix(a.name, ".fifo")) > 256 || !topicNameRE.MatchString(strings.TrimSuffix(a.name, ".fifo")):
 		return topicARN{}, fmt.Errorf("%q is not a topic name", a.name)
 	}
 	return a, nil
