@@ -157,8 +157,8 @@ func parsePagerDuty(item, rest string, getenv func(string) string) (Target, erro
 type topicARN struct{ partition, region, account, name string }
 
 var (
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// The length is checked apart: a {1,256} repetition compiles to a
 	// program of 256 copies, a quarter of a megabyte held for good.
 	topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
